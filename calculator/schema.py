@@ -90,6 +90,9 @@ class GpuSpec(Strict):
     fp4_tflops: PositiveFloat | None = Field(default=None, description="dense FP4 TFLOPS; None if unsupported")
     tdp_w: PositiveFloat
     interconnect: Text
+    all_in_power_kw: PositiveFloat | None = Field(
+        default=None, description="all-in power per GPU incl. host and cooling share, kW (TCO input)"
+    )
     approximate: bool = Field(default=False, description="figures are rounded public numbers")
     source: Text
     as_of: AsOf
