@@ -1,0 +1,179 @@
+"""Dollars per million tokens, vectorised over DataFrames: output, total, and the input/output split
+(by a price ratio R as GKE does, or by the time share of prefill vs decode), with utilisation and
+tiers including owned-hardware TCO.
+
+Formula (DESIGN.md §5): usd_per_mtok = usd_per_gpu_hour / (tok_s_per_gpu x utilisation x 3600) x 1e6,
+where tok_s_per_gpu = replica tok/s / gpus_per_replica.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import TypeVar
+
+import numpy as np
+import pandas as pd
+
+from calculator.schema import OwnedTco, PriceOffer, slug
+
+SECONDS_PER_HOUR = 3600.0
+HOURS_PER_YEAR = 8766.0  # 365.25 days
+TOKENS_PER_MTOK = 1e6
+DEFAULT_PRICE_RATIO = 4.0  # GKE's default: an output token costs R input tokens
+
+ArrayLike = TypeVar("ArrayLike", float, np.ndarray, pd.Series)
+
+
+def usd_per_mtok(usd_per_gpu_hour: ArrayLike, tok_s_per_gpu: ArrayLike, utilisation: float | ArrayLike = 1.0) -> ArrayLike:
+    """$ per million tokens = $/GPU-h / (tok/s per GPU x utilisation x 3600) x 1e6."""
+    return usd_per_gpu_hour / (tok_s_per_gpu * utilisation * SECONDS_PER_HOUR) * TOKENS_PER_MTOK  # type: ignore[return-value]
+
+
+def owned_usd_per_gpu_hour(tco: OwnedTco) -> float:
+    """Owning: capex / life hours + power kW x PUE x $/kWh + hosting, per GPU-hour (at 100 % powered-on time)."""
+    capex_per_hour = tco.capex_usd_per_gpu / (tco.life_years * HOURS_PER_YEAR)
+    power_per_hour = tco.power_kw_per_gpu * tco.pue * tco.usd_per_kwh
+    return capex_per_hour + power_per_hour + tco.hosting_usd_per_gpu_hour
+
+
+def owned_offer(gpu: str, tco: OwnedTco, *, label: str = "Your hardware (TCO)") -> PriceOffer:
+    """A price offer built from a user's own TCO inputs, its basis spelled out in notes."""
+    usd = owned_usd_per_gpu_hour(tco)
+    basis = (
+        f"capex ${tco.capex_usd_per_gpu:,.0f} / {tco.life_years:g} y + {tco.power_kw_per_gpu:g} kW x PUE {tco.pue:g}"
+        f" x ${tco.usd_per_kwh:g}/kWh + hosting ${tco.hosting_usd_per_gpu_hour:g}/h"
+    )
+    return PriceOffer(
+        id=slug(f"own-{gpu}-{label}")[:64],
+        provider=label,
+        instance="owned",
+        gpu=gpu,
+        gpus_per_instance=1,
+        tier="owned",
+        usd_per_gpu_hour=usd,
+        as_of=date.today().isoformat(),
+        source="your TCO inputs",
+        notes=basis,
+    )
+
+
+def quote_offers(gpus: Sequence[str], usd_per_gpu_hour: float, *, label: str = "Your quote") -> pd.DataFrame:
+    """One offer per GPU at the user's own price (CLI --price-usd-per-gpu-hour, the app's private quote)."""
+    today = date.today().isoformat()
+    return pd.DataFrame(
+        {
+            "id": [slug(f"quote-{g}") for g in gpus],
+            "provider": label,
+            "instance": "your quote",
+            "gpu": list(gpus),
+            "gpus_per_instance": 1,
+            "tier": "on_demand",
+            "usd_per_gpu_hour": float(usd_per_gpu_hour),
+            "usd_per_gpu_hour_low": np.nan,
+            "usd_per_gpu_hour_high": np.nan,
+            "region": "",
+            "as_of": today,
+            "source": "your own price",
+            "notes": "",
+        }
+    )
+
+
+_OFFER_RENAMES = {
+    "id": "offer_id",
+    "as_of": "price_as_of",
+    "source": "price_source",
+    "notes": "price_notes",
+}
+
+
+def price_table(
+    points: pd.DataFrame,
+    prices: pd.DataFrame,
+    *,
+    utilisation: float = 1.0,
+    price_ratio: float = DEFAULT_PRICE_RATIO,
+) -> pd.DataFrame:
+    """Cross every profile point with every offer for its GPU and add the cost columns.
+
+    Points without an offer for their GPU are dropped (an inner join on gpu).
+    """
+    if not 0 < utilisation <= 1:
+        raise ValueError(f"utilisation must be in (0, 1], got {utilisation}")
+    if not price_ratio > 0:
+        raise ValueError(f"price_ratio must be > 0, got {price_ratio}")
+    offers = prices.rename(columns=_OFFER_RENAMES)
+    table = points.merge(offers, on="gpu", how="inner", sort=False)
+    return add_costs(table, utilisation=utilisation, price_ratio=price_ratio)
+
+
+def add_costs(df: pd.DataFrame, *, utilisation: float = 1.0, price_ratio: float = DEFAULT_PRICE_RATIO) -> pd.DataFrame:
+    """Add per-GPU throughput and $/M columns to a frame holding points and a usd_per_gpu_hour column.
+
+    Added columns:
+    - output_tok_s_per_gpu, total_tok_s_per_gpu, input_tok_s_per_gpu (total/input derived from ISL/OSL
+      when the source gave only output; `total_is_derived` says so), tok_s_user (1000 / TPOT p50, else
+      output tok/s / concurrency);
+    - usd_per_mtok_output: all GPU cost charged to output tokens;
+    - usd_per_mtok_total: all GPU cost spread over input + output tokens;
+    - usd_per_mtok_input_r / usd_per_mtok_output_r: split so an input token costs 1/R of an output token;
+    - usd_per_mtok_input_time / usd_per_mtok_output_time: split by the prefill share of a request's time,
+      TTFT / (TTFT + (OSL - 1) x TPOT), where TTFT, TPOT and OSL are known.
+    """
+    out = df.copy()
+    n_gpu = out["gpus_per_replica"].to_numpy(dtype="float64")
+    output = out["output_tok_s"].to_numpy(dtype="float64")
+    total = out["total_tok_s"].to_numpy(dtype="float64") if "total_tok_s" in out else np.full(len(out), np.nan)
+    given_input = out["input_tok_s"].to_numpy(dtype="float64") if "input_tok_s" in out else np.full(len(out), np.nan)
+    isl = _float_col(out, "isl")
+    osl = _float_col(out, "osl")
+
+    ratio_in = isl / osl  # input tokens per output token, where the workload is known
+    derived_input = np.where(np.isnan(total), output * ratio_in, total - output)
+    input_tok_s = np.where(np.isnan(given_input), derived_input, given_input)
+    total_is_derived = np.isnan(total) & ~np.isnan(input_tok_s)
+    total = np.where(np.isnan(total), output + input_tok_s, total)
+
+    price = out["usd_per_gpu_hour"].to_numpy(dtype="float64")
+    out["output_tok_s_per_gpu"] = output / n_gpu
+    out["input_tok_s_per_gpu"] = input_tok_s / n_gpu
+    out["total_tok_s_per_gpu"] = total / n_gpu
+    out["total_is_derived"] = total_is_derived
+
+    tpot = _float_col(out, "tpot_ms_p50")
+    conc = out["concurrency"].to_numpy(dtype="float64")
+    out["tok_s_user"] = np.where(np.isnan(tpot), output / conc, 1000.0 / tpot)
+
+    out["usd_per_mtok_output"] = usd_per_mtok(price, output / n_gpu, utilisation)
+    out["usd_per_mtok_total"] = usd_per_mtok(price, total / n_gpu, utilisation)
+
+    # Price-ratio split: GPU $/s = out_rate x p_out + in_rate x p_out / R.
+    weighted = (output + input_tok_s / price_ratio) / n_gpu
+    out_r = usd_per_mtok(price, weighted, utilisation)
+    out["usd_per_mtok_output_r"] = out_r
+    out["usd_per_mtok_input_r"] = out_r / price_ratio
+
+    ttft = _float_col(out, "ttft_ms_p50")
+    prefill_share = ttft / (ttft + np.maximum(osl - 1.0, 0.0) * tpot)
+    out["prefill_time_share"] = prefill_share
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["usd_per_mtok_input_time"] = np.where(
+            input_tok_s > 0, usd_per_mtok(price * prefill_share, input_tok_s / n_gpu, utilisation), np.nan
+        )
+        out["usd_per_mtok_output_time"] = usd_per_mtok(price * (1.0 - prefill_share), output / n_gpu, utilisation)
+    return out
+
+
+def _float_col(df: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in df:
+        return np.full(len(df), np.nan)
+    return pd.to_numeric(df[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+
+
+def cheapest(table: pd.DataFrame, by: Sequence[str], value: str = "usd_per_mtok_output") -> pd.DataFrame:
+    """The cheapest row per group (e.g. per GPU, or per GPU and mode)."""
+    if table.empty:
+        return table
+    idx = table.groupby(list(by), sort=True, dropna=False)[value].idxmin().dropna()
+    return table.loc[idx.to_numpy()].reset_index(drop=True)
