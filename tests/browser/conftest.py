@@ -1,0 +1,79 @@
+"""Browser-test fixtures: one Streamlit server per session (`streamlit run app.py` on a free port) and
+pytest-playwright's page driving Debian's /usr/bin/chromium (never a downloaded browser).
+
+Tests here are marked `browser`; they are skipped only when /usr/bin/chromium is absent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.streamlit_server import (
+    ARTIFACTS,
+    CHROMIUM,
+    REPO_ROOT,
+    AppServer,
+    chromium_launch_args,
+    streamlit_app,
+)
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test in this folder `browser`; skip them (saying why) only where the browser is missing."""
+    here = Path(__file__).resolve().parent
+    skip = pytest.mark.skip(reason=f"{CHROMIUM} not found: install Debian's chromium (apt-get install chromium)")
+    for item in items:
+        if here in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+            if not CHROMIUM.exists():
+                item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    """pytest-playwright's launch options plus Debian's chromium binary and our flags (--headed still works)."""
+    args = chromium_launch_args()
+    args.pop("headless")
+    return {**args, **browser_type_launch_args}
+
+
+@pytest.fixture(scope="session")
+def app_server() -> Iterator[AppServer]:
+    """The app, started once for the session from the repository root, and stopped at the end."""
+    if not (REPO_ROOT / "app.py").exists():
+        pytest.fail("app.py is missing: the browser tests need the Streamlit app")
+    with streamlit_app("app.py", log_name="streamlit-browser-tests.log") as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any], app_server: AppServer) -> dict[str, Any]:
+    """A desktop-sized viewport, downloads accepted, and the server as base URL (page.goto("/") opens the app)."""
+    return {
+        **browser_context_args,
+        "base_url": app_server.url,
+        "viewport": {"width": 1440, "height": 1000},
+        "accept_downloads": True,
+    }
+
+
+@pytest.fixture(autouse=True)
+def _generous_timeouts(request: pytest.FixtureRequest) -> None:
+    """2-core machines: Streamlit reruns can take seconds, so wait up to 30 s by default."""
+    if "page" in request.fixturenames:
+        page = request.getfixturevalue("page")
+        page.set_default_timeout(30_000)
+        page.set_default_navigation_timeout(60_000)
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    """Where screenshots and downloads go (git-ignored)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
