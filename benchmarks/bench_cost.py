@@ -17,11 +17,13 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from calculator.catalog import normalise_points  # noqa: E402
-from calculator.cost import SECONDS_PER_HOUR, TOKENS_PER_MTOK, price_table  # noqa: E402
+from calculator.catalog import normalise_points
+from calculator.cost import SECONDS_PER_HOUR, TOKENS_PER_MTOK, price_table
 
 
-def synthetic(rows: int, offers_per_gpu: int = 50, n_gpus: int = 20, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
+def synthetic(
+    rows: int, offers_per_gpu: int = 50, n_gpus: int = 20, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Points and offers whose join on gpu has exactly `rows` rows."""
     rng = np.random.default_rng(seed)
     n_points = rows // offers_per_gpu
@@ -64,9 +66,11 @@ def synthetic(rows: int, offers_per_gpu: int = 50, n_gpus: int = 20, seed: int =
 def rowwise(table: pd.DataFrame, utilisation: float) -> pd.Series:
     """The naive baseline: the same $/M output formula, one Python call per row."""
     return table.apply(
-        lambda r: r["usd_per_gpu_hour"]
-        / (r["output_tok_s"] / r["gpus_per_replica"] * utilisation * SECONDS_PER_HOUR)
-        * TOKENS_PER_MTOK,
+        lambda r: (
+            r["usd_per_gpu_hour"]
+            / (r["output_tok_s"] / r["gpus_per_replica"] * utilisation * SECONDS_PER_HOUR)
+            * TOKENS_PER_MTOK
+        ),
         axis=1,
     )
 

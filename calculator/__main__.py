@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
+from pydantic import BaseModel
 
 from calculator.catalog import BUNDLED_DIR, Catalog, document_kind, load_catalog, load_document, normalise_points
 from calculator.cost import DEFAULT_PRICE_RATIO, price_table, quote_offers
@@ -58,7 +59,8 @@ def import_path(path: Path, overrides: Overrides) -> ImportResult:
     """Any supported result file → profiles + problems (importers load lazily: the CLI starts fast)."""
     from calculator.importers import import_path as _import
 
-    return _import(path, overrides)
+    result: ImportResult = _import(path, overrides)
+    return result
 
 
 OVERRIDE_FIELDS = ("gpu", "model", "mode", "precision", "gpus_per_replica")
@@ -105,20 +107,31 @@ def build_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("table", help="cost table: one row per (profile point x matching price offer)")
     t.add_argument("--gpu", nargs="+", default=[], metavar="ID", help="only these gpu ids")
     t.add_argument("--model", nargs="+", default=[], metavar="ID", help="only these model ids")
-    t.add_argument("--mode", nargs="+", default=[], metavar="ID", help="only these modes (ar, diffusion, self_spec, ...)")
+    t.add_argument(
+        "--mode", nargs="+", default=[], metavar="ID", help="only these modes (ar, diffusion, self_spec, ...)"
+    )
     t.add_argument("--precision", nargs="+", default=[], metavar="P", help="only these precisions")
-    t.add_argument("--tier", nargs="+", default=[], choices=TIERS, metavar="T", help=f"only these tiers: {', '.join(TIERS)}")
+    t.add_argument(
+        "--tier", nargs="+", default=[], choices=TIERS, metavar="T", help=f"only these tiers: {', '.join(TIERS)}"
+    )
     t.add_argument("--provider", nargs="+", default=[], metavar="P", help="only these providers (case-insensitive)")
     t.add_argument("--concurrency", nargs="+", default=[], type=int, metavar="N", help="only these concurrencies")
     t.add_argument("--provenance", nargs="+", default=[], metavar="KIND", help="only these provenance kinds")
     t.add_argument(
-        "--price-usd-per-gpu-hour", type=float, metavar="X", help="price every row at your own quote instead of the catalog"
+        "--price-usd-per-gpu-hour",
+        type=float,
+        metavar="X",
+        help="price every row at your own quote instead of the catalog",
     )
-    t.add_argument("--utilisation", type=float, default=1.0, metavar="U", help="fraction of paid GPU time doing work (0-1]")
+    t.add_argument(
+        "--utilisation", type=float, default=1.0, metavar="U", help="fraction of paid GPU time doing work (0-1]"
+    )
     t.add_argument(
         "--price-ratio", type=float, default=DEFAULT_PRICE_RATIO, metavar="R", help="output/input token price ratio"
     )
-    t.add_argument("--data", nargs="+", default=[], type=Path, metavar="PATH", help="extra profile/result files or folders")
+    t.add_argument(
+        "--data", nargs="+", default=[], type=Path, metavar="PATH", help="extra profile/result files or folders"
+    )
     t.add_argument("--sort", default="usd_per_mtok_output", metavar="COLUMN", help="sort by this column")
     t.add_argument("--limit", type=int, metavar="N", help="print at most N rows")
     t.add_argument("--format", choices=["csv", "json", "md"], default="md")
@@ -349,7 +362,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 # schema
 
 
-SCHEMAS = {
+SCHEMAS: dict[str, type[BaseModel]] = {
     "profile.schema.json": ProfileSet,
     "profile-single.schema.json": Profile,
     "forward-cost.schema.json": ForwardCost,
@@ -380,7 +393,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return handlers[args.command](args)
         from calculator.estimate import run_estimate
 
-        return run_estimate(args)
+        return int(run_estimate(args))
     except UsageError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -274,7 +274,8 @@ def normalise_points(df: pd.DataFrame) -> pd.DataFrame:
     out["lora"] = out["lora"].astype("boolean")
     text_cols = [c for c in POINTS_COLUMNS if c not in _FLOAT_COLS + _INT_COLS + _NULLABLE_INT_COLS + ["lora"]]
     for c in text_cols:
-        out[c] = out[c].fillna("").astype(str)
+        col = out[c].astype(object)
+        out[c] = col.where(col.notna(), "").astype(str)
     return out.reset_index(drop=True)
 
 

@@ -25,9 +25,11 @@ DEFAULT_PRICE_RATIO = 4.0  # GKE's default: an output token costs R input tokens
 ArrayLike = TypeVar("ArrayLike", float, np.ndarray, pd.Series)
 
 
-def usd_per_mtok(usd_per_gpu_hour: ArrayLike, tok_s_per_gpu: ArrayLike, utilisation: float | ArrayLike = 1.0) -> ArrayLike:
+def usd_per_mtok(
+    usd_per_gpu_hour: ArrayLike, tok_s_per_gpu: ArrayLike, utilisation: float | ArrayLike = 1.0
+) -> ArrayLike:
     """$ per million tokens = $/GPU-h / (tok/s per GPU x utilisation x 3600) x 1e6."""
-    return usd_per_gpu_hour / (tok_s_per_gpu * utilisation * SECONDS_PER_HOUR) * TOKENS_PER_MTOK  # type: ignore[return-value]
+    return usd_per_gpu_hour / (tok_s_per_gpu * utilisation * SECONDS_PER_HOUR) * TOKENS_PER_MTOK
 
 
 def owned_usd_per_gpu_hour(tco: OwnedTco) -> float:

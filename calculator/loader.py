@@ -90,11 +90,11 @@ class _SafeNoAliasLoader(yaml.SafeLoader):
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
+            event = self.peek_event()  # type: ignore[no-untyped-call]
             raise yaml.constructor.ConstructorError(
                 None, None, "YAML aliases (*name) are not accepted", event.start_mark
             )
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call]
         anchor = getattr(event, "anchor", None)
         if anchor is not None:
             raise yaml.constructor.ConstructorError(
@@ -103,9 +103,7 @@ class _SafeNoAliasLoader(yaml.SafeLoader):
         tag = getattr(event, "tag", None)
         implicit = getattr(event, "implicit", (True, True))
         if tag is not None and tag not in ("!", "?") and not _is_implicit(implicit):
-            raise yaml.constructor.ConstructorError(
-                None, None, f"YAML tags ({tag}) are not accepted", event.start_mark
-            )
+            raise yaml.constructor.ConstructorError(None, None, f"YAML tags ({tag}) are not accepted", event.start_mark)
         return super().compose_node(parent, index)
 
 
@@ -118,7 +116,7 @@ def _is_implicit(implicit: Any) -> bool:
 def parse_yaml(text: str, file: str) -> Any:
     """YAML via a no-alias, no-tag SafeLoader; one document only."""
     try:
-        docs = list(yaml.load_all(text, Loader=_SafeNoAliasLoader))  # noqa: S506 - SafeLoader subclass
+        docs = list(yaml.load_all(text, Loader=_SafeNoAliasLoader))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "file"

@@ -52,7 +52,9 @@ _AS_OF_RE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
 
 Id = Annotated[str, Field(pattern=_ID_RE, min_length=1, max_length=64)]
 ModeId = Annotated[str, Field(pattern=_MODE_RE, min_length=1, max_length=40)]
-AsOf = Annotated[str, Field(pattern=_AS_OF_RE, description="date as precise as the source: YYYY, YYYY-MM or YYYY-MM-DD")]
+AsOf = Annotated[
+    str, Field(pattern=_AS_OF_RE, description="date as precise as the source: YYYY, YYYY-MM or YYYY-MM-DD")
+]
 Text = Annotated[str, Field(max_length=2000)]
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
@@ -133,7 +135,9 @@ class PriceOffer(Strict):
 class OwnedTco(Strict):
     """Inputs for owning hardware: capex spread over its life plus power and hosting."""
 
-    capex_usd_per_gpu: PositiveFloat = Field(description="purchase price per GPU incl. its share of the server and network")
+    capex_usd_per_gpu: PositiveFloat = Field(
+        description="purchase price per GPU incl. its share of the server and network"
+    )
     life_years: PositiveFloat = Field(default=4.0, le=15)
     power_kw_per_gpu: NonNegFloat = Field(default=1.73, le=20, description="all-in power per GPU, kW")
     pue: float = Field(default=1.3, ge=1.0, le=3.0)
@@ -247,9 +251,7 @@ class Profile(Strict):
     @model_validator(mode="after")
     def _check(self) -> Profile:
         if self.tp * self.pp * self.dp != self.gpus_per_replica:
-            raise ValueError(
-                f"gpus_per_replica {self.gpus_per_replica} != tp {self.tp} x pp {self.pp} x dp {self.dp}"
-            )
+            raise ValueError(f"gpus_per_replica {self.gpus_per_replica} != tp {self.tp} x pp {self.pp} x dp {self.dp}")
         _require_unique([p.concurrency for p in self.points], "points", "concurrency")
         return self
 
