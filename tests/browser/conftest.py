@@ -6,6 +6,7 @@ Tests here are marked `browser`; they are skipped only when /usr/bin/chromium is
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -45,19 +46,31 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 @pytest.fixture(scope="session")
 def app_server() -> Iterator[AppServer]:
-    """The app, started once for the session from the repository root, and stopped at the end."""
-    if not (REPO_ROOT / "app.py").exists():
-        pytest.fail("app.py is missing: the browser tests need the Streamlit app")
-    with streamlit_app("app.py", log_name="streamlit-browser-tests.log") as server:
+    """The app, started once for the session from the repository root, and stopped at the end.
+
+    BROWSER_TEST_APP=path/to/other_app.py runs the harness against another script (to debug the harness).
+    """
+    app = os.environ.get("BROWSER_TEST_APP", "app.py")
+    if not (REPO_ROOT / app).exists():
+        pytest.fail(f"{app} is missing: the browser tests need the Streamlit app")
+    with streamlit_app(app, log_name="streamlit-browser-tests.log") as server:
         yield server
 
 
 @pytest.fixture(scope="session")
-def browser_context_args(browser_context_args: dict[str, Any], app_server: AppServer) -> dict[str, Any]:
-    """A desktop-sized viewport, downloads accepted, and the server as base URL (page.goto("/") opens the app)."""
+def base_url(app_server: AppServer) -> str:
+    """The server as base URL, so page.goto("/") opens the app.
+
+    Overrides pytest-playwright's fallback fixture, whose instance-method form pytest 9 deprecates.
+    """
+    return app_server.url
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    """A desktop-sized viewport and downloads accepted (base_url comes from the fixture above)."""
     return {
         **browser_context_args,
-        "base_url": app_server.url,
         "viewport": {"width": 1440, "height": 1000},
         "accept_downloads": True,
     }
