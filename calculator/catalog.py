@@ -19,6 +19,8 @@ from calculator.schema import (
     ForwardCost,
     GpuCatalog,
     GpuSpec,
+    ModelCatalog,
+    ModelEntry,
     PriceCatalog,
     PriceOffer,
     Profile,
@@ -87,6 +89,8 @@ def document_kind(data: Any) -> str:
         return "profiles"
     if "tpf" in data or "accuracy" in data:
         return "workloads"
+    if "models" in data:
+        return "models"
     if "points" in data and "mode" in data:
         return "profile"
     return "unknown"
@@ -99,6 +103,7 @@ _KIND_MODELS: dict[str, type[BaseModel]] = {
     "profile": Profile,
     "forward_cost": ForwardCost,
     "workloads": WorkloadTable,
+    "models": ModelCatalog,
 }
 
 
@@ -342,3 +347,10 @@ def unknown_gpu_problems(catalog: Catalog) -> list[Problem]:
         if p.gpu not in known
     ]
     return out
+
+
+def load_models(path: Path | None = None) -> dict[str, ModelEntry]:
+    """Model architectures by model id (hardware_profiles/models.yaml), for the estimator."""
+    _, doc = load_document(path or BUNDLED_DIR / "models.yaml", expect="models")
+    assert isinstance(doc, ModelCatalog)
+    return {m.id: m for m in doc.models}

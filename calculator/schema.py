@@ -393,3 +393,46 @@ DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
     "forward_cost": ForwardCost,
     "workloads": WorkloadTable,
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# Model architectures (hardware_profiles/models.yaml): what the estimator needs per model id
+
+
+class ModelEntry(Strict):
+    """One model id with its architecture, for the estimator: weights, KV cache and FLOPs per token."""
+
+    id: Id = Field(description="our model id, e.g. nld-8b")
+    arch: ModelArch
+    tied_embeddings: bool = Field(default=False, description="input embedding and LM head share one matrix")
+    kv_bytes_per_token_bf16: PositiveFloat = Field(
+        description="K and V cache of one token over all layers in bf16, bytes (2 x layers x kv_heads x head_dim x 2)"
+    )
+    modes: list[ModeId] = Field(min_length=1, description="decoding modes the model can serve")
+    max_context_tokens: int | None = Field(default=None, ge=1, description="max positions of the config")
+    source: Text = Field(min_length=1)
+    notes: Text = ""
+
+    @model_validator(mode="after")
+    def _kv_matches_arch(self) -> ModelEntry:
+        a = self.arch
+        derived = 2 * a.num_layers * a.num_kv_heads * a.head_dim * 2
+        if abs(self.kv_bytes_per_token_bf16 - derived) > 0.01 * derived:
+            raise ValueError(
+                f"kv_bytes_per_token_bf16 {self.kv_bytes_per_token_bf16:g} != 2 x layers x kv_heads x head_dim x 2 B"
+                f" = {derived} from arch"
+            )
+        return self
+
+
+class ModelCatalog(Strict):
+    schema_version: Literal[1] = 1
+    models: list[ModelEntry] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> ModelCatalog:
+        _require_unique([m.id for m in self.models], "models", "id")
+        return self
+
+
+DOCUMENT_MODELS["models"] = ModelCatalog

@@ -17,6 +17,7 @@ from calculator.loader import decode_text, parse_yaml, read_bytes, validate_as
 from calculator.schema import (
     ForwardCost,
     GpuCatalog,
+    ModelCatalog,
     PriceCatalog,
     Profile,
     ProfileSet,
@@ -46,6 +47,8 @@ def model_for(data: Any, file: str) -> type[BaseModel]:
         return WorkloadTable
     if data.get("kind") == "forward_cost":
         return ForwardCost
+    if "models" in data:
+        return ModelCatalog
     if "points" in data and "mode" in data:
         return Profile
     raise AssertionError(f"{file}: no known top-level key (gpus, offers, profiles, tpf/accuracy)")
