@@ -1,0 +1,533 @@
+"""Throughput-per-GPU vs tokens/s/user curves: monotone interpolation between measured concurrencies,
+Pareto frontiers, latency targets (SLO), the cheapest mode meeting them, and the self-spec vs AR crossover.
+
+A *curve* is one profile (gpu x model x mode x precision x engine settings) across concurrency.
+Interpolation is a shape-preserving cubic (PCHIP, Fritsch-Carlson) in log2(concurrency); it never
+goes beyond a curve's measured concurrencies: outside them there is no row (refused, not guessed).
+Rows carry `point_basis`: "measured" (a concurrency the source reports, whatever its provenance),
+"interpolated", or "estimated" (rows whose provenance is the estimator).
+Everything is vectorised over DataFrames; no per-row Python loops.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+CURVE_KEYS: tuple[str, ...] = ("profile_id", "gpu", "model", "mode", "precision")
+POINT_BASES: tuple[str, ...] = ("measured", "interpolated", "estimated")
+
+# Columns interpolated between measured concurrencies (each on the points where it is known).
+INTERPOLATED_COLUMNS: tuple[str, ...] = (
+    "output_tok_s",
+    "total_tok_s",
+    "input_tok_s",
+    "ttft_ms_p50",
+    "ttft_ms_p99",
+    "tpot_ms_p50",
+    "tpot_ms_p99",
+    "e2e_ms_p50",
+    "tokens_per_forward",
+    "accept_length",
+)
+_GROUP_STRIDE = 1024.0  # > the log2 span of any concurrency range (log2(1e6) ~ 20)
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-GPU rates
+
+
+def tok_s_user(df: pd.DataFrame) -> np.ndarray:
+    """Tokens/s per user = 1000 / TPOT p50 where TPOT is reported, else output tok/s / concurrency.
+
+    The same definition as cost.add_costs (InferenceX's interactivity = 1000 / TPOT).
+    """
+    output = df["output_tok_s"].to_numpy(dtype="float64")
+    conc = df["concurrency"].to_numpy(dtype="float64")
+    tpot = _floats(df, "tpot_ms_p50")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(np.isnan(tpot), output / conc, 1000.0 / tpot)
+
+
+def with_rates(df: pd.DataFrame) -> pd.DataFrame:
+    """Add output_tok_s_per_gpu (replica tok/s / gpus_per_replica) and tok_s_user where missing."""
+    out = df.copy()
+    if "output_tok_s_per_gpu" not in out:
+        out["output_tok_s_per_gpu"] = out["output_tok_s"].to_numpy(dtype="float64") / out["gpus_per_replica"].to_numpy(
+            dtype="float64"
+        )
+    if "tok_s_user" not in out:
+        out["tok_s_user"] = tok_s_user(out)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Monotone interpolation
+
+
+def _pchip_slopes(x: np.ndarray, y: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Fritsch-Carlson derivatives at knots sorted by (group, x); groups are independent curves."""
+    n = len(x)
+    d = np.zeros(n)
+    if n < 2:
+        return d
+    same = g[1:] == g[:-1]  # segment k joins knot k and k+1 of one curve
+    h = np.where(same, x[1:] - x[:-1], np.nan)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        delta = np.where(same, (y[1:] - y[:-1]) / h, np.nan)
+    # Segment on the left (k-1) and right (k) of each knot; NaN where the knot is a curve end.
+    dl = np.concatenate([[np.nan], delta])
+    dr = np.concatenate([delta, [np.nan]])
+    hl = np.concatenate([[np.nan], h])
+    hr = np.concatenate([h, [np.nan]])
+    interior = ~np.isnan(dl) & ~np.isnan(dr)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w1 = 2 * hr + hl
+        w2 = hr + 2 * hl
+        harmonic = (w1 + w2) / (w1 / dl + w2 / dr)
+    d = np.where(interior & (dl * dr > 0), harmonic, 0.0)
+
+    # Curve ends: the three-point formula, shape-limited (as scipy's PchipInterpolator).
+    def edge(h0: np.ndarray, h1: np.ndarray, d0: np.ndarray, d1: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            e = ((2 * h0 + h1) * d0 - h0 * d1) / (h0 + h1)
+        e = np.where(np.sign(e) != np.sign(d0), 0.0, e)
+        e = np.where((np.sign(d0) != np.sign(d1)) & (np.abs(e) > 3 * np.abs(d0)), 3 * d0, e)
+        return np.where(np.isnan(d1), d0, e)  # two-knot curve: linear
+
+    hr2 = np.concatenate([hr[1:], [np.nan]])
+    dr2 = np.concatenate([dr[1:], [np.nan]])
+    left_end = np.isnan(dl) & ~np.isnan(dr)
+    d = np.where(left_end, edge(hr, hr2, dr, dr2), d)
+    hl2 = np.concatenate([[np.nan], hl[:-1]])
+    dl2 = np.concatenate([[np.nan], dl[:-1]])
+    right_end = ~np.isnan(dl) & np.isnan(dr)
+    d = np.where(right_end, edge(hl, hl2, dl, dl2), d)
+    return np.nan_to_num(d)
+
+
+def monotone_interpolate(
+    x: np.ndarray, y: np.ndarray, group: np.ndarray, xq: np.ndarray, group_q: np.ndarray
+) -> np.ndarray:
+    """PCHIP through (x, y) per group, evaluated at (xq, group_q); NaN outside a group's [min x, max x].
+
+    Monotone data gives a monotone interpolant (no overshoot). Knots need not be sorted; NaN y are ignored.
+    """
+    x = np.asarray(x, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    g = np.asarray(group, dtype="int64")
+    xq = np.asarray(xq, dtype="float64")
+    gq = np.asarray(group_q, dtype="int64")
+    keep = ~np.isnan(y) & ~np.isnan(x)
+    x, y, g = x[keep], y[keep], g[keep]
+    out = np.full(len(xq), np.nan)
+    if len(x) == 0 or len(xq) == 0:
+        return out
+    order = np.lexsort((x, g))
+    x, y, g = x[order], y[order], g[order]
+    d = _pchip_slopes(x, y, g)
+    lo = float(np.nanmin(np.concatenate([x, xq])))
+    key = g * _GROUP_STRIDE + (x - lo)
+    key_q = gq * _GROUP_STRIDE + (xq - lo)
+    k = np.searchsorted(key, key_q, side="right") - 1
+    valid = k >= 0
+    k = np.clip(k, 0, len(x) - 1)
+    valid &= g[k] == gq
+    exact = valid & (x[k] == xq)
+    k1 = np.clip(k + 1, 0, len(x) - 1)
+    inside = valid & ~exact & (k + 1 < len(x)) & (g[k1] == gq) & (xq < x[k1])
+    h = x[k1] - x[k]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        t = (xq - x[k]) / h
+        t2, t3 = t * t, t * t * t
+        cubic = (
+            (2 * t3 - 3 * t2 + 1) * y[k]
+            + (t3 - 2 * t2 + t) * h * d[k]
+            + (-2 * t3 + 3 * t2) * y[k1]
+            + (t3 - t2) * h * d[k1]
+        )
+    out = np.where(exact, y[k], out)
+    out = np.where(inside, cubic, out)
+    return out
+
+
+def concurrency_grid(points: pd.DataFrame, *, dense: bool = True, max_points: int = 160) -> np.ndarray:
+    """Concurrencies to evaluate curves at: every measured one, plus (dense) every integer up to 64 and
+    a geometric grid above, within the overall measured range."""
+    measured = np.unique(points["concurrency"].to_numpy(dtype="int64"))
+    if len(measured) == 0 or not dense:
+        return measured
+    lo, hi = int(measured.min()), int(measured.max())
+    small = np.arange(lo, min(hi, 64) + 1)
+    big = np.zeros(0, dtype="int64")
+    if hi > 64:
+        big = np.unique(np.round(np.geomspace(max(lo, 64), hi, max(2, max_points - len(small)))).astype("int64"))
+    return np.unique(np.concatenate([measured, small, big]))
+
+
+def interpolate_points(
+    points: pd.DataFrame,
+    concurrencies: Sequence[int] | np.ndarray | None = None,
+    *,
+    keys: Sequence[str] = CURVE_KEYS,
+) -> pd.DataFrame:
+    """Each curve evaluated at `concurrencies` (default: concurrency_grid) within its measured range.
+
+    Rows at a measured concurrency are the source rows unchanged; rows between two measured
+    concurrencies are interpolated (PCHIP in log2 concurrency) column by column over INTERPOLATED_COLUMNS,
+    each from the points where that column is known. Outside a curve's range: no row (never extrapolated).
+    Adds `point_basis` ("measured" | "interpolated" | "estimated").
+    """
+    if points.empty:
+        out = points.copy()
+        out["point_basis"] = pd.Series(dtype="object")
+        return out
+    grid = concurrency_grid(points) if concurrencies is None else np.unique(np.asarray(concurrencies, dtype="int64"))
+    grid = grid[grid >= 1]
+    keys = list(keys)
+    pts = points.reset_index(drop=True)
+    curve = pts.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    pts_x = np.log2(pts["concurrency"].to_numpy(dtype="float64"))
+    lo = pd.Series(pts["concurrency"].to_numpy(), index=curve).groupby(level=0).min()
+    hi = pd.Series(pts["concurrency"].to_numpy(), index=curve).groupby(level=0).max()
+
+    # Candidate (curve, concurrency) pairs inside each curve's range, not already measured.
+    n_curves = int(curve.max()) + 1
+    cq = np.repeat(np.arange(n_curves), len(grid))
+    xq = np.tile(grid, n_curves)
+    inside = (xq > lo.reindex(cq).to_numpy()) & (xq < hi.reindex(cq).to_numpy())
+    already = pd.MultiIndex.from_arrays([cq, xq]).isin(
+        pd.MultiIndex.from_arrays([curve, pts["concurrency"].to_numpy()])
+    )
+    new = inside & ~already
+    cq, xq = cq[new], xq[new]
+
+    measured_rows = pts[pts["concurrency"].isin(grid)].copy()
+    measured_rows["point_basis"] = np.where(measured_rows["provenance"] == "estimated", "estimated", "measured")
+    if len(cq) == 0:
+        return measured_rows.sort_values([*keys, "concurrency"]).reset_index(drop=True)
+
+    # Profile-level columns from the curve's first row; point columns interpolated.
+    first = pts.groupby(curve, sort=True).head(1)
+    first_curve = curve[first.index.to_numpy()]
+    template = first.set_index(first_curve).reindex(cq).reset_index(drop=True)
+    template["concurrency"] = xq
+    log_q = np.log2(xq.astype("float64"))
+    for col in INTERPOLATED_COLUMNS:
+        if col in pts:
+            template[col] = monotone_interpolate(pts_x, pts[col].to_numpy(dtype="float64"), curve, log_q, cq)
+    for col in ("requests_completed", "requests_failed"):
+        if col in template:
+            template[col] = pd.NA
+    template["point_basis"] = np.where(template["provenance"] == "estimated", "estimated", "interpolated")
+    out = pd.concat(
+        [measured_rows, template.astype(measured_rows.dtypes.to_dict(), errors="ignore")], ignore_index=True
+    )
+    return out.sort_values([*keys, "concurrency"]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Pareto frontier
+
+
+def pareto_mask(
+    df: pd.DataFrame, x: str = "tok_s_user", y: str = "output_tok_s_per_gpu", by: Sequence[str] | None = CURVE_KEYS
+) -> pd.Series:
+    """True for rows no other row of their group beats on both x and y (higher is better on both)."""
+    if df.empty:
+        return pd.Series(dtype=bool, index=df.index)
+    group = (
+        df.groupby(list(by), sort=False, dropna=False).ngroup().to_numpy() if by else np.zeros(len(df), dtype="int64")
+    )
+    xs = df[x].to_numpy(dtype="float64")
+    ys = df[y].to_numpy(dtype="float64")
+    # Sort by group, x descending, y descending; a row is on the frontier if its y beats every row before it.
+    order = np.lexsort((-ys, -xs, group))
+    ys_sorted = pd.Series(ys[order])
+    g_sorted = pd.Series(group[order])
+    prev_best = ys_sorted.groupby(g_sorted.to_numpy()).cummax().groupby(g_sorted.to_numpy()).shift(1)
+    on = (prev_best.isna() | (ys_sorted > prev_best)).to_numpy() & ~np.isnan(ys[order]) & ~np.isnan(xs[order])
+    mask = np.zeros(len(df), dtype=bool)
+    mask[order] = on
+    return pd.Series(mask, index=df.index)
+
+
+def pareto_frontier(
+    df: pd.DataFrame, x: str = "tok_s_user", y: str = "output_tok_s_per_gpu", by: Sequence[str] | None = CURVE_KEYS
+) -> pd.DataFrame:
+    """The frontier rows of each group, sorted by group then x."""
+    front = df[pareto_mask(df, x, y, by)]
+    return front.sort_values([*(by or []), x]).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Latency targets
+
+
+@dataclass(frozen=True)
+class Slo:
+    """Latency targets; None means no target. TTFT in ms (p50), interactivity in tokens/s per user."""
+
+    max_ttft_ms: float | None = None
+    min_tok_s_user: float | None = None
+
+    def describe(self) -> str:
+        parts = []
+        if self.max_ttft_ms is not None:
+            parts.append(f"TTFT p50 <= {self.max_ttft_ms:,.0f} ms")
+        if self.min_tok_s_user is not None:
+            parts.append(f">= {self.min_tok_s_user:,.0f} tok/s per user")
+        return " and ".join(parts) or "no latency target"
+
+
+def slo_check(df: pd.DataFrame, slo: Slo, *, require_ttft: bool = False) -> pd.DataFrame:
+    """Add meets_tok_s_user, ttft_known, meets_slo and slo_note.
+
+    A TTFT target on a row whose source gives no TTFT is not checked: the row passes unless
+    require_ttft, and slo_note says "TTFT not reported".
+    """
+    out = with_rates(df)
+    n = len(out)
+    user = out["tok_s_user"].to_numpy(dtype="float64")
+    ttft = _floats(out, "ttft_ms_p50")
+    meets_user = np.ones(n, dtype=bool) if slo.min_tok_s_user is None else user >= slo.min_tok_s_user
+    known = ~np.isnan(ttft)
+    if slo.max_ttft_ms is None:
+        meets_ttft = np.ones(n, dtype=bool)
+        note = np.full(n, "", dtype=object)
+    else:
+        meets_ttft = np.where(known, ttft <= slo.max_ttft_ms, not require_ttft)
+        note = np.where(known, "", "TTFT not reported: target not checked")
+    out["meets_tok_s_user"] = meets_user
+    out["ttft_known"] = known
+    out["meets_slo"] = meets_user & meets_ttft
+    out["slo_note"] = note
+    return out
+
+
+def best_operating_points(
+    df: pd.DataFrame,
+    slo: Slo,
+    *,
+    keys: Sequence[str] = CURVE_KEYS,
+    metric: str = "output_tok_s_per_gpu",
+    require_ttft: bool = False,
+) -> pd.DataFrame:
+    """Per curve, the row meeting the SLO with the highest `metric` (the best concurrency to run at).
+
+    Curves with no row meeting the SLO are absent. Interpolate first for a finer answer.
+    """
+    checked = slo_check(df, slo, require_ttft=require_ttft)
+    ok = checked[checked["meets_slo"]]
+    if ok.empty:
+        return ok.reset_index(drop=True)
+    idx = ok.groupby(list(keys), sort=True, dropna=False)[metric].idxmax().dropna()
+    return ok.loc[idx.to_numpy()].reset_index(drop=True)
+
+
+def cheapest_meeting(
+    priced: pd.DataFrame,
+    slo: Slo,
+    *,
+    by: Sequence[str] = ("gpu",),
+    value: str = "usd_per_mtok_output",
+    require_ttft: bool = False,
+) -> pd.DataFrame:
+    """The cheapest priced row meeting the SLO per group (e.g. per GPU, or per GPU and mode)."""
+    checked = slo_check(priced, slo, require_ttft=require_ttft)
+    ok = checked[checked["meets_slo"] & checked[value].notna()]
+    if ok.empty:
+        return ok.reset_index(drop=True)
+    idx = ok.groupby(list(by), sort=True, dropna=False)[value].idxmin()
+    return ok.loc[idx.to_numpy()].sort_values(value).reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Crossover
+
+
+CROSSOVER_COLUMNS = [
+    "challenger_profile",
+    "baseline_profile",
+    "challenger_label",
+    "baseline_label",
+    "status",
+    "last_win_concurrency",
+    "first_loss_concurrency",
+    "crossover_concurrency",
+    "advantage_at_min",
+    "advantage_at_max",
+    "common_min_concurrency",
+    "common_max_concurrency",
+    "basis",
+]
+
+
+def curve_label(df: pd.DataFrame) -> pd.Series:
+    """A short human label per row: model mode precision [block N]."""
+    block = (
+        pd.to_numeric(df["block_size"], errors="coerce") if "block_size" in df else pd.Series(np.nan, index=df.index)
+    )
+    suffix = np.where(block.notna(), " b" + block.fillna(0).astype("int64").astype(str), "")
+    return df["model"].astype(str) + " " + df["mode"].astype(str) + " " + df["precision"].astype(str) + suffix
+
+
+def crossover(
+    df: pd.DataFrame,
+    *,
+    challenger: str = "self_spec",
+    baseline: str = "ar",
+    by: Sequence[str] = ("gpu",),
+    metric: str = "output_tok_s_per_gpu",
+    higher_is_better: bool = True,
+) -> pd.DataFrame:
+    """Where each `challenger`-mode curve stops beating each `baseline`-mode curve of the same group.
+
+    Both curves are evaluated (monotone interpolation, never beyond either's range) at the union of
+    their measured concurrencies inside the common range. advantage = challenger / baseline metric
+    (inverted when lower is better); the crossover is the first concurrency after a win where the
+    advantage is <= 1, located between the last win and the first loss by linear interpolation of
+    the advantage in log2(concurrency). status: "crosses", "challenger wins throughout",
+    "baseline wins throughout", or "one common concurrency or none" (nothing to compare across).
+    One row per (group, challenger curve, baseline curve); columns: by + CROSSOVER_COLUMNS.
+    """
+    by = list(by)
+    columns = [*by, *CROSSOVER_COLUMNS]
+    if df.empty or metric not in df:
+        return pd.DataFrame(columns=columns)
+    curve_keys = [*by, "profile_id"]
+    data = df.reset_index(drop=True).copy()
+    data["_label"] = curve_label(data)
+    chal = data[data["mode"] == challenger]
+    base = data[data["mode"] == baseline]
+    if chal.empty or base.empty:
+        return pd.DataFrame(columns=columns)
+
+    # Pair curves within each group; the pair's grid is the union of both curves' concurrencies.
+    chal_c = chal[[*curve_keys, "concurrency", "_label"]].rename(columns={"profile_id": "c_id", "_label": "c_label"})
+    base_c = base[[*curve_keys, "concurrency", "_label"]].rename(columns={"profile_id": "b_id", "_label": "b_label"})
+    c_rng = chal_c.groupby([*by, "c_id", "c_label"], dropna=False)["concurrency"].agg(["min", "max"]).reset_index()
+    b_rng = base_c.groupby([*by, "b_id", "b_label"], dropna=False)["concurrency"].agg(["min", "max"]).reset_index()
+    pairs = (
+        c_rng.merge(b_rng, on=by, suffixes=("_c", "_b"))
+        if by
+        else c_rng.merge(b_rng, how="cross", suffixes=("_c", "_b"))
+    )
+    if pairs.empty:
+        return pd.DataFrame(columns=columns)
+    pairs["lo"] = np.maximum(pairs["min_c"], pairs["min_b"])
+    pairs["hi"] = np.minimum(pairs["max_c"], pairs["max_b"])
+    pairs["pair"] = np.arange(len(pairs))
+    grid = pd.concat(
+        [
+            pairs[[*by, "c_id", "pair"]].merge(chal_c[[*by, "c_id", "concurrency"]], on=[*by, "c_id"]),
+            pairs[[*by, "b_id", "pair"]].merge(base_c[[*by, "b_id", "concurrency"]], on=[*by, "b_id"]),
+        ]
+    )[["pair", "concurrency"]].drop_duplicates()
+    grid = grid.merge(pairs[["pair", "lo", "hi", "c_id", "b_id", *by]], on="pair")
+    grid = grid[(grid["concurrency"] >= grid["lo"]) & (grid["concurrency"] <= grid["hi"])]
+
+    # Evaluate each curve's metric on its pairs' grid points.
+    curve_id = data.groupby(curve_keys, sort=False, dropna=False).ngroup()
+    ids = data[curve_keys].assign(_cid=curve_id.to_numpy()).drop_duplicates(curve_keys)
+    x_known = np.log2(data["concurrency"].to_numpy(dtype="float64"))
+    y_known = data[metric].to_numpy(dtype="float64")
+
+    def evaluate(id_col: str) -> np.ndarray:
+        q = (
+            grid[[*by, id_col, "concurrency"]]
+            .rename(columns={id_col: "profile_id"})
+            .merge(ids, on=curve_keys, how="left")
+        )
+        return monotone_interpolate(
+            x_known,
+            y_known,
+            curve_id.to_numpy(),
+            np.log2(q["concurrency"].to_numpy(dtype="float64")),
+            q["_cid"].to_numpy(),
+        )
+
+    grid = grid.reset_index(drop=True)
+    grid["c_val"] = evaluate("c_id")
+    grid["b_val"] = evaluate("b_id")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        grid["adv"] = grid["c_val"] / grid["b_val"] if higher_is_better else grid["b_val"] / grid["c_val"]
+    grid = grid.dropna(subset=["adv"]).sort_values(["pair", "concurrency"]).reset_index(drop=True)
+
+    win = grid["adv"] > 1.0
+    prev_win = win.groupby(grid["pair"]).shift(1, fill_value=False).astype(bool)
+    loss_after_win = ~win & prev_win
+    grid["_x"] = np.log2(grid["concurrency"].astype("float64"))
+    grid["_prev_x"] = grid.groupby("pair")["_x"].shift(1)
+    grid["_prev_adv"] = grid.groupby("pair")["adv"].shift(1)
+    grid["_prev_c"] = grid.groupby("pair")["concurrency"].shift(1)
+    first_loss = grid[loss_after_win].groupby("pair").head(1).set_index("pair")
+
+    summary = grid.groupby("pair").agg(
+        n=("adv", "size"),
+        any_win=("adv", lambda s: bool((s > 1.0).any())),
+        all_win=("adv", lambda s: bool((s > 1.0).all())),
+        adv_min=("adv", "first"),
+        adv_max=("adv", "last"),
+        cmin=("concurrency", "min"),
+        cmax=("concurrency", "max"),
+    )
+    out = (
+        pairs.set_index("pair")
+        .join(summary, how="left")
+        .join(first_loss[["concurrency", "_prev_c", "_prev_x", "_x", "_prev_adv", "adv"]], how="left")
+    )
+    frac = (out["_prev_adv"] - 1.0) / (out["_prev_adv"] - out["adv"])
+    cross = np.exp2((out["_prev_x"] + frac * (out["_x"] - out["_prev_x"])).to_numpy(dtype="float64"))
+    n = out["n"].fillna(0)
+    status = np.select(
+        [
+            n < 2,
+            out["concurrency"].notna(),
+            out["all_win"].fillna(False).astype(bool),
+            ~out["any_win"].fillna(False).astype(bool),
+        ],
+        ["one common concurrency or none", "crosses", "challenger wins throughout", "baseline wins throughout"],
+        default="challenger wins, then loses, without a clean crossing",
+    )
+    basis = np.where(
+        status == "crosses",
+        "interpolated between concurrencies "
+        + out["_prev_c"].fillna(0).astype("int64").astype(str)
+        + " and "
+        + out["concurrency"].fillna(0).astype("int64").astype(str)
+        + " (log-linear in the advantage); outside the measured range nothing is claimed",
+        "compared at concurrencies "
+        + out["cmin"].fillna(0).astype("int64").astype(str)
+        + "-"
+        + out["cmax"].fillna(0).astype("int64").astype(str)
+        + " only",
+    )
+    result = pd.DataFrame(
+        {
+            **{k: out[k].to_numpy() for k in by},
+            "challenger_profile": out["c_id"].to_numpy(),
+            "baseline_profile": out["b_id"].to_numpy(),
+            "challenger_label": out["c_label"].to_numpy(),
+            "baseline_label": out["b_label"].to_numpy(),
+            "status": status,
+            "last_win_concurrency": out["_prev_c"].to_numpy(dtype="float64"),
+            "first_loss_concurrency": out["concurrency"].to_numpy(dtype="float64"),
+            "crossover_concurrency": np.where(status == "crosses", cross, np.nan),
+            "advantage_at_min": out["adv_min"].to_numpy(dtype="float64"),
+            "advantage_at_max": out["adv_max"].to_numpy(dtype="float64"),
+            "common_min_concurrency": out["cmin"].to_numpy(dtype="float64"),
+            "common_max_concurrency": out["cmax"].to_numpy(dtype="float64"),
+            "basis": basis,
+        }
+    )
+    return result[columns].reset_index(drop=True)
+
+
+def _floats(df: pd.DataFrame, name: str) -> np.ndarray:
+    if name not in df:
+        return np.full(len(df), np.nan)
+    return pd.to_numeric(df[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
