@@ -3,39 +3,126 @@ files of SGLang, vLLM, GuideLLM, AIPerf/GenAI-Perf, llmperf and InferenceX.
 
 `import_bytes()` is the one entry point: it detects the format from the content (not the name),
 parses leniently, and returns profiles with provenance `uploaded` plus every problem found, never
-raising for bad input.
+raising for bad input. docs/formats.md says what each format must contain.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import hashlib
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
 
-from calculator.loader import Problem
-from calculator.schema import Profile
+from calculator.importers._common import (
+    Context,
+    ImportResult,
+    Overrides,
+    RawPoint,
+    Reader,
+    assemble,
+)
+from calculator.importers.aiperf import parse_aiperf
+from calculator.importers.csv_template import CSV_TEMPLATE_COLUMNS, csv_template, import_csv
+from calculator.importers.detect import FORMATS, Sniffed, detect, sniff
+from calculator.importers.guidellm import parse_guidellm
+from calculator.importers.inferencex import parse_inferencex, rows_from_csv
+from calculator.importers.llmperf import parse_llmperf
+from calculator.importers.profile_file import import_profile
+from calculator.importers.sglang import parse_sglang
+from calculator.importers.vllm import parse_vllm
+from calculator.loader import InputError, Problem, decode_text, read_bytes
+
+__all__ = [
+    "CSV_TEMPLATE_COLUMNS",
+    "FORMATS",
+    "ImportResult",
+    "Overrides",
+    "csv_template",
+    "detect",
+    "import_bytes",
+    "import_path",
+]
 
 
-@dataclass(frozen=True)
-class Overrides:
-    """What a foreign format may lack, given by the user (app form or CLI flags)."""
-
-    gpu: str | None = None
-    model: str | None = None
-    mode: str | None = None
-    precision: str | None = None
-    gpus_per_replica: int | None = None
-    engine: str | None = None
+def import_path(path: Path, overrides: Overrides = Overrides(), *, provenance_kind: str = "uploaded") -> ImportResult:  # noqa: B008 - frozen
+    """Import a file from disk (size checked before reading); never raises for bad input."""
+    try:
+        data = read_bytes(Path(path))
+    except InputError as e:
+        return ImportResult(str(path), "unknown", problems=e.problems)
+    return import_bytes(data, str(path), overrides, provenance_kind=provenance_kind)
 
 
-@dataclass
-class ImportResult:
-    """What one file yielded: its detected format, the good profiles, and every problem."""
+def import_bytes(
+    data: bytes,
+    file: str,
+    overrides: Overrides = Overrides(),  # noqa: B008 - frozen dataclass, safe as a default
+    *,
+    provenance_kind: str = "uploaded",
+) -> ImportResult:
+    """Detect, parse and validate one file's bytes; every problem goes into the result."""
+    fmt = "unknown"
+    try:
+        text = decode_text(data, file)
+        sniffed = sniff(text, file)
+        fmt = sniffed.fmt
+        ctx = Context(
+            file=file,
+            fmt=fmt,
+            overrides=overrides,
+            provenance_kind=provenance_kind,
+            digest=hashlib.sha256(data).hexdigest()[:12],
+            today=date.today().isoformat(),
+        )
+        return _import(text, sniffed, ctx)
+    except InputError as e:
+        return ImportResult(file, fmt, problems=e.problems)
+    except RecursionError:
+        return ImportResult(file, fmt, problems=[Problem(file, "file", "nested too deeply to read")])
+    except Exception as e:  # the promise is "never raises": an importer bug still becomes a problem
+        return ImportResult(
+            file, fmt, problems=[Problem(file, "file", f"internal error while importing ({type(e).__name__}: {e})")]
+        )
 
-    file: str
-    format: str  # e.g. "profile", "csv", "sglang", "vllm", "guidellm", "aiperf", "llmperf", "inferencex", "unknown"
-    profiles: list[Profile] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)  # fields the user must supply (gpu, model, mode, ...)
 
-    @property
-    def ok(self) -> bool:
-        return bool(self.profiles) and not self.problems
+def _import(text: str, sniffed: Sniffed, ctx: Context) -> ImportResult:
+    fmt = sniffed.fmt
+    if fmt == "unknown":
+        message = f"unrecognised content: {sniffed.reason}" if sniffed.reason else "unrecognised content"
+        return ImportResult(
+            ctx.file, fmt, problems=[Problem(ctx.file, "file", message + "; see docs/formats.md for what we read")]
+        )
+    if fmt == "profile":
+        return import_profile(sniffed.doc, ctx)
+    if fmt == "csv":
+        return import_csv(text, ctx, sniffed.delimiter)
+
+    reader = Reader(ctx.file)
+    raws: list[RawPoint]
+    notes: list[str]
+    if fmt in ("sglang", "vllm", "inferencex"):
+        if sniffed.records is not None:
+            records = sniffed.records
+            reader.problems.extend(sniffed.problems)
+        elif sniffed.doc is not None:
+            records = _records(sniffed.doc)
+        else:
+            records = rows_from_csv(text, sniffed.delimiter, reader)
+        parse = {"sglang": parse_sglang, "vllm": parse_vllm, "inferencex": parse_inferencex}[fmt]
+        raws, notes = parse(records, ctx, reader)
+    else:
+        doc = sniffed.doc
+        if not isinstance(doc, Mapping):
+            reader.problem("file", f"expected a JSON object for a {fmt} file")
+            return ImportResult(ctx.file, fmt, problems=reader.problems)
+        parse_doc = {"guidellm": parse_guidellm, "aiperf": parse_aiperf, "llmperf": parse_llmperf}[fmt]
+        raws, notes = parse_doc(doc, ctx, reader)
+    return assemble(ctx, raws, reader, notes)
+
+
+def _records(doc: Any) -> list[tuple[str, Any]]:
+    """A parsed document as (where, record) pairs: a list's items, or the one object."""
+    if isinstance(doc, list):
+        return [(f"[{i}]", item) for i, item in enumerate(doc)]
+    return [("", doc)]
