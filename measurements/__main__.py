@@ -1,0 +1,64 @@
+"""Command line of the measurement tool: `python -m measurements forward|serve|tpf|roofline --help`.
+
+Each command lives in its own module and is imported only when chosen, so `serve` and `tpf` work
+without torch's start-up cost and `forward` without sglang or transformers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse tree of all commands."""
+    from measurements import sglang_serving, torch_forward, tpf
+
+    parser = argparse.ArgumentParser(
+        prog="python -m measurements",
+        description="Record forward-pass costs, serving sweeps and tokens per forward into profiles the app loads.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    forward = sub.add_parser("forward", help="time decoder forwards over batch x query x context (torch, CUDA or CPU)")
+    torch_forward.add_arguments(forward)
+    serve = sub.add_parser("serve", help="sweep concurrency against an SGLang server (needs a GPU and sglang)")
+    sglang_serving.add_arguments(serve)
+    tpf_cmd = sub.add_parser("tpf", help="tokens per forward with real weights (needs a GPU and transformers)")
+    tpf.add_arguments(tpf_cmd)
+    roof = sub.add_parser("roofline", help="achieved bandwidth and FLOP/s of a forward profile vs its GPU's datasheet")
+    roof.add_argument("profile", type=Path, help="a ForwardCost YAML written by `forward`")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse the command line and run the chosen command; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    if args.command == "forward":
+        from measurements.torch_forward import main as forward_main
+
+        return forward_main(args, argv)
+    if args.command == "serve":
+        from measurements.sglang_serving import main as serve_main
+
+        return serve_main(args, argv)
+    if args.command == "tpf":
+        from measurements.tpf import main as tpf_main
+
+        return tpf_main(args, argv)
+    from calculator.loader import InputError
+    from calculator.schema import ForwardCost
+    from measurements.common import read_model_yaml, report_input_error
+    from measurements.roofline import print_report
+
+    try:
+        print_report(read_model_yaml(args.profile, ForwardCost))
+    except InputError as e:
+        return report_input_error(e)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,134 @@
+"""Shared plumbing of the measurement commands: atomic YAML writes through the schema models,
+reading a previous run back for `--resume`, comma lists, exit codes and run metadata.
+
+Every file the tool writes goes through `write_model_yaml`, so it always validates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import socket
+import sys
+import tempfile
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import TypeVar
+
+import yaml
+from pydantic import BaseModel
+
+from calculator.loader import InputError, decode_text, fail, parse_yaml, read_bytes, validate_as
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_UNAVAILABLE = 2  # bad input, missing package, missing hardware or weights: the user must act
+EXIT_INTERRUPTED = 130
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+MEASURED_DIR = REPO_ROOT / "hardware_profiles" / "measured"
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class UserError(Exception):
+    """A problem the user can fix (flag, file, package, hardware); printed without a traceback, exit 2."""
+
+
+def write_model_yaml(path: Path, model: BaseModel, header: str = "") -> None:
+    """Write a schema model as YAML atomically: temp file in the same folder, fsync, os.replace."""
+    data = model.model_dump(mode="json", exclude_none=True)
+    text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=120)
+    if header:
+        text = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines()) + "\n" + text
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_model_yaml(path: Path, model: type[M]) -> M:
+    """Read back a file this tool wrote (for `--resume`), validated; InputError names file and field."""
+    name = str(path)
+    return validate_as(model, parse_yaml(decode_text(read_bytes(path), name), name), name)
+
+
+def prepare_out(path: Path, resume: bool, overwrite: bool) -> bool:
+    """Check the output path; True when an existing file is to be continued (`--resume`)."""
+    if path.is_dir():
+        raise UserError(f"--out {path} is a folder; give a file name ending in .yaml")
+    if path.exists():
+        if resume:
+            return True
+        if not overwrite:
+            raise UserError(
+                f"{path} exists: add --resume to continue it (finished points are kept), "
+                "or --overwrite to start again, or choose another --out"
+            )
+    elif resume:
+        print(f"note: {path} does not exist yet; starting a new run", file=sys.stderr)
+    return False
+
+
+def int_list(text: str) -> list[int]:
+    """argparse type for '1,8,32': positive integers, sorted, without duplicates."""
+    try:
+        values = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated integers like 1,8,32; got {text!r}") from None
+    if not values or values[0] < 1:
+        raise argparse.ArgumentTypeError(f"expected positive integers like 1,8,32; got {text!r}")
+    return values
+
+
+def command_line(argv: Sequence[str] | None = None) -> str:
+    """The command as the user typed it (shell-quoted), for the file's provenance."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    return shlex.join(["python", "-m", "measurements", *args])
+
+
+def today() -> str:
+    """Today's date, ISO format, for provenance."""
+    return date.today().isoformat()
+
+
+def host_name() -> str:
+    """This machine's host name (recorded so a profile says where it was measured)."""
+    return socket.gethostname() or "unknown-host"
+
+
+def report_input_error(err: InputError) -> int:
+    """Print every problem of an InputError and return the exit code for bad input."""
+    for p in err.problems:
+        print(f"error: {p}", file=sys.stderr)
+    return EXIT_UNAVAILABLE
+
+
+__all__ = [
+    "EXIT_FAILED",
+    "EXIT_INTERRUPTED",
+    "EXIT_OK",
+    "EXIT_UNAVAILABLE",
+    "MEASURED_DIR",
+    "REPO_ROOT",
+    "InputError",
+    "UserError",
+    "command_line",
+    "fail",
+    "host_name",
+    "int_list",
+    "prepare_out",
+    "read_model_yaml",
+    "report_input_error",
+    "today",
+    "write_model_yaml",
+]
