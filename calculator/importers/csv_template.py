@@ -138,7 +138,12 @@ class _Problems:
 
 
 def read_table(text: str, delimiter: str, reader: Reader) -> pd.DataFrame | None:
-    """All cells as stripped strings, indexed by spreadsheet row number; None if the table is unreadable."""
+    """The table indexed by spreadsheet row number, or None if it is unreadable.
+
+    Fast path: the C parser reads numeric columns straight into float64 (empty cells = NaN). If any
+    numeric cell is not plain number text ("abc", "nan", " "), the whole table is read again as
+    text so every bad cell can be reported with its row.
+    """
     header_cells = next(csv.reader(io.StringIO(text.lstrip("\ufeff").split("\n", 1)[0]), delimiter=delimiter), [])
     names = [c.strip().lower() for c in header_cells]
     dupes = sorted({n for n in names if names.count(n) > 1})
@@ -148,16 +153,46 @@ def read_table(text: str, delimiter: str, reader: Reader) -> pd.DataFrame | None
     if "" in names:
         reader.problem("row 1", f"column {names.index('') + 1} has no name")
         return None
+    numeric = {raw: "float64" for raw, name in zip(header_cells, names, strict=True) if name in NUMERIC_RULES}
+    texts = {raw: str for raw in header_cells if raw not in numeric}
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # pandas' own warnings would be errors under pytest; we report problems
+        df = _read(text, delimiter, {**texts, **numeric}, {raw: [""] for raw in numeric}, reader)
+    except ValueError:
+        df = None  # a numeric column holds something that is not a number: read as text, report per cell
+    if df is None and not reader.problems:
+        try:
+            df = _read(text, delimiter, str, None, reader)
+        except ValueError as e:
+            reader.problem("file", f"malformed CSV: {_first_line(e)}")
+    if df is None or reader.problems:
+        return None
+    df.columns = pd.Index(names if len(names) == len(df.columns) else [str(c).strip().lower() for c in df.columns])
+    df.index = pd.RangeIndex(2, len(df) + 2)
+    blank = pd.Series(True, index=df.index)
+    for column in df.columns:
+        if df[column].dtype == "float64":
+            blank &= df[column].isna()
+        else:
+            df[column] = df[column].str.strip()
+            blank &= df[column] == ""
+    table: pd.DataFrame = df.loc[~blank]
+    return table
+
+
+def _read(text: str, delimiter: str, dtype: Any, na_values: Any, reader: Reader) -> pd.DataFrame | None:
+    """pandas' C parser with nothing guessed; its warnings and parse errors become problems."""
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             df = pd.read_csv(
                 io.StringIO(text),
                 sep=delimiter,
-                dtype=str,
+                dtype=dtype,
                 keep_default_na=False,
-                na_filter=False,
+                na_values=na_values,
+                na_filter=na_values is not None,
                 skip_blank_lines=False,
+                index_col=False,
                 engine="c",
             )
     except pd.errors.ParserError as e:
@@ -165,17 +200,21 @@ def read_table(text: str, delimiter: str, reader: Reader) -> pd.DataFrame | None
         if m:
             reader.problem(f"row {m.group(2)}", f"{m.group(3)} cells where the header has {m.group(1)} columns")
         else:
-            reader.problem("file", f"malformed CSV: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
+            reader.problem("file", f"malformed CSV: {_first_line(e)}")
         return None
-    except (pd.errors.EmptyDataError, ValueError, UnicodeError, csv.Error, OverflowError) as e:
-        reader.problem("file", f"malformed CSV: {str(e).splitlines()[0] if str(e) else type(e).__name__}")
+    except (pd.errors.EmptyDataError, UnicodeError, csv.Error, OverflowError) as e:
+        reader.problem("file", f"malformed CSV: {_first_line(e)}")
         return None
-    df.columns = pd.Index(names if len(names) == len(df.columns) else [str(c).strip().lower() for c in df.columns])
-    df.index = pd.RangeIndex(2, len(df) + 2)
-    df = df.apply(lambda s: s.str.strip())
-    blank = (df == "").all(axis=1)
-    table: pd.DataFrame = df.loc[~blank]
-    return table
+    for w in caught:
+        if issubclass(w.category, pd.errors.ParserWarning):
+            reader.problem("file", f"malformed CSV: {_first_line(w.message)} (rows with more cells than the header?)")
+            return None
+    return df
+
+
+def _first_line(e: object) -> str:
+    text = str(e)
+    return text.splitlines()[0] if text else type(e).__name__
 
 
 def import_csv(text: str, ctx: Context, delimiter: str = ",") -> ImportResult:
@@ -261,7 +300,7 @@ def import_csv(text: str, ctx: Context, delimiter: str = ",") -> ImportResult:
         group_meta.update(tp=gpus, pp=1, dp=1)
         group_notes = ["gpus_per_replica not given: assumed 1"] if assumed_gpus else []
         if notes is not None:
-            group_notes += [n for n in dict.fromkeys(notes.iloc[positions]) if n]
+            group_notes += [str(n) for n in notes.iloc[positions].unique() if n]
         group_points = [points[i] for i in positions]
         if len(group_points) > 100_000:
             reader.problem("file", f"more than 100,000 points in one profile ({len(group_points):,}); split the file")
@@ -279,13 +318,25 @@ def _check_numbers(df: pd.DataFrame, problems: _Problems, bad: pd.Series) -> dic
     for column, rule in NUMERIC_RULES.items():
         if column not in df.columns:
             continue
-        text = df[column]
-        empty = text == ""
-        values = pd.to_numeric(text, errors="coerce").astype("float64")
         issues: list[tuple[pd.Series, str, bool]] = []
-        not_number = values.isna() & ~empty
+        if df[column].dtype == "float64":  # parsed by the C reader: every cell is a number or empty
+            values = df[column]
+            text = values  # shown as numbers in messages
+            empty = values.isna()
+            not_number = pd.Series(False, index=df.index)
+        else:
+            text = df[column]
+            empty = text == ""
+            filled = text[~empty]
+            try:
+                parsed = filled.astype("float64")  # fast when every filled cell is number text
+            except ValueError:
+                parsed = pd.to_numeric(filled, errors="coerce").astype("float64")
+            values = parsed.reindex(df.index)
+            not_number = values.isna() & ~empty  # "abc", and "nan"/"null" words (parsed as NaN)
         if not_number.any():
-            nan_word = text.str.lower().isin(_NAN_WORDS)
+            nan_word = pd.Series(False, index=df.index)
+            nan_word[not_number] = text[not_number].str.lower().isin(_NAN_WORDS)
             issues.append((not_number & nan_word, "NaN is not a number", True))
             issues.append((not_number & ~nan_word, "not a number", True))
         finite = pd.Series(np.isfinite(values.to_numpy()), index=values.index)
@@ -385,15 +436,14 @@ def _plain(value: Any) -> Any:
 def build_points(frame: pd.DataFrame) -> list[ProfilePoint]:
     """ProfilePoints for rows whose every value was already validated column-wise above.
 
-    `model_construct` skips a second, per-row validation; rows sharing the same set of filled
-    columns are built together so no per-cell None checks run in Python.
+    No second, per-row validation runs (that would cost seconds at 100,000 rows): rows sharing the
+    same set of filled columns are built together, each as `model_construct` would build it.
     """
     columns = [c for c in POINT_COLUMNS if c in frame.columns]
     present = frame[columns].notna().to_numpy()
     weights = 1 << np.arange(len(columns), dtype=np.int64)
     pattern = present.astype(np.int64) @ weights
-    points: list[ProfilePoint | None] = [None] * len(frame)
-    construct = ProfilePoint.model_construct
+    points: list[ProfilePoint] = [_PLACEHOLDER] * len(frame)
     for code in np.unique(pattern):
         rows = np.flatnonzero(pattern == code)
         names = [c for c, w in zip(columns, weights, strict=True) if code & w]
@@ -401,6 +451,39 @@ def build_points(frame: pd.DataFrame) -> list[ProfilePoint]:
         for name in names:
             values = frame[name].to_numpy()[rows]
             lists.append(values.astype(np.int64).tolist() if NUMERIC_RULES[name].integer else values.tolist())
-        for i, vals in zip(rows.tolist(), zip(*lists, strict=True), strict=True):
-            points[i] = construct(**dict(zip(names, vals, strict=True)))
-    return [p for p in points if p is not None]
+        for i, made in zip(rows.tolist(), construct_many(names, zip(*lists, strict=True)), strict=True):
+            points[i] = made
+    return points
+
+
+_PLACEHOLDER = ProfilePoint.model_construct(concurrency=1, output_tok_s=1.0)
+_DEFAULTS: dict[str, Any] = {
+    name: f.get_default(call_default_factory=True)
+    for name, f in ProfilePoint.model_fields.items()
+    if not f.is_required()
+}
+# model_construct's own steps, minus its per-call overhead; valid only for a plain model like ProfilePoint.
+_PLAIN_MODEL = (
+    not ProfilePoint.__pydantic_post_init__
+    and not ProfilePoint.__private_attributes__
+    and ProfilePoint.model_config.get("extra") != "allow"
+)
+
+
+def construct_many(names: list[str], rows: Iterable[tuple[Any, ...]]) -> list[ProfilePoint]:
+    """ProfilePoints from already-validated value tuples (same fields each), as model_construct makes them."""
+    if not _PLAIN_MODEL:
+        return [ProfilePoint.model_construct(**dict(zip(names, vals, strict=True))) for vals in rows]
+    new, setattr_ = object.__new__, object.__setattr__
+    fields_set = set(names)
+    out: list[ProfilePoint] = []
+    for vals in rows:
+        values = _DEFAULTS.copy()
+        values.update(zip(names, vals, strict=True))
+        point = new(ProfilePoint)
+        setattr_(point, "__dict__", values)
+        setattr_(point, "__pydantic_fields_set__", set(fields_set))
+        setattr_(point, "__pydantic_extra__", None)
+        setattr_(point, "__pydantic_private__", None)
+        out.append(point)
+    return out

@@ -121,7 +121,7 @@ def classify_document(doc: Any) -> tuple[str, str]:
                 return fmt, ""
         return "unknown", "a JSON list that is not InferenceX rows nor benchmark results"
     if not isinstance(doc, Mapping):
-        return "unknown", f"a single {type(doc).__name__} value, not a results document"
+        return "unknown", "plain text or a single value, not a results document"
     if "profiles" in doc or ("points" in doc and ("provenance" in doc or "gpu" in doc)):
         if doc.get("kind") == "forward_cost":
             return "unknown", "a forward-cost surface (measurements/ output), not throughput measurements"

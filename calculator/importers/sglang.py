@@ -112,8 +112,11 @@ def _meta_from_record(rec: Mapping[str, Any], where: str, raw: RawPoint, reader:
         meta["isl"] = whole(reader.num(rec, "random_input_len", where))
         meta["osl"] = whole(reader.num(rec, "random_output_len", where))
     elif completed:
-        total_in = reader.num(rec, "total_input_tokens", where)
-        total_out = reader.num(rec, "total_output_tokens", where)
+        # sglang.bench_serving writes total_*_tokens; the newer sglang.benchmark.serving total_input/output
+        in_key = "total_input_tokens" if "total_input_tokens" in rec else "total_input"
+        out_key = "total_output_tokens" if "total_output_tokens" in rec else "total_output"
+        total_in = reader.num(rec, in_key, where)
+        total_out = reader.num(rec, out_key, where)
         meta["isl"] = total_in / completed if total_in else None
         meta["osl"] = total_out / completed if total_out else None
         meta["lengths_measured"] = True
