@@ -110,7 +110,7 @@ def build_model(arch: ArchConfig, device: Any, dtype: Any) -> Any:
     from torch import nn
 
     def linear(n_in: int, n_out: int) -> nn.Linear:
-        layer = nn.utils.skip_init(nn.Linear, n_in, n_out, bias=False, device=device, dtype=dtype)
+        layer: nn.Linear = nn.utils.skip_init(nn.Linear, n_in, n_out, bias=False, device=device, dtype=dtype)
         layer.weight.normal_(0.0, 0.02)
         return layer
 
@@ -121,7 +121,8 @@ def build_model(arch: ArchConfig, device: Any, dtype: Any) -> Any:
             self.dim = dim
 
         def forward(self, x: torch.Tensor) -> torch.Tensor:
-            return F.rms_norm(x, (self.dim,), self.weight, arch.rms_norm_eps)
+            out: torch.Tensor = F.rms_norm(x, (self.dim,), self.weight, arch.rms_norm_eps)
+            return out
 
     class Attention(nn.Module):
         def __init__(self) -> None:
@@ -150,7 +151,8 @@ def build_model(arch: ArchConfig, device: Any, dtype: Any) -> Any:
             qf = qs.view(b, q, kvh, g, hd).permute(0, 2, 3, 1, 4).reshape(b, kvh, g * q, hd)
             out = F.scaled_dot_product_attention(qf, k_cache, v_cache, attn_mask=mask)
             out = out.view(b, kvh, g, q, hd).permute(0, 3, 1, 2, 4).reshape(b, q, arch.q_dim)
-            return self.o(out)
+            projected: torch.Tensor = self.o(out)
+            return projected
 
     class Layer(nn.Module):
         def __init__(self) -> None:
@@ -162,9 +164,10 @@ def build_model(arch: ArchConfig, device: Any, dtype: Any) -> Any:
 
         def forward(self, x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor, k_cache: torch.Tensor,
                     v_cache: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
-            x = x + self.attn(self.norm1(x), cos, sin, k_cache, v_cache, mask)
-            gate, up = self.gate_up(self.norm2(x)).chunk(2, dim=-1)
-            return x + self.down(F.silu(gate) * up)
+            h: torch.Tensor = x + self.attn(self.norm1(x), cos, sin, k_cache, v_cache, mask)
+            gate, up = self.gate_up(self.norm2(h)).chunk(2, dim=-1)
+            down: torch.Tensor = self.down(F.silu(gate) * up)
+            return h + down
 
     class Decoder(nn.Module):
         def __init__(self) -> None:
@@ -182,7 +185,8 @@ def build_model(arch: ArchConfig, device: Any, dtype: Any) -> Any:
             x = self.embed(ids)
             for i, layer in enumerate(self.layers):
                 x = layer(x, cos, sin, cache[i, 0], cache[i, 1], mask)
-            return self.lm_head(self.norm(x))  # logits for the new tokens only
+            logits: torch.Tensor = self.lm_head(self.norm(x))  # logits for the new tokens only
+            return logits
 
     with torch.no_grad():
         model = Decoder().eval()
@@ -405,11 +409,6 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None,
     grid = Grid(args.batch or d_batch, args.query or d_query, args.context or d_context,
                 ATTENTION_KINDS if args.attention == "both" else (args.attention,))
 
-    info: DeviceInfo = describe_device(device)
-    model_id = slug(arch.name)[:40]
-    out: Path = args.out or MEASURED_DIR / f"forward-{model_id}-{device_id(info)}-{precision}.yaml"
-    resuming = prepare_out(out, args.resume, args.overwrite)
-
     weights = arch.weight_bytes(elt)
     free = available_bytes(device)
     if free is not None and weights > 0.9 * free:
@@ -419,6 +418,11 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None,
             f"{arch.name} in {precision} needs {weights / GIB:.1f} GiB for its weights; this machine has "
             f"{free / GIB:.1f} GiB {where}. {hint}."
         )
+
+    info: DeviceInfo = describe_device(device)
+    model_id = slug(arch.name)[:40]
+    out: Path = args.out or MEASURED_DIR / f"forward-{model_id}-{device_id(info)}-{precision}.yaml"
+    resuming = prepare_out(out, args.resume, args.overwrite)
 
     cost = ForwardCost(
         id=slug(f"forward-{model_id}-{device_id(info)}-{precision}")[:64],
