@@ -1,0 +1,72 @@
+"""Cost-per-token planner for diffusion and autoregressive LLM serving: the Streamlit entry point.
+
+Navigation over app_pages/, the shared sidebar (utilisation, cost denominator) and per-session state.
+Run with `streamlit run app.py`; it opens on the bundled data with no other step.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages.common import init_state, sidebar
+
+st.set_page_config(
+    page_title="Diffusion LLM cost planner",
+    page_icon=":material/payments:",
+    layout="wide",
+)
+
+init_state()
+
+PAGES = [
+    st.Page(
+        "app_pages/compare.py",
+        title="Compare",
+        icon=":material/leaderboard:",
+        default=True,
+        help="$ per million tokens for every mode and baseline, per GPU and price offer, with provenance.",
+    ),
+    st.Page(
+        "app_pages/scenario.py",
+        title="Scenario",
+        icon=":material/tune:",
+        help="One GPU and price: throughput vs interactivity frontier, cost by concurrency, latency targets, "
+        "and where self-speculation stops beating AR.",
+    ),
+    st.Page(
+        "app_pages/capacity.py",
+        title="Capacity",
+        icon=":material/dns:",
+        help="Token volume and peak factor to replicas, GPUs and a monthly bill; mixed-mode plans; API break-even.",
+    ),
+    st.Page(
+        "app_pages/measurements.py",
+        title="Measurements",
+        icon=":material/upload_file:",
+        help="Upload your own benchmark results (our profile, CSV, SGLang, vLLM, GuideLLM, AIPerf, ...) for this "
+        "session; they appear on every page.",
+    ),
+    st.Page(
+        "app_pages/prices.py",
+        title="Prices",
+        icon=":material/sell:",
+        help="Edit the bundled cloud prices, add a private quote, or price owned hardware (TCO) for this session.",
+    ),
+    st.Page(
+        "app_pages/hardware.py",
+        title="Hardware",
+        icon=":material/memory:",
+        help="The same model and mode across A100, H100, H200, B200, GB200 and others: measured where measured, "
+        "estimated (labelled) elsewhere.",
+    ),
+    st.Page(
+        "app_pages/export.py",
+        title="Export",
+        icon=":material/download:",
+        help="Download the current scenario's cost table (CSV, Excel, Markdown, JSON) and charts (HTML).",
+    ),
+]
+
+page = st.navigation(PAGES, position="top")
+sidebar()
+page.run()

@@ -1,0 +1,1 @@
+"""App pages (one module per page) and their shared helpers (common.py)."""

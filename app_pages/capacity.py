@@ -1,0 +1,320 @@
+"""Capacity: a token volume (per day or month) and a peak-to-average factor, with the scenario's latency
+targets, become an operating point per curve, replicas (ceil), GPUs and a monthly bill per mode, GPU and
+price offer; a two-band mixed plan (AR at peak, self-speculation off-peak) where it helps; and the monthly
+volume at which self-hosting breaks even with an API price per million tokens.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+import streamlit as st
+
+from app_pages import common as c
+from calculator import capacity as cap
+
+st.title("Capacity and monthly bill")
+
+points_key, points = c.all_points()
+prices_key, prices = c.all_prices()
+
+with st.container(border=True):
+    r1 = st.columns([1.6, 1, 1, 1])
+    volume = r1[0].number_input(
+        "Output tokens",
+        min_value=1_000_000.0,
+        max_value=1e15,
+        value=1e9,
+        step=1e8,
+        format="%.0f",
+        key="vol",
+        bind="query-params",
+        help="Output tokens generated; input tokens ride along at the ISL/OSL ratio (already in the measured rates).",
+    )
+    unit = r1[1].segmented_control(
+        "Per", ["day", "month"], default="day", required=True, key="vol_unit", bind="query-params"
+    )
+    peak = r1[2].number_input(
+        "Peak-to-average factor",
+        min_value=1.0,
+        max_value=24.0,
+        value=2.0,
+        step=0.5,
+        key="peak",
+        bind="query-params",
+        help="Peak demand / average demand. The fleet is sized for the peak.",
+    )
+    peak_hours = r1[3].number_input(
+        "Peak hours per day",
+        min_value=1.0,
+        max_value=24.0,
+        value=8.0,
+        step=1.0,
+        key="peak_h",
+        bind="query-params",
+        help="The day is modelled as peak hours at the peak rate and the rest at the rate that keeps the average.",
+    )
+    isl, osl = c.length_inputs()
+    targets = c.target_inputs()
+    r3 = st.columns([2, 2, 1.2])
+    gpu_options = sorted(set(points["gpu"]) & set(prices["gpu"]))
+    sel_gpus = r3[0].multiselect(
+        "GPUs", gpu_options, key="cap_gpu", bind="query-params", placeholder="All GPUs with data and a price"
+    )
+    tier_options = [t for t in c.TIERS if t in set(prices["tier"])]
+    sel_tiers = r3[1].multiselect(
+        "Price tiers",
+        tier_options,
+        default=["on_demand"],
+        format_func=lambda t: c.TIER_LABELS.get(t, t),
+        key="cap_tier",
+        bind="query-params",
+        placeholder="All tiers",
+    )
+    autoscale = r3[2].toggle(
+        "Scale down off-peak",
+        value=False,
+        key="autoscale",
+        bind="query-params",
+        help="Off: a fixed fleet sized for peak runs 730 h/month. On: the off-peak hours run a smaller fleet.",
+    )
+
+try:
+    per_month = float(volume) * (cap.DAYS_PER_MONTH if unit == "day" else 1.0)
+    demand = cap.Demand(
+        output_tokens_per_month=per_month,
+        peak_to_average=float(peak),
+        peak_hours_per_day=float(peak_hours),
+        isl=isl,
+        osl=osl,
+    )
+except ValueError as e:
+    st.error(f"Demand: {e}", icon=":material/error:")
+    st.stop()
+
+util = c.utilisation()
+st.caption(
+    f"Basis: a month is 730 h ({cap.DAYS_PER_MONTH:.2f} days). Average {demand.average_output_tok_s:,.0f} output "
+    f"tok/s, peak {demand.peak_output_tok_s:,.0f} tok/s for {peak_hours:g} h/day, off-peak "
+    f"{demand.offpeak_output_tok_s:,.0f} tok/s. Each replica runs at its best concurrency meeting "
+    f"{targets.slo().describe()}, loaded to {util:.0%} of its throughput there at peak (utilisation, sidebar); "
+    f"replicas = ceil(peak / (replica tok/s x utilisation))."
+)
+
+pts = points[points["gpu"].isin(sel_gpus)] if sel_gpus else points
+pts = c.with_workload(pts, isl, osl)
+dense_key = f"{points_key}|{sorted(sel_gpus)}|{isl}|{osl}"
+dense = c.dense_points(dense_key, pts.reset_index(drop=True))
+ops = cap.operating_points(dense, targets.slo())
+offers = prices[prices["tier"].isin(sel_tiers)] if sel_tiers else prices
+if ops.empty:
+    st.warning("No curve meets the latency targets within its measured range. Relax a target.", icon=":material/block:")
+    st.stop()
+ops = c.add_labels(ops)
+ops["label"] = ops["option"]
+plans = cap.fleet_plans(ops, offers, demand, utilisation=util, autoscale=autoscale)
+if plans.empty:
+    st.warning("No price offer for these GPUs and tiers. Widen the filters or add a price.", icon=":material/sell:")
+    st.stop()
+plans = c.add_labels(plans)
+
+best = plans.iloc[0]
+m = st.columns(4)
+m[0].metric("Cheapest monthly bill", c.fmt_usd(best["monthly_usd"], 0), border=True)
+m[1].metric("GPUs", f"{int(best['gpus']):,}", border=True, help=f"{int(best['replicas'])} replica(s) at peak")
+m[2].metric("Effective $/M output tokens", c.fmt_usd(best["usd_per_mtok_effective"]), border=True)
+m[3].metric("Average fleet utilisation", f"{best['fleet_utilisation']:.0%}", border=True)
+st.caption(
+    f"Cheapest: **{best['option']}** at concurrency {int(best['concurrency'])} ({best['point_basis']}, "
+    f"{best['tok_s_user']:,.0f} tok/s per user) on {best['provider']} {best['instance']} ({best['tier_label']}, "
+    f"${best['usd_per_gpu_hour']:,.3f}/GPU-h as of {best['price_as_of']}); provenance: {best['provenance_label']}."
+)
+
+# Chart: monthly bill of the cheapest offer per curve.
+per_curve = plans.groupby("option", sort=False).head(1).sort_values("monthly_usd", ascending=False)
+fig = go.Figure()
+for mode, g in per_curve.groupby("mode", sort=False):
+    fig.add_trace(
+        go.Bar(
+            x=g["monthly_usd"],
+            y=g["option"],
+            orientation="h",
+            name=c.mode_label(str(mode)),
+            text=[f"{int(n)} GPU" for n in g["gpus"]],
+            textposition="auto",
+            hovertext=[
+                f"{h}<br>replicas {int(r)} ({int(ro)} off-peak), GPUs {int(n)}<br>monthly ${usd:,.0f}"
+                for h, r, ro, n, usd in zip(
+                    c.hover_text(g, "usd_per_mtok_effective", "effective $/M"),
+                    g["replicas"],
+                    g["replicas_offpeak"],
+                    g["gpus"],
+                    g["monthly_usd"],
+                    strict=True,
+                )
+            ],
+            hoverinfo="text",
+        )
+    )
+c.base_layout(
+    fig,
+    x_title="Monthly bill (USD per 730 h month), cheapest offer per option",
+    y_title="GPU · model mode precision",
+    height=max(320, 28 * len(per_curve) + 120),
+)
+fig.update_xaxes(tickprefix="$", tickformat=",.0f")
+st.plotly_chart(fig, key="capacity_chart", config={"displaylogo": False})
+
+st.dataframe(
+    plans,
+    key="capacity_table",
+    hide_index=True,
+    column_order=[
+        "gpu",
+        "curve",
+        "concurrency",
+        "point_basis",
+        "tok_s_user",
+        "replica_output_tok_s",
+        "replicas",
+        "replicas_offpeak",
+        "gpus",
+        "monthly_usd",
+        "usd_per_mtok_effective",
+        "fleet_utilisation",
+        "provider",
+        "instance",
+        "tier_label",
+        "usd_per_gpu_hour",
+        "price_as_of",
+        "badge",
+        "source",
+    ],
+    column_config={
+        "gpu": "GPU",
+        "curve": "Model mode precision",
+        "concurrency": st.column_config.NumberColumn("Concurrency", format="%d"),
+        "point_basis": "Point",
+        "tok_s_user": st.column_config.NumberColumn("Tok/s per user", format="%,.1f"),
+        "replica_output_tok_s": c.rate_column("Replica output tok/s"),
+        "replicas": st.column_config.NumberColumn("Replicas (peak)", format="%d"),
+        "replicas_offpeak": st.column_config.NumberColumn("Replicas (off-peak)", format="%d"),
+        "gpus": st.column_config.NumberColumn("GPUs", format="%,d"),
+        "monthly_usd": st.column_config.NumberColumn("Monthly bill", format="$%,.0f"),
+        "usd_per_mtok_effective": c.usd_column("Effective $/M output", "Monthly bill / monthly output tokens x 1e6"),
+        "fleet_utilisation": st.column_config.NumberColumn("Fleet utilisation", format="percent"),
+        "provider": "Provider",
+        "instance": "Instance",
+        "tier_label": "Tier",
+        "usd_per_gpu_hour": st.column_config.NumberColumn("$/GPU-hour", format="$%.3f"),
+        "price_as_of": "Price as of",
+        "badge": c.provenance_column(),
+        "source": st.column_config.TextColumn("Throughput source", width="medium"),
+    },
+)
+
+# ---------------------------------------------------------------------------------------------
+st.subheader("Mixed plan: one mode at peak, another off-peak")
+auto_plans = (
+    plans if autoscale else c.add_labels(cap.fleet_plans(ops, offers, demand, utilisation=util, autoscale=True))
+)
+mixed = cap.mixed_plans(auto_plans, demand, dense)
+if mixed.empty:
+    st.caption(
+        "No mixed plan beats the best single mode for this demand and these targets (with the off-peak fleet "
+        "scaled down): run one mode throughout."
+    )
+else:
+    top = mixed.iloc[0]
+    st.markdown(
+        f"**{top['gpu']} on {top['provider']} ({c.TIER_LABELS.get(top['tier'], top['tier'])})**: "
+        f"{top['peak_label']} at peak ({int(top['peak_replicas'])} replica(s)), {top['offpeak_label']} off-peak "
+        f"({int(top['offpeak_replicas'])}): {c.fmt_usd(top['mixed_monthly_usd'], 0)}/month vs "
+        f"{c.fmt_usd(top['best_single_monthly_usd'], 0)} for {top['best_single_label']} throughout "
+        f"({top['benefit']}; off-peak {top['offpeak_tok_s_user']:,.0f} vs {top['best_single_offpeak_tok_s_user']:,.0f} "
+        "tok/s per user)."
+        + ("" if top["same_model"] else " The two modes are different models: both must be deployed.")
+    )
+    st.dataframe(
+        mixed,
+        key="mixed_table",
+        hide_index=True,
+        column_config={
+            "mixed_monthly_usd": st.column_config.NumberColumn("Mixed monthly", format="$%,.0f"),
+            "best_single_monthly_usd": st.column_config.NumberColumn("Best single monthly", format="$%,.0f"),
+            "saving_usd": st.column_config.NumberColumn("Saving", format="$%,.0f"),
+            "usd_per_gpu_hour": st.column_config.NumberColumn("$/GPU-hour", format="$%.3f"),
+            "peak_tok_s_user": st.column_config.NumberColumn("Peak tok/s per user", format="%,.0f"),
+            "offpeak_tok_s_user": st.column_config.NumberColumn("Off-peak tok/s per user", format="%,.0f"),
+            "best_single_offpeak_tok_s_user": st.column_config.NumberColumn(
+                "Single-mode off-peak tok/s per user", format="%,.0f"
+            ),
+        },
+    )
+st.caption(
+    "Mixed plans assume an autoscaled fleet (each band sized on its own mode); same-weights switching "
+    "(NLD AR ↔ self-spec) needs one deployment, different models need two."
+)
+
+# ---------------------------------------------------------------------------------------------
+st.subheader("Break-even against an API")
+b = st.columns([1, 1, 2])
+api_out = b[0].number_input(
+    "API price, $ per M output tokens",
+    min_value=0.001,
+    max_value=1000.0,
+    value=0.40,
+    step=0.05,
+    format="%.3f",
+    key="api_out",
+    bind="query-params",
+)
+api_in = b[1].number_input(
+    "API price, $ per M input tokens",
+    min_value=0.0,
+    max_value=1000.0,
+    value=0.10,
+    step=0.05,
+    format="%.3f",
+    key="api_in",
+    bind="query-params",
+)
+api_per_out = cap.api_usd_per_mtok_output(api_out, api_in, isl, osl)
+be = cap.break_even(plans.head(1), demand, api_per_out, utilisation=util).iloc[0]
+with b[2]:
+    st.caption(
+        f"API cost per M output tokens with input at ISL/OSL = {isl}/{osl}: **{c.fmt_usd(api_per_out)}**. "
+        f"Self-hosting ({best['option']}, {best['provider']}, fixed fleet sized for peak) costs at least "
+        f"**{c.fmt_usd(be['self_host_usd_per_mtok_at_scale'])}** per M output tokens at full replicas."
+    )
+    if np.isnan(be["break_even_tokens_per_month"]):
+        st.warning("Self-hosting never breaks even with this API price at this peak factor.", icon=":material/block:")
+    else:
+        st.success(
+            f"Break-even at **{c.fmt_tokens(be['break_even_tokens_per_month'])} output tokens/month**; self-hosting "
+            f"is cheaper at every volume above **{c.fmt_tokens(be['cheaper_above_tokens_per_month'])}**/month. "
+            f"Your volume: {c.fmt_tokens(demand.output_tokens_per_month)}/month.",
+            icon=":material/check_circle:",
+        )
+hi = max(demand.output_tokens_per_month, np.nan_to_num(be["cheaper_above_tokens_per_month"], nan=0.0)) * 4
+grid = np.geomspace(max(1e6, hi / 1e4), max(hi, 1e7), 400)
+curve = cap.cost_curve(
+    grid,
+    replica_output_tok_s=float(best["output_tok_s"]),
+    gpus_per_replica=int(best["gpus_per_replica"]),
+    usd_per_gpu_hour=float(best["usd_per_gpu_hour"]),
+    peak_to_average=float(peak),
+    api_usd_per_mtok=api_per_out,
+    utilisation=util,
+)
+bfig = go.Figure()
+bfig.add_trace(
+    go.Scatter(x=curve["output_tokens_per_month"], y=curve["self_host_usd"], name="Self-hosted (whole replicas)",
+               line={"shape": "hv", "width": 2})
+)  # fmt: skip
+bfig.add_trace(go.Scatter(x=curve["output_tokens_per_month"], y=curve["api_usd"], name="API", line={"width": 2}))
+bfig.add_vline(x=demand.output_tokens_per_month, line_dash="dash", line_color="#94A3B8", annotation_text="your volume")
+c.base_layout(bfig, x_title="Output tokens per month", y_title="Monthly cost (USD)", height=380)
+bfig.update_xaxes(type="log")
+bfig.update_yaxes(type="log", tickprefix="$")
+st.plotly_chart(bfig, key="breakeven_chart", config={"displaylogo": False})

@@ -1,0 +1,288 @@
+"""Scenario: one GPU and one price offer. Shows the throughput-per-GPU vs tokens/s-per-user frontier of every
+mode and baseline, the cost at each concurrency, the cheapest mode meeting the latency targets, and the
+concurrency where self-speculation stops beating AR (the crossover). Interpolation between measured
+concurrencies is labelled; nothing is extrapolated. Every input is in the URL, so a scenario is a link.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app_pages import common as c
+from calculator import frontier
+
+st.title("Scenario")
+
+points_key, points = c.all_points()
+prices_key, prices = c.all_prices()
+cost_col, cost_label = c.denominator()
+has_estimator = c.optional_module("estimate") is not None
+
+# ---------------------------------------------------------------------------------------------
+# Inputs (each bound to a query parameter of the same name)
+
+with st.container(border=True):
+    r1 = st.columns([1.2, 1.5, 1.5, 1.8])
+    r1[0].segmented_control(
+        "Model size",
+        list(c.NLD_SIZES),
+        default="8B",
+        required=True,
+        key="size",
+        bind="query-params",
+        help="Nemotron-Labs-Diffusion size; the AR baselines (Qwen3-8B, Qwen3.5-9B) are always shown.",
+    )
+    gpu_options = sorted(set(points["gpu"]) | (set(c.known_gpus()) if has_estimator else set()))
+    gpu = r1[1].selectbox(
+        "GPU",
+        gpu_options,
+        index=gpu_options.index("b200") if "b200" in gpu_options else 0,
+        format_func=c.gpu_name,
+        key="gpu",
+        bind="query-params",
+    )
+    gpu_offers = c.offers_for(prices, gpu)
+    tier_options = [t for t in c.TIERS if t in set(gpu_offers["tier"])] or ["on_demand"]
+    tier = r1[2].selectbox(
+        "Price tier",
+        tier_options,
+        format_func=lambda t: c.TIER_LABELS.get(t, t),
+        key="tier",
+        bind="query-params",
+    )
+    provider_options = [c.CHEAPEST, *sorted(set(c.offers_for(prices, gpu, tier)["provider"]))]
+    r1[3].selectbox(
+        "Provider",
+        provider_options,
+        format_func=lambda p: "Cheapest in this tier" if p == c.CHEAPEST else p,
+        key="provider",
+        bind="query-params",
+    )
+    r2 = st.columns([2, 1.4, 1.4])
+    with r2[0]:
+        c.length_inputs()
+    ctx = r2[1].select_slider(
+        "Context length (tokens)",
+        options=list(c.CONTEXT_CHOICES),
+        value=8192,
+        format_func=lambda n: f"{n // 1024}K",
+        key="ctx",
+        bind="query-params",
+        help="Used by estimated curves (the KV-cache term). Measured profiles keep their own workload.",
+    )
+    cat = r2[2].selectbox(
+        "Workload category (SPEED-Bench)",
+        [c.AS_MEASURED, *c.SPEED_BENCH_CATEGORIES],
+        key="cat",
+        bind="query-params",
+        help="Self-speculation's acceptance length depends on the workload (vendor Table 10).",
+    )
+    targets = c.target_inputs()
+
+inputs = c.scenario_from_state()
+result = c.build_scenario(inputs)
+
+# ---------------------------------------------------------------------------------------------
+# Notes on what is and is not known
+
+notes = []
+if ctx > c.PUBLISHED_CONTEXT_TOKENS:
+    notes.append(
+        f"Context {ctx // 1024}K is beyond any published tokens-per-forward or throughput (~16K): estimated curves "
+        "there assume the published TPF still holds; measured curves are at their own (shorter) workload."
+    )
+if cat != c.AS_MEASURED:
+    wl = c.bundled_catalog().workloads.tpf
+    al = {
+        e.benchmark: e.value
+        for e in wl
+        if e.model == "nld-8b" and e.mode == "self_spec" and e.metric == "accept_length" and e.lora
+    }
+    if cat in al and "average" in al:
+        notes.append(
+            f"SPEED-Bench **{cat}**: self-speculation accepts {al[cat]:.2f} tokens per cycle vs {al['average']:.2f} "
+            f"on average ({al[cat] / al['average'] - 1:+.0%}; vendor, paper Table 10). Measured curves are on the "
+            "SPEED-Bench mix and are not rescaled" + ("; estimated curves use the category." if has_estimator else ".")
+        )
+if not has_estimator:
+    notes.append("The estimator is not available yet: GPUs and modes without a profile show no data.")
+if result.estimate_note:
+    notes.append(result.estimate_note)
+for n in notes:
+    st.info(n, icon=":material/info:")
+for p in result.problems:
+    st.warning(p, icon=":material/warning:")
+
+if result.dense.empty:
+    st.warning(
+        f"No data for {inputs.model} or the baselines on {c.gpu_name(gpu)}. Pick another GPU, or upload a "
+        "measurement on the Measurements page.",
+        icon=":material/database_off:",
+    )
+    st.stop()
+
+# ---------------------------------------------------------------------------------------------
+# Headline: the cheapest mode meeting the targets, and the crossover
+
+slo = targets.slo()
+# On the source points (measured or estimated); crossover() interpolates monotonically between them itself.
+crossings = frontier.crossover(result.dense[result.dense["point_basis"] != "interpolated"], by=("gpu",))
+estimated_ids = set(result.dense.loc[result.dense["provenance"] == "estimated", "profile_id"])
+crossings["uses_estimate"] = crossings["challenger_profile"].isin(estimated_ids) | crossings["baseline_profile"].isin(
+    estimated_ids
+)
+crossings = crossings.sort_values(["uses_estimate", "status"]).reset_index(drop=True)
+crosses = crossings[crossings["status"] == "crosses"]
+if (~crosses["uses_estimate"]).any():  # prefer pairs of published or measured curves
+    crosses = crosses[~crosses["uses_estimate"]]
+crosses = crosses.sort_values("crossover_concurrency", ascending=False)
+
+h1, h2 = st.columns(2)
+with h1.container(border=True):
+    st.markdown(f"**Cheapest mode meeting {slo.describe()}**")
+    if result.priced.empty:
+        st.warning(
+            f"No {c.TIER_LABELS.get(tier, tier)} price for {c.gpu_name(gpu)}: add a quote or TCO on the Prices page.",
+            icon=":material/sell:",
+        )
+        best = None
+    else:
+        ranked = frontier.cheapest_meeting(result.priced, slo, by=["profile_id"], value=cost_col)
+        best = ranked.iloc[0] if not ranked.empty else None
+        if best is None:
+            st.warning(
+                "No mode meets these targets within the measured range. Relax a target.", icon=":material/block:"
+            )
+        else:
+            offer = result.offer.iloc[0]
+            st.metric(
+                f"{best['option']}",
+                c.fmt_usd(best[cost_col]) + " /M",
+                help=f"{cost_label} with {offer['provider']} {offer['instance']} "
+                f"({c.TIER_LABELS.get(offer['tier'], offer['tier'])}, ${offer['usd_per_gpu_hour']:,.3f}/GPU-h as of "
+                f"{offer['price_as_of'] if 'price_as_of' in offer else offer['as_of']}).",
+            )
+            st.caption(
+                f"at concurrency {int(best['concurrency'])} ({best['point_basis']}), "
+                f"{best['tok_s_user']:,.0f} tok/s per user, {best['output_tok_s_per_gpu']:,.0f} output tok/s per GPU; "
+                f"provenance: {best['provenance_label']}. {best['slo_note']}"
+            )
+with h2.container(border=True):
+    st.markdown("**Where self-speculation stops beating AR**")
+    if not crosses.empty:
+        x = crosses.iloc[0]  # the best self-spec configuration: the latest crossover
+        if len(crosses) > 1:
+            lo, hi = crosses["crossover_concurrency"].min(), crosses["crossover_concurrency"].max()
+            spread = f" Across {len(crosses)} curve pairs the crossover lies between {lo:,.0f} and {hi:,.0f}."
+        else:
+            spread = ""
+        st.metric(
+            f"{x['challenger_label']} vs {x['baseline_label']}",
+            f"≈ {x['crossover_concurrency']:,.0f} concurrent requests",
+            help=str(x["basis"]),
+        )
+        st.caption(
+            f"Self-spec wins up to {int(x['last_win_concurrency'])} and loses from {int(x['first_loss_concurrency'])} "
+            f"(throughput per GPU; at one price the cost crossover is the same). "
+            f"{x['advantage_at_min']:.2f}x at concurrency {int(x['common_min_concurrency'])}, "
+            f"{x['advantage_at_max']:.2f}x at {int(x['common_max_concurrency'])}.{spread}"
+            + (" Uses an estimated curve." if x["uses_estimate"] else "")
+        )
+    elif crossings.empty:
+        st.caption("No self-speculation and AR curves on this GPU to compare.")
+    else:
+        first = crossings.iloc[0]
+        st.caption(
+            f"No crossover within the measured range: {first['status']} "
+            f"({first['challenger_label']} vs {first['baseline_label']}, {first['basis']})."
+        )
+
+# ---------------------------------------------------------------------------------------------
+# Charts
+
+tab_frontier, tab_cost, tab_table = st.tabs(["Frontier", "Cost by concurrency", "Crossover and operating points"])
+with tab_frontier:
+    st.plotly_chart(
+        c.frontier_figure(result.dense, targets),
+        key="frontier_chart",
+        config={"displaylogo": False},
+    )
+    st.caption(
+        "Lines interpolate monotonically between measured concurrencies (markers); no line goes beyond the "
+        "measured range. Tokens/s per user = 1000 / TPOT where reported, else output tok/s / concurrency."
+    )
+with tab_cost:
+    if result.priced.empty:
+        st.info("No price for this GPU and tier: add one on the Prices page.", icon=":material/sell:")
+    else:
+        st.plotly_chart(
+            c.cost_figure(result.priced, cost_col, cost_label, crosses["crossover_concurrency"].head(1).tolist()),
+            key="cost_chart",
+            config={"displaylogo": False},
+        )
+with tab_table:
+    st.markdown("**Crossover, self-speculation vs AR** (throughput per GPU)")
+    st.dataframe(
+        crossings,
+        key="crossover_table",
+        hide_index=True,
+        column_config={
+            "gpu": "GPU",
+            "challenger_label": "Self-spec curve",
+            "baseline_label": "AR curve",
+            "status": "Status",
+            "last_win_concurrency": st.column_config.NumberColumn("Last win at", format="%d"),
+            "first_loss_concurrency": st.column_config.NumberColumn("First loss at", format="%d"),
+            "crossover_concurrency": st.column_config.NumberColumn("Crossover ≈", format="%.1f"),
+            "advantage_at_min": st.column_config.NumberColumn("Advantage at min", format="%.2fx"),
+            "advantage_at_max": st.column_config.NumberColumn("Advantage at max", format="%.2fx"),
+            "basis": st.column_config.TextColumn("Basis", width="large"),
+            "uses_estimate": st.column_config.CheckboxColumn("Uses an estimate"),
+        },
+        column_order=[
+            "gpu",
+            "challenger_label",
+            "baseline_label",
+            "status",
+            "last_win_concurrency",
+            "first_loss_concurrency",
+            "crossover_concurrency",
+            "advantage_at_min",
+            "advantage_at_max",
+            "uses_estimate",
+            "basis",
+        ],
+    )
+    if not result.priced.empty:
+        st.markdown(f"**Best operating point per curve meeting {slo.describe()}**")
+        ops = frontier.best_operating_points(result.priced, slo)
+        ops = c.add_labels(ops) if not ops.empty else ops
+        st.dataframe(
+            ops,
+            key="operating_points_table",
+            hide_index=True,
+            column_order=[
+                "option",
+                "concurrency",
+                "point_basis",
+                cost_col,
+                "output_tok_s_per_gpu",
+                "tok_s_user",
+                "badge",
+                "slo_note",
+                "source",
+            ],
+            column_config={
+                "option": "Option",
+                "concurrency": st.column_config.NumberColumn("Concurrency", format="%d"),
+                "point_basis": "Point",
+                cost_col: c.usd_column(cost_label),
+                "output_tok_s_per_gpu": c.rate_column("Output tok/s per GPU"),
+                "tok_s_user": st.column_config.NumberColumn("Tok/s per user", format="%,.1f"),
+                "badge": c.provenance_column(),
+                "slo_note": "Target check",
+                "source": st.column_config.TextColumn("Source", width="medium"),
+            },
+        )
+
+st.caption("Share this scenario: the page address holds every input. Download its table and charts on the Export page.")
