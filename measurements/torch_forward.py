@@ -65,7 +65,7 @@ class Grid:
 def default_grid(arch: ArchConfig) -> tuple[list[int], list[int], list[int]]:
     """Batch, query and context defaults: CPU-sized for small configs, serving-sized for real models."""
     if arch.params() < SMALL_MODEL_PARAMS:
-        return [1, 4, 16], [1, 8, 32], [128, 1024, 4096]
+        return [1, 4, 16], [1, 8, 16], [128, 1024, 4096]
     return [1, 8, 32], [1, 8, 16, 32], [512, 4096, 16384]
 
 
@@ -335,7 +335,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--context", type=int_list, help="tokens already in the KV cache, e.g. 512,4096,16384")
     p.add_argument("--attention", choices=("causal", "block", "both"), default="both")
     p.add_argument("--repeats", type=int, help="timed repeats per point (default 20 on cuda, 5 on cpu)")
-    p.add_argument("--warmup", type=int, help="untimed calls before timing (default 3 on cuda, 2 on cpu)")
+    p.add_argument("--warmup", type=int, help="untimed calls before timing (default 3 on cuda, 1 on cpu)")
     p.add_argument("--threads", type=int, default=1,
                    help="CPU threads for torch (default 1: steadier timings on a small or shared machine)")
     p.add_argument("--no-cuda-graphs", action="store_true", help="time eager launches instead of CUDA graphs")
@@ -400,7 +400,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None,
     dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
     elt = BYTES_PER_ELEMENT[precision]
     repeats = args.repeats or (20 if cuda else 5)
-    warmup = args.warmup if args.warmup is not None else (3 if cuda else 2)
+    warmup = args.warmup if args.warmup is not None else (3 if cuda else 1)
     if repeats < 1 or warmup < 0 or args.threads < 1:
         raise UserError("--repeats and --threads must be at least 1, --warmup at least 0")
     if not cuda:

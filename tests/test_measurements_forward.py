@@ -223,3 +223,10 @@ def test_the_roofline_report_judges_decode_against_the_hbm_budget(tmp_path: Path
     unknown = io.StringIO()
     assert print_report(_cost(None, 5.5), unknown, gpus) is None
     assert "no gpu id" in unknown.getvalue() and "2909.1" in unknown.getvalue()
+
+
+def test_the_roofline_command_reports_a_written_profile(tiny_run: TinyRun) -> None:
+    _, out = tiny_run
+    proc = measure("roofline", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert "achieved figures only" in proc.stdout and proc.stdout.count("causal") == 8
