@@ -230,3 +230,13 @@ def test_the_roofline_command_reports_a_written_profile(tiny_run: TinyRun) -> No
     proc = measure("roofline", str(out))
     assert proc.returncode == 0, proc.stderr
     assert "achieved figures only" in proc.stdout and proc.stdout.count("causal") == 8
+
+
+def test_points_that_cannot_run_are_listed_as_skipped_with_the_reason(tmp_path: Path) -> None:
+    out = tmp_path / "f.yaml"
+    args = build_parser().parse_args(["forward", "--model-config", "tiny", "--device", "cpu", "--batch", "1",
+                                      "--query", "1", "--context", "16,40000", "--repeats", "1", "--out", str(out)])
+    assert run(args) == 0
+    cost = load_cost(out)
+    assert [p.context_tokens for p in cost.points] == [16]
+    assert cost.skipped == ["batch=1 query=1 context=40000 attention=causal: beyond max_position_embeddings 32768"]
