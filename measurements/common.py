@@ -20,7 +20,7 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel
 
-from calculator.loader import InputError, decode_text, fail, parse_yaml, read_bytes, validate_as
+from calculator.loader import InputError, decode_text, parse_yaml, read_bytes, validate_as
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -120,10 +120,8 @@ __all__ = [
     "EXIT_UNAVAILABLE",
     "MEASURED_DIR",
     "REPO_ROOT",
-    "InputError",
     "UserError",
     "command_line",
-    "fail",
     "host_name",
     "int_list",
     "prepare_out",
