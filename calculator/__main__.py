@@ -19,7 +19,16 @@ from calculator.catalog import BUNDLED_DIR, Catalog, document_kind, load_catalog
 from calculator.cost import DEFAULT_PRICE_RATIO, price_table, quote_offers
 from calculator.importers import ImportResult, Overrides
 from calculator.loader import InputError, Problem, decode_text, parse_structured, read_bytes
-from calculator.schema import TIERS, ForwardCost, GpuCatalog, PriceCatalog, Profile, ProfileSet, WorkloadTable
+from calculator.schema import (
+    TIERS,
+    ForwardCost,
+    GpuCatalog,
+    ModelCatalog,
+    PriceCatalog,
+    Profile,
+    ProfileSet,
+    WorkloadTable,
+)
 
 TABLE_COLUMNS = [
     "gpu",
@@ -279,7 +288,9 @@ def validate_file(path: Path, overrides: Overrides, known_gpus: set[str]) -> tup
     name = str(path)
     try:
         data = parse_structured(decode_text(read_bytes(path), name), name) if path.suffix.lower() != ".csv" else None
-    except InputError:
+    except InputError as e:
+        if path.suffix.lower() in (".yaml", ".yml"):  # only our own formats are YAML: the parse error is the answer
+            return e.problems, ""
         data = None
     kind = document_kind(data) if data is not None else "unknown"
     if kind == "unknown":  # a foreign format, our CSV template, or broken: the importers say which
@@ -312,6 +323,8 @@ def validate_file(path: Path, overrides: Overrides, known_gpus: set[str]) -> tup
         summary = f"{len(doc.gpus)} gpus"
     elif isinstance(doc, WorkloadTable):
         summary = f"{len(doc.tpf)} tokens-per-forward entries, {len(doc.accuracy)} accuracy entries"
+    elif isinstance(doc, ModelCatalog):
+        summary = f"{len(doc.models)} model architectures"
     elif isinstance(doc, ForwardCost):
         summary = f"forward-cost surface, {len(doc.points)} points"
     else:
@@ -333,6 +346,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     targets = args.files or [BUNDLED_DIR]
     try:
         files = _expand(targets)
+        if not args.files:  # the bundled data; templates are blank forms, not data
+            files = [f for f in files if "templates" not in f.relative_to(BUNDLED_DIR).parts]
     except InputError as e:
         for p in e.problems:
             print(p)
