@@ -21,6 +21,7 @@ from calculator.importers._common import (
     RawPoint,
     Reader,
     assemble,
+    check_provenance_kind,
 )
 from calculator.importers.aiperf import parse_aiperf
 from calculator.importers.csv_template import CSV_TEMPLATE_COLUMNS, csv_template, import_csv
@@ -88,6 +89,9 @@ def import_bytes(
 
 def _import(text: str, sniffed: Sniffed, ctx: Context) -> ImportResult:
     fmt = sniffed.fmt
+    bad_kind = check_provenance_kind(ctx)
+    if bad_kind is not None:
+        return ImportResult(ctx.file, fmt, problems=[bad_kind])
     if fmt == "unknown":
         message = f"unrecognised content: {sniffed.reason}" if sniffed.reason else "unrecognised content"
         return ImportResult(

@@ -5,7 +5,9 @@ grouping, duplicated points, provenance).
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import math
 import re
@@ -118,9 +120,11 @@ class Reader:
     def __init__(self, file: str) -> None:
         self.file = file
         self.problems: list[Problem] = []
+        self.reported: set[str] = set()  # where-paths already given a problem
 
     def problem(self, where: str, message: str) -> None:
         self.problems.append(Problem(self.file, where, message))
+        self.reported.add(where)
 
     def num(self, obj: Any, key: str, prefix: str, *, strings: bool = False, required: bool = False) -> float | None:
         """A finite number at obj[key]; None when absent (a problem when required) or not a number."""
@@ -335,16 +339,29 @@ def id_problem(kind: str, value: str) -> str | None:
 
 
 # ---------------------------------------------------------------------------------------------
+# CSV headers
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def header_cells(text: str, delimiter: str) -> list[str] | None:
+    """The cells of the first line, split as pandas' C reader splits lines; None if it is not CSV."""
+    first = _LINE_BREAK.split(text.lstrip("\ufeff"), maxsplit=1)[0]
+    try:
+        return next(csv.reader(io.StringIO(first), delimiter=delimiter), [])
+    except csv.Error:
+        return None
+
+
+# ---------------------------------------------------------------------------------------------
 # JSON: one document, or a stream of them (JSON lines, or objects written one after another)
 
 
 def json_constant(name: str) -> float:
-    """parse_constant for tools that write Infinity (an unlimited request rate); NaN is refused."""
-    if name == "Infinity":
-        return math.inf
-    if name == "-Infinity":
-        return -math.inf
-    raise ValueError(f"{name} is not a number JSON allows")
+    """parse_constant for foreign JSON: SGLang and vLLM write Infinity (an unlimited request rate), and
+    a NaN is better refused where it is read, with its field, than as an unreadable file."""
+    return {"Infinity": math.inf, "-Infinity": -math.inf}.get(name, math.nan)
 
 
 def json_stream(text: str, reader: Reader) -> list[tuple[str, Any]]:
@@ -458,7 +475,8 @@ def validate_point(raw: RawPoint, reader: Reader) -> ProfilePoint | None:
                     msg = f"{msg} (got {_shown(e['input'])})"
                 if e["type"] == "missing":
                     msg = f"missing {name}; the point needs it"
-                reader.problem(where, msg)
+                if not (e["type"] == "missing" and where in reader.reported):  # e.g. already "NaN is not a number"
+                    reader.problem(where, msg)
                 if not name or name in _REQUIRED_POINT_FIELDS:
                     fatal = True
                 else:
@@ -531,9 +549,6 @@ def make_profile(
 def assemble(ctx: Context, raws: list[RawPoint], reader: Reader, notes: Iterable[str] = ()) -> ImportResult:
     """Overrides, missing fields, point validation, grouping into profiles, duplicated points."""
     result = ImportResult(ctx.file, ctx.fmt)
-    bad_kind = check_provenance_kind(ctx)
-    if bad_kind is not None:
-        reader.problems.append(bad_kind)
     file_notes = list(notes)
     for raw in raws:
         apply_overrides(raw.meta, ctx.overrides)

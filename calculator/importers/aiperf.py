@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from calculator.importers._common import Context, RawPoint, Reader, dig, first_of, model_id, scaled, sub, whole
+from calculator.importers._common import Context, RawPoint, Reader, dig, model_id, scaled, sub, whole
 
 # The closed table: unit (lowercase) -> factor to our unit, per kind of quantity.
 TIME_TO_MS: dict[str, float] = {
@@ -124,10 +124,11 @@ def parse_aiperf(doc: Mapping[str, Any], ctx: Context, reader: Reader) -> tuple[
         p["total_tok_s"] = isl * req_rate + p["output_tok_s"]
         notes.append("input and total tokens/s derived as request_throughput x mean input length")
 
-    conc = first_of(doc, _CONCURRENCY_PATHS)
-    raw.sources["concurrency"] = "input_config.loadgen.concurrency"
-    if conc is not None:
-        value = reader.as_number(conc, "input_config.concurrency")
+    conc_path = next((path for path in _CONCURRENCY_PATHS if dig(doc, *path) is not None), None)
+    if conc_path is not None:
+        where_conc = ".".join(map(str, conc_path))
+        raw.sources["concurrency"] = where_conc
+        value = reader.as_number(dig(doc, *conc_path), where_conc)
         if value is None:
             return [], notes
         p["concurrency"] = whole(value) or 0
@@ -146,10 +147,10 @@ def parse_aiperf(doc: Mapping[str, Any], ctx: Context, reader: Reader) -> tuple[
             return [], notes
 
     meta = raw.meta
-    model = first_of(doc, _MODEL_PATHS)
-    if isinstance(model, str) and model.strip():
-        meta["model"] = model_id(model)
-        raw.sources["model"] = "input_config.endpoint.model_names[0]"
+    model_path = next((path for path in _MODEL_PATHS if isinstance(dig(doc, *path), str)), None)
+    if model_path is not None and str(dig(doc, *model_path)).strip():
+        meta["model"] = model_id(str(dig(doc, *model_path)))
+        raw.sources["model"] = ".".join(f"[{k}]" if isinstance(k, int) else k for k in model_path).replace(".[", "[")
     meta.update(isl=isl, osl=osl, lengths_measured=True)
     tool = doc.get("aiperf_version") or dig(doc, "input_config", "genai_perf_version")
     if isinstance(tool, str):

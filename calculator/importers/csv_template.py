@@ -24,7 +24,7 @@ from calculator.importers._common import (
     Context,
     ImportResult,
     Reader,
-    check_provenance_kind,
+    header_cells,
     id_problem,
     make_profile,
     missing_problems,
@@ -107,6 +107,7 @@ GROUP_COLUMNS: tuple[str, ...] = (
     "block_size",
 )
 _NAN_WORDS = frozenset({"nan", "na", "n/a", "null", "none", "-nan"})
+_LEADING_BLANK_LINES = re.compile(r"\A(?:[ \t]*(?:\r\n|\r|\n))+")
 _PARSER_LINE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
 
 
@@ -144,8 +145,12 @@ def read_table(text: str, delimiter: str, reader: Reader) -> pd.DataFrame | None
     numeric cell is not plain number text ("abc", "nan", " "), the whole table is read again as
     text so every bad cell can be reported with its row.
     """
-    header_cells = next(csv.reader(io.StringIO(text.lstrip("\ufeff").split("\n", 1)[0]), delimiter=delimiter), [])
-    names = [c.strip().lower() for c in header_cells]
+    before = len(reader.problems)
+    cells = header_cells(text, delimiter)
+    if cells is None:
+        reader.problem("row 1", "the header row is not valid CSV")
+        return None
+    names = [c.strip().lower() for c in cells]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         reader.problem("row 1", f"column(s) {', '.join(map(repr, dupes))} appear more than once")
@@ -153,18 +158,18 @@ def read_table(text: str, delimiter: str, reader: Reader) -> pd.DataFrame | None
     if "" in names:
         reader.problem("row 1", f"column {names.index('') + 1} has no name")
         return None
-    numeric = {raw: "float64" for raw, name in zip(header_cells, names, strict=True) if name in NUMERIC_RULES}
-    texts = {raw: str for raw in header_cells if raw not in numeric}
+    numeric = {raw: "float64" for raw, name in zip(cells, names, strict=True) if name in NUMERIC_RULES}
+    texts = {raw: str for raw in cells if raw not in numeric}
     try:
         df = _read(text, delimiter, {**texts, **numeric}, {raw: [""] for raw in numeric}, reader)
     except ValueError:
         df = None  # a numeric column holds something that is not a number: read as text, report per cell
-    if df is None and not reader.problems:
+    if df is None and len(reader.problems) == before:
         try:
             df = _read(text, delimiter, str, None, reader)
         except ValueError as e:
             reader.problem("file", f"malformed CSV: {_first_line(e)}")
-    if df is None or reader.problems:
+    if df is None or len(reader.problems) > before:
         return None
     df.columns = pd.Index(names if len(names) == len(df.columns) else [str(c).strip().lower() for c in df.columns])
     df.index = pd.RangeIndex(2, len(df) + 2)
@@ -221,9 +226,7 @@ def import_csv(text: str, ctx: Context, delimiter: str = ",") -> ImportResult:
     """Profiles from our CSV template; never raises for bad content."""
     reader = Reader(ctx.file)
     result = ImportResult(ctx.file, "csv")
-    bad_kind = check_provenance_kind(ctx)
-    if bad_kind is not None:
-        reader.problems.append(bad_kind)
+    text = _LEADING_BLANK_LINES.sub("", text.lstrip("\ufeff"))
     df = read_table(text, delimiter, reader)
     result.problems = reader.problems
     if df is None:
@@ -286,7 +289,8 @@ def import_csv(text: str, ctx: Context, delimiter: str = ",") -> ImportResult:
             )
         frame = frame.loc[~dup]
     if frame.empty:
-        reader.problem("file", "no valid rows to import")
+        if not reader.problems:
+            reader.problem("file", "no valid rows to import")
         return result
 
     points = build_points(frame)

@@ -6,15 +6,13 @@ template, or the result files of SGLang, vLLM, GuideLLM, AIPerf/GenAI-Perf, llmp
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from calculator.importers._common import Reader, json_constant, json_stream
+from calculator.importers._common import _LINE_BREAK, Reader, header_cells, json_constant, json_stream
 from calculator.loader import InputError, Problem, parse_yaml
 
 FORMATS: tuple[str, ...] = ("profile", "csv", "sglang", "vllm", "guidellm", "aiperf", "llmperf", "inferencex")
@@ -67,12 +65,11 @@ def sniff(text: str, file: str) -> Sniffed:
         return Sniffed("unknown", reason="the file is empty")
     if stripped[0] in "{[":
         return _sniff_json(text, file)
-    header = stripped.split("\n", 1)[0]
+    header = _LINE_BREAK.split(stripped, maxsplit=1)[0]
     delimiter = csv_delimiter(header)
-    if delimiter:
-        columns = {
-            c.strip().strip('"').strip().lower() for c in next(csv.reader(io.StringIO(header), delimiter=delimiter))
-        }
+    cells = header_cells(stripped, delimiter) if delimiter else None
+    if delimiter and cells is not None:
+        columns = {c.strip().strip('"').strip().lower() for c in cells}
         if {"concurrency", "output_tok_s"} <= columns:
             return Sniffed("csv", delimiter=delimiter)
         if "tput_per_gpu" in columns or "output_tput_per_gpu" in columns:

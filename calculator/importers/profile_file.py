@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from calculator.importers._common import Context, ImportResult, check_provenance_kind
+from calculator.importers._common import Context, ImportResult
 from calculator.loader import Problem, problems_from_validation
 from calculator.schema import Profile, ProfileSet
 
@@ -19,9 +19,6 @@ from calculator.schema import Profile, ProfileSet
 def import_profile(doc: Any, ctx: Context) -> ImportResult:
     """Profiles from a parsed profile document; overrides do not apply (the file is complete)."""
     result = ImportResult(ctx.file, "profile")
-    bad_kind = check_provenance_kind(ctx)
-    if bad_kind is not None:
-        result.problems.append(bad_kind)
     if not isinstance(doc, Mapping):
         result.problems.append(Problem(ctx.file, "file", "expected a profile (a mapping with id, gpu, ..., points)"))
         return result
