@@ -1,0 +1,1463 @@
+"""Forward-pass cost estimator (a calibrated roofline) and throughput estimates for any GPU, mode,
+concurrency and context, with its own leave-one-out error (DESIGN.md §6).
+
+One forward at batch B, q new tokens per sequence and KV context L takes
+
+    t(B, q, L) = overhead + max(bytes / (hbm_tb_s x η_bw), flops / (peak_tflops x η_fl))
+    bytes      = weights read + B x (L + q) x kv_bytes_per_token + B x q x activation_bytes_per_token
+    flops      = B x q x (2 x dense params + 4 x layers x heads x head_dim x L_att),
+                 L_att = L + q/2 (causal mask) or L + q (block mask)
+
+- weights read per forward: decoder layers at the precision's bytes per parameter (bf16/fp16 2, fp8/int8 1,
+  int4/int4_awq 0.5 + group-128 scales and zeros ≈ 0.52, fp4/nvfp4 0.5625) plus the LM head, which
+  quantised checkpoints keep in bf16; the input embedding is a gather (held in memory, not read).
+- KV cache in bf16 (2 B per element) unless kv_precision="fp8"; kv_bytes_per_token = 2 x layers x
+  kv_heads x head_dim x bytes.
+- activations ≈ 2 B x layers x (4 x hidden + 2 x intermediate) per token (hidden state and MLP
+  intermediates written and read once per layer; rough, it only matters near the ridge point).
+- peak: bf16 dense TFLOPS, times the fitted fp8 gain (≤ the datasheet's fp8/bf16 ratio) for fp8/int8
+  (and fp4) compute on GPUs with those tensor cores; weight-only int4 (AWQ) computes in bf16.
+
+η_bw, η_fl and overhead are fitted (maximum a posteriori, in logit/log space) to every point we hold:
+serving profiles (vendor, vendor_internal, community, measured, uploaded) through the decoding-mode
+model (calculator/modes.py), and measured ForwardCost surfaces directly. The parameters are
+hierarchical: a pooled set over all data, an offset per GPU family (hopper, blackwell, ampere, ada,
+amd, other) and an offset per GPU with its own data, each offset shrunk towards zero by a prior; a
+family with no data uses the pooled set, and with no data at all the documented defaults hold
+(η_bw 0.85: measured HBM reaches 90-92 % of peak, decode GEMV a little less; η_fl 0.6: dense GEMM
+reaches 55-80 % of peak, serving forwards add non-GEMM work; overhead 1.5 ms: per-step scheduling,
+sampling and launch time of a CUDA-graph serving engine). Shared across GPUs: the fp8 compute gain,
+the draft-model step cost (EAGLE-3 / MTP) and an extra per-cycle engine overhead per decoding mode.
+
+Served throughput at concurrency B interleaves prefills: B x a / (cycle + B x a x t_prefill / OSL),
+with t_prefill = t(1, ISL, prefix) and TTFT = t_prefill (no queueing). Every estimate is labelled
+"estimated" and carries its basis.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import hashlib
+import math
+import sys
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from calculator.catalog import Catalog, load_models, normalise_points
+from calculator.loader import InputError
+from calculator.modes import (
+    DEFAULT_DRAFT_FRACTION,
+    MODEL_MODES,
+    Cycle,
+    ForwardTimeFn,
+    TpfChoice,
+    accept_length_of,
+    cycle_for,
+    resolve_tpf,
+    served_cycle_s,
+)
+from calculator.schema import Attention, GpuSpec, ModelArch, ModelEntry, WorkloadTable, slug
+
+FloatArray = npt.NDArray[np.float64]
+
+ESTIMATOR_VERSION = "1"
+GB = 1e9
+USABLE_MEMORY_FRACTION = 0.90  # of memory_gb: CUDA context, activations, graphs and fragmentation take the rest
+TPF_PUBLISHED_CONTEXT_TOKENS = 4096
+"""Prompt + output tokens covered by the published TPF tables (SPEED-Bench qualitative prompts of a few
+hundred tokens with <= 1024 output tokens; the paper's benchmarks a few thousand). Beyond it TPF is assumed."""
+# SPEED-Bench qualitative split as the bundled profiles ran it: prompts average ~1 KB of text (~250 tokens)
+# plus the chat template; mean generation 638 tokens (the B200 sweep's authors; the 1024 in the profiles is the cap).
+SPEED_BENCH_ISL = 300
+SPEED_BENCH_OSL = 640
+DEFAULT_ISL = 1024  # for a profile that states neither its lengths nor its dataset
+DEFAULT_OSL = 1024
+
+BYTES_PER_PARAM: dict[str, float] = {
+    "fp32": 4.0,
+    "fp16": 2.0,
+    "bf16": 2.0,
+    "fp8": 1.0,
+    "int8": 1.0,
+    "int4_awq": 0.5 + 2.5 / 128,  # 4-bit weights + fp16 scale and 4-bit zero per group of 128
+    "int4": 0.5 + 2.5 / 128,
+    "fp4": 0.5 + 1.0 / 16,  # 4-bit weights + an fp8 scale per 16
+    "nvfp4": 0.5 + 1.0 / 16,
+}
+KV_BYTES_PER_ELEMENT: dict[str, float] = {"bf16": 2.0, "fp16": 2.0, "fp8": 1.0}
+_QUANTISED = {"fp8", "int8", "int4_awq", "int4", "fp4", "nvfp4"}  # LM head stays bf16
+_FP8_COMPUTE = {"fp8", "int8"}
+_FP4_COMPUTE = {"fp4", "nvfp4"}
+
+GPU_FAMILIES: dict[str, str] = {
+    "a100-40gb": "ampere",
+    "a100-80gb": "ampere",
+    "a10g": "ampere",
+    "h100-sxm": "hopper",
+    "h100-pcie": "hopper",
+    "h100-nvl": "hopper",
+    "h200": "hopper",
+    "b200": "blackwell",
+    "gb200": "blackwell",
+    "b300": "blackwell",
+    "gb300": "blackwell",
+    "rtx-pro-6000": "blackwell",
+    "dgx-spark": "blackwell",
+    "l40s": "ada",
+    "l4": "ada",
+    "mi300x": "amd",
+    "mi325x": "amd",
+    "mi355x": "amd",
+}
+_FAMILY_NAME_HINTS: tuple[tuple[str, str], ...] = (
+    ("gh200", "hopper"),
+    ("h100", "hopper"),
+    ("h200", "hopper"),
+    ("h20", "hopper"),
+    ("h800", "hopper"),
+    ("b200", "blackwell"),
+    ("b300", "blackwell"),
+    ("gb10", "blackwell"),
+    ("blackwell", "blackwell"),
+    ("rtx pro", "blackwell"),
+    ("a100", "ampere"),
+    ("a800", "ampere"),
+    ("a10", "ampere"),
+    ("a40", "ampere"),
+    ("a6000", "ampere"),
+    ("l40", "ada"),
+    ("l4", "ada"),
+    ("ada", "ada"),
+)
+
+
+def gpu_family(spec: GpuSpec) -> str:
+    """hopper | blackwell | ampere | ada | amd | other: by id, else by vendor and name."""
+    if spec.id in GPU_FAMILIES:
+        return GPU_FAMILIES[spec.id]
+    if spec.vendor == "amd":
+        return "amd"
+    name = f"{spec.id} {spec.name}".casefold()
+    for hint, family in _FAMILY_NAME_HINTS:
+        if hint in name:
+            return family
+    return "other"
+
+
+# ---------------------------------------------------------------------------------------------
+# What a forward reads and computes
+
+
+@dataclass(frozen=True)
+class ModelCost:
+    """Per-forward cost coefficients of one model at one precision (see the module docstring)."""
+
+    weight_bytes: float  # read per forward: layers at the precision + LM head
+    memory_bytes: float  # held: + the input embedding
+    kv_bytes_per_token: float
+    activation_bytes_per_token: float
+    dense_flops_per_token: float  # 2 x (layer + LM head params)
+    attention_flops_per_token_ctx: float  # 4 x layers x heads x head_dim
+    compute_class: str  # bf16 | fp8 | fp4 | fp32
+
+
+def model_cost(
+    arch: ModelArch, precision: str, *, tied_embeddings: bool = False, kv_precision: str = "bf16"
+) -> ModelCost:
+    """Bytes and FLOPs coefficients of one forward for `arch` at `precision` (weights) and `kv_precision`."""
+    if precision not in BYTES_PER_PARAM:
+        raise ValueError(f"unknown precision {precision!r}; known: {', '.join(BYTES_PER_PARAM)}")
+    if kv_precision not in KV_BYTES_PER_ELEMENT:
+        raise ValueError(f"unknown KV cache precision {kv_precision!r}; known: {', '.join(KV_BYTES_PER_ELEMENT)}")
+    head = float(arch.vocab_size * arch.hidden_size)
+    embed = 0.0 if tied_embeddings else head
+    layers = max(arch.params - head - embed, 0.1 * arch.params)
+    bpp = BYTES_PER_PARAM[precision]
+    head_bpp = 2.0 if precision in _QUANTISED else bpp
+    weight_bytes = layers * bpp + head * head_bpp
+    kv = 2.0 * arch.num_layers * arch.num_kv_heads * arch.head_dim * KV_BYTES_PER_ELEMENT[kv_precision]
+    act = 2.0 * arch.num_layers * (4.0 * arch.hidden_size + 2.0 * arch.intermediate_size)
+    if precision in _FP8_COMPUTE:
+        compute_class = "fp8"
+    elif precision in _FP4_COMPUTE:
+        compute_class = "fp4"
+    elif precision == "fp32":
+        compute_class = "fp32"
+    else:
+        compute_class = "bf16"  # bf16/fp16, and weight-only int4 (dequantised to bf16 in the GEMM)
+    return ModelCost(
+        weight_bytes=weight_bytes,
+        memory_bytes=weight_bytes + embed * 2.0,
+        kv_bytes_per_token=kv,
+        activation_bytes_per_token=act,
+        dense_flops_per_token=2.0 * (layers + head),
+        attention_flops_per_token_ctx=4.0 * arch.num_layers * arch.num_attention_heads * arch.head_dim,
+        compute_class=compute_class,
+    )
+
+
+def peak_flops(spec: GpuSpec, compute_class: str, fp8_gain: float) -> tuple[float, str]:
+    """Usable peak FLOP/s for a compute class: bf16 TFLOPS x min(fitted fp8 gain, datasheet ratio)."""
+    bf16 = spec.bf16_tflops * 1e12
+    if compute_class == "fp32":
+        return bf16 * 0.5, "bf16/2 (fp32 via tf32)"
+    if compute_class in ("fp8", "fp4") and spec.fp8_tflops:
+        ratio = (spec.fp4_tflops if compute_class == "fp4" and spec.fp4_tflops else spec.fp8_tflops) / spec.bf16_tflops
+        gain = min(fp8_gain, ratio)
+        return bf16 * gain, f"bf16 x {gain:.2f} ({compute_class} gain)"
+    return bf16, "bf16"
+
+
+def forward_time_s(
+    *,
+    batch: npt.ArrayLike,
+    query_tokens: npt.ArrayLike,
+    context_tokens: npt.ArrayLike,
+    block_attention: npt.ArrayLike,
+    weight_bytes: npt.ArrayLike,
+    kv_bytes_per_token: npt.ArrayLike,
+    activation_bytes_per_token: npt.ArrayLike,
+    dense_flops_per_token: npt.ArrayLike,
+    attention_flops_per_token_ctx: npt.ArrayLike,
+    hbm_bytes_s: npt.ArrayLike,
+    peak_flops_s: npt.ArrayLike,
+    eta_bw: npt.ArrayLike,
+    eta_fl: npt.ArrayLike,
+    overhead_s: npt.ArrayLike,
+    overhead_per_seq_s: npt.ArrayLike = 0.0,
+) -> FloatArray:
+    """t = overhead + B x overhead_per_seq + max(bytes / (HBM x η_bw), flops / (peak x η_fl)), vectorised.
+
+    bytes = W + B x (L + q) x kv + B x q x act;  flops = B x q x (F + A x (L + q/2 causal | L + q block)).
+    """
+    b = np.asarray(batch, dtype=np.float64)
+    q = np.asarray(query_tokens, dtype=np.float64)
+    ctx = np.asarray(context_tokens, dtype=np.float64)
+    tokens = b * q
+    l_att = ctx + np.where(np.asarray(block_attention, dtype=bool), q, 0.5 * q)
+    nbytes = (
+        np.asarray(weight_bytes)
+        + b * (ctx + q) * np.asarray(kv_bytes_per_token)
+        + tokens * np.asarray(activation_bytes_per_token)
+    )
+    flops = tokens * (np.asarray(dense_flops_per_token) + np.asarray(attention_flops_per_token_ctx) * l_att)
+    t_mem = nbytes / (np.asarray(hbm_bytes_s) * np.asarray(eta_bw))
+    t_fl = flops / (np.asarray(peak_flops_s) * np.asarray(eta_fl))
+    fixed = np.asarray(overhead_s, dtype=np.float64) + b * np.asarray(overhead_per_seq_s, dtype=np.float64)
+    out: FloatArray = fixed + np.maximum(t_mem, t_fl)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Fitted parameters
+
+
+@dataclass(frozen=True)
+class Efficiency:
+    """Achieved fractions of the datasheet and the fixed time per forward."""
+
+    eta_bw: float
+    eta_fl: float
+    overhead_ms: float
+    overhead_per_seq_us: float = 0.0
+
+    def text(self) -> str:
+        return (
+            f"η_bw {self.eta_bw:.2f}, η_fl {self.eta_fl:.2f}, overhead {self.overhead_ms:.2f} ms"
+            f" + {self.overhead_per_seq_us:.0f} µs per sequence"
+        )
+
+
+DEFAULTS = Efficiency(eta_bw=0.85, eta_fl=0.60, overhead_ms=1.5, overhead_per_seq_us=10.0)
+DEFAULT_FP8_GAIN = 1.6
+# Prior widths (logit η, log overhead) of the pooled set around the defaults, and of the offsets.
+_K = 4  # per-unit parameters: logit η_bw, logit η_fl, log overhead ms, log overhead per sequence µs
+_PRIOR_WIDTH_POOLED = np.array([0.75, 1.0, 1.0, 1.5])
+_PRIOR_WIDTH_FAMILY = np.array([0.5, 0.5, 0.5, 0.5])
+_PRIOR_WIDTH_GPU = np.array([0.5, 0.5, 0.5, 0.5])
+_PRIOR_WIDTH_FP8_GAIN = 0.4  # log
+_PRIOR_WIDTH_DRAFT = 0.7  # log
+_PRIOR_WIDTH_MODE_OVERHEAD_MS = 3.0
+_PRIOR_WIDTH_SOURCE_MODE_OVERHEAD = 1.0  # log multiplier of one data source's per-mode overhead
+_MAX_ITERATIONS = 200
+_TOLERANCE = 1e-6  # stop when an iteration lowers the cost by less than this fraction
+_SIGMA = 0.12  # expected log error of one point (reading figures off plots, run-to-run noise)
+_SPEC_MODES = ("diffusion", "self_spec", "spec_eagle3", "spec_mtp")
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """Fitted estimator parameters: pooled, per family and per GPU with data, plus shared terms."""
+
+    defaults: Efficiency
+    pooled: Efficiency
+    families: Mapping[str, Efficiency]
+    gpus: Mapping[str, Efficiency]
+    fp8_gain: float
+    draft_fraction: Mapping[str, float]
+    mode_overhead_ms: Mapping[str, float]
+    source_mode_overhead_ms: Mapping[str, Mapping[str, float]]
+    n_points: int
+    points_by_family: Mapping[str, int]
+    points_by_gpu: Mapping[str, int]
+    excluded: tuple[str, ...] = ()
+
+    def mode_overhead(self, mode: str) -> float:
+        """Extra engine time per cycle of `mode`, ms: the shared value (each data source's own differs; see
+        source_mode_overhead_ms), so that GPUs rank by hardware, not by which engine build measured them."""
+        return self.mode_overhead_ms.get(mode, 0.0)
+
+    def efficiency(self, spec: GpuSpec) -> tuple[Efficiency, str]:
+        """The parameters for a GPU and how they were obtained (the basis text)."""
+        family = gpu_family(spec)
+        if spec.id in self.gpus:
+            basis = (
+                f"fitted on {self.points_by_gpu[spec.id]} {spec.id} points"
+                f" (family {family}: {self.points_by_family.get(family, 0)}; all: {self.n_points})"
+            )
+            return self.gpus[spec.id], basis
+        if family in self.families:
+            basis = (
+                f"no {spec.id} data: family {family} fit ({self.points_by_family[family]} points; all: {self.n_points})"
+            )
+            return self.families[family], basis
+        if self.n_points:
+            return self.pooled, f"no {family} data: pooled fit over all {self.n_points} points (all Blackwell-class)"
+        return self.defaults, "no data: documented defaults"
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def _sigmoid(x: npt.ArrayLike) -> FloatArray:
+    out: FloatArray = 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=np.float64)))
+    return out
+
+
+_THETA0 = np.array(
+    [
+        _logit(DEFAULTS.eta_bw),
+        _logit(DEFAULTS.eta_fl),
+        math.log(DEFAULTS.overhead_ms),
+        math.log(DEFAULTS.overhead_per_seq_us),
+    ]
+)
+
+
+def _efficiency(theta: FloatArray) -> Efficiency:
+    s = _sigmoid(theta[:2])
+    return Efficiency(float(s[0]), float(s[1]), float(math.exp(theta[2])), float(math.exp(theta[3])))
+
+
+# ---------------------------------------------------------------------------------------------
+# Observations: every point we hold, as rows of forwards
+
+
+@dataclass
+class _Observations:
+    """Points to fit/predict (one per profile point or forward-surface point) and their forward rows."""
+
+    meta: pd.DataFrame  # one row per observation
+    serving: npt.NDArray[np.bool_]
+    actual: FloatArray  # tok/s (serving) or seconds (forward)
+    batch: FloatArray
+    tokens_per_cycle: FloatArray
+    mode_code: npt.NDArray[np.int64]  # index into _SPEC_MODES + 1; 0 = no mode overhead
+    unit: npt.NDArray[np.int64]  # index into units (gpu ids)
+    source: npt.NDArray[np.int64]  # index into sources (provenance source: one engine build / publication)
+    sources: list[str]
+    in_fit: npt.NDArray[np.bool_]
+    group_size: FloatArray
+    units: list[str]
+    unit_family: list[str]
+    rows: dict[str, npt.NDArray[Any]]  # per forward row, see _row_fields
+    excluded: list[str]
+
+
+_ROW_FIELDS = (
+    "obs",
+    "count",
+    "role",
+    "batch",
+    "q",
+    "ctx",
+    "block",
+    "W",
+    "kv",
+    "act",
+    "F",
+    "A",
+    "hbm",
+    "peak",
+    "ratio",
+    "fp8",
+)
+_META_COLUMNS = (
+    "label",
+    "group",
+    "gpu",
+    "model",
+    "mode",
+    "precision",
+    "block_size",
+    "concurrency",
+    "provenance",
+    "note",
+    "serving",
+    "actual",
+    "batch",
+    "a",
+    "mode_code",
+    "in_fit",
+)
+_ROLE_CODE = {"target": 0, "draft_eagle3": 1, "draft_mtp": 2}
+
+
+def _is_speed_bench(dataset: str) -> bool:
+    return "speedbench" in "".join(ch for ch in dataset.casefold() if ch.isalnum())
+
+
+def _lengths(row: Mapping[str, Any]) -> tuple[int, int, str]:
+    """ISL and OSL a profile point was served at (SPEED-Bench: its known means; else the profile's)."""
+    if _is_speed_bench(str(row.get("dataset", ""))):
+        return SPEED_BENCH_ISL, SPEED_BENCH_OSL, ""
+    isl, osl = row.get("isl"), row.get("osl")
+    if pd.notna(isl) and pd.notna(osl):
+        return int(isl), int(osl), ""
+    return DEFAULT_ISL, DEFAULT_OSL, f"ISL/OSL not stated: {DEFAULT_ISL}/{DEFAULT_OSL} assumed"
+
+
+def _point_cycle(row: Mapping[str, Any], workloads: WorkloadTable) -> tuple[Cycle, bool, str]:
+    """The cycle a profile point ran, with whether its TPF is assumed and the TPF source."""
+    mode = str(row["mode"])
+    block = int(row["block_size"]) if pd.notna(row.get("block_size")) else None
+    draft = int(row["draft_tokens"]) if pd.notna(row.get("draft_tokens")) else None
+    tpf = row.get("tokens_per_forward")
+    accept = row.get("accept_length")
+    if pd.notna(accept) and mode != "ar":
+        c = cycle_for(mode, tokens_per_forward=float(accept), accept_length=float(accept), block_size=block)
+        if mode == "self_spec":
+            c = cycle_for(mode, accept_length=float(accept), block_size=block)
+        return c, False, "the point's acceptance length"
+    if pd.notna(tpf) and mode != "ar":
+        a = accept_length_of(mode, float(tpf))
+        return (
+            cycle_for(mode, tokens_per_forward=float(tpf), accept_length=a, block_size=block, draft_tokens=draft),
+            False,
+            ("the point's tokens per forward"),
+        )
+    lora = row.get("lora")
+    category = str(row.get("category") or "") or None
+    choice = resolve_tpf(
+        workloads,
+        str(row["model"]),
+        mode,
+        workload=category,
+        block_size=block,
+        lora=None if lora is None or pd.isna(lora) else bool(lora),
+    )
+    cycle = cycle_for(
+        mode,
+        tokens_per_forward=choice.tokens_per_forward,
+        accept_length=choice.accept_length,
+        block_size=block,
+        draft_tokens=draft,
+    )
+    return cycle, choice.assumed, choice.source
+
+
+def _observations(
+    catalog: Catalog, models: Mapping[str, ModelEntry], *, include_unfittable: bool = True
+) -> _Observations:
+    """Turn the catalog's points and forward surfaces into observations and forward rows (built once)."""
+    specs = {g.id: g for g in catalog.gpu_specs}
+    meta: list[dict[str, Any]] = []
+    rows: dict[str, list[float]] = {k: [] for k in _ROW_FIELDS}
+    excluded: list[str] = []
+    units: list[str] = []
+    obs_unit: list[int] = []
+    sources: list[str] = []
+    obs_source: list[int] = []
+
+    def source_of(text: str) -> int:
+        if text not in sources:
+            sources.append(text)
+        return sources.index(text)
+
+    def unit_of(gpu: str) -> int:
+        if gpu not in units:
+            units.append(gpu)
+        return units.index(gpu)
+
+    def add_row(
+        obs: int, count: float, role: str, b: float, q: float, ctx: float, block: bool, cost: ModelCost, spec: GpuSpec
+    ) -> None:
+        ratio = 1.0
+        if cost.compute_class in ("fp8", "fp4") and spec.fp8_tflops:
+            ratio = spec.fp8_tflops / spec.bf16_tflops
+        values = {
+            "obs": obs,
+            "count": count,
+            "role": _ROLE_CODE[role],
+            "batch": b,
+            "q": q,
+            "ctx": ctx,
+            "block": float(block),
+            "W": cost.weight_bytes,
+            "kv": cost.kv_bytes_per_token,
+            "act": cost.activation_bytes_per_token,
+            "F": cost.dense_flops_per_token,
+            "A": cost.attention_flops_per_token_ctx,
+            "hbm": spec.hbm_tb_s * 1e12,
+            "peak": spec.bf16_tflops * 1e12 * (0.5 if cost.compute_class == "fp32" else 1.0),
+            "ratio": ratio,
+            "fp8": float(cost.compute_class in ("fp8", "fp4") and spec.fp8_tflops is not None),
+        }
+        for k, v in values.items():
+            rows[k].append(float(v))
+
+    points = catalog.points
+    records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in points.to_dict("records")]
+    for rec in records:
+        label = f"{rec['profile_id']}@{rec['concurrency']}"
+        mode = str(rec["mode"])
+        why = ""
+        if rec["provenance"] == "estimated":
+            why = "an estimate, not a measurement"
+        elif mode not in MODEL_MODES:
+            why = f"mode {mode!r} has no cycle model"
+        elif rec["gpu"] not in specs:
+            why = f"gpu {rec['gpu']!r} not in gpus.yaml"
+        elif rec["model"] not in models:
+            why = f"no architecture for model {rec['model']!r} in models.yaml"
+        elif int(rec["gpus_per_replica"]) != 1:
+            why = "multi-GPU replica (the estimator models one GPU)"
+        elif rec["precision"] not in BYTES_PER_PARAM:
+            why = f"precision {rec['precision']!r} not modelled"
+        if why:
+            excluded.append(f"{label}: {why}")
+            continue
+        try:
+            cycle, tpf_assumed, tpf_source = _point_cycle(rec, catalog.workloads)
+        except (LookupError, ValueError) as e:
+            excluded.append(f"{label}: {e}")
+            continue
+        spec = specs[str(rec["gpu"])]
+        entry = models[str(rec["model"])]
+        cost = model_cost(entry.arch, str(rec["precision"]), tied_embeddings=entry.tied_embeddings)
+        isl, osl, length_note = _lengths(rec)
+        b = float(rec["concurrency"])
+        notes = [n for n in (length_note,) if n]
+        in_fit = True
+        if tpf_assumed:
+            in_fit = False
+            notes.append(f"TPF assumed ({tpf_source}): predicted, not fitted")
+        if "custom" in str(rec["engine"]).casefold():
+            in_fit = False
+            notes.append("custom kernels, not a standard engine: predicted, not fitted")
+        if not in_fit and not include_unfittable:
+            continue
+        obs = len(meta)
+        meta.append(
+            {
+                "label": label,
+                "group": str(rec["profile_id"]),
+                "gpu": str(rec["gpu"]),
+                "model": str(rec["model"]),
+                "mode": mode,
+                "precision": str(rec["precision"]),
+                "block_size": cycle.block_size,
+                "concurrency": int(rec["concurrency"]),
+                "provenance": str(rec["provenance"]),
+                "note": "; ".join(notes),
+            }
+        )
+        obs_unit.append(unit_of(spec.id))
+        obs_source.append(source_of(str(rec["source"])))
+        decode_ctx = isl + osl / 2.0
+        for f in cycle.forwards:
+            add_row(obs, f.count, f.role, b, f.query_tokens, decode_ctx, f.attention == "block", cost, spec)
+        # prefills interleaved: B x a / OSL of them per cycle (modes.served_cycle_s)
+        add_row(obs, b * cycle.tokens_per_cycle / osl, "target", 1.0, isl, 0.0, False, cost, spec)
+        meta[-1].update(
+            serving=True,
+            actual=float(rec["output_tok_s"]),
+            batch=b,
+            a=cycle.tokens_per_cycle,
+            mode_code=_SPEC_MODES.index(mode) + 1 if mode in _SPEC_MODES else 0,
+            in_fit=in_fit,
+        )
+
+    for fc in catalog.forward_costs:
+        if fc.gpu is None or fc.gpu not in specs:
+            excluded.append(f"{fc.id}: device {fc.device.name!r} has no gpu spec (gpu {fc.gpu!r})")
+            continue
+        if fc.precision not in BYTES_PER_PARAM:
+            excluded.append(f"{fc.id}: precision {fc.precision!r} not modelled")
+            continue
+        spec = specs[fc.gpu]
+        entry_for = models.get(fc.model)
+        cost = model_cost(fc.arch, fc.precision, tied_embeddings=entry_for.tied_embeddings if entry_for else False)
+        for p in fc.points:
+            obs = len(meta)
+            meta.append(
+                {
+                    "label": f"{fc.id}@B{p.batch}q{p.query_tokens}L{p.context_tokens}{p.attention[0]}",
+                    "group": fc.id,
+                    "gpu": fc.gpu,
+                    "model": fc.model,
+                    "mode": f"forward_{p.attention}",
+                    "precision": fc.precision,
+                    "block_size": None,
+                    "concurrency": p.batch,
+                    "provenance": fc.provenance.kind,
+                    "note": f"forward q={p.query_tokens} L={p.context_tokens}",
+                    "serving": False,
+                    "actual": p.time_ms_median / 1e3,
+                    "batch": float(p.batch),
+                    "a": float(p.query_tokens),
+                    "mode_code": 0,
+                    "in_fit": True,
+                }
+            )
+            obs_unit.append(unit_of(spec.id))
+            obs_source.append(source_of(fc.provenance.source))
+            add_row(obs, 1.0, "target", p.batch, p.query_tokens, p.context_tokens, p.attention == "block", cost, spec)
+
+    meta_df = pd.DataFrame(meta)
+    if meta_df.empty:
+        meta_df = pd.DataFrame(columns=[*_META_COLUMNS])
+    group_size = (
+        meta_df.groupby("group")["label"].transform("size").to_numpy(dtype=np.float64) if len(meta_df) else np.zeros(0)
+    )
+    row_arrays: dict[str, npt.NDArray[Any]] = {k: np.asarray(v, dtype=np.float64) for k, v in rows.items()}
+    row_arrays["obs"] = row_arrays["obs"].astype(np.int64)
+    row_arrays["role"] = row_arrays["role"].astype(np.int64)
+    row_arrays["block"] = row_arrays["block"].astype(bool)
+    row_arrays["fp8"] = row_arrays["fp8"].astype(bool)
+    unit_arr = np.asarray(obs_unit, dtype=np.int64)
+    row_arrays["unit"] = unit_arr[row_arrays["obs"]] if len(unit_arr) else np.zeros(0, dtype=np.int64)
+    return _Observations(
+        meta=meta_df,
+        serving=meta_df["serving"].to_numpy(dtype=bool) if len(meta_df) else np.zeros(0, dtype=bool),
+        actual=meta_df["actual"].to_numpy(dtype=np.float64) if len(meta_df) else np.zeros(0),
+        batch=meta_df["batch"].to_numpy(dtype=np.float64) if len(meta_df) else np.zeros(0),
+        tokens_per_cycle=meta_df["a"].to_numpy(dtype=np.float64) if len(meta_df) else np.zeros(0),
+        mode_code=meta_df["mode_code"].to_numpy(dtype=np.int64) if len(meta_df) else np.zeros(0, dtype=np.int64),
+        unit=unit_arr,
+        source=np.asarray(obs_source, dtype=np.int64),
+        sources=sources,
+        in_fit=meta_df["in_fit"].to_numpy(dtype=bool) if len(meta_df) else np.zeros(0, dtype=bool),
+        group_size=group_size,
+        units=units,
+        unit_family=[gpu_family(specs[u]) for u in units],
+        rows=row_arrays,
+        excluded=excluded,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The fit
+
+
+@dataclass(frozen=True, eq=False)
+class _Layout:
+    """Where each parameter lives in the flat vector θ."""
+
+    families: list[str]
+    unit_family_index: npt.NDArray[np.int64]
+    n_units: int
+    n_sources: int
+
+    @property
+    def n_theta(self) -> int:
+        return _K * (1 + len(self.families) + self.n_units) + 3 + len(_SPEC_MODES) * (1 + self.n_sources)
+
+    def source_mode_offsets(self, theta: FloatArray) -> FloatArray:
+        """Per-source log multipliers of the per-mode cycle overhead (n_sources x modes)."""
+        start = _K * (1 + len(self.families) + self.n_units) + 3 + len(_SPEC_MODES)
+        out: FloatArray = theta[start:].reshape(self.n_sources, len(_SPEC_MODES))
+        return out
+
+    def split(self, theta: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+        nf, nu = len(self.families), self.n_units
+        g = theta[:_K]
+        fam = theta[_K : _K * (1 + nf)].reshape(nf, _K)
+        base = _K * (1 + nf + nu)
+        unit = theta[_K * (1 + nf) : base].reshape(nu, _K)
+        shared = theta[base : base + 3]
+        mode_oh = theta[base + 3 : base + 3 + len(_SPEC_MODES)]
+        return g, fam, unit, shared, mode_oh
+
+    def unit_theta(self, theta: FloatArray) -> FloatArray:
+        g, fam, unit, _, _ = self.split(theta)
+        if self.n_units == 0:
+            return np.zeros((0, _K))
+        out: FloatArray = g[None, :] + fam[self.unit_family_index] + unit
+        return out
+
+
+def _layout(obs: _Observations) -> _Layout:
+    families = sorted(set(obs.unit_family))
+    index = np.asarray([families.index(f) for f in obs.unit_family], dtype=np.int64)
+    return _Layout(families, index, len(obs.units), len(obs.sources))
+
+
+def _theta_start(layout: _Layout) -> FloatArray:
+    theta = np.zeros(layout.n_theta)
+    theta[:_K] = _THETA0
+    base = _K * (1 + len(layout.families) + layout.n_units)
+    theta[base] = math.log(DEFAULT_FP8_GAIN)
+    theta[base + 1] = math.log(DEFAULT_DRAFT_FRACTION["draft_eagle3"])
+    theta[base + 2] = math.log(DEFAULT_DRAFT_FRACTION["draft_mtp"])
+    return theta
+
+
+def _bounds(layout: _Layout) -> tuple[FloatArray, FloatArray]:
+    lo = np.full(layout.n_theta, -np.inf)
+    hi = np.full(layout.n_theta, np.inf)
+    base = _K * (1 + len(layout.families) + layout.n_units)
+    lo[base], hi[base] = 0.0, math.log(2.0)  # fp8 gain in [1, 2]
+    lo[base + 1 : base + 3], hi[base + 1 : base + 3] = math.log(0.01), 0.0  # draft fraction in [0.01, 1]
+    lo[base + 3 : base + 3 + len(_SPEC_MODES)] = 0.0  # mode overhead ms in [0, 100]
+    hi[base + 3 : base + 3 + len(_SPEC_MODES)] = 100.0
+    lo[base + 3 + len(_SPEC_MODES) :], hi[base + 3 + len(_SPEC_MODES) :] = -5.0, 5.0
+    return lo, hi
+
+
+def _evaluate(
+    obs: _Observations, layout: _Layout, theta: FloatArray, *, jacobian: bool = False
+) -> tuple[FloatArray, FloatArray | None]:
+    """Predicted tok/s (serving observations) or seconds (forward observations) for θ, and optionally
+    d log(prediction) / dθ (analytic: the model is a sum of max() terms, so the fit needs no finite differences)."""
+    r = obs.rows
+    n_obs = len(obs.meta)
+    if n_obs == 0:
+        return np.zeros(0), (np.zeros((0, layout.n_theta)) if jacobian else None)
+    ut = layout.unit_theta(theta)
+    _, _, _, shared, mode_oh = layout.split(theta)
+    offsets = layout.source_mode_offsets(theta)
+    eff = _sigmoid(ut[:, :2])
+    c0 = np.exp(ut[:, 2]) / 1e3
+    cseq = np.exp(ut[:, 3]) / 1e6
+    u = r["unit"]
+    gain_raw = math.exp(shared[0])
+    gain_capped = r["fp8"] & (gain_raw < r["ratio"])
+    gain = np.where(r["fp8"], np.minimum(gain_raw, r["ratio"]), 1.0)
+    b, q, ctx = r["batch"], r["q"], r["ctx"]
+    tokens = b * q
+    l_att = ctx + np.where(r["block"], q, 0.5 * q)
+    mem = (r["W"] + b * (ctx + q) * r["kv"] + tokens * r["act"]) / (r["hbm"] * eff[u, 0])
+    fl = tokens * (r["F"] + r["A"] * l_att) / (r["peak"] * gain * eff[u, 1])
+    mem_bound = mem >= fl
+    fixed = c0[u] + b * cseq[u]
+    t = fixed + np.where(mem_bound, mem, fl)
+    draft = np.array([1.0, math.exp(shared[1]), math.exp(shared[2])])
+    weight_row = r["count"] * draft[r["role"]]
+    per_obs = np.bincount(r["obs"], weights=weight_row * t, minlength=n_obs)
+    source_oh = mode_oh[None, :] * np.exp(offsets)  # n_sources x modes, ms
+    oh_table = np.concatenate([np.zeros((layout.n_sources, 1)), source_oh], axis=1) / 1e3
+    oh = oh_table[obs.source, obs.mode_code] * obs.serving
+    cycle = per_obs + oh
+    pred: FloatArray = np.where(obs.serving, obs.batch * obs.tokens_per_cycle / cycle, cycle)
+    if not jacobian:
+        return pred, None
+
+    def per_obs_sum(values: FloatArray) -> FloatArray:
+        out = np.bincount(r["obs"], weights=weight_row * values, minlength=n_obs)
+        return np.asarray(out, dtype=np.float64)
+
+    eta_bw, eta_fl = eff[u, 0], eff[u, 1]
+    unit_derivs = (
+        per_obs_sum(np.where(mem_bound, -mem * (1.0 - eta_bw), 0.0)),
+        per_obs_sum(np.where(mem_bound, 0.0, -fl * (1.0 - eta_fl))),
+        per_obs_sum(c0[u]),
+        per_obs_sum(b * cseq[u]),
+    )
+    jac = np.zeros((n_obs, layout.n_theta))
+    rows_i = np.arange(n_obs)
+    nf = len(layout.families)
+    fam_of_obs = layout.unit_family_index[obs.unit]
+    for k, d in enumerate(unit_derivs):
+        jac[:, k] = d
+        jac[rows_i, _K + fam_of_obs * _K + k] = d
+        jac[rows_i, _K * (1 + nf) + obs.unit * _K + k] = d
+    base = _K * (1 + nf + layout.n_units)
+    jac[:, base] = per_obs_sum(np.where(~mem_bound & gain_capped, -fl, 0.0))
+    jac[:, base + 1] = per_obs_sum(np.where(r["role"] == 1, t, 0.0))
+    jac[:, base + 2] = per_obs_sum(np.where(r["role"] == 2, t, 0.0))
+    with_mode = obs.serving & (obs.mode_code > 0)
+    mode_i = obs.mode_code[with_mode] - 1
+    source_i = obs.source[with_mode]
+    idx = rows_i[with_mode]
+    n_modes = len(_SPEC_MODES)
+    jac[idx, base + 3 + mode_i] = np.exp(offsets[source_i, mode_i]) / 1e3
+    jac[idx, base + 3 + n_modes + source_i * n_modes + mode_i] = oh[with_mode]
+    sign = np.where(obs.serving, -1.0, 1.0)
+    jac *= (sign / cycle)[:, None]
+    return pred, jac
+
+
+def _predict(obs: _Observations, layout: _Layout, theta: FloatArray) -> FloatArray:
+    """Predicted tok/s (serving observations) or seconds (forward observations) for θ."""
+    return _evaluate(obs, layout, theta)[0]
+
+
+@functools.lru_cache(maxsize=64)
+def _prior(layout: _Layout) -> tuple[FloatArray, FloatArray]:
+    """Prior centre and width of every entry of θ, in θ's order (cached per layout)."""
+    nf, nu, n_modes = len(layout.families), layout.n_units, len(_SPEC_MODES)
+    centre = np.concatenate(
+        [
+            _THETA0,
+            np.zeros(_K * (nf + nu)),
+            [math.log(DEFAULT_FP8_GAIN)],
+            np.log([DEFAULT_DRAFT_FRACTION["draft_eagle3"], DEFAULT_DRAFT_FRACTION["draft_mtp"]]),
+            np.zeros(n_modes * (1 + layout.n_sources)),
+        ]
+    )
+    width = np.concatenate(
+        [
+            _PRIOR_WIDTH_POOLED,
+            np.tile(_PRIOR_WIDTH_FAMILY, nf),
+            np.tile(_PRIOR_WIDTH_GPU, nu),
+            [_PRIOR_WIDTH_FP8_GAIN, _PRIOR_WIDTH_DRAFT, _PRIOR_WIDTH_DRAFT],
+            np.full(n_modes, _PRIOR_WIDTH_MODE_OVERHEAD_MS),
+            np.full(n_modes * layout.n_sources, _PRIOR_WIDTH_SOURCE_MODE_OVERHEAD),
+        ]
+    )
+    return centre, width
+
+
+def _residuals(obs: _Observations, layout: _Layout, theta: FloatArray, weight: FloatArray) -> FloatArray:
+    """Weighted log errors of the points, then the prior terms (θ - centre) / width."""
+    pred, _ = _evaluate(obs, layout, theta)
+    centre, width = _prior(layout)
+    out: FloatArray = np.concatenate([np.sqrt(weight) * np.log(pred / obs.actual) / _SIGMA, (theta - centre) / width])
+    return out
+
+
+def _residual_jacobian(obs: _Observations, layout: _Layout, theta: FloatArray, weight: FloatArray) -> FloatArray:
+    _, jac = _evaluate(obs, layout, theta, jacobian=True)
+    assert jac is not None
+    _, width = _prior(layout)
+    out: FloatArray = np.vstack([(np.sqrt(weight) / _SIGMA)[:, None] * jac, np.diag(1.0 / width)])
+    return out
+
+
+def _weights(obs: _Observations, drop: npt.NDArray[np.bool_] | None = None) -> FloatArray:
+    """Each point weighs 1 / sqrt(points in its profile): a dense sweep counts more than one point, not 8x."""
+    w = np.where(obs.in_fit, 1.0 / np.sqrt(np.maximum(obs.group_size, 1.0)), 0.0)
+    if drop is not None:
+        w = np.where(drop, 0.0, w)
+    out: FloatArray = w
+    return out
+
+
+def _solve(obs: _Observations, layout: _Layout, weight: FloatArray, theta0: FloatArray | None = None) -> FloatArray:
+    """Minimise ½ Σ residuals² by projected Levenberg-Marquardt on the normal equations (θ has ~50 entries;
+    the priors keep JᵀJ well conditioned; bounds are enforced by clipping each step)."""
+    lo, hi = _bounds(layout)
+    theta = np.clip(_theta_start(layout) if theta0 is None else theta0, lo, hi)
+    if not np.any(weight > 0):
+        return theta
+    res = _residuals(obs, layout, theta, weight)
+    cost = 0.5 * float(res @ res)
+    damping = 1e-3
+    for _ in range(_MAX_ITERATIONS):
+        jac = _residual_jacobian(obs, layout, theta, weight)
+        normal = jac.T @ jac
+        grad = jac.T @ res
+        scale = np.diag(normal).copy()
+        improved = False
+        while damping < 1e10:
+            step = np.linalg.solve(normal + damping * np.diag(scale), grad)
+            candidate = np.clip(theta - step, lo, hi)
+            res_new = _residuals(obs, layout, candidate, weight)
+            cost_new = 0.5 * float(res_new @ res_new)
+            if np.isfinite(cost_new) and cost_new <= cost:
+                improved = True
+                break
+            damping *= 4.0
+        if not improved:
+            break
+        done = cost - cost_new <= _TOLERANCE * (1.0 + cost)
+        theta, res, cost = candidate, res_new, cost_new
+        damping = max(damping / 3.0, 1e-9)
+        if done:
+            break
+    return theta
+
+
+def _fit_result(obs: _Observations, layout: _Layout, theta: FloatArray, weight: FloatArray) -> FitResult:
+    g, fam, _, shared, mode_oh = layout.split(theta)
+    offsets = layout.source_mode_offsets(theta)
+    used = weight > 0
+    unit_points = np.bincount(obs.unit[used], minlength=layout.n_units) if len(obs.unit) else np.zeros(0, dtype=int)
+    ut = layout.unit_theta(theta)
+    gpus = {u: _efficiency(ut[i]) for i, u in enumerate(obs.units) if unit_points[i] > 0}
+    by_gpu = {u: int(unit_points[i]) for i, u in enumerate(obs.units) if unit_points[i] > 0}
+    by_family: dict[str, int] = {}
+    for i, family in enumerate(obs.unit_family):
+        by_family[family] = by_family.get(family, 0) + int(unit_points[i])
+    families = {f: _efficiency(g + fam[j]) for j, f in enumerate(layout.families) if by_family.get(f, 0) > 0}
+    n = int(used.sum())
+    return FitResult(
+        defaults=DEFAULTS,
+        pooled=_efficiency(g) if n else DEFAULTS,
+        families=families,
+        gpus=gpus,
+        fp8_gain=float(math.exp(shared[0])),
+        draft_fraction={"draft_eagle3": float(math.exp(shared[1])), "draft_mtp": float(math.exp(shared[2]))},
+        mode_overhead_ms={m: float(mode_oh[i]) for i, m in enumerate(_SPEC_MODES)},
+        source_mode_overhead_ms={
+            src: {m: float(mode_oh[j] * math.exp(offsets[i, j])) for j, m in enumerate(_SPEC_MODES)}
+            for i, src in enumerate(obs.sources)
+        },
+        n_points=n,
+        points_by_family={k: v for k, v in by_family.items() if v > 0},
+        points_by_gpu=by_gpu,
+        excluded=tuple(obs.excluded),
+    )
+
+
+_FIT_CACHE: dict[str, tuple[FitResult, _Observations, _Layout, FloatArray]] = {}
+
+
+def _fingerprint(catalog: Catalog, models: Mapping[str, ModelEntry]) -> str:
+    h = hashlib.sha256()
+    h.update(pd.util.hash_pandas_object(catalog.points.astype(str), index=False).to_numpy().tobytes())
+    for g in catalog.gpu_specs:
+        h.update(g.model_dump_json().encode())
+    for fc in catalog.forward_costs:
+        h.update(fc.model_dump_json().encode())
+    h.update(catalog.workloads.model_dump_json().encode())
+    for m in models.values():
+        h.update(m.model_dump_json().encode())
+    return h.hexdigest()
+
+
+def _fitted(
+    catalog: Catalog, models: Mapping[str, ModelEntry] | None = None
+) -> tuple[FitResult, _Observations, _Layout, FloatArray]:
+    models = _models(models)
+    key = _fingerprint(catalog, models)
+    if key not in _FIT_CACHE:
+        obs = _observations(catalog, models)
+        layout = _layout(obs)
+        weight = _weights(obs)
+        theta = _solve(obs, layout, weight)
+        if len(_FIT_CACHE) > 16:
+            _FIT_CACHE.clear()
+        _FIT_CACHE[key] = (_fit_result(obs, layout, theta, weight), obs, layout, theta)
+    return _FIT_CACHE[key]
+
+
+def fit(catalog: Catalog, models: Mapping[str, ModelEntry] | None = None) -> FitResult:
+    """Fit η_bw, η_fl and overhead (pooled, per family, per GPU) and the shared terms to the catalog's points.
+
+    A pure function of the catalog (and model architectures); results are cached by content.
+    """
+    return _fitted(catalog, models)[0]
+
+
+_MODELS_CACHE: dict[str, ModelEntry] = {}
+
+
+def _models(models: Mapping[str, ModelEntry] | None) -> Mapping[str, ModelEntry]:
+    if models is not None:
+        return models
+    if not _MODELS_CACHE:
+        _MODELS_CACHE.update(load_models())
+    return _MODELS_CACHE
+
+
+# ---------------------------------------------------------------------------------------------
+# Estimates for the app and the CLI
+
+EXTRA_COLUMNS = ["basis", "tpf_assumed", "tpf_source", "context_tokens", "memory_gb_required"]
+_ALGORITHMS = {"diffusion": "FastDiffuser", "self_spec": "LinearSpec", "spec_eagle3": "EAGLE3", "spec_mtp": "MTP"}
+
+
+def _forward_time_fn(spec: GpuSpec, cost: ModelCost, eff: Efficiency, peak_flops_s: float) -> ForwardTimeFn:
+    """t(B, q, L, attention) for one GPU, model cost and fitted efficiency (for Cycle.time_s)."""
+
+    def t(b: FloatArray, q: FloatArray, context: FloatArray, attention: Attention) -> FloatArray:
+        return forward_time_s(
+            batch=b,
+            query_tokens=q,
+            context_tokens=context,
+            block_attention=attention == "block",
+            weight_bytes=cost.weight_bytes,
+            kv_bytes_per_token=cost.kv_bytes_per_token,
+            activation_bytes_per_token=cost.activation_bytes_per_token,
+            dense_flops_per_token=cost.dense_flops_per_token,
+            attention_flops_per_token_ctx=cost.attention_flops_per_token_ctx,
+            hbm_bytes_s=spec.hbm_tb_s * 1e12,
+            peak_flops_s=peak_flops_s,
+            eta_bw=eff.eta_bw,
+            eta_fl=eff.eta_fl,
+            overhead_s=eff.overhead_ms / 1e3,
+            overhead_per_seq_s=eff.overhead_per_seq_us / 1e6,
+        )
+
+    return t
+
+
+def estimate_points(
+    catalog: Catalog,
+    gpus: Sequence[str],
+    model: str,
+    mode: str,
+    *,
+    concurrency: Sequence[int],
+    isl: int,
+    osl: int,
+    context_tokens: int | None = None,
+    precision: str = "bf16",
+    block_size: int | None = None,
+    tpf: float | None = None,
+    workload: str | None = None,
+    kv_precision: str = "bf16",
+    lora: bool | None = None,
+    fitted: FitResult | None = None,
+    models: Mapping[str, ModelEntry] | None = None,
+) -> pd.DataFrame:
+    """Estimated profile points (one per GPU x concurrency that fits in memory), priceable like any other.
+
+    Columns: catalog.POINTS_COLUMNS (provenance "estimated", source = the basis) plus basis, tpf_assumed
+    (TPF not an exact table figure, or context + OSL beyond TPF_PUBLISHED_CONTEXT_TOKENS), tpf_source,
+    context_tokens and memory_gb_required. Configurations that do not fit in GPU memory (weights + KV of
+    B x (context + OSL + block) tokens within USABLE_MEMORY_FRACTION of memory_gb) are skipped and listed,
+    with why, in `df.attrs["skipped"]`.
+
+    context_tokens: KV tokens per sequence when decoding starts (a long conversation or document); defaults
+    to ISL and is raised to ISL if smaller. The prefill computes the ISL new tokens attending to
+    context - ISL cached ones; decode reads the KV of context + OSL/2 tokens on average.
+    Raises ValueError (bad argument) or LookupError (no TPF figure for the workload).
+    """
+    model_map = _models(models)
+    if model not in model_map:
+        raise ValueError(f"unknown model {model!r}; known: {', '.join(sorted(model_map))}")
+    entry = model_map[model]
+    if mode not in MODEL_MODES:
+        raise ValueError(f"unknown mode {mode!r}; the estimator models: {', '.join(MODEL_MODES)}")
+    if mode != "ar" and mode not in entry.modes:
+        raise ValueError(f"{model} does not serve {mode}; its modes: {', '.join(entry.modes)}")
+    if block_size is not None and mode not in ("diffusion", "self_spec"):
+        raise ValueError(f"a block size applies to diffusion and self_spec, not {mode}")
+    if precision not in BYTES_PER_PARAM:
+        raise ValueError(f"unknown precision {precision!r}; the estimator models: {', '.join(BYTES_PER_PARAM)}")
+    conc = [int(c) for c in concurrency]
+    if not conc or min(conc) < 1 or max(conc) > 1_000_000:
+        raise ValueError(f"concurrency must be integers in 1..1000000, got {list(concurrency)!r}")
+    if int(isl) < 1 or int(osl) < 1:
+        raise ValueError(f"isl and osl must be >= 1 tokens, got isl={isl}, osl={osl}")
+    if context_tokens is not None and int(context_tokens) < 0:
+        raise ValueError(f"context_tokens must be >= 0, got {context_tokens}")
+    specs = {g.id: g for g in catalog.gpu_specs}
+    unknown = [g for g in gpus if g not in specs]
+    if unknown or not gpus:
+        raise ValueError(f"unknown gpu id(s) {', '.join(unknown) or '(none given)'}; known: {', '.join(specs)}")
+
+    result = fitted or fit(catalog, model_map)
+    choice: TpfChoice = resolve_tpf(
+        catalog.workloads, model, mode, workload=workload, block_size=block_size, lora=lora, tpf=tpf
+    )
+    cycle = cycle_for(
+        mode,
+        tokens_per_forward=choice.tokens_per_forward,
+        accept_length=choice.accept_length,
+        block_size=block_size,
+    )
+    isl_i, osl_i = int(isl), int(osl)
+    ctx = max(int(context_tokens) if context_tokens is not None else isl_i, isl_i)
+    beyond = mode != "ar" and ctx + osl_i > TPF_PUBLISHED_CONTEXT_TOKENS
+    tpf_assumed = mode != "ar" and (choice.assumed or beyond)
+    cost = model_cost(entry.arch, precision, tied_embeddings=entry.tied_embeddings, kv_precision=kv_precision)
+    draft_bytes = 0.05 * entry.arch.params * 2.0 if mode == "spec_eagle3" else 0.0
+    batch = np.asarray(conc, dtype=np.float64)
+    decode_ctx = ctx + osl_i / 2.0
+    today = date.today().isoformat()
+
+    frames: list[pd.DataFrame] = []
+    skipped: list[str] = []
+    for gpu in dict.fromkeys(gpus):
+        spec = specs[gpu]
+        eff, fit_basis = result.efficiency(spec)
+        peak, peak_text = peak_flops(spec, cost.compute_class, result.fp8_gain)
+
+        t_fn = _forward_time_fn(spec, cost, eff, peak)
+        cycle_s = cycle.time_s(t_fn, batch, decode_ctx, draft_fraction=result.draft_fraction)
+        cycle_s = cycle_s + result.mode_overhead(mode) / 1e3
+        prefill_s = t_fn(np.ones(1), np.full(1, float(isl_i)), np.full(1, float(ctx - isl_i)), "causal")
+        served_s = served_cycle_s(batch, cycle.tokens_per_cycle, cycle_s, prefill_s, osl_i)
+        output = batch * cycle.tokens_per_cycle / served_s
+        tpot_ms = served_s / cycle.tokens_per_cycle * 1e3
+        ttft_ms = np.broadcast_to(prefill_s * 1e3, batch.shape)
+        memory = (
+            cost.memory_bytes + draft_bytes + batch * (ctx + osl_i + cycle.max_query_tokens) * cost.kv_bytes_per_token
+        )
+        capacity = USABLE_MEMORY_FRACTION * spec.memory_gb * GB
+        fits = memory <= capacity
+        if entry.max_context_tokens is not None and ctx + osl_i > entry.max_context_tokens:
+            fits[:] = False
+            skipped.append(f"{gpu}: context {ctx} + OSL {osl_i} exceeds {model}'s {entry.max_context_tokens} positions")
+        for b_i, m_i in zip(batch[~fits & (memory > capacity)], memory[~fits & (memory > capacity)], strict=True):
+            skipped.append(
+                f"{gpu} concurrency {int(b_i)}: needs {m_i / GB:.1f} GB (weights + KV of {int(b_i)} x"
+                f" {ctx + osl_i} tokens) > {capacity / GB:.1f} GB usable of {spec.memory_gb:g} GB"
+            )
+        basis = (
+            f"estimated (roofline) on the {spec.id} spec ({spec.hbm_tb_s:g} TB/s, {spec.bf16_tflops:g} TFLOPS bf16,"
+            f" peak {peak_text}); {eff.text()}, {fit_basis}; {mode} cycle: {cycle.description}; TPF"
+            f" {choice.tokens_per_forward:.2f} from {choice.source}"
+            + (
+                f"; context {ctx} + OSL {osl_i} beyond the published {TPF_PUBLISHED_CONTEXT_TOKENS}: TPF assumed"
+                if beyond
+                else ""
+            )
+        )
+        n = int(fits.sum())
+        if n == 0:
+            continue
+        notes = [f"TPF {'assumed' if tpf_assumed else 'from the tables'}", f"kv cache {kv_precision}"]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "profile_id": slug(
+                        f"estimate-{gpu}-{model}-{precision}-{mode}"
+                        + (f"-b{cycle.block_size}" if cycle.block_size else "")
+                    )[:64],
+                    "gpu": gpu,
+                    "gpus_per_replica": 1,
+                    "engine": "estimator (roofline)",
+                    "engine_version": ESTIMATOR_VERSION,
+                    "model": model,
+                    "precision": precision,
+                    "mode": mode,
+                    "block_size": cycle.block_size,
+                    "lora": (lora if lora is not None else True) if mode == "self_spec" else None,
+                    "algorithm": _ALGORITHMS.get(mode, ""),
+                    "dataset": "SPEED-Bench" if (workload is None and tpf is None) else "",
+                    "category": workload or "",
+                    "isl": isl_i,
+                    "osl": osl_i,
+                    "provenance": "estimated",
+                    "source": basis,
+                    "as_of": today,
+                    "provenance_notes": "; ".join(notes),
+                    "concurrency": batch[fits].astype(np.int64),
+                    "output_tok_s": output[fits],
+                    "input_tok_s": output[fits] * isl_i / osl_i,
+                    "total_tok_s": output[fits] * (isl_i + osl_i) / osl_i,
+                    "ttft_ms_p50": ttft_ms[fits],
+                    "tpot_ms_p50": tpot_ms[fits],
+                    "e2e_ms_p50": ttft_ms[fits] + osl_i * tpot_ms[fits],
+                    "tokens_per_forward": cycle.tokens_per_forward,
+                    "accept_length": cycle.tokens_per_cycle if mode != "ar" and mode != "diffusion" else np.nan,
+                    "basis": basis,
+                    "tpf_assumed": tpf_assumed,
+                    "tpf_source": choice.source,
+                    "context_tokens": ctx,
+                    "memory_gb_required": memory[fits] / GB,
+                }
+            )
+        )
+    if frames:
+        raw = pd.concat(frames, ignore_index=True)
+    else:
+        raw = pd.DataFrame(columns=[*EXTRA_COLUMNS])
+    out = normalise_points(raw)
+    for c in EXTRA_COLUMNS:
+        out[c] = raw[c].to_numpy() if len(raw) else pd.Series(dtype=object)
+    out["tpf_assumed"] = out["tpf_assumed"].astype(bool)
+    out.attrs["skipped"] = skipped
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation shown to users
+
+LOO_COLUMNS = [
+    "gpu",
+    "model",
+    "mode",
+    "precision",
+    "block_size",
+    "concurrency",
+    "provenance",
+    "actual_tok_s",
+    "predicted_tok_s",
+    "error_pct",
+    "in_fit",
+    "point",
+    "note",
+]
+
+
+def leave_one_out(
+    catalog: Catalog, *, group: str = "point", models: Mapping[str, ModelEntry] | None = None
+) -> pd.DataFrame:
+    """Predict every point we hold with the estimator refitted without it (group="point"), without its
+    whole profile ("profile"), or without every point of its GPU ("gpu": how well it does on a GPU it has
+    never seen). Points not used in the fit (TPF assumed, custom kernels) are predicted with the full fit.
+
+    Columns: LOO_COLUMNS; error_pct = (predicted - actual) / actual x 100. For forward-surface points
+    actual/predicted are tokens/s of that forward (batch x q / time).
+    """
+    if group not in ("point", "profile", "gpu"):
+        raise ValueError(f"group must be point, profile or gpu, got {group!r}")
+    _, obs, layout, theta_full = _fitted(catalog, models)
+    meta = obs.meta
+    if meta.empty:
+        return pd.DataFrame(columns=LOO_COLUMNS)
+    keys = meta["label"] if group == "point" else meta["group"] if group == "profile" else meta["gpu"]
+    predicted = _predict(obs, layout, theta_full).copy()
+    for key in pd.unique(keys):
+        drop = (keys == key).to_numpy()
+        if not np.any(drop & obs.in_fit):
+            continue
+        theta = _solve(obs, layout, _weights(obs, drop), theta_full)
+        predicted[drop] = _predict(obs, layout, theta)[drop]
+    to_tok_s = np.where(obs.serving, 1.0, obs.batch * obs.tokens_per_cycle)
+    actual = np.where(obs.serving, obs.actual, to_tok_s / obs.actual)
+    pred = np.where(obs.serving, predicted, to_tok_s / predicted)
+    out = pd.DataFrame(
+        {
+            "gpu": meta["gpu"],
+            "model": meta["model"],
+            "mode": meta["mode"],
+            "precision": meta["precision"],
+            "block_size": pd.to_numeric(meta["block_size"]).astype("Int64"),
+            "concurrency": meta["concurrency"].astype(np.int64),
+            "provenance": meta["provenance"],
+            "actual_tok_s": actual,
+            "predicted_tok_s": pred,
+            "error_pct": (pred - actual) / actual * 100.0,
+            "in_fit": obs.in_fit,
+            "point": meta["label"],
+            "note": meta["note"],
+        }
+    )
+    return out[LOO_COLUMNS]
+
+
+def error_summary(loo_df: pd.DataFrame) -> pd.DataFrame:
+    """Median and worst absolute % error per GPU and mode, per mode over all GPUs, and overall."""
+    cols = ["gpu", "mode", "points", "median_abs_error_pct", "worst_abs_error_pct"]
+    if loo_df.empty:
+        return pd.DataFrame(columns=cols)
+    df = loo_df.assign(abs_error_pct=loo_df["error_pct"].abs())
+
+    def summarise(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+        g = frame.groupby(keys, sort=True)["abs_error_pct"]
+        return g.agg(points="size", median_abs_error_pct="median", worst_abs_error_pct="max").reset_index()
+
+    per = summarise(df, ["gpu", "mode"])
+    by_mode = summarise(df, ["mode"]).assign(gpu="all")
+    overall = summarise(df.assign(gpu="all", mode="all"), ["gpu", "mode"])
+    return pd.concat([per, by_mode, overall], ignore_index=True)[cols]
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI: python -m calculator estimate ...
+
+CLI_COLUMNS = [
+    "gpu",
+    "concurrency",
+    "output_tok_s",
+    "output_tok_s_per_gpu",
+    "tok_s_user",
+    "ttft_ms",
+    "tokens_per_forward",
+    "tpf_assumed",
+    "provenance",
+    "basis",
+]
+
+
+def add_estimate_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register `estimate` on the CLI's subparsers."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "estimate",
+        help="estimated throughput for any GPU, mode, concurrency and context (roofline fitted to our points)",
+        description="Estimate throughput with the calibrated roofline; --validate prints its leave-one-out error.",
+    )
+    p.add_argument("--gpu", action="append", default=[], metavar="ID", help="gpu id (repeat or comma-separate)")
+    p.add_argument("--model", metavar="ID", help="model id (nld-3b, nld-8b, nld-14b, qwen3-8b)")
+    p.add_argument("--mode", metavar="MODE", help=f"decoding mode: {', '.join(MODEL_MODES)}")
+    p.add_argument("--block", type=int, metavar="K", help="block size (diffusion, self_spec); default 32")
+    tpf = p.add_mutually_exclusive_group()
+    tpf.add_argument("--tpf", type=float, metavar="X", help="tokens per forward (self_spec: acceptance length / 2)")
+    tpf.add_argument(
+        "--workload",
+        metavar="NAME",
+        help="SPEED-Bench category or benchmark for the TPF (default: SPEED-Bench average)",
+    )
+    p.add_argument("--concurrency", default="1", metavar="LIST", help="comma-separated concurrencies, e.g. 1,4,16,64")
+    p.add_argument("--isl", type=int, default=1024, metavar="N", help="input tokens per request (default 1024)")
+    p.add_argument("--osl", type=int, default=1024, metavar="N", help="output tokens per request (default 1024)")
+    p.add_argument(
+        "--context", type=int, metavar="N", help="KV tokens per sequence when decoding starts (default: ISL)"
+    )
+    p.add_argument("--precision", default="bf16", choices=list(BYTES_PER_PARAM), help="weight precision")
+    p.add_argument("--kv-precision", default="bf16", choices=list(KV_BYTES_PER_ELEMENT), help="KV cache precision")
+    p.add_argument("--format", choices=["md", "csv", "json"], default="md")
+    p.add_argument("--validate", action="store_true", help="print the leave-one-out error table instead")
+    p.add_argument(
+        "--group",
+        choices=["point", "profile", "gpu"],
+        default="point",
+        help="with --validate: leave out a point, profile or GPU",
+    )
+    p.add_argument("--details", action="store_true", help="with --validate: every point, not just the summary")
+    p.add_argument(
+        "--data", nargs="+", default=[], type=Path, metavar="PATH", help="extra profile / forward-cost files"
+    )
+    return p
+
+
+def _render(df: pd.DataFrame, fmt: str) -> str:
+    from calculator import export
+
+    if fmt == "csv":
+        return export.to_csv(df)
+    if fmt == "json":
+        return export.to_json(df)
+    return export.to_markdown(df, float_digits=4)
+
+
+def _parse_concurrency(text: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.replace(" ", "").split(",") if x]
+    except ValueError:
+        raise ValueError(f"--concurrency must be comma-separated integers, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise ValueError(f"--concurrency must be integers >= 1, got {text!r}")
+    return values
+
+
+def run_estimate(args: argparse.Namespace) -> int:
+    """The `estimate` command: 0 ok, 1 nothing to show (all skipped) or bad data, 2 bad arguments."""
+    from calculator.catalog import load_catalog
+
+    try:
+        catalog = load_catalog(args.data)
+    except InputError as e:
+        for p in e.problems:
+            print(p, file=sys.stderr)
+        return 1
+    if args.validate:
+        loo = leave_one_out(catalog, group=args.group)
+        table = loo if args.details else error_summary(loo)
+        result = fit(catalog)
+        print(_render(table, args.format), end="")
+        print(
+            f"leave-one-{args.group}-out over {len(loo)} points ({int(loo['in_fit'].sum()) if len(loo) else 0} fitted);"
+            f" pooled {result.pooled.text()}; fp8 gain {result.fp8_gain:.2f}",
+            file=sys.stderr,
+        )
+        return 0
+    try:
+        missing = [
+            flag for flag, value in (("--gpu", args.gpu), ("--model", args.model), ("--mode", args.mode)) if not value
+        ]
+        if missing:
+            raise ValueError(f"missing {', '.join(missing)} (or give --validate)")
+        gpus = [g for item in args.gpu for g in item.split(",") if g]
+        df = estimate_points(
+            catalog,
+            gpus,
+            args.model,
+            args.mode,
+            concurrency=_parse_concurrency(args.concurrency),
+            isl=args.isl,
+            osl=args.osl,
+            context_tokens=args.context,
+            precision=args.precision,
+            block_size=args.block,
+            tpf=args.tpf,
+            workload=args.workload,
+            kv_precision=args.kv_precision,
+        )
+    except (ValueError, LookupError) as e:
+        print(f"error: {e.args[0] if e.args else e}", file=sys.stderr)
+        return 2
+    for line in df.attrs.get("skipped", []):
+        print(f"skipped: {line}", file=sys.stderr)
+    if df.empty:
+        print("no estimate: every configuration was skipped", file=sys.stderr)
+        return 1
+    table = df.assign(
+        output_tok_s_per_gpu=df["output_tok_s"] / df["gpus_per_replica"],
+        tok_s_user=1000.0 / df["tpot_ms_p50"],
+        ttft_ms=df["ttft_ms_p50"],
+    )[CLI_COLUMNS]
+    print(_render(table, args.format), end="")
+    return 0
+
+
+def fit_table(result: FitResult) -> pd.DataFrame:
+    """The fitted parameters as a table (level, name, η_bw, η_fl, overhead_ms, points) for docs and the app."""
+    rows = [{"level": "defaults", "name": "documented defaults", **_eff_dict(result.defaults), "points": 0}]
+    rows.append({"level": "pooled", "name": "all data", **_eff_dict(result.pooled), "points": result.n_points})
+    rows += [
+        {"level": "family", "name": f, **_eff_dict(e), "points": result.points_by_family.get(f, 0)}
+        for f, e in sorted(result.families.items())
+    ]
+    rows += [
+        {"level": "gpu", "name": g, **_eff_dict(e), "points": result.points_by_gpu.get(g, 0)}
+        for g, e in sorted(result.gpus.items())
+    ]
+    return pd.DataFrame(rows)
+
+
+def _eff_dict(e: Efficiency) -> dict[str, float]:
+    return {
+        "eta_bw": e.eta_bw,
+        "eta_fl": e.eta_fl,
+        "overhead_ms": e.overhead_ms,
+        "overhead_per_seq_us": e.overhead_per_seq_us,
+    }
+
+
+def describe_fit(result: FitResult) -> str:
+    """One paragraph: the shared fitted terms (fp8 gain, draft step cost, per-mode cycle overhead)."""
+    modes = ", ".join(f"{m} {v:.2f} ms" for m, v in result.mode_overhead_ms.items())
+    return (
+        f"fp8 compute gain {result.fp8_gain:.2f}x bf16; draft step = {result.draft_fraction['draft_eagle3']:.2f}"
+        f" (EAGLE-3) / {result.draft_fraction['draft_mtp']:.2f} (MTP) of a target forward;"
+        f" extra per-cycle overhead: {modes};"
+        f" {result.n_points} points fitted, {len(result.excluded)} excluded"
+    )
+
+
+__all__ = [
+    "DEFAULTS",
+    "GPU_FAMILIES",
+    "TPF_PUBLISHED_CONTEXT_TOKENS",
+    "Efficiency",
+    "FitResult",
+    "ModelCost",
+    "add_estimate_parser",
+    "describe_fit",
+    "error_summary",
+    "estimate_points",
+    "fit",
+    "fit_table",
+    "forward_time_s",
+    "gpu_family",
+    "leave_one_out",
+    "model_cost",
+    "run_estimate",
+]
