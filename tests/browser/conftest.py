@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.streamlit_server import (
     ARTIFACTS,
     CHROMIUM,
+    NO_SAVE_PICKER,
     REPO_ROOT,
     AppServer,
     chromium_launch_args,
@@ -23,6 +25,8 @@ from tests.browser.streamlit_server import (
 )
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+expect.set_options(timeout=30_000)  # assertions retry up to 30 s: reruns are slow on 2 busy cores
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -77,12 +81,13 @@ def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]
 
 
 @pytest.fixture(autouse=True)
-def _generous_timeouts(request: pytest.FixtureRequest) -> None:
-    """2-core machines: Streamlit reruns can take seconds, so wait up to 30 s by default."""
+def _page_settings(request: pytest.FixtureRequest) -> None:
+    """Generous timeouts (on 2 cores a first render can take 10 s), and st.dataframe's CSV as a real download."""
     if "page" in request.fixturenames:
         page = request.getfixturevalue("page")
-        page.set_default_timeout(30_000)
+        page.set_default_timeout(45_000)
         page.set_default_navigation_timeout(60_000)
+        page.context.add_init_script(NO_SAVE_PICKER)
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -120,14 +121,20 @@ def streamlit_app(
 APP_VIEW = '[data-testid="stAppViewContainer"]'
 RUNNING = '[data-testid="stStatusWidget"]'
 SKELETON = '[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]'
+MAIN_ELEMENT = '[data-testid="stMain"] [data-testid="stElementContainer"]'
 
 
-def wait_for_idle(page: Any, timeout_ms: float = 60_000, quiet_ms: float = 300) -> None:
-    """Wait until the app has rendered and no script run is in progress (the "Running..." widget is gone).
+def wait_for_idle(page: Any, timeout_ms: float = 60_000, quiet_ms: float = 500, ready: str | None = None) -> None:
+    """Wait until the app has drawn its page and no script run is in progress ("Running..." widget gone).
 
-    Requires the widget to stay absent for `quiet_ms`, because a rerun can start a moment after an input event.
+    "Drawn" means an element in the main area (and `ready`, a selector, when given): before the websocket
+    connects there is no running widget either. The widget must stay absent for `quiet_ms`, because a rerun
+    can start a moment after an input event.
     """
     page.wait_for_selector(APP_VIEW, state="visible", timeout=timeout_ms)
+    page.wait_for_selector(MAIN_ELEMENT, state="attached", timeout=timeout_ms)
+    if ready:
+        page.wait_for_selector(ready, state="visible", timeout=timeout_ms)
     deadline = time.monotonic() + timeout_ms / 1000
     quiet_since: float | None = None
     while time.monotonic() < deadline:
@@ -146,3 +153,43 @@ def exception_texts(page: Any) -> list[str]:
     """The text of every Streamlit exception box on the page (empty when the page rendered cleanly)."""
     boxes = page.locator('[data-testid="stException"]')
     return [boxes.nth(i).inner_text() for i in range(boxes.count())]
+
+
+def nav_to(page: Any, title: str, ready: str | None = None) -> None:
+    """Open a page through the top navigation (keeps the session: uploads and edits survive) and wait for it."""
+    link = page.locator('[data-testid="stTopNavLink"]').filter(has_text=re.compile(rf"(^|\s){re.escape(title)}$"))
+    link.first.click()
+    page.wait_for_url(re.compile(rf"/{re.escape(title.lower())}(\?|$)") if title != "Compare" else re.compile(r".*"))
+    wait_for_idle(page, ready=ready)
+
+
+def full_screenshot(page: Any, path: Path, max_height: int = 8000) -> None:
+    """Screenshot the whole page. Streamlit scrolls inside its main area, so grow the viewport to its height."""
+    size = page.viewport_size or {"width": 1440, "height": 1000}
+    height = int(page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight ?? 0"))
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], min(height, max_height))})
+    try:
+        page.wait_for_timeout(600)  # let charts and grids re-layout to the new size
+        path.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(path))
+    finally:
+        page.set_viewport_size(size)
+
+
+# Chromium would otherwise save st.dataframe's CSV through the File System Access picker, not a download.
+NO_SAVE_PICKER = "delete window.showSaveFilePicker;"
+
+
+def dataframe_csv(page: Any, frame: Any, alt: str | None = None) -> str:
+    """The CSV of an st.dataframe (`frame`, a locator) from its toolbar's "Download as CSV": its cells are
+    canvas-drawn, not DOM text. `alt`: the dataframe's alt text, which names its toolbar buttons.
+
+    Needs NO_SAVE_PICKER as an init script of the page's context.
+    """
+    frame.scroll_into_view_if_needed()
+    frame.hover()
+    name = r"^Download as CSV" + (f": {re.escape(alt)}" if alt else "")
+    button = page.get_by_role("button", name=re.compile(name)).first
+    with page.expect_download() as info:
+        button.click()
+    return Path(info.value.path()).read_text(encoding="utf-8-sig")
