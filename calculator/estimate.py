@@ -3,9 +3,9 @@ concurrency and context, with its own leave-one-out error (DESIGN.md §6).
 
 One forward at batch B, q new tokens per sequence and KV context L takes
 
-    t(B, q, L) = overhead + max(bytes / (hbm_tb_s x η_bw), flops / (peak_tflops x η_fl))
+    t(B, q, L) = overhead + B x overhead_per_seq + max(bytes / (hbm_tb_s x η_bw), flops / (peak x η_fl))
     bytes      = weights read + B x (L + q) x kv_bytes_per_token + B x q x activation_bytes_per_token
-    flops      = B x q x (2 x dense params + 4 x layers x heads x head_dim x L_att),
+    flops      = B x q x (2 x (layer + LM-head params) + 4 x layers x heads x head_dim x L_att),
                  L_att = L + q/2 (causal mask) or L + q (block mask)
 
 - weights read per forward: decoder layers at the precision's bytes per parameter (bf16/fp16 2, fp8/int8 1,
@@ -17,17 +17,22 @@ One forward at batch B, q new tokens per sequence and KV context L takes
   intermediates written and read once per layer; rough, it only matters near the ridge point).
 - peak: bf16 dense TFLOPS, times the fitted fp8 gain (≤ the datasheet's fp8/bf16 ratio) for fp8/int8
   (and fp4) compute on GPUs with those tensor cores; weight-only int4 (AWQ) computes in bf16.
+- overhead: fixed engine time per forward (scheduling, sampling, launches); overhead_per_seq: the part
+  that grows with the number of running sequences (per-request bookkeeping, sampling, streaming).
 
-η_bw, η_fl and overhead are fitted (maximum a posteriori, in logit/log space) to every point we hold:
-serving profiles (vendor, vendor_internal, community, measured, uploaded) through the decoding-mode
-model (calculator/modes.py), and measured ForwardCost surfaces directly. The parameters are
-hierarchical: a pooled set over all data, an offset per GPU family (hopper, blackwell, ampere, ada,
-amd, other) and an offset per GPU with its own data, each offset shrunk towards zero by a prior; a
-family with no data uses the pooled set, and with no data at all the documented defaults hold
-(η_bw 0.85: measured HBM reaches 90-92 % of peak, decode GEMV a little less; η_fl 0.6: dense GEMM
-reaches 55-80 % of peak, serving forwards add non-GEMM work; overhead 1.5 ms: per-step scheduling,
-sampling and launch time of a CUDA-graph serving engine). Shared across GPUs: the fp8 compute gain,
-the draft-model step cost (EAGLE-3 / MTP) and an extra per-cycle engine overhead per decoding mode.
+η_bw, η_fl, overhead and overhead_per_seq are fitted (maximum a posteriori, in logit/log space, by
+Levenberg-Marquardt with an analytic Jacobian) to every point we hold: serving profiles (vendor,
+vendor_internal, community, measured, uploaded) through the decoding-mode model (calculator/modes.py),
+and measured ForwardCost surfaces directly. They are hierarchical: a pooled set over all data, an offset
+per GPU family (hopper, blackwell, ampere, ada, amd, other) and an offset per GPU with its own data, each
+offset shrunk towards zero by a prior. A GPU without data takes its family's set; a family without data
+the pooled set; with no data at all the documented defaults hold (η_bw 0.85: measured HBM bandwidth
+reaches 90-92 % of peak, decode GEMVs a little less; η_fl 0.6: dense GEMM reaches 55-80 % of peak and
+serving forwards add non-GEMM work; overhead 1.5 ms + 10 µs per sequence: per-step time of a CUDA-graph
+serving engine). Shared across GPUs: the fp8 compute gain, the draft-model step cost (EAGLE-3, MTP) and
+an extra engine time per cycle for each speculative/diffusion mode, which each data source (one engine
+build) may scale by its own factor; estimates use the shared value, so GPUs rank by hardware rather
+than by which engine build happened to measure them.
 
 Served throughput at concurrency B interleaves prefills: B x a / (cycle + B x a x t_prefill / OSL),
 with t_prefill = t(1, ISL, prefix) and TTFT = t_prefill (no queueing). Every estimate is labelled
@@ -287,6 +292,7 @@ _PRIOR_WIDTH_FP8_GAIN = 0.4  # log
 _PRIOR_WIDTH_DRAFT = 0.7  # log
 _PRIOR_WIDTH_MODE_OVERHEAD_MS = 3.0
 _PRIOR_WIDTH_SOURCE_MODE_OVERHEAD = 1.0  # log multiplier of one data source's per-mode overhead
+_PRIOR_WIDTH_FORWARD_OVERHEAD = 2.0  # log factor: a timed bare forward vs a serving engine's step
 _MAX_ITERATIONS = 200
 _TOLERANCE = 1e-6  # stop when an iteration lowers the cost by less than this fraction
 _SIGMA = 0.12  # expected log error of one point (reading figures off plots, run-to-run noise)
@@ -330,7 +336,10 @@ class FitResult:
             )
             return self.families[family], basis
         if self.n_points:
-            return self.pooled, f"no {family} data: pooled fit over all {self.n_points} points (all Blackwell-class)"
+            have = ", ".join(sorted(self.points_by_family))
+            return self.pooled, (
+                f"no {spec.id} or other {family} data: pooled fit over all {self.n_points} points (families: {have})"
+            )
         return self.defaults, "no data: documented defaults"
 
 
@@ -680,12 +689,22 @@ class _Layout:
 
     @property
     def n_theta(self) -> int:
-        return _K * (1 + len(self.families) + self.n_units) + 3 + len(_SPEC_MODES) * (1 + self.n_sources)
+        return (
+            _K * (1 + len(self.families) + self.n_units) + 3 + len(_SPEC_MODES) * (1 + self.n_sources) + self.n_sources
+        )
 
     def source_mode_offsets(self, theta: FloatArray) -> FloatArray:
         """Per-source log multipliers of the per-mode cycle overhead (n_sources x modes)."""
         start = _K * (1 + len(self.families) + self.n_units) + 3 + len(_SPEC_MODES)
-        out: FloatArray = theta[start:].reshape(self.n_sources, len(_SPEC_MODES))
+        out: FloatArray = theta[start : start + self.n_sources * len(_SPEC_MODES)].reshape(
+            self.n_sources, len(_SPEC_MODES)
+        )
+        return out
+
+    def forward_overhead_factors(self, theta: FloatArray) -> FloatArray:
+        """Per-source log factor on the fixed overheads for forward-surface points (a bare timed forward
+        carries no serving-engine time; serving points leave these at 0)."""
+        out: FloatArray = theta[self.n_theta - self.n_sources :]
         return out
 
     def split(self, theta: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
@@ -759,7 +778,10 @@ def _evaluate(
     mem = (r["W"] + b * (ctx + q) * r["kv"] + tokens * r["act"]) / (r["hbm"] * eff[u, 0])
     fl = tokens * (r["F"] + r["A"] * l_att) / (r["peak"] * gain * eff[u, 1])
     mem_bound = mem >= fl
-    fixed = c0[u] + b * cseq[u]
+    row_source = obs.source[r["obs"]]
+    row_forward = ~obs.serving[r["obs"]]
+    factor = np.where(row_forward, np.exp(layout.forward_overhead_factors(theta)[row_source]), 1.0)
+    fixed = (c0[u] + b * cseq[u]) * factor
     t = fixed + np.where(mem_bound, mem, fl)
     draft = np.array([1.0, math.exp(shared[1]), math.exp(shared[2])])
     weight_row = r["count"] * draft[r["role"]]
@@ -780,8 +802,8 @@ def _evaluate(
     unit_derivs = (
         per_obs_sum(np.where(mem_bound, -mem * (1.0 - eta_bw), 0.0)),
         per_obs_sum(np.where(mem_bound, 0.0, -fl * (1.0 - eta_fl))),
-        per_obs_sum(c0[u]),
-        per_obs_sum(b * cseq[u]),
+        per_obs_sum(c0[u] * factor),
+        per_obs_sum(b * cseq[u] * factor),
     )
     jac = np.zeros((n_obs, layout.n_theta))
     rows_i = np.arange(n_obs)
@@ -802,6 +824,11 @@ def _evaluate(
     n_modes = len(_SPEC_MODES)
     jac[idx, base + 3 + mode_i] = np.exp(offsets[source_i, mode_i]) / 1e3
     jac[idx, base + 3 + n_modes + source_i * n_modes + mode_i] = oh[with_mode]
+    forward_rows = np.flatnonzero(row_forward)
+    if len(forward_rows):
+        contrib = weight_row[forward_rows] * fixed[forward_rows]
+        cols = layout.n_theta - layout.n_sources + row_source[forward_rows]
+        np.add.at(jac, (r["obs"][forward_rows], cols), contrib)
     sign = np.where(obs.serving, -1.0, 1.0)
     jac *= (sign / cycle)[:, None]
     return pred, jac
@@ -823,6 +850,7 @@ def _prior(layout: _Layout) -> tuple[FloatArray, FloatArray]:
             [math.log(DEFAULT_FP8_GAIN)],
             np.log([DEFAULT_DRAFT_FRACTION["draft_eagle3"], DEFAULT_DRAFT_FRACTION["draft_mtp"]]),
             np.zeros(n_modes * (1 + layout.n_sources)),
+            np.zeros(layout.n_sources),
         ]
     )
     width = np.concatenate(
@@ -833,6 +861,7 @@ def _prior(layout: _Layout) -> tuple[FloatArray, FloatArray]:
             [_PRIOR_WIDTH_FP8_GAIN, _PRIOR_WIDTH_DRAFT, _PRIOR_WIDTH_DRAFT],
             np.full(n_modes, _PRIOR_WIDTH_MODE_OVERHEAD_MS),
             np.full(n_modes * layout.n_sources, _PRIOR_WIDTH_SOURCE_MODE_OVERHEAD),
+            np.full(layout.n_sources, _PRIOR_WIDTH_FORWARD_OVERHEAD),
         ]
     )
     return centre, width
