@@ -34,9 +34,10 @@ an extra engine time per cycle for each speculative/diffusion mode, which each d
 build) may scale by its own factor; estimates use the shared value, so GPUs rank by hardware rather
 than by which engine build happened to measure them.
 
-Served throughput at concurrency B interleaves prefills: B x a / (cycle + B x a x t_prefill / OSL),
-with t_prefill = t(1, ISL, prefix) and TTFT = t_prefill (no queueing). Every estimate is labelled
-"estimated" and carries its basis.
+Served throughput at concurrency B is B x a / cycle time, where the cycle's last target forward also
+carries the B x a x ISL / OSL prompt tokens of the requests that replace finished ones (chunked prefill:
+their FLOPs and KV writes join that forward's roofline). TTFT = t(1, ISL, prefix), a lone prefill (no
+queueing). Every estimate is labelled "estimated" and carries its basis.
 """
 
 from __future__ import annotations
@@ -62,12 +63,14 @@ from calculator.modes import (
     DEFAULT_DRAFT_FRACTION,
     MODEL_MODES,
     Cycle,
+    Forward,
     ForwardTimeFn,
     TpfChoice,
     accept_length_of,
     cycle_for,
+    decode_tok_s,
+    prefill_tokens_per_cycle,
     resolve_tpf,
-    served_cycle_s,
 )
 from calculator.schema import Attention, GpuSpec, ModelArch, ModelEntry, WorkloadTable, slug
 
@@ -285,8 +288,8 @@ DEFAULTS = Efficiency(eta_bw=0.85, eta_fl=0.60, overhead_ms=1.5, overhead_per_se
 DEFAULT_FP8_GAIN = 1.6
 # Prior widths (logit η, log overhead) of the pooled set around the defaults, and of the offsets.
 _K = 4  # per-unit parameters: logit η_bw, logit η_fl, log overhead ms, log overhead per sequence µs
-_PRIOR_WIDTH_POOLED = np.array([0.75, 1.0, 1.0, 1.5])
-_PRIOR_WIDTH_FAMILY = np.array([0.5, 0.5, 0.5, 0.5])
+_PRIOR_WIDTH_POOLED = np.array([0.4, 0.4, 1.0, 1.5])
+_PRIOR_WIDTH_FAMILY = np.array([0.75, 1.0, 0.3, 0.3])
 _PRIOR_WIDTH_GPU = np.array([0.5, 0.5, 0.5, 0.5])
 _PRIOR_WIDTH_FP8_GAIN = 0.4  # log
 _PRIOR_WIDTH_DRAFT = 0.7  # log
@@ -405,6 +408,8 @@ _ROW_FIELDS = (
     "act",
     "F",
     "A",
+    "xF",
+    "xB",
     "hbm",
     "peak",
     "ratio",
@@ -429,6 +434,81 @@ _META_COLUMNS = (
     "in_fit",
 )
 _ROLE_CODE = {"target": 0, "draft_eagle3": 1, "draft_mtp": 2}
+
+
+def _cycle_rows(
+    cycle: Cycle,
+    batch: FloatArray,
+    *,
+    decode_context: float,
+    cost: ModelCost,
+    spec: GpuSpec,
+    prefill_tokens: FloatArray | None = None,
+    prefill_attention_context: float = 0.0,
+) -> dict[str, FloatArray]:
+    """Forward rows of one cycle at each batch size (row obs = index into `batch`), ready for _row_times.
+
+    Each forward reads the KV of `decode_context` tokens per sequence (serving: context + OSL/2, the mean
+    over a request). `prefill_tokens` per cycle (serving: B x a x ISL / OSL, modes.prefill_tokens_per_cycle,
+    the prompts of the requests that replace finished ones) ride in the cycle's last target forward as
+    chunked prefill does: their FLOPs (attending to `prefill_attention_context` tokens) and KV writes join
+    that forward's roofline; they read no extra weights and add no overhead.
+    """
+    n = len(batch)
+    prefill = np.zeros(n) if prefill_tokens is None else prefill_tokens
+    last_target = max(i for i, f in enumerate(cycle.forwards) if f.role == "target")
+    ratio = 1.0
+    if cost.compute_class in ("fp8", "fp4") and spec.fp8_tflops:
+        ratio = spec.fp8_tflops / spec.bf16_tflops
+    parts: list[dict[str, FloatArray]] = []
+    for i, f in enumerate(cycle.forwards):
+        extra = prefill if i == last_target else np.zeros(n)
+        parts.append(
+            {
+                "obs": np.arange(n, dtype=np.float64),
+                "count": np.full(n, f.count),
+                "role": np.full(n, float(_ROLE_CODE[f.role])),
+                "batch": batch.astype(np.float64),
+                "q": np.full(n, float(f.query_tokens)),
+                "ctx": np.full(n, decode_context),
+                "block": np.full(n, float(f.attention == "block")),
+                "xF": extra
+                * (cost.dense_flops_per_token + cost.attention_flops_per_token_ctx * prefill_attention_context),
+                "xB": extra * (cost.kv_bytes_per_token + cost.activation_bytes_per_token),
+            }
+        )
+    out = {k: np.concatenate([part[k] for part in parts]) for k in parts[0]}
+    m = len(out["obs"])
+    out |= {
+        "W": np.full(m, cost.weight_bytes),
+        "kv": np.full(m, cost.kv_bytes_per_token),
+        "act": np.full(m, cost.activation_bytes_per_token),
+        "F": np.full(m, cost.dense_flops_per_token),
+        "A": np.full(m, cost.attention_flops_per_token_ctx),
+        "hbm": np.full(m, spec.hbm_tb_s * 1e12),
+        "peak": np.full(m, spec.bf16_tflops * 1e12 * (0.5 if cost.compute_class == "fp32" else 1.0)),
+        "ratio": np.full(m, ratio),
+        "fp8": np.full(m, float(cost.compute_class in ("fp8", "fp4") and spec.fp8_tflops is not None)),
+    }
+    return out
+
+
+def _row_times(
+    r: Mapping[str, npt.NDArray[Any]],
+    *,
+    eta_bw: FloatArray,
+    eta_fl: FloatArray,
+    fixed_s: FloatArray,
+    gain: FloatArray,
+) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """(t, memory term, compute term) of each forward row: t = fixed + max(bytes / (HBM η_bw), flops / (peak η_fl))."""
+    b, q, ctx = r["batch"], r["q"], r["ctx"]
+    tokens = b * q
+    l_att = ctx + np.where(r["block"].astype(bool), q, 0.5 * q)
+    mem = (r["W"] + b * (ctx + q) * r["kv"] + tokens * r["act"] + r["xB"]) / (r["hbm"] * eta_bw)
+    fl = (tokens * (r["F"] + r["A"] * l_att) + r["xF"]) / (r["peak"] * gain * eta_fl)
+    t: FloatArray = fixed_s + np.maximum(mem, fl)
+    return t, mem, fl
 
 
 def _is_speed_bench(dataset: str) -> bool:
@@ -490,7 +570,7 @@ def _observations(
     """Turn the catalog's points and forward surfaces into observations and forward rows (built once)."""
     specs = {g.id: g for g in catalog.gpu_specs}
     meta: list[dict[str, Any]] = []
-    rows: dict[str, list[float]] = {k: [] for k in _ROW_FIELDS}
+    row_parts: list[dict[str, FloatArray]] = []
     excluded: list[str] = []
     units: list[str] = []
     obs_unit: list[int] = []
@@ -507,32 +587,8 @@ def _observations(
             units.append(gpu)
         return units.index(gpu)
 
-    def add_row(
-        obs: int, count: float, role: str, b: float, q: float, ctx: float, block: bool, cost: ModelCost, spec: GpuSpec
-    ) -> None:
-        ratio = 1.0
-        if cost.compute_class in ("fp8", "fp4") and spec.fp8_tflops:
-            ratio = spec.fp8_tflops / spec.bf16_tflops
-        values = {
-            "obs": obs,
-            "count": count,
-            "role": _ROLE_CODE[role],
-            "batch": b,
-            "q": q,
-            "ctx": ctx,
-            "block": float(block),
-            "W": cost.weight_bytes,
-            "kv": cost.kv_bytes_per_token,
-            "act": cost.activation_bytes_per_token,
-            "F": cost.dense_flops_per_token,
-            "A": cost.attention_flops_per_token_ctx,
-            "hbm": spec.hbm_tb_s * 1e12,
-            "peak": spec.bf16_tflops * 1e12 * (0.5 if cost.compute_class == "fp32" else 1.0),
-            "ratio": ratio,
-            "fp8": float(cost.compute_class in ("fp8", "fp4") and spec.fp8_tflops is not None),
-        }
-        for k, v in values.items():
-            rows[k].append(float(v))
+    def add_rows(obs: int, part: dict[str, FloatArray]) -> None:
+        row_parts.append(part | {"obs": part["obs"] + obs})
 
     points = catalog.points
     records: list[dict[str, Any]] = [{str(k): v for k, v in r.items()} for r in points.to_dict("records")]
@@ -592,11 +648,17 @@ def _observations(
         )
         obs_unit.append(unit_of(spec.id))
         obs_source.append(source_of(str(rec["source"])))
-        decode_ctx = isl + osl / 2.0
-        for f in cycle.forwards:
-            add_row(obs, f.count, f.role, b, f.query_tokens, decode_ctx, f.attention == "block", cost, spec)
-        # prefills interleaved: B x a / OSL of them per cycle (modes.served_cycle_s)
-        add_row(obs, b * cycle.tokens_per_cycle / osl, "target", 1.0, isl, 0.0, False, cost, spec)
+        batch = np.array([b])
+        rows = _cycle_rows(
+            cycle,
+            batch,
+            decode_context=isl + osl / 2.0,
+            prefill_tokens=prefill_tokens_per_cycle(batch, cycle.tokens_per_cycle, isl, osl),
+            prefill_attention_context=isl / 2.0,
+            cost=cost,
+            spec=spec,
+        )
+        add_rows(obs, rows)
         meta[-1].update(
             serving=True,
             actual=float(rec["output_tok_s"]),
@@ -640,7 +702,9 @@ def _observations(
             )
             obs_unit.append(unit_of(spec.id))
             obs_source.append(source_of(fc.provenance.source))
-            add_row(obs, 1.0, "target", p.batch, p.query_tokens, p.context_tokens, p.attention == "block", cost, spec)
+            single = Cycle("forward", (Forward(p.query_tokens, p.attention, 1.0),), 1.0, 1.0)
+            batch = np.array([float(p.batch)])
+            add_rows(obs, _cycle_rows(single, batch, decode_context=p.context_tokens, cost=cost, spec=spec))
 
     meta_df = pd.DataFrame(meta)
     if meta_df.empty:
@@ -648,7 +712,9 @@ def _observations(
     group_size = (
         meta_df.groupby("group")["label"].transform("size").to_numpy(dtype=np.float64) if len(meta_df) else np.zeros(0)
     )
-    row_arrays: dict[str, npt.NDArray[Any]] = {k: np.asarray(v, dtype=np.float64) for k, v in rows.items()}
+    row_arrays: dict[str, npt.NDArray[Any]] = {
+        k: np.concatenate([part[k] for part in row_parts]) if row_parts else np.zeros(0) for k in _ROW_FIELDS
+    }
     row_arrays["obs"] = row_arrays["obs"].astype(np.int64)
     row_arrays["role"] = row_arrays["role"].astype(np.int64)
     row_arrays["block"] = row_arrays["block"].astype(bool)
@@ -772,17 +838,13 @@ def _evaluate(
     gain_raw = math.exp(shared[0])
     gain_capped = r["fp8"] & (gain_raw < r["ratio"])
     gain = np.where(r["fp8"], np.minimum(gain_raw, r["ratio"]), 1.0)
-    b, q, ctx = r["batch"], r["q"], r["ctx"]
-    tokens = b * q
-    l_att = ctx + np.where(r["block"], q, 0.5 * q)
-    mem = (r["W"] + b * (ctx + q) * r["kv"] + tokens * r["act"]) / (r["hbm"] * eff[u, 0])
-    fl = tokens * (r["F"] + r["A"] * l_att) / (r["peak"] * gain * eff[u, 1])
-    mem_bound = mem >= fl
+    b = r["batch"]
     row_source = obs.source[r["obs"]]
     row_forward = ~obs.serving[r["obs"]]
     factor = np.where(row_forward, np.exp(layout.forward_overhead_factors(theta)[row_source]), 1.0)
     fixed = (c0[u] + b * cseq[u]) * factor
-    t = fixed + np.where(mem_bound, mem, fl)
+    t, mem, fl = _row_times(r, eta_bw=eff[u, 0], eta_fl=eff[u, 1], fixed_s=fixed, gain=gain)
+    mem_bound = mem >= fl
     draft = np.array([1.0, math.exp(shared[1]), math.exp(shared[2])])
     weight_row = r["count"] * draft[r["role"]]
     per_obs = np.bincount(r["obs"], weights=weight_row * t, minlength=n_obs)
@@ -1042,6 +1104,20 @@ def _forward_time_fn(spec: GpuSpec, cost: ModelCost, eff: Efficiency, peak_flops
     return t
 
 
+def _cycle_time_s(rows: Mapping[str, npt.NDArray[Any]], n: int, eff: Efficiency, result: FitResult) -> FloatArray:
+    """Σ count x scale x t over each batch size's forward rows, with one GPU's fitted parameters."""
+    fp8 = rows["fp8"].astype(bool)
+    gain = np.where(fp8, np.minimum(result.fp8_gain, rows["ratio"]), 1.0)
+    fixed = eff.overhead_ms / 1e3 + rows["batch"] * eff.overhead_per_seq_us / 1e6
+    t, _, _ = _row_times(
+        rows, eta_bw=np.full(len(fixed), eff.eta_bw), eta_fl=np.full(len(fixed), eff.eta_fl), fixed_s=fixed, gain=gain
+    )
+    scale = np.array([1.0, result.draft_fraction["draft_eagle3"], result.draft_fraction["draft_mtp"]])
+    role = rows["role"].astype(np.int64)
+    out = np.bincount(rows["obs"].astype(np.int64), weights=rows["count"] * scale[role] * t, minlength=n)
+    return np.asarray(out, dtype=np.float64)
+
+
 def estimate_points(
     catalog: Catalog,
     gpus: Sequence[str],
@@ -1115,7 +1191,6 @@ def estimate_points(
     cost = model_cost(entry.arch, precision, tied_embeddings=entry.tied_embeddings, kv_precision=kv_precision)
     draft_bytes = 0.05 * entry.arch.params * 2.0 if mode == "spec_eagle3" else 0.0
     batch = np.asarray(conc, dtype=np.float64)
-    decode_ctx = ctx + osl_i / 2.0
     today = date.today().isoformat()
 
     frames: list[pd.DataFrame] = []
@@ -1125,13 +1200,20 @@ def estimate_points(
         eff, fit_basis = result.efficiency(spec)
         peak, peak_text = peak_flops(spec, cost.compute_class, result.fp8_gain)
 
+        rows = _cycle_rows(
+            cycle,
+            batch,
+            decode_context=ctx + osl_i / 2.0,
+            prefill_tokens=prefill_tokens_per_cycle(batch, cycle.tokens_per_cycle, isl_i, osl_i),
+            prefill_attention_context=(ctx - isl_i) + isl_i / 2.0,
+            cost=cost,
+            spec=spec,
+        )
+        cycle_s = _cycle_time_s(rows, len(batch), eff, result) + result.mode_overhead(mode) / 1e3
+        output = decode_tok_s(batch, cycle.tokens_per_cycle, cycle_s)
+        tpot_ms = cycle_s / cycle.tokens_per_cycle * 1e3
         t_fn = _forward_time_fn(spec, cost, eff, peak)
-        cycle_s = cycle.time_s(t_fn, batch, decode_ctx, draft_fraction=result.draft_fraction)
-        cycle_s = cycle_s + result.mode_overhead(mode) / 1e3
         prefill_s = t_fn(np.ones(1), np.full(1, float(isl_i)), np.full(1, float(ctx - isl_i)), "causal")
-        served_s = served_cycle_s(batch, cycle.tokens_per_cycle, cycle_s, prefill_s, osl_i)
-        output = batch * cycle.tokens_per_cycle / served_s
-        tpot_ms = served_s / cycle.tokens_per_cycle * 1e3
         ttft_ms = np.broadcast_to(prefill_s * 1e3, batch.shape)
         memory = (
             cost.memory_bytes + draft_bytes + batch * (ctx + osl_i + cycle.max_query_tokens) * cost.kv_bytes_per_token

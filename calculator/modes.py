@@ -5,9 +5,11 @@ of one forward at batch B, q new tokens per sequence and KV context L (calculato
 measured surface):
 
     cycle_time(B, L)            = Σ_forwards count x scale x t(B, q, L)       (scale < 1 for draft models)
-    decode tok/s at concurrency = B x a / cycle_time
-    served tok/s                = B x a / (cycle_time + B x a x t_prefill / OSL)   (prefills interleaved)
+    output tok/s at concurrency = B x a / cycle_time
     request latency             = TTFT + OSL x cycle_time / a
+
+In steady state each cycle also prefills B x a x ISL / OSL prompt tokens (prefill_tokens_per_cycle), which
+chunked-prefill engines run inside the cycle's forwards; calculator/estimate.py adds their cost there.
 
 The cycles (count x forward):
 - ar:          1 x (q=1, causal); a = 1; TPF = 1.
@@ -226,31 +228,17 @@ def decode_tok_s(batch: npt.ArrayLike, tokens_per_cycle: npt.ArrayLike, cycle_s:
     return out
 
 
-def served_cycle_s(
-    batch: npt.ArrayLike,
-    tokens_per_cycle: npt.ArrayLike,
-    cycle_s: npt.ArrayLike,
-    prefill_s: npt.ArrayLike,
-    osl: npt.ArrayLike,
+def prefill_tokens_per_cycle(
+    batch: npt.ArrayLike, tokens_per_cycle: npt.ArrayLike, isl: npt.ArrayLike, osl: npt.ArrayLike
 ) -> FloatArray:
-    """Cycle time with the prefills interleaved: cycle + B x a x t_prefill / OSL.
+    """Prompt tokens to prefill per cycle in steady state: B x a x ISL / OSL.
 
-    In steady state every request that finishes is replaced by one that must be prefilled: per cycle the
-    batch emits B x a tokens, i.e. B x a / OSL requests' worth, each costing one prefill of t_prefill.
+    Each cycle the batch emits B x a tokens, i.e. finishes B x a / OSL requests' worth, and as many new
+    requests (ISL tokens each) must be prefilled. Engines with chunked prefill (SGLang, vLLM) run them in
+    the same forwards as the decode batch, so they add FLOPs and KV writes to a cycle, not weight reads.
     """
-    out: FloatArray = _f(cycle_s) + _f(batch) * _f(tokens_per_cycle) * _f(prefill_s) / _f(osl)
+    out: FloatArray = _f(batch) * _f(tokens_per_cycle) * _f(isl) / _f(osl)
     return out
-
-
-def served_tok_s(
-    batch: npt.ArrayLike,
-    tokens_per_cycle: npt.ArrayLike,
-    cycle_s: npt.ArrayLike,
-    prefill_s: npt.ArrayLike,
-    osl: npt.ArrayLike,
-) -> FloatArray:
-    """Output tokens/s of a replica serving B concurrent requests: B x a / (cycle + B x a x t_prefill / OSL)."""
-    return decode_tok_s(batch, tokens_per_cycle, served_cycle_s(batch, tokens_per_cycle, cycle_s, prefill_s, osl))
 
 
 def request_latency_s(

@@ -17,10 +17,10 @@ from calculator.modes import (
     cycle_for,
     decode_tok_s,
     diffusion_cycle,
+    prefill_tokens_per_cycle,
     request_latency_s,
     resolve_tpf,
     self_spec_cycle,
-    served_tok_s,
     spec_cycle,
     speed_bench_transfer,
 )
@@ -126,8 +126,8 @@ def test_bad_cycle_parameters_are_refused_with_a_reason(call, message):
 
 def test_throughput_latency_formulas():
     assert decode_tok_s(8, 6.56, 0.02) == pytest.approx(8 * 6.56 / 0.02)
-    # prefills interleaved: B x a / (cycle + B x a x t_prefill / OSL)
-    assert served_tok_s(8, 2.0, 0.01, 0.05, 500) == pytest.approx(16 / (0.01 + 16 * 0.05 / 500))
+    # each cycle finishes B x a / OSL requests, whose replacements bring ISL prompt tokens each
+    assert prefill_tokens_per_cycle(8, 2.0, 1000, 500) == pytest.approx(8 * 2.0 * 1000 / 500)
     assert request_latency_s(0.05, 500, 0.01, 2.0) == pytest.approx(0.05 + 500 * 0.01 / 2.0)
 
 
