@@ -417,3 +417,13 @@ def test_fast_point_construction_matches_model_construct() -> None:
         "ttft_ms_p99" in fast.model_fields_set
         and "ttft_ms_p99" not in construct_many(names, [values])[0].model_fields_set
     )
+
+
+def test_overrides_are_read_like_the_names_tools_write() -> None:
+    given = Overrides(gpu="H100-SXM", model="Qwen/Qwen3-8B", mode="AR", precision="bfloat16")
+    profile = only_profile(load("vllm_bench_serve.json", given))
+    assert (profile.gpu, profile.model, profile.mode, profile.precision) == ("h100-sxm", "qwen3-8b", "ar", "bf16")
+    text = "gpu,model,mode,precision,concurrency,output_tok_s\n"
+    text += "h100-sxm,nvidia/Nemotron-Labs-Diffusion-8B,ar,BFloat16,1,10\n"
+    profile = only_profile(import_bytes(text.encode(), "x.csv"))
+    assert (profile.model, profile.precision) == ("nld-8b", "bf16")

@@ -319,6 +319,18 @@ def mode_from_algorithm(name: str | None) -> str:
     return "spec_" + (re.sub(r"[^a-z0-9_]+", "_", text).strip("_") or "unknown")
 
 
+def normalise_override(key: str, value: str) -> str:
+    """A user-given value as an id: lowercased; a model repo path keeps its last part; bfloat16 -> bf16."""
+    text = value.strip()
+    if key == "engine":
+        return text
+    if key == "model":
+        return model_id(text)
+    if key == "precision":
+        return precision_id(text) or text.lower()
+    return text.lower()
+
+
 def id_problem(kind: str, value: str) -> str | None:
     """Why `value` cannot be a `kind` id (gpu, model, mode, precision), or None if it can."""
     if kind == "precision":
@@ -438,7 +450,7 @@ def apply_overrides(meta: dict[str, Any], ov: Overrides) -> None:
     for key in ("gpu", "model", "mode", "precision", "engine"):
         value = getattr(ov, key)
         if value is not None and str(value).strip():
-            meta[key] = str(value).strip().lower() if key != "engine" else str(value).strip()
+            meta[key] = normalise_override(key, str(value))
     if ov.gpus_per_replica is not None:
         meta["gpus_per_replica"] = ov.gpus_per_replica
     gpus = meta.get("gpus_per_replica")

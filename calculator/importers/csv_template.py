@@ -28,7 +28,7 @@ from calculator.importers._common import (
     id_problem,
     make_profile,
     missing_problems,
-    model_id,
+    normalise_override,
 )
 from calculator.schema import ProfilePoint
 
@@ -373,15 +373,14 @@ def _check_ids(
     for column in ID_COLUMNS:
         override = getattr(ctx.overrides, column)
         if override is not None and str(override).strip():
-            values = pd.Series(str(override).strip().lower(), index=df.index, dtype=object)
+            values = pd.Series(normalise_override(column, str(override)), index=df.index, dtype=object)
         elif column in df.columns:
             values = df[column].str.lower().astype(object)
         else:
             missing.append(column)
             continue
-        if column == "model":
-            uniques = values.unique()
-            values = values.map({u: model_id(u) if u else "" for u in uniques})
+        if column in ("model", "precision"):
+            values = values.map({u: normalise_override(column, u) if u else "" for u in values.unique()})
         empty = values == ""
         if empty.any():
             problems.rows(df.index[empty], column, "empty: fill the column or give the value for the whole file")
