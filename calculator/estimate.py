@@ -1438,14 +1438,14 @@ def add_estimate_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _render(df: pd.DataFrame, fmt: str) -> str:
+def _render(df: pd.DataFrame, fmt: str, *, float_digits: int = 4) -> str:
     from calculator import export
 
     if fmt == "csv":
         return export.to_csv(df)
     if fmt == "json":
         return export.to_json(df)
-    return export.to_markdown(df, float_digits=4)
+    return export.to_markdown(df, float_digits=float_digits)
 
 
 def _parse_concurrency(text: str) -> list[int]:
@@ -1472,7 +1472,7 @@ def run_estimate(args: argparse.Namespace) -> int:
         loo = leave_one_out(catalog, group=args.group)
         table = loo if args.details else error_summary(loo)
         result = fit(catalog)
-        print(_render(table, args.format), end="")
+        print(_render(table, args.format, float_digits=1), end="")
         print(
             f"leave-one-{args.group}-out over {len(loo)} points ({int(loo['in_fit'].sum()) if len(loo) else 0} fitted);"
             f" pooled {result.pooled.text()}; fp8 gain {result.fp8_gain:.2f}",
