@@ -6,11 +6,14 @@ The DataFrames are what cost.py, frontier.py and the app work on; one row per pr
 
 from __future__ import annotations
 
+import operator
+
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
@@ -217,10 +220,13 @@ def prices_frame(offers: Sequence[PriceOffer]) -> pd.DataFrame:
 
 
 def profiles_to_points(profiles: Sequence[Profile], files: Sequence[str] | None = None) -> pd.DataFrame:
-    """One row per profile point, profile metadata repeated on each row (columns: POINTS_COLUMNS)."""
-    rows: list[dict[str, Any]] = []
-    for i, p in enumerate(profiles):
-        meta = {
+    """One row per profile point, profile metadata repeated on each row (columns: POINTS_COLUMNS).
+
+    Built column-wise: metadata once per profile then repeated by index, point fields as float arrays
+    (None becomes NaN). 100,000 uploaded points take a fraction of a second.
+    """
+    meta_rows = [
+        {
             "profile_id": p.id,
             "gpu": p.gpu,
             "gpus_per_replica": p.gpus_per_replica,
@@ -244,10 +250,15 @@ def profiles_to_points(profiles: Sequence[Profile], files: Sequence[str] | None 
             "provenance_notes": p.provenance.notes,
             "file": files[i] if files is not None else "",
         }
-        for pt in p.points:
-            rows.append({**meta, **pt.model_dump()})
-    df = pd.DataFrame(rows, columns=POINTS_COLUMNS)
-    return normalise_points(df)
+        for i, p in enumerate(profiles)
+    ]
+    meta = pd.DataFrame(meta_rows, columns=PROFILE_COLUMNS)
+    repeat = np.repeat(np.arange(len(profiles)), [len(p.points) for p in profiles])
+    expanded = meta.take(repeat).reset_index(drop=True)
+    fields = operator.attrgetter(*POINT_COLUMNS)
+    values = np.array([fields(pt) for p in profiles for pt in p.points], dtype="float64").reshape(-1, len(POINT_COLUMNS))
+    points = pd.DataFrame(values, columns=POINT_COLUMNS, index=expanded.index)
+    return normalise_points(pd.concat([expanded, points], axis=1))
 
 
 _FLOAT_COLS = [
@@ -279,6 +290,8 @@ def normalise_points(df: pd.DataFrame) -> pd.DataFrame:
     out["lora"] = out["lora"].astype("boolean")
     text_cols = [c for c in POINTS_COLUMNS if c not in _FLOAT_COLS + _INT_COLS + _NULLABLE_INT_COLS + ["lora"]]
     for c in text_cols:
+        if pd.api.types.is_string_dtype(out[c]) and not out[c].hasnans:
+            continue
         col = out[c].astype(object)
         out[c] = col.where(col.notna(), "").astype(str)
     return out.reset_index(drop=True)
