@@ -7,7 +7,6 @@ The DataFrames are what cost.py, frontier.py and the app work on; one row per pr
 from __future__ import annotations
 
 import operator
-
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,7 +255,9 @@ def profiles_to_points(profiles: Sequence[Profile], files: Sequence[str] | None 
     repeat = np.repeat(np.arange(len(profiles)), [len(p.points) for p in profiles])
     expanded = meta.take(repeat).reset_index(drop=True)
     fields = operator.attrgetter(*POINT_COLUMNS)
-    values = np.array([fields(pt) for p in profiles for pt in p.points], dtype="float64").reshape(-1, len(POINT_COLUMNS))
+    values = np.array([fields(pt) for p in profiles for pt in p.points], dtype="float64").reshape(
+        -1, len(POINT_COLUMNS)
+    )
     points = pd.DataFrame(values, columns=POINT_COLUMNS, index=expanded.index)
     return normalise_points(pd.concat([expanded, points], axis=1))
 
