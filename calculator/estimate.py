@@ -1037,11 +1037,26 @@ def _fingerprint(catalog: Catalog, models: Mapping[str, ModelEntry]) -> str:
     return h.hexdigest()
 
 
+_KEY_BY_IDENTITY: dict[int, tuple[Catalog, int, int, str]] = {}
+
+
+def _catalog_key(catalog: Catalog, models: Mapping[str, ModelEntry]) -> str:
+    """The content fingerprint, remembered per catalog object (the app keeps one catalog per session)."""
+    hit = _KEY_BY_IDENTITY.get(id(catalog))
+    if hit is not None and hit[0] is catalog and hit[1:3] == (len(catalog.points), len(catalog.forward_costs)):
+        return hit[3]
+    key = _fingerprint(catalog, models)
+    if len(_KEY_BY_IDENTITY) > 32:
+        _KEY_BY_IDENTITY.clear()
+    _KEY_BY_IDENTITY[id(catalog)] = (catalog, len(catalog.points), len(catalog.forward_costs), key)
+    return key
+
+
 def _fitted(
     catalog: Catalog, models: Mapping[str, ModelEntry] | None = None
 ) -> tuple[FitResult, _Observations, _Layout, FloatArray]:
     models = _models(models)
-    key = _fingerprint(catalog, models)
+    key = _catalog_key(catalog, models) if models is _MODELS_CACHE else _fingerprint(catalog, models)
     if key not in _FIT_CACHE:
         obs = _observations(catalog, models)
         layout = _layout(obs)
@@ -1076,6 +1091,19 @@ def _models(models: Mapping[str, ModelEntry] | None) -> Mapping[str, ModelEntry]
 # Estimates for the app and the CLI
 
 EXTRA_COLUMNS = ["basis", "tpf_assumed", "tpf_source", "context_tokens", "memory_gb_required"]
+_PER_GPU_COLUMNS = (
+    "profile_id",
+    "gpu",
+    "source",
+    "provenance_notes",
+    "concurrency",
+    "output_tok_s",
+    "ttft_ms_p50",
+    "tpot_ms_p50",
+    "basis",
+    "memory_gb_required",
+)
+_PER_GPU_NUMBERS = {"concurrency", "output_tok_s", "ttft_ms_p50", "tpot_ms_p50", "memory_gb_required"}
 _ALGORITHMS = {"diffusion": "FastDiffuser", "self_spec": "LinearSpec", "spec_eagle3": "EAGLE3", "spec_mtp": "MTP"}
 
 
@@ -1193,7 +1221,7 @@ def estimate_points(
     batch = np.asarray(conc, dtype=np.float64)
     today = date.today().isoformat()
 
-    frames: list[pd.DataFrame] = []
+    frames: list[dict[str, Any]] = []
     skipped: list[str] = []
     for gpu in dict.fromkeys(gpus):
         spec = specs[gpu]
@@ -1243,55 +1271,65 @@ def estimate_points(
             continue
         notes = [f"TPF {'assumed' if tpf_assumed else 'from the tables'}", f"kv cache {kv_precision}"]
         frames.append(
-            pd.DataFrame(
-                {
-                    "profile_id": slug(
-                        f"estimate-{gpu}-{model}-{precision}-{mode}"
-                        + (f"-b{cycle.block_size}" if cycle.block_size else "")
-                    )[:64],
-                    "gpu": gpu,
-                    "gpus_per_replica": 1,
-                    "engine": "estimator (roofline)",
-                    "engine_version": ESTIMATOR_VERSION,
-                    "model": model,
-                    "precision": precision,
-                    "mode": mode,
-                    "block_size": cycle.block_size,
-                    "lora": (lora if lora is not None else True) if mode == "self_spec" else None,
-                    "algorithm": _ALGORITHMS.get(mode, ""),
-                    "dataset": "SPEED-Bench" if (workload is None and tpf is None) else "",
-                    "category": workload or "",
-                    "isl": isl_i,
-                    "osl": osl_i,
-                    "provenance": "estimated",
-                    "source": basis,
-                    "as_of": today,
-                    "provenance_notes": "; ".join(notes),
-                    "concurrency": batch[fits].astype(np.int64),
-                    "output_tok_s": output[fits],
-                    "input_tok_s": output[fits] * isl_i / osl_i,
-                    "total_tok_s": output[fits] * (isl_i + osl_i) / osl_i,
-                    "ttft_ms_p50": ttft_ms[fits],
-                    "tpot_ms_p50": tpot_ms[fits],
-                    "e2e_ms_p50": ttft_ms[fits] + osl_i * tpot_ms[fits],
-                    "tokens_per_forward": cycle.tokens_per_forward,
-                    "accept_length": cycle.tokens_per_cycle if mode != "ar" and mode != "diffusion" else np.nan,
-                    "basis": basis,
-                    "tpf_assumed": tpf_assumed,
-                    "tpf_source": choice.source,
-                    "context_tokens": ctx,
-                    "memory_gb_required": memory[fits] / GB,
-                }
-            )
+            {
+                "profile_id": slug(
+                    f"estimate-{gpu}-{model}-{precision}-{mode}" + (f"-b{cycle.block_size}" if cycle.block_size else "")
+                )[:64],
+                "gpu": gpu,
+                "source": basis,
+                "provenance_notes": "; ".join(notes),
+                "concurrency": batch[fits].astype(np.int64),
+                "output_tok_s": output[fits],
+                "ttft_ms_p50": ttft_ms[fits],
+                "tpot_ms_p50": tpot_ms[fits],
+                "basis": basis,
+                "memory_gb_required": memory[fits] / GB,
+            }
         )
-    if frames:
-        raw = pd.concat(frames, ignore_index=True)
-    else:
-        raw = pd.DataFrame(columns=[*EXTRA_COLUMNS])
+    # One frame for all GPUs (built column-wise: this runs on every slider move in the app).
+    sizes = [len(f["concurrency"]) for f in frames]
+    columns: dict[str, Any] = {
+        k: np.concatenate([np.broadcast_to(np.asarray(f[k]), (n,)) for f, n in zip(frames, sizes, strict=True)])
+        if frames
+        else np.zeros(0, dtype=np.float64 if k in _PER_GPU_NUMBERS else object)
+        for k in _PER_GPU_COLUMNS
+    }
+    output_all = columns["output_tok_s"]
+    raw = pd.DataFrame(
+        {
+            **columns,
+            "gpus_per_replica": 1,
+            "engine": "estimator (roofline)",
+            "engine_version": ESTIMATOR_VERSION,
+            "model": model,
+            "precision": precision,
+            "mode": mode,
+            "block_size": cycle.block_size,
+            "lora": (lora if lora is not None else True) if mode == "self_spec" else None,
+            "algorithm": _ALGORITHMS.get(mode, ""),
+            "dataset": "SPEED-Bench" if (workload is None and tpf is None) else "",
+            "category": workload or "",
+            "isl": isl_i,
+            "osl": osl_i,
+            "provenance": "estimated",
+            "as_of": today,
+            "input_tok_s": output_all * isl_i / osl_i,
+            "total_tok_s": output_all * (isl_i + osl_i) / osl_i,
+            "e2e_ms_p50": columns["ttft_ms_p50"] + osl_i * columns["tpot_ms_p50"],
+            "tokens_per_forward": cycle.tokens_per_forward,
+            "accept_length": cycle.tokens_per_cycle if mode in ("self_spec", "spec_eagle3", "spec_mtp") else np.nan,
+            "tpf_assumed": tpf_assumed,
+            "tpf_source": choice.source,
+            "context_tokens": ctx,
+        },
+        index=pd.RangeIndex(int(sum(sizes))),
+    )
     out = normalise_points(raw)
     for c in EXTRA_COLUMNS:
-        out[c] = raw[c].to_numpy() if len(raw) else pd.Series(dtype=object)
+        out[c] = raw[c].to_numpy()
     out["tpf_assumed"] = out["tpf_assumed"].astype(bool)
+    out["memory_gb_required"] = out["memory_gb_required"].astype(np.float64)
+    out["context_tokens"] = out["context_tokens"].astype(np.int64)
     out.attrs["skipped"] = skipped
     return out
 
