@@ -66,7 +66,6 @@ with st.container(border=True):
         "Price tiers",
         tier_options,
         default=["on_demand"],
-        format_func=lambda t: c.TIER_LABELS.get(t, t),
         key="cap_tier",
         bind="query-params",
         placeholder="All tiers",
@@ -140,6 +139,7 @@ for mode, g in per_curve.groupby("mode", sort=False):
             y=g["option"],
             orientation="h",
             name=c.mode_label(str(mode)),
+            marker_color=c.mode_color(str(mode)),
             text=[f"{int(n)} GPU" for n in g["gpus"]],
             textposition="auto",
             hovertext=[
@@ -164,6 +164,15 @@ c.base_layout(
 )
 fig.update_xaxes(tickprefix="$", tickformat=",.0f")
 st.plotly_chart(fig, key="capacity_chart", config={"displaylogo": False})
+n_conc = pts.groupby("profile_id")["concurrency"].nunique()
+single_point = sorted(set(ops.loc[ops["profile_id"].isin(n_conc[n_conc == 1].index), "option"]))
+if single_point:
+    st.caption(
+        f"{len(single_point)} curve(s) have a figure at one concurrency only (e.g. the vendor's batch-1 table), so "
+        "their plans run every replica at that concurrency: "
+        + ", ".join(single_point[:6])
+        + ("…" if len(single_point) > 6 else "")
+    )
 
 st.dataframe(
     plans,
@@ -313,8 +322,9 @@ bfig.add_trace(
                line={"shape": "hv", "width": 2})
 )  # fmt: skip
 bfig.add_trace(go.Scatter(x=curve["output_tokens_per_month"], y=curve["api_usd"], name="API", line={"width": 2}))
-bfig.add_vline(x=demand.output_tokens_per_month, line_dash="dash", line_color="#94A3B8", annotation_text="your volume")
+c.log_vline(bfig, demand.output_tokens_per_month, "your volume")
 c.base_layout(bfig, x_title="Output tokens per month", y_title="Monthly cost (USD)", height=380)
-bfig.update_xaxes(type="log")
-bfig.update_yaxes(type="log", tickprefix="$")
+c.log_axis_ticks(bfig, "x", float(grid[0]), float(grid[-1]))
+ys = np.concatenate([curve["self_host_usd"].to_numpy(), curve["api_usd"].to_numpy()])
+c.log_axis_ticks(bfig, "y", float(ys[ys > 0].min()), float(ys.max()), prefix="$")
 st.plotly_chart(bfig, key="breakeven_chart", config={"displaylogo": False})

@@ -58,6 +58,13 @@ MODE_LABELS: dict[str, str] = {
     "spec_eagle3": "EAGLE-3",
     "spec_mtp": "MTP",
 }
+MODE_COLORS: dict[str, str] = {
+    "ar": "#2563EB",
+    "self_spec": "#7C3AED",
+    "diffusion": "#059669",
+    "spec_eagle3": "#D97706",
+    "spec_mtp": "#DC2626",
+}
 NLD_SIZES: dict[str, str] = {"3B": "nld-3b", "8B": "nld-8b", "14B": "nld-14b"}
 BASELINE_MODELS: tuple[str, ...] = ("qwen3-8b", "qwen3.5-9b")
 SPEED_BENCH_CATEGORIES: tuple[str, ...] = (
@@ -77,19 +84,26 @@ AS_MEASURED = "as measured (mixed)"
 CONTEXT_CHOICES: tuple[int, ...] = (1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072)
 PUBLISHED_CONTEXT_TOKENS = 16384  # no TPF or throughput is published beyond ~16K context (facts/nemotron.md §8)
 
+# URL value (the option shown) -> (cost column, label on tables and axes).
 DENOMINATORS: dict[str, tuple[str, str]] = {
-    # key: (column, label)
-    "output": ("usd_per_mtok_output", "$/M output tokens"),
-    "total": ("usd_per_mtok_total", "$/M total tokens"),
-    "split": ("usd_per_mtok_output_r", "$/M output tokens (input priced at 1/R)"),
+    "output tokens": ("usd_per_mtok_output", "$/M output tokens"),
+    "total tokens": ("usd_per_mtok_total", "$/M total tokens"),
+    "output, input at 1/R": ("usd_per_mtok_output_r", "$/M output tokens (input priced at 1/R)"),
 }
 DENOMINATOR_HELP = {
-    "output": "All GPU cost charged to output tokens: $/GPU-h / (output tok/s per GPU x utilisation x 3600) x 1e6.",
-    "total": "All GPU cost spread over input + output tokens (input derived from ISL/OSL where the source gave none).",
-    "split": "Input and output priced apart, an input token costing 1/R of an output token (GKE's method, R = 4).",
+    "output tokens": "All GPU cost charged to output tokens: "
+    "$/GPU-h / (output tok/s per GPU x utilisation x 3600) x 1e6.",
+    "total tokens": "All GPU cost spread over input + output tokens (input from ISL/OSL where the source gives none).",
+    "output, input at 1/R": "Input and output priced apart, an input token costing 1/R of an output token "
+    "(GKE's method, R = 4).",
 }
+DEFAULT_DENOMINATOR = "output tokens"
 
 CHEAPEST = "cheapest"
+
+
+def mode_color(mode: str) -> str:
+    return MODE_COLORS.get(mode, "#64748B")
 
 
 def mode_label(mode: str) -> str:
@@ -305,7 +319,6 @@ def sidebar() -> None:
         st.selectbox(
             "Cost denominator",
             options=list(DENOMINATORS),
-            format_func=lambda k: DENOMINATORS[k][1],
             key="denom",
             bind="query-params",
             help=" ".join(DENOMINATOR_HELP.values()),
@@ -329,13 +342,13 @@ def utilisation() -> float:
 
 def denominator() -> tuple[str, str]:
     """(cost column, label) chosen in the sidebar."""
-    key = st.session_state.get("denom", "output")
-    return DENOMINATORS.get(key, DENOMINATORS["output"])
+    key = st.session_state.get("denom", DEFAULT_DENOMINATOR)
+    return DENOMINATORS.get(key, DENOMINATORS[DEFAULT_DENOMINATOR])
 
 
 def denominator_help() -> str:
-    key = st.session_state.get("denom", "output")
-    return DENOMINATOR_HELP.get(key, DENOMINATOR_HELP["output"])
+    key = st.session_state.get("denom", DEFAULT_DENOMINATOR)
+    return DENOMINATOR_HELP.get(key, DENOMINATOR_HELP[DEFAULT_DENOMINATOR])
 
 
 def price_ratio() -> float:
@@ -419,6 +432,13 @@ def add_labels(df: pd.DataFrame) -> pd.DataFrame:
     """Add display columns: curve label, option label (gpu · curve), provenance label and badge list."""
     out = df.copy()
     out["curve"] = frontier.curve_label(out) if not out.empty else pd.Series(dtype=str)
+    if not out.empty:
+        # Two profiles with one label (e.g. stock vs custom kernels): tell them apart by engine, else by id.
+        key = out["gpu"].astype(str) + out["curve"].astype(str)
+        clash = out.groupby(key)["profile_id"].transform("nunique") > 1
+        eng_clash = out.groupby(key)["engine"].transform("nunique") > 1
+        extra = np.where(eng_clash, out["engine"].astype(str), out["profile_id"].astype(str))
+        out["curve"] = np.where(clash, out["curve"].astype(str) + " (" + extra + ")", out["curve"])
     out["option"] = out["gpu"].astype(str) + " · " + out["curve"].astype(str)
     out["provenance_label"] = out["provenance"].map(PROVENANCE_LABELS).fillna(out["provenance"])
     out["badge"] = [[p] for p in out["provenance_label"]]
@@ -510,12 +530,44 @@ def base_layout(fig: go.Figure, *, x_title: str, y_title: str, height: int = 460
     return fig
 
 
+# Distinguishable on light and dark backgrounds; one colour per curve, in a stable order.
+CURVE_COLORS: tuple[str, ...] = (
+    "#2563EB", "#DC2626", "#059669", "#D97706", "#7C3AED", "#DB2777", "#0891B2", "#65A30D", "#EA580C", "#4F46E5",
+    "#0D9488", "#B45309", "#9333EA", "#E11D48", "#475569",
+)  # fmt: skip
+
+
+LOG_TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]
+
+
+def curve_colors(options: Sequence[str]) -> dict[str, str]:
+    return {o: CURVE_COLORS[i % len(CURVE_COLORS)] for i, o in enumerate(sorted(set(options)))}
+
+
+def log_axis_ticks(fig: go.Figure, axis: str, lo: float, hi: float, *, prefix: str = "") -> None:
+    """Decade ticks on a log axis, labelled 1K, 10M, 1B ... (with an optional $ prefix)."""
+    lo_e, hi_e = int(np.floor(np.log10(max(lo, 1e-9)))), int(np.ceil(np.log10(max(hi, 1e-9))))
+    vals = [10.0**e for e in range(lo_e, hi_e + 1)]
+    text = [prefix + fmt_tokens(v).replace(".00", "").replace(" ", "") for v in vals]
+    getattr(fig, f"update_{axis}axes")(type="log", tickvals=vals, ticktext=text)
+
+
+def log_vline(fig: go.Figure, x: float, text: str) -> None:
+    """A dashed vertical line on a log x axis, labelled (annotations on log axes take log10 positions)."""
+    fig.add_vline(x=x, line_dash="dash", line_color="#94A3B8")
+    fig.add_annotation(
+        x=float(np.log10(x)), y=1.0, xref="x", yref="paper", text=text, showarrow=False, xanchor="left",
+        yanchor="bottom", font={"size": 11, "color": "#64748B"},
+    )  # fmt: skip
+
+
 def frontier_figure(dense: pd.DataFrame, targets: Targets) -> go.Figure:
     """Throughput per GPU vs tokens/s per user, one line per curve; markers on measured points only."""
     fig = go.Figure()
+    colors = curve_colors(dense["option"].astype(str).tolist())
     for curve, g in dense.sort_values("concurrency").groupby("option", sort=True):
         measured = g[g["point_basis"] != "interpolated"]
-        color = None
+        color = colors[str(curve)]
         fig.add_trace(
             go.Scatter(
                 x=g["tok_s_user"],
@@ -523,12 +575,11 @@ def frontier_figure(dense: pd.DataFrame, targets: Targets) -> go.Figure:
                 mode="lines",
                 name=str(curve),
                 legendgroup=str(curve),
-                line={"width": 2, "dash": "dot" if (g["provenance"] == "estimated").all() else "solid"},
+                line={"width": 2, "color": color, "dash": "dot" if (g["provenance"] == "estimated").all() else "solid"},
                 hovertext=hover_text(g),
                 hoverinfo="text",
             )
         )
-        color = fig.data[-1].line.color
         fig.add_trace(
             go.Scatter(
                 x=measured["tok_s_user"],
@@ -543,22 +594,18 @@ def frontier_figure(dense: pd.DataFrame, targets: Targets) -> go.Figure:
             )
         )
     if targets.min_tok_s_user:
-        fig.add_vline(
-            x=targets.min_tok_s_user,
-            line_dash="dash",
-            line_color="#94A3B8",
-            annotation_text=f"target ≥ {targets.min_tok_s_user:,.0f} tok/s/user",
-            annotation_position="top left",
-        )
+        log_vline(fig, targets.min_tok_s_user, f"target ≥ {targets.min_tok_s_user:,.0f} tok/s/user")
     base_layout(fig, x_title="Tokens/s per user (tok/s)", y_title="Output throughput per GPU (tok/s)")
-    fig.update_xaxes(type="log")
+    fig.update_xaxes(type="log", tickvals=LOG_TICKS)
     return fig
 
 
 def cost_figure(priced: pd.DataFrame, cost_col: str, cost_label: str, crossings: Sequence[float] = ()) -> go.Figure:
     """Cost per million tokens vs concurrency, one line per curve; markers on measured points."""
     fig = go.Figure()
+    colors = curve_colors(priced["option"].astype(str).tolist())
     for curve, g in priced.sort_values("concurrency").groupby("option", sort=True):
+        color = colors[str(curve)]
         fig.add_trace(
             go.Scatter(
                 x=g["concurrency"],
@@ -566,12 +613,11 @@ def cost_figure(priced: pd.DataFrame, cost_col: str, cost_label: str, crossings:
                 mode="lines",
                 name=str(curve),
                 legendgroup=str(curve),
-                line={"width": 2, "dash": "dot" if (g["provenance"] == "estimated").all() else "solid"},
+                line={"width": 2, "color": color, "dash": "dot" if (g["provenance"] == "estimated").all() else "solid"},
                 hovertext=hover_text(g, cost_col, cost_label),
                 hoverinfo="text",
             )
         )
-        color = fig.data[-1].line.color
         m = g[g["point_basis"] != "interpolated"]
         fig.add_trace(
             go.Scatter(
@@ -587,9 +633,9 @@ def cost_figure(priced: pd.DataFrame, cost_col: str, cost_label: str, crossings:
             )
         )
     for x in crossings:
-        fig.add_vline(x=x, line_dash="dash", line_color="#94A3B8", annotation_text=f"crossover ≈ {x:,.0f}")
+        log_vline(fig, x, f"crossover ≈ {x:,.0f}")
     base_layout(fig, x_title="Concurrency (requests in flight per replica)", y_title=f"{cost_label} (USD)")
-    fig.update_xaxes(type="log")
+    fig.update_xaxes(type="log", tickvals=[1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024])
     fig.update_yaxes(type="log", tickprefix="$")
     return fig
 
@@ -669,22 +715,48 @@ def scenario_from_state() -> ScenarioInputs:
     s = st.session_state
 
     def get(key: str, default: Any) -> Any:
-        v = s.get(key, default)
+        """Session value, else the URL's (a link opened straight on this page), else the default."""
+        v = s.get(key)
+        if v is None and key in st.query_params:
+            v = _parse_param(st.query_params.get(key, ""), default)
         return default if v is None else v
 
+    def clamp(v: float, lo: float, hi: float) -> float:
+        return min(max(v, lo), hi)
+
+    # Values can come from a URL: keep them in the ranges the widgets allow.
+    size, tier, cat = get("size", d.size), get("tier", d.tier), get("cat", d.cat)
     return ScenarioInputs(
-        size=get("size", d.size),
-        gpu=get("gpu", d.gpu),
-        tier=get("tier", d.tier),
-        provider=get("provider", d.provider),
-        isl=int(get("isl", d.isl)),
-        osl=int(get("osl", d.osl)),
-        ctx=int(get("ctx", d.ctx)),
-        cat=get("cat", d.cat),
-        ttft=float(get("ttft", d.ttft)),
-        tps=float(get("tps", d.tps)),
-        util=int(get("util", d.util)),
+        size=size if size in NLD_SIZES else d.size,
+        gpu=str(get("gpu", d.gpu))[:64],
+        tier=tier if tier in TIERS else d.tier,
+        provider=str(get("provider", d.provider))[:200],
+        isl=int(clamp(int(get("isl", d.isl)), 1, 1_000_000)),
+        osl=int(clamp(int(get("osl", d.osl)), 1, 1_000_000)),
+        ctx=min(CONTEXT_CHOICES, key=lambda n: abs(n - int(get("ctx", d.ctx)))),
+        cat=cat if cat in (AS_MEASURED, *SPEED_BENCH_CATEGORIES) else d.cat,
+        ttft=clamp(float(get("ttft", d.ttft)), 0.0, 600_000.0),
+        tps=clamp(float(get("tps", d.tps)), 0.0, 100_000.0),
+        util=int(clamp(int(get("util", d.util)), 5, 100)),
     )
+
+
+def _parse_param(raw: str, default: Any) -> Any:
+    """A URL value as the type of its default; None (use the default) when it does not parse."""
+    raw = str(raw).strip()
+    try:
+        if isinstance(default, bool):
+            return raw.lower() in ("1", "true", "yes")
+        if isinstance(default, int):
+            if raw.upper().endswith("K"):  # the context slider shows 8K, 64K ...
+                return int(float(raw[:-1]) * 1024)
+            return int(float(raw))
+        if isinstance(default, float):
+            v = float(raw)
+            return v if np.isfinite(v) else None
+    except ValueError:
+        return None
+    return raw or None
 
 
 @dataclass

@@ -49,7 +49,6 @@ sel_tiers = f3.multiselect(
     "Price tiers",
     tier_options,
     default=["on_demand"],
-    format_func=lambda t: c.TIER_LABELS.get(t, t),
     key="c_tier",
     bind="query-params",
     placeholder="All tiers",
@@ -60,7 +59,6 @@ prov_options = [p for p in c.PROVENANCE_LABELS if p in set(points["provenance"])
 sel_prov = f5.multiselect(
     "Provenance",
     prov_options,
-    format_func=lambda p: c.PROVENANCE_LABELS[p],
     key="c_prov",
     bind="query-params",
     placeholder="All provenance",
@@ -82,6 +80,9 @@ if sel_prov:
     at = at[at["provenance"].isin(sel_prov)]
 sel_key = f"{points_key}|{conc_choice}|{sorted(sel_gpus)}|{sorted(sel_models)}|{sorted(sel_prov)}"
 
+isl, osl = int(st.session_state.get("isl", 1024)), int(st.session_state.get("osl", 1024))
+at = c.with_workload(at, isl, osl)  # for the total / split denominators where a profile gives no lengths
+sel_key += f"|{isl}|{osl}"
 table = c.priced_table(sel_key, at.reset_index(drop=True), utilisation=c.utilisation())
 if sel_tiers:
     table = table[table["tier"].isin(sel_tiers)]
@@ -98,7 +99,7 @@ if table.empty:
     )
     st.stop()
 
-best = cheapest(table, by=["gpu"], value=cost_col)
+best = cheapest(table.dropna(subset=[cost_col]), by=["gpu"], value=cost_col)
 table["cheapest_on_gpu"] = table.index.isin(
     table.reset_index().merge(best[["gpu", "offer_id", "profile_id"]], on=["gpu", "offer_id", "profile_id"])["index"]
 )
@@ -124,7 +125,9 @@ st.caption(
 )
 
 # Chart: the cheapest offer per option, as horizontal bars, coloured by mode.
-per_option = cheapest(table, by=["option"], value=cost_col).sort_values(cost_col, ascending=False)
+per_option = cheapest(table.dropna(subset=[cost_col]), by=["option"], value=cost_col).sort_values(
+    cost_col, ascending=False
+)
 per_option["is_best"] = per_option["option"].isin(table.loc[table["cheapest_on_gpu"], "option"])
 fig = go.Figure()
 for mode, g in per_option.groupby("mode", sort=False):
@@ -134,6 +137,7 @@ for mode, g in per_option.groupby("mode", sort=False):
             y=g["option"].where(~g["is_best"], "★ " + g["option"]),
             orientation="h",
             name=c.mode_label(str(mode)),
+            marker_color=c.mode_color(str(mode)),
             text=g["provenance_label"],
             textposition="auto",
             hovertext=c.hover_text(g, cost_col, cost_label),

@@ -33,8 +33,8 @@ def loo_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
 with st.container(border=True):
     r = st.columns([1.3, 1.2, 1, 1, 1.6])
     models = ["nld-8b", "nld-3b", "nld-14b", "qwen3-8b"]
-    model = r[0].selectbox("Model", models, format_func=c.model_label, key="hw_model", bind="query-params")
-    mode = r[1].selectbox("Mode", ["self_spec", "ar", "diffusion"], format_func=c.mode_label, key="hw_mode",
+    model = r[0].selectbox("Model", models, key="hw_model", bind="query-params")
+    mode = r[1].selectbox("Mode", ["self_spec", "ar", "diffusion"], key="hw_mode",
                           bind="query-params")  # fmt: skip
     precision = r[2].selectbox("Precision", ["fp8", "bf16"], key="hw_prec", bind="query-params")
     conc = r[3].selectbox("Concurrency", [1, 2, 4, 8, 16, 32, 64, 128], key="hw_conc", bind="query-params")
@@ -94,7 +94,7 @@ if not table.empty:
     for kind, g in table.groupby("kind", sort=False):
         fig.add_trace(
             go.Bar(
-                x=g["gpu"] + (" · b" + g["block_size"].astype("Int64").astype(str)).where(g["block_size"].notna(), ""),
+                x=g["option"],
                 y=g["output_tok_s_per_gpu"],
                 name=str(kind),
                 marker={
@@ -109,7 +109,7 @@ if not table.empty:
         )
     c.base_layout(
         fig,
-        x_title="GPU (· block size)",
+        x_title="GPU · model mode precision block",
         y_title=f"Output tok/s per GPU at concurrency {conc}",
         height=420,
     )

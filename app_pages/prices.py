@@ -24,8 +24,8 @@ catalog = c.bundled_catalog()
 gpu_ids = c.known_gpus()
 
 EDIT_COLUMNS = [
-    "id", "provider", "instance", "gpu", "gpus_per_instance", "tier", "usd_per_gpu_hour", "usd_per_gpu_hour_low",
-    "usd_per_gpu_hour_high", "region", "as_of", "source", "notes",
+    "id", "provider", "instance", "gpu", "tier", "usd_per_gpu_hour", "as_of", "source", "gpus_per_instance",
+    "usd_per_gpu_hour_low", "usd_per_gpu_hour_high", "region", "notes",
 ]  # fmt: skip
 
 
@@ -90,6 +90,7 @@ with tab_edit:
         start,
         key="price_editor",
         num_rows="dynamic",
+        height=460,
         hide_index=True,
         column_config={
             "id": st.column_config.TextColumn("Offer id", required=True, help="Unique; lowercase a-z 0-9 . _ -"),

@@ -37,7 +37,6 @@ with st.container(border=True):
         "GPU",
         gpu_options,
         index=gpu_options.index("b200") if "b200" in gpu_options else 0,
-        format_func=c.gpu_name,
         key="gpu",
         bind="query-params",
     )
@@ -46,7 +45,6 @@ with st.container(border=True):
     tier = r1[2].selectbox(
         "Price tier",
         tier_options,
-        format_func=lambda t: c.TIER_LABELS.get(t, t),
         key="tier",
         bind="query-params",
     )
@@ -54,7 +52,6 @@ with st.container(border=True):
     r1[3].selectbox(
         "Provider",
         provider_options,
-        format_func=lambda p: "Cheapest in this tier" if p == c.CHEAPEST else p,
         key="provider",
         bind="query-params",
     )

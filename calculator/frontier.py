@@ -5,7 +5,8 @@ A *curve* is one profile (gpu x model x mode x precision x engine settings) acro
 Interpolation is a shape-preserving cubic (PCHIP, Fritsch-Carlson) in log2(concurrency); it never
 goes beyond a curve's measured concurrencies: outside them there is no row (refused, not guessed).
 Rows carry `point_basis`: "measured" (a concurrency the source reports, whatever its provenance),
-"interpolated", or "estimated" (rows whose provenance is the estimator).
+"estimated" (a concurrency the estimator computed), or "interpolated" (between two of those; the row's
+`provenance` still says whose curve it is).
 Everything is vectorised over DataFrames; no per-row Python loops.
 """
 
@@ -179,7 +180,7 @@ def interpolate_points(
     Rows at a measured concurrency are the source rows unchanged; rows between two measured
     concurrencies are interpolated (PCHIP in log2 concurrency) column by column over INTERPOLATED_COLUMNS,
     each from the points where that column is known. Outside a curve's range: no row (never extrapolated).
-    Adds `point_basis` ("measured" | "interpolated" | "estimated").
+    Adds `point_basis`: "measured" or "estimated" at a source concurrency, else "interpolated".
     """
     if points.empty:
         out = points.copy()
@@ -222,7 +223,7 @@ def interpolate_points(
     for col in ("requests_completed", "requests_failed"):
         if col in template:
             template[col] = pd.NA
-    template["point_basis"] = np.where(template["provenance"] == "estimated", "estimated", "interpolated")
+    template["point_basis"] = "interpolated"
     out = pd.concat(
         [measured_rows, template.astype(measured_rows.dtypes.to_dict(), errors="ignore")], ignore_index=True
     )

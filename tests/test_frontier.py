@@ -88,9 +88,11 @@ def test_interpolated_latency_columns_follow_known_points_only() -> None:
     assert 50.0 < out.loc[out["concurrency"] == 2, "ttft_ms_p50"].item() < 80.0
 
 
-def test_estimated_rows_are_labelled_estimated() -> None:
+def test_estimated_rows_are_labelled_estimated_and_between_them_interpolated() -> None:
     pts = curve("e", [1, 4], [100.0, 300.0], provenance="estimated")
-    assert set(fr.interpolate_points(pts, [1, 2, 4])["point_basis"]) == {"estimated"}
+    out = fr.interpolate_points(pts, [1, 2, 4])
+    assert out["point_basis"].tolist() == ["estimated", "interpolated", "estimated"]
+    assert set(out["provenance"]) == {"estimated"}
 
 
 def test_monotone_interpolate_matches_linear_for_two_knots() -> None:

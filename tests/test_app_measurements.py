@@ -1,0 +1,115 @@
+"""AppTest: uploads on the Measurements page. Good files join the session as `uploaded` points and appear on
+Compare; a broken file is reported by name and row and changes nothing already loaded; a foreign format's
+missing fields are supplied with a form; uploads can be removed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = str(ROOT / "app.py")
+FIXTURES = ROOT / "tests" / "fixtures" / "imports"
+
+OWN_PROFILE = b"""schema_version: 1
+profiles:
+- id: my-h100-nld-8b-self-spec
+  gpu: h100-sxm
+  engine: sglang
+  model: nld-8b
+  precision: bf16
+  mode: self_spec
+  mode_params: {block_size: 32}
+  provenance: {kind: uploaded, source: our lab, date: "2026-11"}
+  points:
+  - {concurrency: 1, output_tok_s: 700}
+  - {concurrency: 8, output_tok_s: 3000}
+"""
+BROKEN_CSV = (
+    b"gpu,model,mode,precision,concurrency,output_tok_s\nh100-sxm,nld-8b,ar,bf16,1,250\nh100-sxm,nld-8b,ar,bf16,8,-3\n"
+)
+
+
+def open_measurements() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.switch_page("app_pages/measurements.py")
+    return at.run()
+
+
+def upload(at: AppTest, *files: tuple[str, bytes]) -> AppTest:
+    at.file_uploader(key="upload_files").set_value([(name, data, "text/plain") for name, data in files])
+    return at.run()
+
+
+def is_uploaded(t: pd.DataFrame) -> pd.Series:
+    return t["badge"].map(lambda b: list(b) == ["uploaded"])
+
+
+def compare_table(at: AppTest) -> pd.DataFrame:
+    at.switch_page("app_pages/compare.py")
+    at.run()
+    assert not at.exception
+    return next(d.value for d in at.dataframe if "star" in d.value.columns)
+
+
+def test_upload_of_several_files_adds_uploaded_points_that_appear_on_compare() -> None:
+    at = open_measurements()
+    assert not at.exception
+    at = upload(
+        at, ("mine.yaml", OWN_PROFILE), ("template_points.csv", (FIXTURES / "template_points.csv").read_bytes())
+    )
+    assert not at.exception
+    formats = sorted(e["result"].format for e in at.session_state["pending"].values())
+    assert formats == ["csv", "profile"]
+    assert len(at.session_state["uploads"]) == 2
+    t = compare_table(at)
+    uploaded = t[is_uploaded(t)]
+    assert not uploaded.empty
+    assert set(uploaded["gpu"]) == {"h100-sxm"}
+    assert all(list(b) == ["uploaded"] for b in uploaded["badge"])
+
+
+def test_bad_file_names_file_and_row_and_keeps_earlier_uploads() -> None:
+    at = open_measurements()
+    at = upload(at, ("mine.yaml", OWN_PROFILE))
+    assert len(at.session_state["uploads"]) == 1
+    at = upload(at, ("mine.yaml", OWN_PROFILE), ("broken.csv", BROKEN_CSV), ("junk.json", b"{not json"))
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "broken.csv" in errors and "row" in errors.lower()
+    assert "junk.json" in errors
+    assert len(at.session_state["uploads"]) == 1  # the good upload is still there, nothing else was added
+    t = compare_table(at)
+    assert is_uploaded(t).any()
+
+
+def test_missing_fields_form_supplies_the_gpu() -> None:
+    at = open_measurements()
+    at = upload(at, ("sglang.jsonl", (FIXTURES / "sglang_bench_serving.jsonl").read_bytes()))
+    assert not at.exception
+    assert len(at.session_state["uploads"]) == 0
+    digest = next(iter(at.session_state["pending"]))
+    at.selectbox(key=f"sup_gpu_{digest}").set_value("h100-sxm")
+    at.button(key=f"apply_{digest}").click().run()
+    assert not at.exception
+    assert len(at.session_state["uploads"]) == 1
+    ups = at.session_state["uploads"]
+    assert set(next(iter(ups.values())).points["gpu"]) == {"h100-sxm"}
+
+
+def test_uploads_can_be_removed() -> None:
+    at = open_measurements()
+    at = upload(at, ("mine.yaml", OWN_PROFILE))
+    uid = next(iter(at.session_state["uploads"]))
+    at.button(key=f"rm_{uid}").click().run()
+    assert not at.exception
+    assert len(at.session_state["uploads"]) == 0
+    t = compare_table(at)
+    assert not is_uploaded(t).any()
+
+
+def test_template_download_is_offered() -> None:
+    at = open_measurements()
+    assert "Download the CSV template" in {b.label for b in at.get("download_button")}
