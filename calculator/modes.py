@@ -301,8 +301,9 @@ def resolve_tpf(
 
     Order: a user-given TPF; the table figure for this model, workload and block (own measurements before
     vendor before community; for self_spec the LoRA drafter unless lora=False); the sibling model's figure
-    (nld-3b/14b borrow nld-8b's) scaled by the ratio of their averages; for the SPEED-Bench default, the
-    paper's benchmark average. A figure for another block size is scaled by the published TPF-vs-block
+    (nld-3b/14b borrow nld-8b's) scaled by the ratio of their averages; for a mode without a figure on
+    the workload (diffusion), its benchmark average x self_spec's workload / average ratio
+    (workload_transfer). A figure for another block size is scaled by the published TPF-vs-block
     curve. Anything but an exact table match is flagged `assumed`.
     workload None means the SPEED-Bench average (acceptance lengths, Table 10), the mix the bundled
     throughput profiles were measured on; "average" means the paper's 10-benchmark average (Table 5).
@@ -321,24 +322,34 @@ def resolve_tpf(
 
     notes: list[str] = []
     assumed = False
-    entry = _find(table, model, mode, name, block, lora)
+    entry: TpfEntry | None = None
     ratio = 1.0
-    if entry is None and model in _SIBLING:
-        sibling = _SIBLING[model]
-        entry = _find(table, sibling, mode, name, block, lora)
+    # Own figures first, then the sibling's (nld-3b/14b borrow nld-8b's) scaled by the ratio of their averages;
+    # for each, the exact workload first, then the mode's benchmark average moved by self_spec's workload ratio.
+    for source_model in (model, _SIBLING.get(model)):
+        if source_model is None:
+            continue
+        scale = 1.0 if source_model == model else _average_ratio(table, model, source_model, mode, lora)
+        borrowed = f"{model} has no {name} figure: {source_model}'s x {scale:.2f} (ratio of their averages)"
+        entry = _find(table, source_model, mode, name, block, lora)
         if entry is not None:
-            ratio = _average_ratio(table, model, sibling, mode, lora)
+            ratio = scale
+            if source_model != model:
+                assumed = True
+                notes.append(borrowed)
+            break
+        average = _find(table, source_model, mode, "average", block, lora) if mode != "self_spec" else None
+        transfer = workload_transfer(table, source_model, name) if name.casefold() != "average" else None
+        if average is not None and transfer is not None:
+            entry, ratio = average, scale * transfer
             assumed = True
-            notes.append(f"{model} has no {name} figure: {sibling}'s x {ratio:.2f} (ratio of their averages)")
-    if entry is None and name.casefold() == SPEED_BENCH:
-        entry = _find(table, model, mode, "average", block, lora)
-        if entry is not None:
-            ratio = speed_bench_transfer(table, model)
-            assumed = True
+            if source_model != model:
+                notes.append(borrowed)
             notes.append(
-                f"no SPEED-Bench figure for {mode}: the paper's benchmark average x {ratio:.2f}, the SPEED-Bench /"
-                " benchmark-average ratio of self_spec's TPF"
+                f"no {name} figure for {mode}: its benchmark average x {transfer:.2f}, self_spec's {name} /"
+                " benchmark-average TPF ratio"
             )
+            break
     if entry is None:
         known = available_workloads(table, model, mode)
         hint = f"; known workloads: {', '.join(known)}" if known else ""
@@ -365,20 +376,27 @@ def resolve_tpf(
     return TpfChoice(value, accept_length_of(mode, value), source, assumed, name, tuple(notes))
 
 
-def speed_bench_transfer(table: WorkloadTable, model: str) -> float:
-    """TPF on SPEED-Bench / TPF on the paper's benchmark average, as self_spec shows it (nld-8b: 3.41 / 5.99).
+def workload_transfer(table: WorkloadTable, model: str, workload: str) -> float | None:
+    """self_spec's TPF on `workload` / its TPF on the paper's benchmark average (nld-8b SPEED-Bench: 3.41 / 5.99).
 
-    Used to carry a mode's benchmark-average TPF (diffusion: 2.57) over to SPEED-Bench, whose prompts
-    accept fewer tokens per forward than the reasoning-heavy benchmarks; 1 when the tables lack either figure.
+    Carries a mode's benchmark-average TPF (diffusion: 2.57, the only diffusion figure published) over to a
+    workload where only self_spec was measured, assuming the workload moves both modes' TPF alike.
+    None when the tables lack either figure.
     """
     for m in (model, _SIBLING.get(model, "nld-8b")):
-        speed = _find(table, m, "self_spec", SPEED_BENCH, DEFAULT_BLOCK_SIZE, True)
-        avg = _find(table, m, "self_spec", "average", DEFAULT_BLOCK_SIZE, True)
-        if speed is not None and avg is not None:
-            return tokens_per_forward_of("self_spec", speed.metric, speed.value) / tokens_per_forward_of(
-                "self_spec", avg.metric, avg.value
+        on_workload = _find(table, m, "self_spec", workload, DEFAULT_BLOCK_SIZE, True)
+        average = _find(table, m, "self_spec", "average", DEFAULT_BLOCK_SIZE, True)
+        if on_workload is not None and average is not None:
+            return tokens_per_forward_of("self_spec", on_workload.metric, on_workload.value) / tokens_per_forward_of(
+                "self_spec", average.metric, average.value
             )
-    return 1.0
+    return None
+
+
+def speed_bench_transfer(table: WorkloadTable, model: str) -> float:
+    """workload_transfer to the SPEED-Bench average (1 when unknown)."""
+    ratio = workload_transfer(table, model, SPEED_BENCH)
+    return 1.0 if ratio is None else ratio
 
 
 def block_scale(table: WorkloadTable, block: int, reference_block: int) -> float:
@@ -453,16 +471,19 @@ def _find(
 
 
 def _average_ratio(table: WorkloadTable, model: str, sibling: str, mode: str, lora: bool | None) -> float:
-    """avg TPF(model) / avg TPF(sibling) from the paper's averages (same mode and drafter); 1 if unknown."""
+    """avg TPF(model) / avg TPF(sibling) from the paper's averages (same mode and drafter, else self_spec's);
+    1 if unknown."""
 
-    def avg(m: str) -> float | None:
-        e = _find(table, m, mode, "average", DEFAULT_BLOCK_SIZE, lora)
+    def avg(m: str, mode_: str, lora_: bool | None) -> float | None:
+        e = _find(table, m, mode_, "average", DEFAULT_BLOCK_SIZE, lora_)
         return e.value if e is not None and e.metric == "tokens_per_forward" else None
 
-    mine, theirs = avg(model), avg(sibling)
-    if mine is None or theirs is None:
-        return 1.0
-    return mine / theirs
+    # The mode's own averages, else self_spec's (with the LoRA drafter) as the size effect on TPF.
+    for mode_, lora_ in ((mode, lora), ("self_spec", True)):
+        mine, theirs = avg(model, mode_, lora_), avg(sibling, mode_, lora_)
+        if mine is not None and theirs is not None:
+            return mine / theirs
+    return 1.0
 
 
 def _check_block(block_size: int) -> int:

@@ -204,6 +204,12 @@ def test_diffusion_on_speed_bench_carries_the_benchmark_average_over_by_self_spe
     c = resolve_tpf(WORKLOADS, "nld-8b", "diffusion")
     assert c.assumed
     assert c.tokens_per_forward == pytest.approx(2.57 * ratio)
+    coding = resolve_tpf(WORKLOADS, "nld-8b", "diffusion", workload="coding")  # moved like self_spec's coding
+    assert coding.tokens_per_forward == pytest.approx(2.57 * (8.57 / 2) / 5.99, rel=1e-3)
+    small = resolve_tpf(WORKLOADS, "nld-3b", "diffusion", workload="coding")  # sibling's, then the transfer
+    assert small.assumed and small.tokens_per_forward == pytest.approx(
+        coding.tokens_per_forward * 4.36 / 5.99, rel=1e-3
+    )
 
 
 def test_user_tpf_ar_and_baselines():
