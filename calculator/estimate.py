@@ -532,18 +532,17 @@ def _point_cycle(row: Mapping[str, Any], workloads: WorkloadTable) -> tuple[Cycl
     draft = int(row["draft_tokens"]) if pd.notna(row.get("draft_tokens")) else None
     tpf = row.get("tokens_per_forward")
     accept = row.get("accept_length")
-    if pd.notna(accept) and mode != "ar":
-        c = cycle_for(mode, tokens_per_forward=float(accept), accept_length=float(accept), block_size=block)
-        if mode == "self_spec":
-            c = cycle_for(mode, accept_length=float(accept), block_size=block)
-        return c, False, "the point's acceptance length"
+    if pd.notna(accept) and mode in ("self_spec", "spec_eagle3", "spec_mtp"):
+        a = float(accept)
+        per_forward = a / 2.0 if mode == "self_spec" else a
+        cycle = cycle_for(mode, tokens_per_forward=per_forward, accept_length=a, block_size=block, draft_tokens=draft)
+        return cycle, False, "the point's acceptance length"
     if pd.notna(tpf) and mode != "ar":
-        a = accept_length_of(mode, float(tpf))
-        return (
-            cycle_for(mode, tokens_per_forward=float(tpf), accept_length=a, block_size=block, draft_tokens=draft),
-            False,
-            ("the point's tokens per forward"),
+        a_or_none = accept_length_of(mode, float(tpf))
+        cycle = cycle_for(
+            mode, tokens_per_forward=float(tpf), accept_length=a_or_none, block_size=block, draft_tokens=draft
         )
+        return cycle, False, "the point's tokens per forward"
     lora = row.get("lora")
     category = str(row.get("category") or "") or None
     choice = resolve_tpf(
