@@ -485,37 +485,43 @@ def highlight_rows(df: pd.DataFrame, flag: str) -> Any:
 
 def hover_text(df: pd.DataFrame, cost_col: str | None = None, cost_label: str = "$/M") -> list[str]:
     """Hover lines with the point's provenance and source (and its price source where priced)."""
-    parts = [
-        "<b>" + df["option"].astype(str) + "</b>",
-        "concurrency "
-        + df["concurrency"].astype(int).astype(str)
-        + " ("
-        + df.get("point_basis", pd.Series("measured", index=df.index)).astype(str)
-        + ")",
-        "output tok/s per GPU " + df["output_tok_s_per_gpu"].map(lambda v: f"{v:,.0f}"),
-        "tok/s per user " + df["tok_s_user"].map(lambda v: f"{v:,.1f}"),
-    ]
-    if cost_col and cost_col in df:
-        parts.append(cost_label + " " + df[cost_col].map(lambda v: fmt_usd(v)))
-    if {"provider", "instance", "tier", "usd_per_gpu_hour", "price_as_of"} <= set(df.columns):
-        parts.append(
-            "price: "
-            + df["provider"].astype(str)
-            + " "
-            + df["instance"].astype(str)
-            + ", "
-            + df["tier"].map(TIER_LABELS).fillna(df["tier"]).astype(str)
-            + " $"
-            + df["usd_per_gpu_hour"].map(lambda v: f"{v:,.3f}")
-            + "/GPU-h as of "
-            + df["price_as_of"].astype(str)
+    n = len(df)
+
+    def col(name: str, default: Any = "") -> list[Any]:
+        return df[name].tolist() if name in df else [default] * n
+
+    basis = col("point_basis", "measured")
+    cost = col(cost_col, np.nan) if cost_col else [np.nan] * n
+    priced = {"provider", "instance", "tier", "usd_per_gpu_hour", "price_as_of"} <= set(df.columns)
+    price = (
+        [
+            f"<br>price: {p} {i}, {TIER_LABELS.get(t, t)} ${u:,.3f}/GPU-h as of {a}"
+            for p, i, t, u, a in zip(
+                col("provider"), col("instance"), col("tier"), col("usd_per_gpu_hour"), col("price_as_of"), strict=True
+            )
+        ]
+        if priced
+        else [""] * n
+    )
+    return [
+        f"<b>{o}</b><br>concurrency {int(cc)} ({pb})<br>output tok/s per GPU {g:,.0f}<br>tok/s per user {u:,.1f}"
+        + (f"<br>{cost_label} {fmt_usd(cv)}" if cost_col else "")
+        + pr
+        + f"<br>provenance: {pl} ({ao})<br>source: {str(src)[:110]}"
+        for o, cc, pb, g, u, cv, pr, pl, ao, src in zip(
+            col("option"),
+            col("concurrency"),
+            basis,
+            col("output_tok_s_per_gpu", np.nan),
+            col("tok_s_user", np.nan),
+            cost,
+            price,
+            col("provenance_label"),
+            col("as_of"),
+            col("source"),
+            strict=True,
         )
-    parts.append("provenance: " + df["provenance_label"].astype(str) + " (" + df["as_of"].astype(str) + ")")
-    parts.append("source: " + df["source"].astype(str).str.slice(0, 110))
-    text = parts[0]
-    for p in parts[1:]:
-        text = text + "<br>" + p
-    return text.tolist()
+    ]
 
 
 def base_layout(fig: go.Figure, *, x_title: str, y_title: str, height: int = 460) -> go.Figure:
@@ -565,7 +571,8 @@ def frontier_figure(dense: pd.DataFrame, targets: Targets) -> go.Figure:
     """Throughput per GPU vs tokens/s per user, one line per curve; markers on measured points only."""
     fig = go.Figure()
     colors = curve_colors(dense["option"].astype(str).tolist())
-    for curve, g in dense.sort_values("concurrency").groupby("option", sort=True):
+    dense = dense.sort_values("concurrency").assign(_hover=lambda d: hover_text(d))
+    for curve, g in dense.groupby("option", sort=True):
         measured = g[g["point_basis"] != "interpolated"]
         color = colors[str(curve)]
         fig.add_trace(
@@ -576,7 +583,7 @@ def frontier_figure(dense: pd.DataFrame, targets: Targets) -> go.Figure:
                 name=str(curve),
                 legendgroup=str(curve),
                 line={"width": 2, "color": color, "dash": "dot" if (g["provenance"] == "estimated").all() else "solid"},
-                hovertext=hover_text(g),
+                hovertext=g["_hover"],
                 hoverinfo="text",
             )
         )
@@ -589,7 +596,7 @@ def frontier_figure(dense: pd.DataFrame, targets: Targets) -> go.Figure:
                 legendgroup=str(curve),
                 showlegend=False,
                 marker={"size": 8, "color": color, "line": {"width": 1, "color": "white"}},
-                hovertext=hover_text(measured),
+                hovertext=measured["_hover"],
                 hoverinfo="text",
             )
         )
@@ -604,7 +611,8 @@ def cost_figure(priced: pd.DataFrame, cost_col: str, cost_label: str, crossings:
     """Cost per million tokens vs concurrency, one line per curve; markers on measured points."""
     fig = go.Figure()
     colors = curve_colors(priced["option"].astype(str).tolist())
-    for curve, g in priced.sort_values("concurrency").groupby("option", sort=True):
+    priced = priced.sort_values("concurrency").assign(_hover=lambda d: hover_text(d, cost_col, cost_label))
+    for curve, g in priced.groupby("option", sort=True):
         color = colors[str(curve)]
         fig.add_trace(
             go.Scatter(
@@ -614,7 +622,7 @@ def cost_figure(priced: pd.DataFrame, cost_col: str, cost_label: str, crossings:
                 name=str(curve),
                 legendgroup=str(curve),
                 line={"width": 2, "color": color, "dash": "dot" if (g["provenance"] == "estimated").all() else "solid"},
-                hovertext=hover_text(g, cost_col, cost_label),
+                hovertext=g["_hover"],
                 hoverinfo="text",
             )
         )
@@ -628,7 +636,7 @@ def cost_figure(priced: pd.DataFrame, cost_col: str, cost_label: str, crossings:
                 legendgroup=str(curve),
                 name=f"{curve} (measured)",
                 marker={"size": 8, "color": color, "line": {"width": 1, "color": "white"}},
-                hovertext=hover_text(m, cost_col, cost_label),
+                hovertext=m["_hover"],
                 hoverinfo="text",
             )
         )
@@ -764,6 +772,7 @@ class ScenarioResult:
     """What the Scenario page shows and the Export page downloads."""
 
     inputs: ScenarioInputs
+    key: str  # content key of `dense` (cache key for what depends only on the curves)
     dense: pd.DataFrame  # every curve on the GPU, interpolated, with labels
     offer: pd.DataFrame  # the one price offer used (empty when the GPU has none)
     priced: pd.DataFrame  # dense x offer with cost columns (empty without an offer)
@@ -861,7 +870,28 @@ def build_scenario(inputs: ScenarioInputs) -> ScenarioResult:
                 offer,
             )
         )
-    return ScenarioResult(inputs=inputs, dense=dense, offer=offer, priced=priced, estimate_note=note, problems=problems)
+    return ScenarioResult(
+        inputs=inputs, key=key, dense=dense, offer=offer, priced=priced, estimate_note=note, problems=problems
+    )
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _curves_figure(key: str, _dense: pd.DataFrame) -> go.Figure:
+    return frontier_figure(_dense, Targets(max_ttft_ms=None, min_tok_s_user=None))
+
+
+def scenario_frontier_figure(result: ScenarioResult, targets: Targets) -> go.Figure:
+    """frontier_figure, the curves cached per scenario (they depend on neither prices nor utilisation)."""
+    fig = _curves_figure(result.key, result.dense)
+    if targets.min_tok_s_user:
+        log_vline(fig, targets.min_tok_s_user, f"target ≥ {targets.min_tok_s_user:,.0f} tok/s/user")
+    return fig
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def scenario_crossover(key: str, _dense: pd.DataFrame) -> pd.DataFrame:
+    """Self-spec vs AR crossover on the source points of the curves (crossover() interpolates itself)."""
+    return frontier.crossover(_dense[_dense["point_basis"] != "interpolated"], by=("gpu",))
 
 
 def scenario_table(result: ScenarioResult) -> pd.DataFrame:

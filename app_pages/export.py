@@ -47,25 +47,26 @@ assumptions = {
 st.metric("Rows", f"{len(table):,}", help="One row per curve x concurrency (measured and interpolated).")
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
-def _files(key: str, _table, _assumptions, _prices) -> dict[str, bytes]:  # type: ignore[no-untyped-def]
-    sources = export.sources_frame(_table)
-    return {
-        "csv": export.to_csv(_table).encode("utf-8"),
-        "xlsx": export.to_xlsx(_table, _assumptions, _prices, sources),
-        "md": export.to_markdown(_table).encode("utf-8"),
-        "json": export.to_json(_table).encode("utf-8"),
-    }
+@st.cache_data(show_spinner=False, max_entries=16)
+def _file(key: str, ext: str, _table, _assumptions, _prices) -> bytes:  # type: ignore[no-untyped-def]
+    """One export file, built when first asked for and cached per scenario and format."""
+    if ext == "csv":
+        return export.to_csv(_table).encode("utf-8")
+    if ext == "xlsx":
+        return export.to_xlsx(_table, _assumptions, _prices, export.sources_frame(_table))
+    if ext == "md":
+        return export.to_markdown(_table).encode("utf-8")
+    return export.to_json(_table).encode("utf-8")
 
 
 key = f"{inputs}|{c.all_prices()[0]}|{c.all_points()[0]}|{cost_col}"
-files = _files(key, table, assumptions, result.offer)
 cols = st.columns(4)
 labels = {"csv": "CSV", "xlsx": "Excel", "md": "Markdown", "json": "JSON"}
 for col, (ext, label) in zip(cols, labels.items(), strict=True):
     col.download_button(
         f"Download {label}",
-        data=files[ext],
+        # Built on click (a callable), so opening the page stays fast.
+        data=lambda ext=ext: _file(key, ext, table, assumptions, result.offer),
         file_name=f"{stem}.{ext}",
         mime=export.MIME_TYPES[ext],
         key=f"dl_{ext}",

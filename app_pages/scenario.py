@@ -123,7 +123,7 @@ if result.dense.empty:
 
 slo = targets.slo()
 # On the source points (measured or estimated); crossover() interpolates monotonically between them itself.
-crossings = frontier.crossover(result.dense[result.dense["point_basis"] != "interpolated"], by=("gpu",))
+crossings = c.scenario_crossover(result.key, result.dense)
 estimated_ids = set(result.dense.loc[result.dense["provenance"] == "estimated", "profile_id"])
 crossings["uses_estimate"] = crossings["challenger_profile"].isin(estimated_ids) | crossings["baseline_profile"].isin(
     estimated_ids
@@ -200,7 +200,7 @@ with h2.container(border=True):
 tab_frontier, tab_cost, tab_table = st.tabs(["Frontier", "Cost by concurrency", "Crossover and operating points"])
 with tab_frontier:
     st.plotly_chart(
-        c.frontier_figure(result.dense, targets),
+        c.scenario_frontier_figure(result, targets),
         key="frontier_chart",
         config={"displaylogo": False},
     )

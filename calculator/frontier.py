@@ -155,17 +155,19 @@ def monotone_interpolate(
     return out
 
 
-def concurrency_grid(points: pd.DataFrame, *, dense: bool = True, max_points: int = 160) -> np.ndarray:
-    """Concurrencies to evaluate curves at: every measured one, plus (dense) every integer up to 64 and
-    a geometric grid above, within the overall measured range."""
+def concurrency_grid(points: pd.DataFrame, *, dense: bool = True, per_octave: int = 8) -> np.ndarray:
+    """Concurrencies to evaluate curves at: every measured one, plus (dense) every integer up to 16 and
+    `per_octave` geometric steps per doubling above (about 9 % apart), within the overall measured range."""
     measured = np.unique(points["concurrency"].to_numpy(dtype="int64"))
     if len(measured) == 0 or not dense:
         return measured
     lo, hi = int(measured.min()), int(measured.max())
-    small = np.arange(lo, min(hi, 64) + 1)
+    small = np.arange(lo, min(hi, 16) + 1)
     big = np.zeros(0, dtype="int64")
-    if hi > 64:
-        big = np.unique(np.round(np.geomspace(max(lo, 64), hi, max(2, max_points - len(small)))).astype("int64"))
+    if hi > 16:
+        start = max(lo, 16)
+        steps = int(np.ceil(np.log2(hi / start) * per_octave)) + 1
+        big = np.unique(np.round(np.geomspace(start, hi, max(2, steps))).astype("int64"))
     return np.unique(np.concatenate([measured, small, big]))
 
 
