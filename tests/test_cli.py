@@ -157,3 +157,22 @@ def test_docs_schema_is_up_to_date():
         path = ROOT / "docs" / "schema" / name
         assert path.exists(), f"missing {path}: run python -m calculator schema"
         assert path.read_text() == text, f"{path} is stale: run python -m calculator schema"
+
+
+def test_table_covers_12_gpus_8_providers_every_mode_with_estimates_labelled():
+    proc = run_cli("table", "--format", "json", "--tier", "on_demand")
+    assert proc.returncode == 0, proc.stderr
+    rows = json.loads(proc.stdout)
+    assert len({r["gpu"] for r in rows}) >= 12
+    assert len({r["provider"] for r in rows}) >= 8
+    assert {r["mode"] for r in rows} >= {"ar", "diffusion", "self_spec", "spec_eagle3", "spec_mtp"}
+    estimated = [r for r in rows if r["provenance"] == "estimated"]
+    assert estimated and all(r["source"].startswith("estimated") for r in estimated)
+    # published GPUs keep their published rows: no estimate replaces a vendor figure
+    assert not [r for r in estimated if r["gpu"] == "b200" and r["model"] == "qwen3-8b" and r["mode"] == "ar"]
+
+
+def test_table_no_estimates_keeps_only_published_points(capsys):
+    assert main(["table", "--format", "json", "--no-estimates"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert rows and "estimated" not in {r["provenance"] for r in rows}
