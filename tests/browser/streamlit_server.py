@@ -157,7 +157,7 @@ def exception_texts(page: Any) -> list[str]:
 
 def nav_to(page: Any, title: str, ready: str | None = None) -> None:
     """Open a page through the top navigation (keeps the session: uploads and edits survive) and wait for it."""
-    link = page.locator('[data-testid="stTopNavLink"]').filter(has_text=re.compile(rf"(^|\s){re.escape(title)}$"))
+    link = page.locator('[data-testid="stTopNavLink"]').filter(has_text=re.compile(rf"{re.escape(title)}$"))
     link.first.click()
     page.wait_for_url(re.compile(rf"/{re.escape(title.lower())}(\?|$)") if title != "Compare" else re.compile(r".*"))
     wait_for_idle(page, ready=ready)
