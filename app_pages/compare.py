@@ -17,6 +17,10 @@ points_key, points = c.all_points()
 prices_key, prices = c.all_prices()
 cost_col, cost_label = c.denominator()
 
+st.caption(
+    "The headline Nemotron-Labs-Diffusion figures are **vendor-reported** (NVIDIA) and not independently confirmed; "
+    "every row carries its provenance badge and source. Only **measured** and **uploaded** rows are independent."
+)
 with st.expander("How to read this", expanded=False, icon=":material/help:"):
     st.markdown(
         f"Each row prices one throughput figure (a GPU, model, decoding mode and precision at one concurrency) "
@@ -120,6 +124,11 @@ st.caption(
     f"Showing **{cost_label}** at utilisation {c.utilisation():.0%}, concurrency "
     f"{'= each profile’s highest' if conc_choice == 'highest' else conc_choice}. "
     f"★ marks the cheapest option on each GPU."
+    + (
+        f" Profiles that state no input/output lengths use ISL/OSL {isl}/{osl} (Scenario page)."
+        if cost_col != "usd_per_mtok_output"
+        else ""
+    )
     + (f" {missing_profiles} profile(s) have no point at this concurrency." if missing_profiles else "")
     + (f" No price offer for: {', '.join(unpriced)} (add a quote on the Prices page)." if unpriced else "")
 )
@@ -170,6 +179,7 @@ columns = [
     "block_size",
     "concurrency",
     cost_col,
+    "badge",
     "output_tok_s_per_gpu",
     "tok_s_user",
     "provider",
@@ -177,7 +187,6 @@ columns = [
     "tier_label",
     "usd_per_gpu_hour",
     "price_as_of",
-    "badge",
     "as_of",
     "source",
     "price_source",

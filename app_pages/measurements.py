@@ -127,7 +127,8 @@ for digest, entry in pending.items():
                     "problem": st.column_config.TextColumn("Problem", width="large"),
                 },
             )
-            for p in res.problems[:3]:
+            # Missing fields are asked for in the form below; everything else is an error in the file.
+            for p in [p for p in res.problems if p.where not in res.missing][:3]:
                 st.error(str(p), icon=":material/error:")
         if res.missing:
             with st.form(key=f"supply_{digest}", border=False):
@@ -136,8 +137,13 @@ for digest, entry in pending.items():
                 given: dict[str, Any] = {}
                 for col, field in zip(cols, res.missing, strict=True):
                     if field == "gpu":
+                        gpus = c.known_gpus()
                         given["gpu"] = col.selectbox(
-                            "GPU", c.known_gpus(), format_func=c.gpu_name, key=f"sup_gpu_{digest}"
+                            "GPU",
+                            gpus,
+                            index=gpus.index("h100-sxm") if "h100-sxm" in gpus else 0,
+                            format_func=c.gpu_name,
+                            key=f"sup_gpu_{digest}",
                         )
                     elif field == "model":
                         given["model"] = col.selectbox(
