@@ -187,7 +187,8 @@ def _float_col(df: pd.DataFrame, name: str) -> np.ndarray:
 
 def cheapest(table: pd.DataFrame, by: Sequence[str], value: str = "usd_per_mtok_output") -> pd.DataFrame:
     """The cheapest row per group (e.g. per GPU, or per GPU and mode)."""
-    if table.empty:
-        return table
-    idx = table.groupby(list(by), sort=True, dropna=False)[value].idxmin().dropna()
+    priced = table[table[value].notna()]  # a group with no price at all has no cheapest row
+    if priced.empty:
+        return priced
+    idx = priced.groupby(list(by), sort=True, dropna=False, observed=True)[value].idxmin()
     return table.loc[idx.to_numpy()].reset_index(drop=True)

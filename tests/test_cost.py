@@ -221,3 +221,9 @@ def test_vectorised_matches_scalar_formula(rows):
     out = add_costs(df)
     expected = [p / (r / g * 3600) * 1e6 for r, g, p in rows]
     assert out.usd_per_mtok_output.to_numpy() == pytest.approx(expected, rel=1e-12)
+
+
+def test_cheapest_skips_groups_without_a_price():
+    df = pd.DataFrame({"gpu": ["a", "a", "b"], "usd_per_mtok_output": [2.0, 1.0, np.nan]})
+    best = cheapest(df, ["gpu"])
+    assert best.gpu.tolist() == ["a"] and best.usd_per_mtok_output.tolist() == [1.0]
