@@ -20,6 +20,8 @@ from calculator.cost import DEFAULT_PRICE_RATIO, price_table, quote_offers
 from calculator.importers import ImportResult, Overrides
 from calculator.loader import InputError, Problem, decode_text, parse_structured, read_bytes
 from calculator.schema import (
+    KNOWN_MODELS,
+    KNOWN_MODES,
     TIERS,
     ForwardCost,
     GpuCatalog,
@@ -70,6 +72,16 @@ def import_path(path: Path, overrides: Overrides) -> ImportResult:
 
     result: ImportResult = _import(path, overrides)
     return result
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        values = [int(t) for t in text.split(",") if t.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole numbers like 1,4,16, got {text!r}") from None
+    if not values or min(values) < 1:
+        raise argparse.ArgumentTypeError(f"concurrency must be >= 1, got {text!r}")
+    return values
 
 
 OVERRIDE_FIELDS = ("gpu", "model", "mode", "precision", "gpus_per_replica")
@@ -124,7 +136,14 @@ def build_parser() -> argparse.ArgumentParser:
         "--tier", nargs="+", default=[], choices=TIERS, metavar="T", help=f"only these tiers: {', '.join(TIERS)}"
     )
     t.add_argument("--provider", nargs="+", default=[], metavar="P", help="only these providers (case-insensitive)")
-    t.add_argument("--concurrency", nargs="+", default=[], type=int, metavar="N", help="only these concurrencies")
+    t.add_argument(
+        "--concurrency",
+        nargs="+",
+        default=[],
+        type=_int_list,
+        metavar="N",
+        help="only these concurrencies (1 4 16 or 1,4,16)",
+    )
     t.add_argument("--provenance", nargs="+", default=[], metavar="KIND", help="only these provenance kinds")
     t.add_argument(
         "--price-usd-per-gpu-hour",
@@ -195,12 +214,32 @@ def load_extra_points(paths: Sequence[Path], overrides: Overrides) -> tuple[pd.D
     profiles: list[Profile] = []
     files: list[str] = []
     problems: list[Problem] = []
+    from calculator.catalog import load_gpu_specs
+
+    gpus = {g.id for g in load_gpu_specs()}
+    models = known_models()
     for f in _expand(paths):
         result = import_path(f, overrides)
-        problems.extend(result.problems)
-        profiles.extend(result.profiles)
-        files.extend([str(f)] * len(result.profiles))
+        problems.extend(_table_flags(p) for p in result.problems)
+        if not result.profiles and not result.problems:
+            problems.append(Problem(str(f), "file", "no points found"))
+        unknown = _unknown_gpus(str(f), result.profiles, gpus)
+        problems.extend(unknown)
+        bad = {pr.where.split(" ", 1)[1].rsplit(".", 1)[0] for pr in unknown}
+        kept = [p for p in result.profiles if p.id not in bad]
+        for w in id_warnings(str(f), kept, models):
+            print(w, file=sys.stderr)
+        profiles.extend(kept)
+        files.extend([str(f)] * len(kept))
     return profiles_to_points(profiles, files), problems
+
+
+def _table_flags(problem: Problem) -> Problem:
+    """Importers name validate's flags (--gpu ...); on `table` the same values are given as --data-gpu ..."""
+    message = problem.message
+    for name in ("gpu", "model", "mode", "precision"):
+        message = message.replace(f"give --{name} ", f"give --data-{name} ")
+    return Problem(problem.file, problem.where, message)
 
 
 def _filter(df: pd.DataFrame, column: str, wanted: Sequence[object], *, casefold: bool = False) -> pd.DataFrame:
@@ -280,6 +319,7 @@ def build_table(args: argparse.Namespace) -> tuple[pd.DataFrame, list[Problem]]:
     if args.data:
         extra, problems = load_extra_points(args.data, _overrides(args))
         points = normalise_points(pd.concat([points, extra], ignore_index=True))
+    args.concurrency = [c for group in args.concurrency for c in group]
     _check_ids(catalog, points, args)
     if args.isl < 1 or args.osl < 1:
         raise UsageError("--isl and --osl must be at least 1 token")
@@ -293,6 +333,7 @@ def build_table(args: argparse.Namespace) -> tuple[pd.DataFrame, list[Problem]]:
         if not args.price_usd_per_gpu_hour > 0:
             raise UsageError("--price-usd-per-gpu-hour must be a positive number")
         prices = quote_offers(sorted(set(points["gpu"])), args.price_usd_per_gpu_hour)
+        prices["tier"] = "quote"  # not a catalog tier: your own price
     else:
         prices = catalog.prices
         prices = _filter(prices, "tier", args.tier)
@@ -324,8 +365,14 @@ def render(df: pd.DataFrame, fmt: str) -> str:
 
 def cmd_table(args: argparse.Namespace) -> int:
     table, problems = build_table(args)
-    for p in problems:
-        print(p, file=sys.stderr)
+    if problems:  # never price a partial upload silently: automation must see the failure
+        for p in problems:
+            print(p, file=sys.stderr)
+        print(
+            f"error: {len(problems)} problem(s) in --data; fix them (see docs/formats.md) and run again",
+            file=sys.stderr,
+        )
+        return 1
     text = render(table, args.format)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
@@ -341,8 +388,13 @@ def cmd_table(args: argparse.Namespace) -> int:
 # validate
 
 
-def validate_file(path: Path, overrides: Overrides, known_gpus: set[str]) -> tuple[list[Problem], str]:
-    """Problems in one file (ours or a foreign result file) and a one-line summary when it is fine."""
+def validate_file(
+    path: Path, overrides: Overrides, known_gpus: set[str], models: set[str] | None = None
+) -> tuple[list[Problem], str]:
+    """Problems in one file (ours or a foreign result file) and a one-line summary when it is fine.
+
+    Problems whose message starts with "warning:" (unknown model or mode ids) do not make the file invalid.
+    """
     name = str(path)
     try:
         data = parse_structured(decode_text(read_bytes(path), name), name) if path.suffix.lower() != ".csv" else None
@@ -360,6 +412,7 @@ def validate_file(path: Path, overrides: Overrides, known_gpus: set[str]) -> tup
             problems.append(Problem(name, "file", "no points found"))
         n = sum(len(p.points) for p in result.profiles)
         problems += _unknown_gpus(name, result.profiles, known_gpus)
+        problems += id_warnings(name, result.profiles, models) if models else []
         return problems, f"{name}: OK ({result.format}, {len(result.profiles)} profiles, {n} points)"
     try:
         kind, doc = load_document(path)
@@ -369,6 +422,7 @@ def validate_file(path: Path, overrides: Overrides, known_gpus: set[str]) -> tup
     if isinstance(doc, ProfileSet | Profile):
         profiles = doc.profiles if isinstance(doc, ProfileSet) else [doc]
         problems += _unknown_gpus(name, profiles, known_gpus)
+        problems += id_warnings(name, profiles, models) if models else []
         summary = f"{len(profiles)} profiles, {sum(len(p.points) for p in profiles)} points"
     elif isinstance(doc, PriceCatalog):
         problems += [
@@ -391,13 +445,56 @@ def validate_file(path: Path, overrides: Overrides, known_gpus: set[str]) -> tup
 
 
 def _unknown_gpus(name: str, profiles: Sequence[Profile], known: set[str]) -> list[Problem]:
+    """An unknown gpu id cannot be priced: an error."""
     if not known:
         return []
     return [
-        Problem(name, f"profile {p.id}.gpu", f"unknown gpu id {p.gpu!r} (not in gpus.yaml)")
+        Problem(
+            name,
+            f"profile {p.id}.gpu",
+            f"unknown gpu id {p.gpu!r} (not in gpus.yaml; known: {', '.join(sorted(known))})",
+        )
         for p in profiles
         if p.gpu not in known
     ]
+
+
+def known_models() -> set[str]:
+    """Model ids the product knows: the named ones, the estimator's architectures, the bundled profiles'."""
+    from calculator.catalog import bundled_profile_paths, load_models, load_profile_files
+
+    ids = set(KNOWN_MODELS)
+    try:
+        ids |= set(load_models())
+        ids |= {p.model for p in load_profile_files(bundled_profile_paths(), strict=False).profiles}
+    except InputError:
+        pass
+    return ids
+
+
+def id_warnings(name: str, profiles: Sequence[Profile], models: set[str]) -> list[Problem]:
+    """Model and mode ids we do not know: allowed (your own model or engine mode) but likely typos, so said."""
+    out = []
+    for p in profiles:
+        if p.model not in models:
+            out.append(
+                Problem(
+                    name,
+                    f"profile {p.id}.model",
+                    f"warning: model id {p.model!r} is not one we know "
+                    f"({', '.join(sorted(models))}); fine for your own model, else a typo",
+                )
+            )
+        if p.mode not in KNOWN_MODES:
+            out.append(
+                Problem(
+                    name,
+                    f"profile {p.id}.mode",
+                    f"warning: mode {p.mode!r} is not one we know "
+                    f"({', '.join(KNOWN_MODES)}); fine for your own engine's mode, else a typo",
+                )
+            )
+    return out
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -416,15 +513,17 @@ def cmd_validate(args: argparse.Namespace) -> int:
         known = {g.id for g in load_gpu_specs()}
     except InputError:
         known = set()
+    models = known_models()
     bad = 0
     for f in files:
         if f.suffix.lower() not in IMPORTABLE_SUFFIXES:
             continue
-        problems, summary = validate_file(f, _overrides(args), known)
-        if problems:
+        problems, summary = validate_file(f, _overrides(args), known, models)
+        errors = [p for p in problems if not p.message.startswith("warning:")]
+        for p in problems:
+            print(p)
+        if errors:
             bad += 1
-            for p in problems:
-                print(p)
         else:
             print(summary)
     print(f"{len(files) - bad} of {len(files)} files valid", file=sys.stderr)

@@ -176,3 +176,85 @@ def test_table_no_estimates_keeps_only_published_points(capsys):
     assert main(["table", "--format", "json", "--no-estimates"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows and "estimated" not in {r["provenance"] for r in rows}
+
+
+TYPO_PROFILE = (
+    "id: t1\ngpu: {gpu}\nengine: sglang\nmodel: qwen3-8bb\nprecision: bf16\nmode: arr\n"
+    "provenance: {{kind: measured, source: me, date: '2026-11-20'}}\n"
+    "points:\n  - {{concurrency: 1, output_tok_s: 100}}\n"
+)
+
+
+def test_validate_reports_unknown_gpu_as_error_and_unknown_model_mode_as_warnings(tmp_path, capsys):
+    bad = tmp_path / "typo.yaml"
+    bad.write_text(TYPO_PROFILE.format(gpu="h100-sxmm"))
+    assert main(["validate", str(bad)]) == 1
+    out = capsys.readouterr().out
+    assert f"{bad}:profile t1.gpu: unknown gpu id 'h100-sxmm'" in out
+    assert f"{bad}:profile t1.model: warning: model id 'qwen3-8bb'" in out
+    assert f"{bad}:profile t1.mode: warning: mode 'arr'" in out
+    ok = tmp_path / "own-model.yaml"
+    ok.write_text(TYPO_PROFILE.format(gpu="h100-sxm"))
+    assert main(["validate", str(ok)]) == 0  # your own model/mode is allowed, with warnings
+    assert "warning: model id" in capsys.readouterr().out
+
+
+def test_table_data_with_problems_fails_instead_of_pricing_a_partial_upload(tmp_path, capsys):
+    bad = tmp_path / "typo.yaml"
+    bad.write_text(TYPO_PROFILE.format(gpu="h100-sxmm"))
+    assert main(["table", "--data", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert "unknown gpu id 'h100-sxmm'" in err and "problem(s) in --data" in err
+    fixture = ROOT / "tests" / "fixtures" / "imports" / "sglang_bench_serving.jsonl"
+    assert main(["table", "--data", str(fixture)]) == 1
+    assert "give --data-gpu" in capsys.readouterr().err
+    assert (
+        main(
+            [
+                "table",
+                "--data",
+                str(fixture),
+                "--data-gpu",
+                "h100-sxm",
+                "--data-model",
+                "qwen3-8b",
+                "--data-mode",
+                "ar",
+                "--data-precision",
+                "bf16",
+                "--format",
+                "json",
+                "--no-estimates",
+            ]
+        )
+        == 0
+    )
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["provenance"] for r in rows if r["gpu"] == "h100-sxm"} == {"uploaded"}
+
+
+def test_table_concurrency_accepts_commas_and_spaces_and_quote_tier(capsys):
+    assert (
+        main(
+            [
+                "table",
+                "--format",
+                "json",
+                "--gpu",
+                "b200",
+                "--mode",
+                "ar",
+                "--model",
+                "qwen3-8b",
+                "--concurrency",
+                "1,16",
+                "32",
+                "--price-usd-per-gpu-hour",
+                "3",
+            ]
+        )
+        == 0
+    )
+    rows = json.loads(capsys.readouterr().out)
+    assert {r["concurrency"] for r in rows} == {1, 16, 32}
+    assert {r["tier"] for r in rows} == {"quote"}
