@@ -60,6 +60,12 @@ PAGES = [
         "estimated (labelled) elsewhere.",
     ),
     st.Page(
+        "app_pages/forward_passes.py",
+        title="Forward passes",
+        icon=":material/speed:",
+        help="Forward-pass cost surfaces recorded by `python -m measurements forward` (measured here, any device).",
+    ),
+    st.Page(
         "app_pages/export.py",
         title="Export",
         icon=":material/download:",

@@ -368,3 +368,58 @@ def load_models(path: Path | None = None) -> dict[str, ModelEntry]:
     _, doc = load_document(path or BUNDLED_DIR / "models.yaml", expect="models")
     assert isinstance(doc, ModelCatalog)
     return {m.id: m for m in doc.models}
+
+
+FORWARD_COLUMNS = [
+    "surface_id",
+    "device",
+    "gpu",
+    "model",
+    "precision",
+    "weights",
+    "date",
+    "source",
+    "batch",
+    "query_tokens",
+    "context_tokens",
+    "attention",
+    "time_ms_median",
+    "time_ms_p10",
+    "time_ms_p90",
+    "bytes_per_forward",
+    "flops_per_forward",
+    "achieved_tb_s",
+    "achieved_tflops",
+    "hbm_roofline_fraction",
+]
+
+
+def forward_points_frame(surfaces: Sequence[ForwardCost], specs: Sequence[GpuSpec] = ()) -> pd.DataFrame:
+    """One row per measured forward pass, with achieved bandwidth and FLOP rate.
+
+    achieved_tb_s = bytes_per_forward / time; hbm_roofline_fraction = achieved / the GPU's peak HBM
+    bandwidth (only where the device maps to a gpu id in gpus.yaml; empty on a CPU or unknown device).
+    """
+    hbm = {g.id: g.hbm_tb_s for g in specs}
+    rows = [
+        {
+            "surface_id": fc.id,
+            "device": fc.device.name,
+            "gpu": fc.gpu or "",
+            "model": fc.model,
+            "precision": fc.precision,
+            "weights": fc.weights,
+            "date": fc.provenance.date,
+            "source": fc.provenance.source,
+            **pt.__dict__,
+        }
+        for fc in surfaces
+        for pt in fc.points
+    ]
+    df = pd.DataFrame(rows).reindex(columns=[*FORWARD_COLUMNS[:-3], "repeats"])
+    seconds = pd.to_numeric(df["time_ms_median"]) / 1e3
+    df["achieved_tb_s"] = pd.to_numeric(df["bytes_per_forward"]) / seconds / 1e12
+    df["achieved_tflops"] = pd.to_numeric(df["flops_per_forward"]) / seconds / 1e12
+    peak = df["gpu"].map(hbm).astype("float64")
+    df["hbm_roofline_fraction"] = df["achieved_tb_s"] / peak
+    return df[FORWARD_COLUMNS]

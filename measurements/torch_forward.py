@@ -505,6 +505,12 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None,
     print(f"wrote {out}: {len(cost.points)} points, {len(cost.skipped)} skipped", file=sys.stderr)
     for entry in cost.skipped:
         print(f"  skipped {entry}", file=sys.stderr)
+    print(
+        f"next: `streamlit run app.py` and open the Forward passes page (files under hardware_profiles/measured/ "
+        f"load automatically; press 'Reload measured files' if the app is already running), or check the file with "
+        f"`python -m calculator validate {out}`",
+        file=sys.stderr,
+    )
     if args.check_roofline:
         from measurements.roofline import print_report
 

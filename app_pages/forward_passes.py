@@ -1,0 +1,115 @@
+"""Forward passes: the forward-cost surfaces recorded by `python -m measurements forward` (files under
+hardware_profiles/measured/): time of one forward by batch, query tokens and context, with the achieved
+memory bandwidth against the GPU's roofline. These are measurements of this tool, never vendor figures.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import streamlit as st
+
+from app_pages import common as c
+from calculator.catalog import forward_points_frame
+
+st.title("Forward passes")
+st.caption(
+    "What one forward pass costs on a device, measured by this project's own tool: the input the estimator "
+    "calibrates on. Provenance of every row: **measured** (random weights: timing only, no accuracy)."
+)
+
+top = st.columns([3, 1])
+top[0].markdown(
+    "Record a surface on any machine (CPU works for a first look; a GPU gives real numbers):\n\n"
+    "```bash\n.venv/bin/python -m measurements forward --model-config tiny --device cpu\n"
+    ".venv/bin/python -m measurements forward --model-config nld-8b --device cuda --check-roofline\n```\n"
+    "Files land in `hardware_profiles/measured/` and appear here. See `docs/measurements.md`."
+)
+if top[1].button("Reload measured files", key="fp_reload", help="Re-read hardware_profiles/ (after a new run)."):
+    c.bundled_catalog.clear()
+    st.rerun()
+
+catalog = c.bundled_catalog()
+frame = forward_points_frame(catalog.forward_costs, catalog.gpu_specs)
+if frame.empty:
+    st.info(
+        "No forward-cost surfaces yet. Run the command above; this session has no GPU measurements bundled "
+        "(none could be made where this release was built)."
+    )
+    st.stop()
+
+surfaces = frame.drop_duplicates("surface_id")[["surface_id", "device", "gpu", "model", "precision", "weights", "date"]]
+choice = st.selectbox(
+    "Surface",
+    surfaces["surface_id"].tolist(),
+    key="fp_surface",
+    format_func=lambda sid: " · ".join(
+        str(v) for v in surfaces[surfaces["surface_id"] == sid].iloc[0][["model", "device", "precision", "date"]]
+    ),
+)
+rows = frame[frame["surface_id"] == choice]
+meta = rows.iloc[0]
+st.markdown(
+    f":green-badge[measured] **{meta['model']}** ({meta['precision']}, {meta['weights']} weights) on "
+    f"**{meta['device']}**{f' (gpu id `{meta.gpu}`)' if meta['gpu'] else ' (no gpu id: not priced)'} · "
+    f"{meta['date']} · source: {meta['source']}"
+)
+
+attention = st.segmented_control(
+    "Attention", ["causal", "block"], default="causal", key="fp_attention",
+    help="causal: AR decode and self-spec verify; block: diffusion denoise and self-spec draft (bidirectional).",
+)  # fmt: skip
+sub = rows[rows["attention"] == (attention or "causal")]
+fig = go.Figure()
+for (batch, query), g in sub.groupby(["batch", "query_tokens"], sort=True):
+    g = g.sort_values("context_tokens")
+    fig.add_trace(
+        go.Scatter(
+            x=g["context_tokens"],
+            y=g["time_ms_median"],
+            mode="lines+markers",
+            name=f"batch {batch}, {query} query tokens",
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": (g["time_ms_p90"] - g["time_ms_median"]).tolist(),
+                "arrayminus": (g["time_ms_median"] - g["time_ms_p10"]).tolist(),
+            },
+            hovertemplate="context %{x:,} tokens<br>%{y:.3f} ms per forward (median; bars p10-p90)"
+            "<br>provenance: measured<extra></extra>",
+        )
+    )
+c.base_layout(fig, x_title="Context already in the KV cache (tokens per sequence)", y_title="Time per forward (ms)")
+st.plotly_chart(fig, key="fp_chart")
+
+table = sub[
+    [
+        "batch",
+        "query_tokens",
+        "context_tokens",
+        "time_ms_median",
+        "time_ms_p10",
+        "time_ms_p90",
+        "achieved_tb_s",
+        "achieved_tflops",
+        "hbm_roofline_fraction",
+    ]
+]
+st.dataframe(
+    table,
+    hide_index=True,
+    column_config={
+        "batch": st.column_config.NumberColumn("Batch"),
+        "query_tokens": st.column_config.NumberColumn("Query tokens"),
+        "context_tokens": st.column_config.NumberColumn("Context (tokens)", format="localized"),
+        "time_ms_median": st.column_config.NumberColumn("Median (ms)", format="%.3f"),
+        "time_ms_p10": st.column_config.NumberColumn("p10 (ms)", format="%.3f"),
+        "time_ms_p90": st.column_config.NumberColumn("p90 (ms)", format="%.3f"),
+        "achieved_tb_s": st.column_config.NumberColumn("Achieved TB/s", format="%.3f"),
+        "achieved_tflops": st.column_config.NumberColumn("Achieved TFLOP/s", format="%.2f"),
+        "hbm_roofline_fraction": st.column_config.NumberColumn(
+            "Share of HBM peak", format="percent", help="bytes moved / time / the GPU's datasheet bandwidth"
+        ),
+    },
+)
+if not meta["gpu"]:
+    st.caption("Share of HBM peak is empty: this device has no gpu id in gpus.yaml (a CPU or an unmapped GPU).")

@@ -1,0 +1,57 @@
+"""AppTest: the Forward passes page shows a surface recorded by the real `measurements forward` command."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import calculator.catalog as catalog_module
+from app_pages import common
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGE = str(ROOT / "app_pages" / "forward_passes.py")
+
+
+@pytest.fixture(scope="module")
+def measured_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("measured")
+    cmd = [sys.executable, "-m", "measurements", "forward", "--model-config", "tiny", "--device", "cpu",
+           "--batch", "1,4", "--query", "1,8", "--context", "64,256", "--repeats", "2",
+           "--out", str(out / "forward-tiny-cpu.yaml")]  # fmt: skip
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "Forward passes page" in proc.stderr  # the tool says where to look next
+    return out
+
+
+@pytest.fixture
+def with_measured(monkeypatch: pytest.MonkeyPatch, measured_dir: Path):  # type: ignore[no-untyped-def]
+    bundled = catalog_module.bundled_profile_paths()
+    monkeypatch.setattr(catalog_module, "bundled_profile_paths", lambda: [*bundled, measured_dir])
+    common.bundled_catalog.clear()
+    yield
+    common.bundled_catalog.clear()
+
+
+def test_page_without_surfaces_says_how_to_make_one() -> None:
+    common.bundled_catalog.clear()
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    if not common.bundled_catalog().forward_costs:
+        assert any("No forward-cost surfaces yet" in i.value for i in at.info)
+
+
+def test_page_shows_a_measured_cpu_surface(with_measured) -> None:  # type: ignore[no-untyped-def]
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    assert any("measured" in m.value and "tiny" in m.value for m in at.markdown)
+    table = at.dataframe[0].value
+    assert len(table) == 2 * 2 * 2  # batch x query x context, causal
+    assert (table["time_ms_median"] > 0).all()
+    at.segmented_control(key="fp_attention").set_value("block").run()
+    assert not at.exception
+    assert set(at.dataframe[0].value["query_tokens"]) == {8}  # block attention is timed for q > 1 only
