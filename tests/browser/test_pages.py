@@ -12,7 +12,7 @@ from tests.browser.streamlit_server import exception_texts, full_screenshot, wai
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["compare", "scenario", "capacity", "measurements", "prices", "hardware", "export"]
+PAGES = ["compare", "scenario", "capacity", "measurements", "prices", "hardware", "forward_passes", "export"]
 
 
 @pytest.mark.parametrize("name", PAGES)
