@@ -29,10 +29,15 @@ offset shrunk towards zero by a prior. A GPU without data takes its family's set
 the pooled set; with no data at all the documented defaults hold (η_bw 0.85: measured HBM bandwidth
 reaches 90-92 % of peak, decode GEMVs a little less; η_fl 0.6: dense GEMM reaches 55-80 % of peak and
 serving forwards add non-GEMM work; overhead 1.5 ms + 10 µs per sequence: per-step time of a CUDA-graph
-serving engine). Shared across GPUs: the fp8 compute gain, the draft-model step cost (EAGLE-3, MTP) and
-an extra engine time per cycle for each speculative/diffusion mode, which each data source (one engine
-build) may scale by its own factor; estimates use the shared value, so GPUs rank by hardware rather
-than by which engine build happened to measure them.
+serving engine). The pooled efficiencies have wide priors and the family offsets narrow ones, so that with
+data from one family (all ours are SGLang on Blackwell) an unseen family inherits what the serving data
+show instead of datasheet-level defaults. Shared across GPUs: the fp8 compute gain, the draft-model step
+cost (EAGLE-3, MTP) and an extra engine time per cycle for each speculative/diffusion mode, which each data
+source (one engine build) may scale by its own factor. Estimates are calibrated to the serving evidence
+(ModeCalibration): for each mode, the engine time per cycle and the measured TPF of the source with the most
+fitted serving points at concurrency > 1 (the B200 SGLang sweep), the same for every GPU, so GPUs rank by
+hardware rather than by which engine build happened to measure them; the basis says so. fp8 on GPUs without
+fp8 tensor cores (A100, A10G) is modelled as weight-only fp8 (fp8 weights read, bf16 compute).
 
 Served throughput at concurrency B is B x a / cycle time, where the cycle's last target forward also
 carries the B x a x ISL / OSL prompt tokens of the requests that replace finished ones (chunked prefill:
@@ -48,7 +53,7 @@ import hashlib
 import math
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -60,8 +65,10 @@ import pandas as pd
 from calculator.catalog import Catalog, load_models, normalise_points
 from calculator.loader import InputError
 from calculator.modes import (
+    DEFAULT_BLOCK_SIZE,
     DEFAULT_DRAFT_FRACTION,
     MODEL_MODES,
+    SPEED_BENCH,
     Cycle,
     Forward,
     ForwardTimeFn,
@@ -287,9 +294,13 @@ class Efficiency:
 DEFAULTS = Efficiency(eta_bw=0.85, eta_fl=0.60, overhead_ms=1.5, overhead_per_seq_us=10.0)
 DEFAULT_FP8_GAIN = 1.6
 # Prior widths (logit η, log overhead) of the pooled set around the defaults, and of the offsets.
+# The pooled efficiencies are wide (1.0) and the family offsets narrow (0.3): with serving data from one
+# family only, what it shows (mostly the serving engine and the model's forward shapes, not the silicon) is
+# carried to families without data, ~92 % of it, instead of falling back to datasheet-level defaults that
+# flatter compute-bound modes (self-speculation at high concurrency). A family's own data still moves it.
 _K = 4  # per-unit parameters: logit η_bw, logit η_fl, log overhead ms, log overhead per sequence µs
-_PRIOR_WIDTH_POOLED = np.array([0.4, 0.4, 1.0, 1.5])
-_PRIOR_WIDTH_FAMILY = np.array([0.75, 1.0, 0.3, 0.3])
+_PRIOR_WIDTH_POOLED = np.array([1.0, 1.0, 1.0, 1.5])
+_PRIOR_WIDTH_FAMILY = np.array([0.3, 0.3, 0.3, 0.3])
 _PRIOR_WIDTH_GPU = np.array([0.5, 0.5, 0.5, 0.5])
 _PRIOR_WIDTH_FP8_GAIN = 0.4  # log
 _PRIOR_WIDTH_DRAFT = 0.7  # log
@@ -300,6 +311,23 @@ _MAX_ITERATIONS = 200
 _TOLERANCE = 1e-6  # stop when an iteration lowers the cost by less than this fraction
 _SIGMA = 0.12  # expected log error of one point (reading figures off plots, run-to-run noise)
 _SPEC_MODES = ("diffusion", "self_spec", "spec_eagle3", "spec_mtp")
+
+
+@dataclass(frozen=True)
+class ModeCalibration:
+    """What serving estimates of a speculative/diffusion mode take from the serving evidence: the engine time
+    per cycle and the tokens per forward of one data source (the one with the most fitted serving points of
+    the mode at concurrency > 1, i.e. a serving sweep; else the one with the most points)."""
+
+    mode: str
+    source: str  # provenance source text of the data
+    label: str  # in words, e.g. "the B200 SGLang sweep (vendor-internal, pre-release checkpoint)"
+    engine_ms: float  # that source's fitted engine time per cycle
+    gpus: tuple[str, ...]  # GPUs the source measured
+    points: int  # its fitted serving points of this mode
+    serving_sweep: bool  # it has points at concurrency > 1
+    tpf: Mapping[tuple[str, int, str], float] = field(default_factory=dict)
+    """Its measured tokens per forward on SPEED-Bench, by (model, block size, precision)."""
 
 
 @dataclass(frozen=True)
@@ -318,11 +346,17 @@ class FitResult:
     points_by_family: Mapping[str, int]
     points_by_gpu: Mapping[str, int]
     excluded: tuple[str, ...] = ()
+    calibration: Mapping[str, ModeCalibration] = field(default_factory=dict)
+    """Per mode: the serving evidence estimates are calibrated to (engine time per cycle, TPF)."""
+    mode_sources_by_gpu: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    """gpu -> mode -> the data sources of its fitted serving points of that mode."""
 
     def mode_overhead(self, mode: str) -> float:
-        """Extra engine time per cycle of `mode`, ms: the shared value (each data source's own differs; see
-        source_mode_overhead_ms), so that GPUs rank by hardware, not by which engine build measured them."""
-        return self.mode_overhead_ms.get(mode, 0.0)
+        """Extra engine time per cycle of `mode` used by estimates, ms: the serving calibration's (the engine
+        build of the serving sweep, the same for every GPU so that GPUs rank by hardware, not by which engine
+        build measured them); the shared fitted value when no data calibrate the mode."""
+        cal = self.calibration.get(mode)
+        return cal.engine_ms if cal is not None else self.mode_overhead_ms.get(mode, 0.0)
 
     def efficiency(self, spec: GpuSpec) -> tuple[Efficiency, str]:
         """The parameters for a GPU and how they were obtained (the basis text)."""
@@ -426,6 +460,11 @@ _META_COLUMNS = (
     "concurrency",
     "provenance",
     "note",
+    "engine",
+    "tpf",
+    "tpf_stated",
+    "speed_bench",
+    "source_notes",
     "serving",
     "actual",
     "batch",
@@ -643,6 +682,11 @@ def _observations(
                 "concurrency": int(rec["concurrency"]),
                 "provenance": str(rec["provenance"]),
                 "note": "; ".join(notes),
+                "engine": str(rec["engine"]),
+                "tpf": cycle.tokens_per_forward,
+                "tpf_stated": tpf_source.startswith("the point's"),
+                "speed_bench": _is_speed_bench(str(rec.get("dataset") or "")) and not str(rec.get("category") or ""),
+                "source_notes": str(rec.get("provenance_notes") or ""),
             }
         )
         obs_unit.append(unit_of(spec.id))
@@ -691,6 +735,11 @@ def _observations(
                     "concurrency": p.batch,
                     "provenance": fc.provenance.kind,
                     "note": f"forward q={p.query_tokens} L={p.context_tokens}",
+                    "engine": "",
+                    "tpf": float(p.query_tokens),
+                    "tpf_stated": False,
+                    "speed_bench": False,
+                    "source_notes": "",
                     "serving": False,
                     "actual": p.time_ms_median / 1e3,
                     "batch": float(p.batch),
@@ -819,10 +868,18 @@ def _bounds(layout: _Layout) -> tuple[FloatArray, FloatArray]:
 
 
 def _evaluate(
-    obs: _Observations, layout: _Layout, theta: FloatArray, *, jacobian: bool = False
+    obs: _Observations,
+    layout: _Layout,
+    theta: FloatArray,
+    *,
+    jacobian: bool = False,
+    mode_overhead_s: FloatArray | None = None,
 ) -> tuple[FloatArray, FloatArray | None]:
     """Predicted tok/s (serving observations) or seconds (forward observations) for θ, and optionally
-    d log(prediction) / dθ (analytic: the model is a sum of max() terms, so the fit needs no finite differences)."""
+    d log(prediction) / dθ (analytic: the model is a sum of max() terms, so the fit needs no finite differences).
+
+    mode_overhead_s: per observation, the engine time per cycle to use instead of its own data source's (to
+    predict a point the way an estimate is made); not with jacobian."""
     r = obs.rows
     n_obs = len(obs.meta)
     if n_obs == 0:
@@ -850,6 +907,10 @@ def _evaluate(
     source_oh = mode_oh[None, :] * np.exp(offsets)  # n_sources x modes, ms
     oh_table = np.concatenate([np.zeros((layout.n_sources, 1)), source_oh], axis=1) / 1e3
     oh = oh_table[obs.source, obs.mode_code] * obs.serving
+    if mode_overhead_s is not None:
+        if jacobian:
+            raise ValueError("mode_overhead_s is for predictions, not for the fit's Jacobian")
+        oh = np.asarray(mode_overhead_s, dtype=np.float64) * obs.serving
     cycle = per_obs + oh
     pred: FloatArray = np.where(obs.serving, obs.batch * obs.tokens_per_cycle / cycle, cycle)
     if not jacobian:
@@ -898,6 +959,72 @@ def _evaluate(
 def _predict(obs: _Observations, layout: _Layout, theta: FloatArray) -> FloatArray:
     """Predicted tok/s (serving observations) or seconds (forward observations) for θ."""
     return _evaluate(obs, layout, theta)[0]
+
+
+_ENGINE_NAMES = {"sglang": "SGLang", "vllm": "vLLM", "trt-llm": "TensorRT-LLM", "tensorrt-llm": "TensorRT-LLM"}
+
+
+def _source_label(meta: pd.DataFrame, source: str) -> str:
+    """A data source in words, e.g. "the B200 SGLang sweep (vendor-internal, pre-release checkpoint)"."""
+    gpus = "/".join(g.upper() for g in sorted(pd.unique(meta["gpu"])))
+    engines = "/".join(_ENGINE_NAMES.get(e.casefold(), e) for e in sorted(pd.unique(meta["engine"])) if e)
+    kinds = ", ".join(k.replace("_", "-") for k in sorted(pd.unique(meta["provenance"])))
+    sweep = bool((meta["concurrency"] > 1).any())
+    what = "sweep" if sweep else "batch-1 figures"
+    extra = ", pre-release checkpoint" if meta["source_notes"].str.contains("pre-release", case=False).any() else ""
+    cite = source.split(" (http")[0] if not source.startswith("http") else ""
+    return f"the {gpus} {engines} {what} ({kinds}{extra}{'; ' + cite if cite else ''})".replace("  ", " ")
+
+
+def _calibrations(
+    obs: _Observations, layout: _Layout, theta: FloatArray, weight: FloatArray
+) -> dict[str, ModeCalibration]:
+    """Per speculative/diffusion mode with fitted serving points: the source estimates are calibrated to (the
+    one with the most fitted points at concurrency > 1, a serving sweep; else the one with the most points),
+    its fitted engine time per cycle and its measured TPF on SPEED-Bench (ModeCalibration)."""
+    meta = obs.meta
+    if meta.empty:
+        return {}
+    _, _, _, _, mode_oh = layout.split(theta)
+    offsets = layout.source_mode_offsets(theta)
+    used = obs.serving & (weight > 0)
+    out: dict[str, ModeCalibration] = {}
+    for j, mode in enumerate(_SPEC_MODES):
+        sel = used & (meta["mode"] == mode).to_numpy()
+        if not sel.any():
+            continue
+        src = obs.source[sel]
+        sweep = obs.batch[sel] > 1
+        counts = np.bincount(src[sweep] if sweep.any() else src, minlength=len(obs.sources))
+        best = int(np.argmax(counts))
+        rows = meta[sel & (obs.source == best)]
+        tpf: dict[tuple[str, int, str], float] = {}
+        stated = rows[rows["tpf_stated"].astype(bool) & rows["speed_bench"].astype(bool)]
+        for (model, block, precision), g in stated.groupby(["model", "block_size", "precision"], dropna=False):
+            if pd.notna(block):
+                tpf[(str(model), int(block), str(precision))] = float(g["tpf"].mean())
+        out[mode] = ModeCalibration(
+            mode=mode,
+            source=obs.sources[best],
+            label=_source_label(meta[obs.source == best], obs.sources[best]),
+            engine_ms=float(mode_oh[j] * math.exp(offsets[best, j])),
+            gpus=tuple(sorted(pd.unique(rows["gpu"]))),
+            points=len(rows),
+            serving_sweep=bool((rows["concurrency"] > 1).any()),
+            tpf=tpf,
+        )
+    return out
+
+
+def _predict_as_estimated(obs: _Observations, layout: _Layout, theta: FloatArray, weight: FloatArray) -> FloatArray:
+    """Predictions made the way estimate_points makes them: each speculative/diffusion point's engine time per
+    cycle is the serving calibration's (of the fit with these weights), not its own data source's."""
+    _, _, _, _, mode_oh = layout.split(theta)
+    cal = _calibrations(obs, layout, theta, weight)
+    per_mode = np.zeros(len(_SPEC_MODES) + 1)
+    for j, mode in enumerate(_SPEC_MODES):
+        per_mode[j + 1] = cal[mode].engine_ms if mode in cal else float(mode_oh[j])
+    return _evaluate(obs, layout, theta, mode_overhead_s=per_mode[obs.mode_code] / 1e3)[0]
 
 
 @functools.lru_cache(maxsize=64)
@@ -1001,6 +1128,11 @@ def _fit_result(obs: _Observations, layout: _Layout, theta: FloatArray, weight: 
         by_family[family] = by_family.get(family, 0) + int(unit_points[i])
     families = {f: _efficiency(g + fam[j]) for j, f in enumerate(layout.families) if by_family.get(f, 0) > 0}
     n = int(used.sum())
+    sources_by_gpu: dict[str, dict[str, tuple[str, ...]]] = {}
+    if len(obs.meta):
+        served = obs.meta[used & obs.serving].assign(source=[obs.sources[i] for i in obs.source[used & obs.serving]])
+        for (gpu, mode), rows in served.groupby(["gpu", "mode"]):
+            sources_by_gpu.setdefault(str(gpu), {})[str(mode)] = tuple(dict.fromkeys(rows["source"]))
     return FitResult(
         defaults=DEFAULTS,
         pooled=_efficiency(g) if n else DEFAULTS,
@@ -1017,6 +1149,8 @@ def _fit_result(obs: _Observations, layout: _Layout, theta: FloatArray, weight: 
         points_by_family={k: v for k, v in by_family.items() if v > 0},
         points_by_gpu=by_gpu,
         excluded=tuple(obs.excluded),
+        calibration=_calibrations(obs, layout, theta, weight),
+        mode_sources_by_gpu=sources_by_gpu,
     )
 
 
@@ -1145,6 +1279,89 @@ def _cycle_time_s(rows: Mapping[str, npt.NDArray[Any]], n: int, eff: Efficiency,
     return np.asarray(out, dtype=np.float64)
 
 
+_MODE_WORDS = {
+    "self_spec": "self-speculation",
+    "diffusion": "diffusion",
+    "spec_eagle3": "EAGLE-3",
+    "spec_mtp": "MTP",
+}
+
+
+def _engine_basis(result: FitResult, gpu: str, mode: str) -> str:
+    """The basis clause on the engine time per cycle (speculative/diffusion modes): where it comes from and
+    whether this GPU has serving data of the mode."""
+    if mode not in _SPEC_MODES:
+        return ""
+    words = _MODE_WORDS.get(mode, mode)
+    own = result.mode_sources_by_gpu.get(gpu, {}).get(mode, ())
+    cal = result.calibration.get(mode)
+    if cal is None:
+        return (
+            f"; no {words} serving data fitted on any GPU: engine time per cycle"
+            f" {result.mode_overhead(mode):.1f} ms (the prior; unknown)"
+        )
+    carried = f"engine time per cycle ({cal.engine_ms:.1f} ms) and TPF carried from {cal.label}"
+    if not own:
+        return f"; no {words} serving data on this GPU; {carried}"
+    if cal.source in own:
+        return f"; engine time per cycle ({cal.engine_ms:.1f} ms) and TPF from this GPU's own data, {cal.label}"
+    theirs = ", ".join(
+        f"{src.split(' (http')[0]} ran {result.source_mode_overhead_ms.get(src, {}).get(mode, 0.0):.1f} ms"
+        for src in own
+    )
+    return f"; this GPU's {words} data came from another engine build ({theirs} per cycle); {carried}"
+
+
+def _serving_tpf(
+    choice: TpfChoice,
+    result: FitResult,
+    table: WorkloadTable,
+    model: str,
+    mode: str,
+    block_size: int | None,
+    precision: str,
+    lora: bool | None,
+) -> TpfChoice:
+    """The table's TPF moved to what the serving calibration measured: x (the calibration source's measured
+    TPF on SPEED-Bench / the table's SPEED-Bench figure), for the closest (model, block, precision) it measured.
+    On SPEED-Bench with an exact match this is the measured figure itself. Unchanged when nothing calibrates."""
+    cal = result.calibration.get(mode)
+    if cal is None or not cal.tpf:
+        return choice
+    block = block_size or (DEFAULT_BLOCK_SIZE if mode in ("diffusion", "self_spec") else None)
+
+    def rank(key: tuple[str, int, str]) -> tuple[int, int, int]:
+        return (key[0] != model, key[1] != block, key[2] != precision)
+
+    best = min(cal.tpf, key=rank)
+    ties = [k for k in cal.tpf if rank(k) == rank(best)]
+    try:
+        # The table's figure for what the source ran (its drafter setting is not stated: the default, LoRA on).
+        references = [resolve_tpf(table, k[0], mode, block_size=k[1]).tokens_per_forward for k in ties]
+    except LookupError:
+        return choice
+    measured = float(np.mean([cal.tpf[k] for k in ties]))
+    table_figure = float(np.mean(references))
+    factor = float(np.mean([cal.tpf[k] / r for k, r in zip(ties, references, strict=True)]))
+    ref_model = best[0]
+    value = choice.tokens_per_forward * factor
+    if mode == "self_spec" and block is not None:
+        value = min(value, block / 2.0)
+    exact = rank(best) == (False, False, False) and len(ties) == 1 and lora is not False
+    on_speed_bench = choice.workload == SPEED_BENCH
+    blocks = "/".join(str(b) for b in sorted({k[1] for k in ties}))
+    what = f"{ref_model} {'/'.join(sorted({k[2] for k in ties}))} block {blocks}"
+    if on_speed_bench and exact:
+        source = f"measured TPF {measured:.2f} ({what}, SPEED-Bench) in {cal.label}"
+        return TpfChoice(value, accept_length_of(mode, value), source, False, choice.workload, choice.notes)
+    source = (
+        f"{choice.source}; x {factor:.3f} to SGLang serving: {cal.label} measured TPF {measured:.2f} ({what},"
+        f" SPEED-Bench) vs the table's {table_figure:.2f}"
+    )
+    assumed = choice.assumed or (on_speed_bench and not exact)
+    return TpfChoice(value, accept_length_of(mode, value), source, assumed, choice.workload, choice.notes)
+
+
 def estimate_points(
     catalog: Catalog,
     gpus: Sequence[str],
@@ -1205,6 +1422,8 @@ def estimate_points(
     choice: TpfChoice = resolve_tpf(
         catalog.workloads, model, mode, workload=workload, block_size=block_size, lora=lora, tpf=tpf
     )
+    if tpf is None:
+        choice = _serving_tpf(choice, result, catalog.workloads, model, mode, block_size, precision, lora)
     cycle = cycle_for(
         mode,
         tokens_per_forward=choice.tokens_per_forward,
@@ -1226,6 +1445,12 @@ def estimate_points(
         spec = specs[gpu]
         eff, fit_basis = result.efficiency(spec)
         peak, peak_text = peak_flops(spec, cost.compute_class, result.fp8_gain)
+        weight_only = cost.compute_class in ("fp8", "fp4") and not spec.fp8_tflops
+        if weight_only:
+            peak_text = (
+                f"bf16: no fp8 tensor cores on {spec.id}, so {precision} is modelled as weight-only"
+                f" (W8A16: {precision} weights read, bf16 compute, as Marlin kernels run it)"
+            )
 
         rows = _cycle_rows(
             cycle,
@@ -1257,8 +1482,8 @@ def estimate_points(
             )
         basis = (
             f"estimated (roofline) on the {spec.id} spec ({spec.hbm_tb_s:g} TB/s, {spec.bf16_tflops:g} TFLOPS bf16,"
-            f" peak {peak_text}); {eff.text()}, {fit_basis}; {mode} cycle: {cycle.description}; TPF"
-            f" {choice.tokens_per_forward:.2f} from {choice.source}"
+            f" peak {peak_text}); {eff.text()}, {fit_basis}; {mode} cycle: {cycle.description}"
+            f"{_engine_basis(result, spec.id, mode)}; TPF {choice.tokens_per_forward:.2f} from {choice.source}"
             + (
                 f"; context {ctx} + OSL {osl_i} beyond the published {TPF_PUBLISHED_CONTEXT_TOKENS}: TPF assumed"
                 if beyond
@@ -1269,6 +1494,8 @@ def estimate_points(
         if n == 0:
             continue
         notes = [f"TPF {'assumed' if tpf_assumed else 'from the tables'}", f"kv cache {kv_precision}"]
+        if weight_only:
+            notes.append(f"weight-only {precision} (no fp8 tensor cores: bf16 compute)")
         frames.append(
             {
                 "profile_id": slug(
@@ -1359,6 +1586,8 @@ def leave_one_out(
     """Predict every point we hold with the estimator refitted without it (group="point"), without its
     whole profile ("profile"), or without every point of its GPU ("gpu": how well it does on a GPU it has
     never seen). Points not used in the fit (TPF assumed, custom kernels) are predicted with the full fit.
+    Predictions are made as estimates are: a speculative/diffusion point's engine time per cycle is the
+    serving calibration's of that refit (ModeCalibration), not its own data source's; its TPF is its own.
 
     Columns: LOO_COLUMNS; error_pct = (predicted - actual) / actual x 100. For forward-surface points
     actual/predicted are tokens/s of that forward (batch x q / time).
@@ -1370,13 +1599,14 @@ def leave_one_out(
     if meta.empty:
         return pd.DataFrame(columns=LOO_COLUMNS)
     keys = meta["label"] if group == "point" else meta["group"] if group == "profile" else meta["gpu"]
-    predicted = _predict(obs, layout, theta_full).copy()
+    predicted = _predict_as_estimated(obs, layout, theta_full, _weights(obs)).copy()
     for key in pd.unique(keys):
         drop = (keys == key).to_numpy()
         if not np.any(drop & obs.in_fit):
             continue
-        theta = _solve(obs, layout, _weights(obs, drop), theta_full)
-        predicted[drop] = _predict(obs, layout, theta)[drop]
+        weight = _weights(obs, drop)
+        theta = _solve(obs, layout, weight, theta_full)
+        predicted[drop] = _predict_as_estimated(obs, layout, theta, weight)[drop]
     to_tok_s = np.where(obs.serving, 1.0, obs.batch * obs.tokens_per_cycle)
     actual = np.where(obs.serving, obs.actual, to_tok_s / obs.actual)
     pred = np.where(obs.serving, predicted, to_tok_s / predicted)
@@ -1417,6 +1647,59 @@ def error_summary(loo_df: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([per, by_mode, overall], ignore_index=True)[cols]
 
 
+GROUPING_WORDS: dict[str, str] = {
+    "point": "a point of a GPU we have data for",
+    "profile": "a configuration (whole profile) we have no data for, on a GPU we have data for",
+    "gpu": "a GPU we have no data for",
+}
+HEADLINE_COLUMNS = [
+    "grouping",
+    "predicting",
+    "modes",
+    "points",
+    "median_abs_error_pct",
+    "worst_abs_error_pct",
+    "worst_point",
+]
+
+
+def headline_errors(
+    catalog: Catalog,
+    *,
+    groupings: Sequence[str] = ("point", "gpu"),
+    models: Mapping[str, ModelEntry] | None = None,
+) -> pd.DataFrame:
+    """The estimator's error as users should read it: median and worst absolute % error of leave-one-out
+    predictions, per grouping ("point": a point of a GPU we have data for; "gpu": a GPU we have no data for,
+    the figure that applies to an estimate on such a GPU), over all modes and for AR and self_spec separately.
+
+    Columns: HEADLINE_COLUMNS (grouping, predicting in words, modes, points, median/worst abs error %, and
+    the worst point's label). Predictions are made as estimates are (calibration engine time per cycle).
+    """
+    return _headline({g: leave_one_out(catalog, group=g, models=models) for g in groupings})
+
+
+def _headline(loos: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """headline_errors from leave_one_out tables by grouping."""
+    rows: list[dict[str, Any]] = []
+    for grouping, loo in loos.items():
+        for modes in ("all", "ar", "self_spec"):
+            sel = loo if modes == "all" else loo[loo["mode"] == modes]
+            err = sel["error_pct"].abs()
+            rows.append(
+                {
+                    "grouping": grouping,
+                    "predicting": GROUPING_WORDS[grouping],
+                    "modes": modes,
+                    "points": len(sel),
+                    "median_abs_error_pct": float(err.median()) if len(sel) else math.nan,
+                    "worst_abs_error_pct": float(err.max()) if len(sel) else math.nan,
+                    "worst_point": str(sel["point"].to_numpy()[int(np.argmax(err.to_numpy()))]) if len(sel) else "",
+                }
+            )
+    return pd.DataFrame(rows, columns=HEADLINE_COLUMNS)
+
+
 # ---------------------------------------------------------------------------------------------
 # CLI: python -m calculator estimate ...
 
@@ -1452,7 +1735,13 @@ def add_estimate_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="NAME",
         help="SPEED-Bench category or benchmark for the TPF (default: SPEED-Bench average)",
     )
-    p.add_argument("--concurrency", default="1", metavar="LIST", help="comma-separated concurrencies, e.g. 1,4,16,64")
+    p.add_argument(
+        "--concurrency",
+        nargs="+",
+        default=["1"],
+        metavar="N",
+        help="concurrencies, comma- or space-separated: 1,4,16,64 or 1 4 16 64",
+    )
     p.add_argument("--isl", type=int, default=1024, metavar="N", help="input tokens per request (default 1024)")
     p.add_argument("--osl", type=int, default=1024, metavar="N", help="output tokens per request (default 1024)")
     p.add_argument(
@@ -1461,12 +1750,17 @@ def add_estimate_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--precision", default="bf16", choices=list(BYTES_PER_PARAM), help="weight precision")
     p.add_argument("--kv-precision", default="bf16", choices=list(KV_BYTES_PER_ELEMENT), help="KV cache precision")
     p.add_argument("--format", choices=["md", "csv", "json"], default="md")
-    p.add_argument("--validate", action="store_true", help="print the leave-one-out error table instead")
+    p.add_argument(
+        "--validate",
+        action="store_true",
+        help="print the estimator's leave-one-out error instead: by default both groupings (a point of a GPU we"
+        " have data for; a GPU we have no data for)",
+    )
     p.add_argument(
         "--group",
         choices=["point", "profile", "gpu"],
-        default="point",
-        help="with --validate: leave out a point, profile or GPU",
+        default=None,
+        help="with --validate: only this grouping, per GPU and mode (leave out a point, a profile or a GPU)",
     )
     p.add_argument("--details", action="store_true", help="with --validate: every point, not just the summary")
     p.add_argument(
@@ -1485,13 +1779,15 @@ def _render(df: pd.DataFrame, fmt: str, *, float_digits: int = 4) -> str:
     return export.to_markdown(df, float_digits=float_digits)
 
 
-def _parse_concurrency(text: str) -> list[int]:
+def _parse_concurrency(text: str | Sequence[str]) -> list[int]:
+    """Concurrencies from "1,4,16", "1 4 16" or ["1", "4", "16"] (argparse nargs="+"), or any mix."""
+    joined = text if isinstance(text, str) else " ".join(text)
     try:
-        values = [int(x) for x in text.replace(" ", "").split(",") if x]
+        values = [int(x) for x in joined.replace(",", " ").split()]
     except ValueError:
-        raise ValueError(f"--concurrency must be comma-separated integers, got {text!r}") from None
+        raise ValueError(f"--concurrency must be integers separated by commas or spaces, got {joined!r}") from None
     if not values or min(values) < 1:
-        raise ValueError(f"--concurrency must be integers >= 1, got {text!r}")
+        raise ValueError(f"--concurrency must be integers >= 1, got {joined!r}")
     return values
 
 
@@ -1506,13 +1802,32 @@ def run_estimate(args: argparse.Namespace) -> int:
             print(p, file=sys.stderr)
         return 1
     if args.validate:
-        loo = leave_one_out(catalog, group=args.group)
-        table = loo if args.details else error_summary(loo)
         result = fit(catalog)
-        print(_render(table, args.format, float_digits=1), end="")
+        fitted_text = f"pooled {result.pooled.text()}; fp8 gain {result.fp8_gain:.2f}"
+        if args.group is not None:
+            loo = leave_one_out(catalog, group=args.group)
+            table = loo if args.details else error_summary(loo)
+            print(_render(table, args.format, float_digits=1), end="")
+            print(
+                f"leave-one-{args.group}-out ({GROUPING_WORDS[args.group]}) over {len(loo)} points"
+                f" ({int(loo['in_fit'].sum()) if len(loo) else 0} fitted); {fitted_text}",
+                file=sys.stderr,
+            )
+            return 0
+        loos = {g: leave_one_out(catalog, group=g) for g in ("point", "gpu")}
+        headline = _headline(loos)
+        if args.format != "md":
+            print(_render(headline, args.format, float_digits=1), end="")
+        else:
+            print("Estimator error, leave-one-out (each figure predicted by a fit that did not see it):\n")
+            print(_render(headline, "md", float_digits=1))
+            for grouping, loo in loos.items():
+                table = loo if args.details else error_summary(loo)
+                print(f"Predicting {GROUPING_WORDS[grouping]} (leave-one-{grouping}-out), per GPU and mode:\n")
+                print(_render(table, "md", float_digits=1))
         print(
-            f"leave-one-{args.group}-out over {len(loo)} points ({int(loo['in_fit'].sum()) if len(loo) else 0} fitted);"
-            f" pooled {result.pooled.text()}; fp8 gain {result.fp8_gain:.2f}",
+            "leave-one-point-out: error on a point of a GPU we have data for; leave-one-gpu-out: error on a GPU we"
+            f" have no data for (the figure that applies to estimates on such GPUs); {fitted_text}",
             file=sys.stderr,
         )
         return 0
@@ -1593,9 +1908,12 @@ def describe_fit(result: FitResult) -> str:
 __all__ = [
     "DEFAULTS",
     "GPU_FAMILIES",
+    "GROUPING_WORDS",
+    "HEADLINE_COLUMNS",
     "TPF_PUBLISHED_CONTEXT_TOKENS",
     "Efficiency",
     "FitResult",
+    "ModeCalibration",
     "ModelCost",
     "add_estimate_parser",
     "describe_fit",
@@ -1605,6 +1923,7 @@ __all__ = [
     "fit_table",
     "forward_time_s",
     "gpu_family",
+    "headline_errors",
     "leave_one_out",
     "model_cost",
     "run_estimate",
