@@ -94,11 +94,13 @@ def test_excel_download_has_table_assumptions_and_sources(export_page: Page, art
 
 
 def test_json_and_chart_html_downloads(export_page: Page, artifacts: Path) -> None:
-    records = json.loads(download(export_page, "Download JSON", artifacts))
+    doc = json.loads(download(export_page, "Download JSON", artifacts))
+    records = doc["rows"] if isinstance(doc, dict) else doc  # a bare row list, or rows with their assumptions
     assert isinstance(records, list) and len(records) == rows_shown(export_page)
     assert all(isinstance(r["usd_per_mtok_output"], int | float) for r in records)
     markdown = download(export_page, "Download Markdown", artifacts).decode("utf-8")
-    assert markdown.startswith("| ") and markdown.count("\n") == len(records) + 2
+    table_lines = markdown.rstrip("\n").split("\n\n")[-1].splitlines()  # the last block is the cost table
+    assert table_lines[0].startswith("| ") and len(table_lines) == len(records) + 2
     html = download(export_page, "Download the cost chart", artifacts).decode("utf-8")
     assert "Plotly.newPlot" in html and not re.search(r"<script[^>]+src=", html)
 
