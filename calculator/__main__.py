@@ -266,52 +266,6 @@ def _check_ids(catalog: Catalog, points: pd.DataFrame, args: argparse.Namespace)
             )
 
 
-# Configurations estimated on GPUs that have offers but no published or measured point for them:
-# (model, mode, precision, block size), the ones the seed article asks about.
-ESTIMATED_CONFIGS: tuple[tuple[str, str, str, int | None], ...] = (
-    ("qwen3-8b", "ar", "bf16", None),
-    ("qwen3-8b", "spec_eagle3", "bf16", None),
-    ("nld-8b", "ar", "bf16", None),
-    ("nld-8b", "diffusion", "bf16", 32),
-    ("nld-8b", "self_spec", "bf16", 32),
-    ("nld-8b", "self_spec", "fp8", 32),
-)
-ESTIMATED_CONCURRENCY = (1, 4, 16, 64)
-
-
-def estimated_points(catalog: Catalog, points: pd.DataFrame, args: argparse.Namespace) -> pd.DataFrame:
-    """Estimator rows for each ESTIMATED_CONFIGS entry on every priced GPU that lacks data for it."""
-    from calculator.estimate import estimate_points
-
-    priced = set(catalog.prices["gpu"])
-    frames = []
-    for model, mode, precision, block in ESTIMATED_CONFIGS:
-        if any(w and v not in w for v, w in ((model, args.model), (mode, args.mode), (precision, args.precision))):
-            continue
-        have = points[(points["model"] == model) & (points["mode"] == mode) & (points["precision"] == precision)]
-        gpus = sorted(priced - set(have["gpu"]))
-        gpus = [
-            g for g in gpus if (not args.gpu or g in args.gpu) and (precision != "fp8" or catalog.gpu(g).fp8_tflops)
-        ]
-        if not gpus:
-            continue
-        est = estimate_points(
-            catalog,
-            gpus,
-            model,
-            mode,
-            concurrency=args.concurrency or ESTIMATED_CONCURRENCY,
-            isl=args.isl,
-            osl=args.osl,
-            precision=precision,
-            block_size=block,
-        )
-        frames.append(est)
-    if not frames:
-        return points.iloc[0:0]
-    return normalise_points(pd.concat(frames, ignore_index=True))
-
-
 def build_table(args: argparse.Namespace) -> tuple[pd.DataFrame, list[Problem]]:
     catalog = load_catalog()
     points = catalog.points
@@ -324,7 +278,20 @@ def build_table(args: argparse.Namespace) -> tuple[pd.DataFrame, list[Problem]]:
     if args.isl < 1 or args.osl < 1:
         raise UsageError("--isl and --osl must be at least 1 token")
     if args.estimates and (not args.provenance or "estimated" in args.provenance):
-        points = normalise_points(pd.concat([points, estimated_points(catalog, points, args)], ignore_index=True))
+        from calculator.estimate import gap_estimates
+
+        estimated = gap_estimates(
+            catalog,
+            points,
+            isl=args.isl,
+            osl=args.osl,
+            gpus=args.gpu,
+            models=args.model,
+            modes=args.mode,
+            precisions=args.precision,
+            concurrency=args.concurrency,
+        )
+        points = normalise_points(pd.concat([points, estimated], ignore_index=True))
     for col in ("gpu", "model", "mode", "precision", "concurrency"):
         points = _filter(points, col, getattr(args, col))
     points = _filter(points, "provenance", args.provenance)

@@ -1663,6 +1663,67 @@ HEADLINE_COLUMNS = [
 ]
 
 
+# Configurations estimated on GPUs that have offers but no published or measured point for them:
+# (model, mode, precision, block size), the ones the seed article asks about. The CLI table and the
+# app's Compare page both fill gaps with exactly these.
+GAP_CONFIGS: tuple[tuple[str, str, str, int | None], ...] = (
+    ("qwen3-8b", "ar", "bf16", None),
+    ("qwen3-8b", "spec_eagle3", "bf16", None),
+    ("nld-8b", "ar", "bf16", None),
+    ("nld-8b", "diffusion", "bf16", 32),
+    ("nld-8b", "self_spec", "bf16", 32),
+    ("nld-8b", "self_spec", "fp8", 32),
+)
+GAP_CONCURRENCY: tuple[int, ...] = (1, 4, 16, 64)
+
+
+def gap_estimates(
+    catalog: Catalog,
+    points: pd.DataFrame,
+    *,
+    isl: int,
+    osl: int,
+    gpus: Sequence[str] = (),
+    models: Sequence[str] = (),
+    modes: Sequence[str] = (),
+    precisions: Sequence[str] = (),
+    concurrency: Sequence[int] = GAP_CONCURRENCY,
+) -> pd.DataFrame:
+    """Estimated points for each GAP_CONFIGS entry on every priced GPU lacking data for it.
+
+    `points` is what the user already has (bundled + uploads): a GPU with any point for a configuration's
+    (model, mode, precision) keeps its data and gets no estimate for it. Empty filters mean "all".
+    """
+    priced = set(catalog.prices["gpu"])
+    frames = []
+    for model, mode, precision, block in GAP_CONFIGS:
+        if (
+            (models and model not in models)
+            or (modes and mode not in modes)
+            or (precisions and precision not in precisions)
+        ):
+            continue
+        have = points[(points["model"] == model) & (points["mode"] == mode) & (points["precision"] == precision)]
+        todo = sorted(g for g in priced - set(have["gpu"]) if not gpus or g in gpus)
+        if todo:
+            frames.append(
+                estimate_points(
+                    catalog,
+                    todo,
+                    model,
+                    mode,
+                    concurrency=concurrency or GAP_CONCURRENCY,
+                    isl=isl,
+                    osl=osl,
+                    precision=precision,
+                    block_size=block,
+                )
+            )
+    if not frames:
+        return normalise_points(points.iloc[0:0])
+    return normalise_points(pd.concat(frames, ignore_index=True))
+
+
 def headline_errors(
     catalog: Catalog,
     *,
