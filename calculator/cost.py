@@ -155,25 +155,26 @@ def add_costs(df: pd.DataFrame, *, utilisation: float = 1.0, price_ratio: float 
     prefill_share = ttft / (ttft + np.maximum(osl - 1.0, 0.0) * tpot)
     with np.errstate(divide="ignore", invalid="ignore"):
         in_time = np.where(in_per_gpu > 0, usd_per_mtok(price * prefill_share, in_per_gpu, utilisation), np.nan)
-    added = pd.DataFrame(
-        {
-            "output_tok_s_per_gpu": out_per_gpu,
-            "input_tok_s_per_gpu": in_per_gpu,
-            "total_tok_s_per_gpu": total / n_gpu,
-            "total_is_derived": total_is_derived,
-            "tok_s_user": np.where(np.isnan(tpot), output / conc, 1000.0 / tpot),
-            "usd_per_mtok_output": usd_per_mtok(price, out_per_gpu, utilisation),
-            "usd_per_mtok_total": usd_per_mtok(price, total / n_gpu, utilisation),
-            "usd_per_mtok_output_r": out_r,
-            "usd_per_mtok_input_r": out_r / price_ratio,
-            "prefill_time_share": prefill_share,
-            "usd_per_mtok_input_time": in_time,
-            "usd_per_mtok_output_time": usd_per_mtok(price * (1.0 - prefill_share), out_per_gpu, utilisation),
-        },
-        index=df.index,
-    )
-    keep = df.drop(columns=[c for c in added.columns if c in df.columns])
-    return pd.concat([keep, added], axis=1)
+    added = {
+        "output_tok_s_per_gpu": out_per_gpu,
+        "input_tok_s_per_gpu": in_per_gpu,
+        "total_tok_s_per_gpu": total / n_gpu,
+        "total_is_derived": total_is_derived,
+        "tok_s_user": np.where(np.isnan(tpot), output / conc, 1000.0 / tpot),
+        "usd_per_mtok_output": usd_per_mtok(price, out_per_gpu, utilisation),
+        "usd_per_mtok_total": usd_per_mtok(price, total / n_gpu, utilisation),
+        "usd_per_mtok_output_r": out_r,
+        "usd_per_mtok_input_r": out_r / price_ratio,
+        "prefill_time_share": prefill_share,
+        "usd_per_mtok_input_time": in_time,
+        "usd_per_mtok_output_time": usd_per_mtok(price * (1.0 - prefill_share), out_per_gpu, utilisation),
+    }
+    # A shallow copy plus one block per new column: no consolidation copy of a million-row frame
+    # (copy-on-write keeps the caller's frame untouched).
+    out = df.drop(columns=[c for c in added if c in df.columns])
+    for name, values in added.items():
+        out[name] = values
+    return out
 
 
 def _float_col(df: pd.DataFrame, name: str) -> np.ndarray:
