@@ -293,8 +293,14 @@ def test_inferencex_unknown_hardware_asks_for_the_gpu() -> None:
     assert result.missing == ["gpu"] and not result.profiles
 
 
-def test_profile_file_keeps_its_own_provenance_and_ignores_overrides() -> None:
-    result = load("profile_vendor.yaml", Overrides(gpu="b200", mode="ar"), provenance_kind="uploaded")
+def test_profile_file_declared_provenance_becomes_uploaded_with_a_note() -> None:
+    result = load("profile_vendor.yaml")
+    assert result.ok and {p.provenance.kind for p in result.profiles} == {"uploaded"}
+    assert all(p.provenance.notes.startswith("declared in the file as vendor") for p in result.profiles)
+
+
+def test_profile_file_keeps_its_own_provenance_when_declared_and_ignores_overrides() -> None:
+    result = load("profile_vendor.yaml", Overrides(gpu="b200", mode="ar"), provenance_kind="declared")
     assert not result.problems
     assert [p.id for p in result.profiles] == ["fixture-nld-8b-self-spec-h100", "fixture-nld-8b-ar-h100"]
     assert {p.provenance.kind for p in result.profiles} == {"vendor"}

@@ -8,6 +8,7 @@ raising for bad input. docs/formats.md says what each format must contain.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Mapping
 from datetime import date
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from calculator.importers._common import (
+    DECLARED,
     Context,
     ImportResult,
     Overrides,
@@ -92,6 +94,8 @@ def _import(text: str, sniffed: Sniffed, ctx: Context) -> ImportResult:
     bad_kind = check_provenance_kind(ctx)
     if bad_kind is not None:
         return ImportResult(ctx.file, fmt, problems=[bad_kind])
+    if fmt != "profile" and ctx.provenance_kind == DECLARED:  # only our own files declare a provenance
+        ctx = dataclasses.replace(ctx, provenance_kind="uploaded")
     if fmt == "unknown":
         message = f"unrecognised content: {sniffed.reason}" if sniffed.reason else "unrecognised content"
         return ImportResult(

@@ -437,8 +437,12 @@ def bucket(x: float | None) -> float | None:
     return float(f"{x:.2g}")
 
 
+# provenance_kind value that keeps what our own profile files declare (foreign formats get "uploaded").
+DECLARED = "declared"
+
+
 def check_provenance_kind(ctx: Context) -> Problem | None:
-    if ctx.provenance_kind in PROVENANCE_KINDS:
+    if ctx.provenance_kind in PROVENANCE_KINDS or ctx.provenance_kind == DECLARED:
         return None
     return Problem(
         ctx.file, "provenance", f"unknown provenance kind {ctx.provenance_kind!r}; one of {PROVENANCE_KINDS}"

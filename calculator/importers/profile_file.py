@@ -1,7 +1,9 @@
 """Our own profile format (YAML or JSON): one Profile, or a ProfileSet of several.
 
 Validated strictly (`extra="forbid"`); each profile of a set stands or falls alone, so one bad
-profile does not hide the good ones. The file's own provenance is kept (a user may load a vendor file).
+profile does not hide the good ones. A file's declared provenance cannot be checked, so it becomes the
+import's kind (`uploaded` by default) with the declared kind kept in the notes; `provenance_kind="declared"`
+keeps it as written (for files the operator vouches for).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from calculator.importers._common import Context, ImportResult
+from calculator.importers._common import DECLARED, Context, ImportResult
 from calculator.loader import Problem, problems_from_validation
 from calculator.schema import Profile, ProfileSet
 
@@ -24,7 +26,7 @@ def import_profile(doc: Any, ctx: Context) -> ImportResult:
         return result
     if "profiles" not in doc:
         try:
-            result.profiles.append(Profile.model_validate(doc))
+            result.profiles.append(_relabel(Profile.model_validate(doc), ctx))
         except ValidationError as err:
             result.problems.extend(problems_from_validation(err, ctx.file))
         return result
@@ -56,8 +58,18 @@ def import_profile(doc: Any, ctx: Context) -> ImportResult:
             )
             continue
         seen[profile.id] = i
-        result.profiles.append(profile)
+        result.profiles.append(_relabel(profile, ctx))
     return result
+
+
+def _relabel(profile: Profile, ctx: Context) -> Profile:
+    """The import's provenance kind, unless the caller keeps what the file declares."""
+    declared = profile.provenance
+    if ctx.provenance_kind == DECLARED or declared.kind == ctx.provenance_kind:
+        return profile
+    notes = f"declared in the file as {declared.kind}" + (f"; {declared.notes}" if declared.notes else "")
+    provenance = declared.model_copy(update={"kind": ctx.provenance_kind, "notes": notes[:2000]})
+    return profile.model_copy(update={"provenance": provenance})
 
 
 _STAND_IN: dict[str, Any] = {
