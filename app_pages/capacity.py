@@ -1,7 +1,9 @@
 """Capacity: a token volume (per day or month) and a peak-to-average factor, with the scenario's latency
 targets, become an operating point per curve, replicas (ceil), GPUs and a monthly bill per mode, GPU and
 price offer; a two-band mixed plan (AR at peak, self-speculation off-peak) where it helps; and the monthly
-volume at which self-hosting breaks even with an API price per million tokens.
+volume at which self-hosting breaks even with an API price per million tokens. A TTFT target is only claimed where
+it was checked (sources without TTFT fail it, or pass flagged, per the toggle), and data curves reported at lengths
+far from the demand's ISL/OSL give way to estimates at those lengths (toggle).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ with st.container(border=True):
         format="%.0f",
         key="vol",
         bind="query-params",
-        help="Output tokens generated; input tokens ride along at the ISL/OSL ratio (already in the measured rates).",
+        help="Output tokens generated; input tokens ride along at the ISL/OSL ratio (in the curves' rates).",
     )
     unit = r1[1].segmented_control(
         "Per", ["day", "month"], default="day", required=True, key="vol_unit", bind="query-params"
@@ -58,10 +60,12 @@ with st.container(border=True):
     targets = c.target_inputs()
     r3 = st.columns([2, 2, 1.2])
     gpu_options = sorted(set(points["gpu"]) & set(prices["gpu"]))
+    c.url_value_notice("cap_gpu", gpu_options, "GPUs with data and a price", multi=True)
     sel_gpus = r3[0].multiselect(
         "GPUs", gpu_options, key="cap_gpu", bind="query-params", placeholder="All GPUs with data and a price"
     )
     tier_options = [t for t in c.TIERS if t in set(prices["tier"])]
+    c.url_value_notice("cap_tier", tier_options, "price tiers with an offer", multi=True)
     sel_tiers = r3[1].multiselect(
         "Price tiers",
         tier_options,
@@ -92,25 +96,60 @@ except ValueError as e:
     st.stop()
 
 util = c.utilisation()
+slo = targets.slo()
+pts = points[points["gpu"].isin(sel_gpus)] if sel_gpus else points
+pts = pts[pts["gpu"].isin(set(prices["gpu"]))].reset_index(drop=True)
+if c.optional_module("estimate") is not None:
+    pts, checks, est_problems = c.with_counterparts(pts, isl=isl, osl=osl, targets=targets)
+else:
+    checks, est_problems = c.curve_checks(pts, isl=isl, osl=osl, targets=targets), []
+ranked_ids = set(checks.loc[checks["ranked"], "profile_id"])
+t_key = f"{bool(targets.max_ttft_ms)}|{targets.strict}|{targets.est_len}"
+dense_key = f"{points_key}|{sorted(sel_gpus)}|{isl}|{osl}|{t_key}"
+dense = c.dense_points(dense_key, c.with_workload(pts, isl, osl).reset_index(drop=True))
+names = c.add_labels(pts.drop_duplicates("profile_id")).set_index("profile_id")["option"] if not pts.empty else {}
+
+if targets.max_ttft_ms:
+    n_unchecked = int((checks["ttft_unchecked"] & checks["ranked"]).sum())
+    ttft_basis = (
+        f" TTFT p50 <= {targets.max_ttft_ms:,.0f} ms is checked only where a source reports TTFT (and on estimates); "
+        + (
+            "curves without it are left out."
+            if targets.strict
+            else f"**{n_unchecked} curve(s) are planned without a TTFT check**."
+        )
+    )
+else:
+    ttft_basis = ""
 st.caption(
     f"Basis: a month is 730 h ({cap.DAYS_PER_MONTH:.2f} days). Average {demand.average_output_tok_s:,.0f} output "
     f"tok/s, peak {demand.peak_output_tok_s:,.0f} tok/s for {peak_hours:g} h/day, off-peak "
-    f"{demand.offpeak_output_tok_s:,.0f} tok/s. Each replica runs at its best concurrency meeting "
-    f"{targets.slo().describe()}, loaded to {util:.0%} of its throughput there at peak (utilisation, sidebar); "
-    f"replicas = ceil(peak / (replica tok/s x utilisation))."
+    f"{demand.offpeak_output_tok_s:,.0f} tok/s. Each replica runs at its best concurrency meeting the targets "
+    f"({slo.describe()}), loaded to {util:.0%} of its throughput there at peak (utilisation, sidebar); "
+    f"replicas = ceil(peak / (replica tok/s x utilisation)).{ttft_basis}"
 )
+differ = c.check_warnings(checks, targets, isl, osl, names)
+if est_problems:
+    st.caption("Not estimated: " + "; ".join(est_problems))
 
-pts = points[points["gpu"].isin(sel_gpus)] if sel_gpus else points
-pts = c.with_workload(pts, isl, osl)
-dense_key = f"{points_key}|{sorted(sel_gpus)}|{isl}|{osl}"
-dense = c.dense_points(dense_key, pts.reset_index(drop=True))
-ops = cap.operating_points(dense, targets.slo())
+ops = cap.operating_points(dense[dense["profile_id"].isin(ranked_ids)], slo, require_ttft=targets.strict)
 offers = prices[prices["tier"].isin(sel_tiers)] if sel_tiers else prices
 if ops.empty:
-    st.warning("No curve meets the latency targets within its measured range. Relax a target.", icon=":material/block:")
+    st.warning(
+        "No curve meets the latency targets within its data range"
+        + (
+            f" ({int((~checks['ranked']).sum())} curve(s) that cannot be checked are not counted)"
+            if (~checks["ranked"]).any()
+            else ""
+        )
+        + ". Relax a target.",
+        icon=":material/block:",
+    )
     st.stop()
 ops = c.add_labels(ops)
 ops["label"] = ops["option"]
+flags = checks.set_index("profile_id")
+ops["check_note"] = ops["profile_id"].map(flags["check_note"]).to_numpy()
 plans = cap.fleet_plans(ops, offers, demand, utilisation=util, autoscale=autoscale)
 if plans.empty:
     st.warning("No price offer for these GPUs and tiers. Widen the filters or add a price.", icon=":material/sell:")
@@ -123,11 +162,26 @@ m[0].metric("Cheapest monthly bill", c.fmt_usd(best["monthly_usd"], 0), border=T
 m[1].metric("GPUs", f"{int(best['gpus']):,}", border=True, help=f"{int(best['replicas'])} replica(s) at peak")
 m[2].metric("Effective $/M output tokens", c.fmt_usd(best["usd_per_mtok_effective"]), border=True)
 m[3].metric("Average fleet utilisation", f"{best['fleet_utilisation']:.0%}", border=True)
+best_ttft = f"TTFT p50 {best['ttft_ms_p50']:,.0f} ms" if bool(best["ttft_known"]) else "TTFT not reported by the source"
 st.caption(
     f"Cheapest: **{best['option']}** at concurrency {int(best['concurrency'])} ({best['point_basis']}, "
-    f"{best['tok_s_user']:,.0f} tok/s per user) on {best['provider']} {best['instance']} ({best['tier_label']}, "
-    f"${best['usd_per_gpu_hour']:,.3f}/GPU-h as of {best['price_as_of']}); provenance: {best['provenance_label']}."
+    f"{best['tok_s_user']:,.0f} tok/s per user, {best_ttft}) on {best['provider']} {best['instance']} "
+    f"({best['tier_label']}, ${best['usd_per_gpu_hour']:,.3f}/GPU-h as of {best['price_as_of']}); provenance: "
+    f"{best['provenance_label']}" + (", pre-release checkpoint" if best["prerelease"] else "") + "."
 )
+if targets.max_ttft_ms and not bool(best["ttft_known"]):
+    st.warning(
+        f"**TTFT target not checked for this plan**: its source reports no TTFT, so nothing says it meets "
+        f"{targets.max_ttft_ms:,.0f} ms. Turn on *Treat unchecked targets as failed* to plan only with checked curves "
+        "and estimates.",
+        icon=":material/timer_off:",
+    )
+if best["profile_id"] in set(differ["profile_id"]):
+    st.warning(
+        f"**Your lengths are not reflected in this plan**: {flags.loc[best['profile_id'], 'lengths_note']}. Turn on "
+        "*Prefer estimates at your lengths* to plan with estimated curves at your ISL/OSL.",
+        icon=":material/straighten:",
+    )
 
 # Chart: monthly bill of the cheapest offer per curve.
 per_curve = plans.groupby("option", sort=False).head(1).sort_values("monthly_usd", ascending=False)
@@ -164,7 +218,7 @@ c.base_layout(
 )
 fig.update_xaxes(tickprefix="$", tickformat=",.0f")
 st.plotly_chart(fig, key="capacity_chart", config={"displaylogo": False})
-n_conc = pts.groupby("profile_id")["concurrency"].nunique()
+n_conc = pts.groupby("profile_id")["concurrency"].nunique()  # curves with one point (vendor batch-1)
 single_point = sorted(set(ops.loc[ops["profile_id"].isin(n_conc[n_conc == 1].index), "option"]))
 if single_point:
     st.caption(
@@ -184,6 +238,9 @@ st.dataframe(
         "concurrency",
         "point_basis",
         "tok_s_user",
+        "ttft_ms_p50",
+        "slo_note",
+        "check_note",
         "replica_output_tok_s",
         "replicas",
         "replicas_offpeak",
@@ -203,8 +260,13 @@ st.dataframe(
         "gpu": "GPU",
         "curve": "Model mode precision",
         "concurrency": st.column_config.NumberColumn("Concurrency", format="%d"),
-        "point_basis": "Point",
+        "point_basis": st.column_config.TextColumn(
+            "Point", help="data point (the source reports it), interpolated (between two), or estimated"
+        ),
         "tok_s_user": st.column_config.NumberColumn("Tok/s per user", format="%,.1f"),
+        "ttft_ms_p50": st.column_config.NumberColumn("TTFT p50 (ms)", format="%,.0f"),
+        "slo_note": st.column_config.TextColumn("TTFT check"),
+        "check_note": st.column_config.TextColumn("What could be checked", width="medium"),
         "replica_output_tok_s": c.rate_column("Replica output tok/s"),
         "replicas": st.column_config.NumberColumn("Replicas (peak)", format="%d"),
         "replicas_offpeak": st.column_config.NumberColumn("Replicas (off-peak)", format="%d"),

@@ -43,6 +43,9 @@ PROVENANCE_COLORS: dict[str, str] = {
     "community": "#7C3AED",
     "estimated": "#64748B",
 }
+# A second badge for figures from a pre-release checkpoint (the B200 sweep's Nemotron rows): not the released model.
+PRERELEASE_LABEL = "pre-release checkpoint"
+PRERELEASE_COLOR = "#BE185D"
 TIER_LABELS: dict[str, str] = {
     "on_demand": "on-demand",
     "spot": "spot",
@@ -293,6 +296,12 @@ def priced_table(
     return _priced(points_key, prices_key, float(utilisation), float(price_ratio()), points, prices)
 
 
+@st.cache_data(show_spinner=False, max_entries=16)
+def _labelled_dense(points_key: str, _points: pd.DataFrame) -> pd.DataFrame:
+    """Every curve on a dense concurrency grid, with the display labels (add_labels)."""
+    return add_labels(frontier.with_rates(frontier.interpolate_points(_points)))
+
+
 def dense_points(points_key: str, points: pd.DataFrame) -> pd.DataFrame:
     return _dense(points_key, points)
 
@@ -357,16 +366,30 @@ def price_ratio() -> float:
 
 @dataclass(frozen=True)
 class Targets:
+    """Latency targets and how to treat curves that cannot be checked against the user's inputs.
+
+    strict: a TTFT target on a curve whose source reports no TTFT counts as failed (else: passed, flagged).
+    est_len: a data curve whose lengths differ from the user's (frontier.length_check) is not ranked; estimates
+    at the user's lengths are added and ranked instead (else: ranked, flagged).
+    """
+
     max_ttft_ms: float | None
     min_tok_s_user: float | None
+    strict: bool = True
+    est_len: bool = True
 
     def slo(self) -> frontier.Slo:
         return frontier.Slo(max_ttft_ms=self.max_ttft_ms, min_tok_s_user=self.min_tok_s_user)
 
 
+STRICT_LABEL = "Treat unchecked targets as failed"
+EST_LEN_LABEL = "Prefer estimates at your lengths"
+
+
 def target_inputs() -> Targets:
-    """Latency targets (shared by Scenario and Capacity; bound to the URL as ttft and tps). 0 = no target."""
-    c1, c2 = st.columns(2)
+    """Latency targets (shared by Scenario and Capacity; bound to the URL as ttft and tps; 0 = no target) and
+    the two checking toggles (strict, est_len)."""
+    c1, c2, c3 = st.columns([1, 1, 1.6])
     ttft = c1.number_input(
         "Max time to first token (ms)",
         min_value=0,
@@ -375,7 +398,8 @@ def target_inputs() -> Targets:
         step=100,
         key="ttft",
         bind="query-params",
-        help="p50 TTFT target; 0 = no target. Sources that report no TTFT are not checked (flagged).",
+        help="p50 TTFT target; 0 = no target. Most published sources report no TTFT: such curves cannot be "
+        "checked (see the toggle beside).",
     )
     tps = c2.number_input(
         "Min tokens/s per user",
@@ -387,14 +411,31 @@ def target_inputs() -> Targets:
         bind="query-params",
         help="Interactivity target: 1000 / TPOT where reported, else output tok/s / concurrency. 0 = no target.",
     )
-    return Targets(max_ttft_ms=float(ttft) if ttft else None, min_tok_s_user=float(tps) if tps else None)
-
-
-def current_targets() -> Targets:
-    """The targets from session state (for pages that do not draw the inputs)."""
-    ttft = st.session_state.get("ttft", 0) or 0
-    tps = st.session_state.get("tps", 50)
-    return Targets(max_ttft_ms=float(ttft) if ttft else None, min_tok_s_user=float(tps) if tps else None)
+    with c3:
+        strict = st.toggle(
+            STRICT_LABEL,
+            value=True,
+            key="strict",
+            bind="query-params",
+            help="On (the safe choice): a curve whose source reports no TTFT fails a TTFT target, so the "
+            "recommendation only counts curves that were checked, or estimates (which have a TTFT). Off: such "
+            "curves pass unchecked, with a warning.",
+        )
+        est_len = st.toggle(
+            EST_LEN_LABEL,
+            value=True,
+            key="est_len",
+            bind="query-params",
+            help=f"On: a data curve reported at input/output lengths more than {frontier.LENGTH_TOLERANCE:g}x from "
+            "yours is shown but not ranked; estimated curves at your lengths are added and ranked instead. Off: "
+            "such curves are ranked, with a warning.",
+        )
+    return Targets(
+        max_ttft_ms=float(ttft) if ttft else None,
+        min_tok_s_user=float(tps) if tps else None,
+        strict=bool(strict),
+        est_len=bool(est_len),
+    )
 
 
 def length_inputs() -> tuple[int, int]:
@@ -408,7 +449,9 @@ def length_inputs() -> tuple[int, int]:
         step=256,
         key="isl",
         bind="query-params",
-        help="Fills profiles that do not state it (total-token and split denominators, API input price).",
+        help="Estimated curves are computed at your lengths; data curves keep the lengths they were reported at "
+        f"(flagged when yours differ by more than {frontier.LENGTH_TOLERANCE:g}x). Also fills profiles that state "
+        "none (total-token and split denominators, API input price).",
     )
     osl = c2.number_input(
         "Output length (tokens)", min_value=1, max_value=1_000_000, value=1024, step=256, key="osl", bind="query-params"
@@ -428,20 +471,65 @@ def with_workload(points: pd.DataFrame, isl: int, osl: int) -> pd.DataFrame:
     return out
 
 
+def prerelease_mask(df: pd.DataFrame) -> np.ndarray:
+    """True for Nemotron-Labs-Diffusion rows whose source says they come from a pre-release checkpoint."""
+    if df.empty or "provenance_notes" not in df or "model" not in df:
+        return np.zeros(len(df), dtype=bool)
+    notes = df["provenance_notes"].astype(str).str.contains("pre-release", case=False, regex=False)
+    nld = df["model"].astype(str).str.startswith("nld-")
+    return (notes & nld).to_numpy(dtype=bool)
+
+
+def block_text(df: pd.DataFrame) -> pd.Series:
+    """The block size as text for tables: "32", or "—" where the mode has none (never "None")."""
+    if "block_size" not in df:
+        return pd.Series("—", index=df.index, dtype=object)
+    b = pd.to_numeric(df["block_size"], errors="coerce")
+    return pd.Series(np.where(b.notna(), b.fillna(0).astype("int64").astype(str), "—"), index=df.index, dtype=object)
+
+
+LABEL_COLUMNS = ("curve", "prerelease", "option", "provenance_label", "badge", "block")
+
+
+def _profile_labels(first: pd.DataFrame) -> pd.DataFrame:
+    """Label columns for one row per profile (see add_labels)."""
+    out = pd.DataFrame(index=first.index)
+    curve = frontier.curve_label(first).astype(str)
+    pre = prerelease_mask(first)
+    curve = pd.Series(np.where(first["provenance"] == "estimated", curve + " (estimated)", curve), index=first.index)
+    # Two profiles with one label (e.g. stock vs custom kernels): tell them apart by engine, else by id.
+    key = first["gpu"].astype(str) + curve
+    clash = key.duplicated(keep=False)
+    if clash.any():
+        eng_clash = first.groupby(key)["engine"].transform("nunique") > 1
+        extra = np.where(eng_clash, first["engine"].astype(str), first["profile_id"].astype(str))
+        curve = pd.Series(np.where(clash, curve + " (" + extra + ")", curve), index=first.index)
+    curve = pd.Series(np.where(pre, curve + " (pre-release)", curve), index=first.index)
+    out["curve"] = curve
+    out["prerelease"] = pre
+    out["option"] = first["gpu"].astype(str) + " · " + curve
+    label = first["provenance"].map(PROVENANCE_LABELS).fillna(first["provenance"]).astype(str)
+    out["provenance_label"] = label
+    out["badge"] = [[p, PRERELEASE_LABEL] if x else [p] for p, x in zip(label, pre, strict=True)]
+    out["block"] = block_text(first)
+    return out
+
+
 def add_labels(df: pd.DataFrame) -> pd.DataFrame:
-    """Add display columns: curve label, option label (gpu · curve), provenance label and badge list."""
-    out = df.copy()
-    out["curve"] = frontier.curve_label(out) if not out.empty else pd.Series(dtype=str)
-    if not out.empty:
-        # Two profiles with one label (e.g. stock vs custom kernels): tell them apart by engine, else by id.
-        key = out["gpu"].astype(str) + out["curve"].astype(str)
-        clash = out.groupby(key)["profile_id"].transform("nunique") > 1
-        eng_clash = out.groupby(key)["engine"].transform("nunique") > 1
-        extra = np.where(eng_clash, out["engine"].astype(str), out["profile_id"].astype(str))
-        out["curve"] = np.where(clash, out["curve"].astype(str) + " (" + extra + ")", out["curve"])
-    out["option"] = out["gpu"].astype(str) + " · " + out["curve"].astype(str)
-    out["provenance_label"] = out["provenance"].map(PROVENANCE_LABELS).fillna(out["provenance"])
-    out["badge"] = [[p] for p in out["provenance_label"]]
+    """Add display columns: curve label, option label (gpu · curve), provenance label, badge list (provenance,
+    plus "pre-release checkpoint" where it applies), `prerelease` and `block` (text). Computed once per profile
+    and mapped onto the rows (a priced curve grid has hundreds of rows per profile)."""
+    out = df.drop(columns=[c for c in LABEL_COLUMNS if c in df.columns])
+    if out.empty:
+        for col in LABEL_COLUMNS:
+            out[col] = pd.Series(dtype=bool if col == "prerelease" else object)
+    else:
+        first = out.drop_duplicates("profile_id").set_index("profile_id", drop=False)
+        labels = _profile_labels(first)
+        codes = labels.index.get_indexer(out["profile_id"])
+        for col in LABEL_COLUMNS:
+            vals = labels[col].to_numpy()[codes]
+            out[col] = vals.astype(bool) if col == "prerelease" else vals
     if "tier" in out:
         out["tier_label"] = out["tier"].map(TIER_LABELS).fillna(out["tier"])
     return out
@@ -452,10 +540,11 @@ def provenance_column(label: str = "Provenance") -> Any:
     kinds = list(PROVENANCE_KINDS)
     return st.column_config.MultiselectColumn(
         label,
-        options=[PROVENANCE_LABELS[k] for k in kinds],
-        color=[PROVENANCE_COLORS[k] for k in kinds],
-        help="Where the throughput figure comes from: measured here, uploaded by you, vendor-reported (NVIDIA), "
-        "vendor internal (a pre-release sweep), community (independent), or estimated (a model).",
+        options=[PROVENANCE_LABELS[k] for k in kinds] + [PRERELEASE_LABEL],
+        color=[PROVENANCE_COLORS[k] for k in kinds] + [PRERELEASE_COLOR],
+        help="Where the throughput figure comes from: measured here (this tool), uploaded by you, vendor-reported "
+        "(NVIDIA), vendor internal (NVIDIA authors' own sweep), community (independent), or estimated (a model). "
+        "A second badge, pre-release checkpoint, marks figures taken on a checkpoint that is not the released model.",
         disabled=True,
     )
 
@@ -490,7 +579,8 @@ def hover_text(df: pd.DataFrame, cost_col: str | None = None, cost_label: str = 
     def col(name: str, default: Any = "") -> list[Any]:
         return df[name].tolist() if name in df else [default] * n
 
-    basis = col("point_basis", "measured")
+    basis = col("point_basis", frontier.DATA_POINT)
+    pre = [" · pre-release checkpoint" if p else "" for p in col("prerelease", False)]
     cost = col(cost_col, np.nan) if cost_col else [np.nan] * n
     priced = {"provider", "instance", "tier", "usd_per_gpu_hour", "price_as_of"} <= set(df.columns)
     price = (
@@ -507,8 +597,8 @@ def hover_text(df: pd.DataFrame, cost_col: str | None = None, cost_label: str = 
         f"<b>{o}</b><br>concurrency {int(cc)} ({pb})<br>output tok/s per GPU {g:,.0f}<br>tok/s per user {u:,.1f}"
         + (f"<br>{cost_label} {fmt_usd(cv)}" if cost_col else "")
         + pr
-        + f"<br>provenance: {pl} ({ao})<br>source: {str(src)[:110]}"
-        for o, cc, pb, g, u, cv, pr, pl, ao, src in zip(
+        + f"<br>provenance: {pl}{pp} ({ao})<br>source: {str(src)[:110]}"
+        for o, cc, pb, g, u, cv, pr, pl, pp, ao, src in zip(
             col("option"),
             col("concurrency"),
             basis,
@@ -517,6 +607,7 @@ def hover_text(df: pd.DataFrame, cost_col: str | None = None, cost_label: str = 
             cost,
             price,
             col("provenance_label"),
+            pre,
             col("as_of"),
             col("source"),
             strict=True,
@@ -536,18 +627,61 @@ def base_layout(fig: go.Figure, *, x_title: str, y_title: str, height: int = 460
     return fig
 
 
-# Distinguishable on light and dark backgrounds; one colour per curve, in a stable order.
-CURVE_COLORS: tuple[str, ...] = (
-    "#2563EB", "#DC2626", "#059669", "#D97706", "#7C3AED", "#DB2777", "#0891B2", "#65A30D", "#EA580C", "#4F46E5",
-    "#0D9488", "#B45309", "#9333EA", "#E11D48", "#475569",
-)  # fmt: skip
+# Curve styles: hue = decoding mode (shades tell configurations of one mode apart; a data curve and its
+# estimate share a shade), dash = precision (solid bf16, dashed fp8, dash-dot 4-bit), dotted = estimated.
+# Mid-luminance colours, readable on light and dark backgrounds.
+MODE_SHADES: dict[str, tuple[str, ...]] = {
+    "ar": ("#2563EB", "#0EA5E9", "#6366F1", "#38BDF8"),
+    "self_spec": ("#7C3AED", "#C026D3", "#A855F7", "#DB2777"),
+    "diffusion": ("#059669", "#65A30D", "#10B981", "#0D9488"),
+    "spec_eagle3": ("#D97706", "#EA580C", "#CA8A04", "#F59E0B"),
+    "spec_mtp": ("#DC2626", "#E11D48", "#B91C1C", "#F43F5E"),
+}
+OTHER_SHADES: tuple[str, ...] = ("#64748B", "#475569", "#94A3B8", "#334155")
+PRECISION_DASH: dict[str, str] = {"bf16": "solid", "fp16": "solid", "fp32": "solid", "fp8": "dash"}
+PRECISION_SYMBOL: dict[str, str] = {"bf16": "circle", "fp16": "circle", "fp32": "circle", "fp8": "diamond"}
+
+
+@dataclass(frozen=True)
+class CurveStyle:
+    color: str
+    dash: str
+    symbol: str
+    estimated: bool
+
+
+def curve_styles(df: pd.DataFrame) -> dict[str, CurveStyle]:
+    """A style per option (see MODE_SHADES): colour by mode and configuration, dash by precision, dotted and
+    without markers when the curve is estimated."""
+    if df.empty:
+        return {}
+    cols = [c for c in ("option", "model", "mode", "precision", "block_size", "provenance") if c in df]
+    curves = df[cols].drop_duplicates("option").copy()
+    curves["_block"] = block_text(curves) if "block_size" in curves else "—"
+    curves["_config"] = (
+        curves["model"].astype(str) + "|" + curves["mode"].astype(str) + "|" + curves["precision"].astype(str)
+        + "|" + curves["_block"].astype(str)
+    )  # fmt: skip
+    shade_of: dict[str, str] = {}
+    for mode, g in curves.groupby("mode", sort=False):
+        shades = MODE_SHADES.get(str(mode), OTHER_SHADES)
+        for i, cfg in enumerate(sorted(set(g["_config"]))):
+            shade_of[cfg] = shades[i % len(shades)]
+    out: dict[str, CurveStyle] = {}
+    for opt, cfg, prec, prov in zip(
+        curves["option"], curves["_config"], curves["precision"].astype(str), curves["provenance"], strict=True
+    ):
+        est = prov == "estimated"
+        out[str(opt)] = CurveStyle(
+            color=shade_of[cfg],
+            dash="dot" if est else PRECISION_DASH.get(prec, "dashdot"),
+            symbol=PRECISION_SYMBOL.get(prec, "square"),
+            estimated=bool(est),
+        )
+    return out
 
 
 LOG_TICKS = [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000]
-
-
-def curve_colors(options: Sequence[str]) -> dict[str, str]:
-    return {o: CURVE_COLORS[i % len(CURVE_COLORS)] for i, o in enumerate(sorted(set(options)))}
 
 
 def log_axis_ticks(fig: go.Figure, axis: str, lo: float, hi: float, *, prefix: str = "") -> None:
@@ -567,39 +701,55 @@ def log_vline(fig: go.Figure, x: float, text: str) -> None:
     )  # fmt: skip
 
 
-def frontier_figure(dense: pd.DataFrame, targets: Targets) -> go.Figure:
-    """Throughput per GPU vs tokens/s per user, one line per curve; markers on measured points only."""
-    fig = go.Figure()
-    colors = curve_colors(dense["option"].astype(str).tolist())
-    dense = dense.sort_values("concurrency").assign(_hover=lambda d: hover_text(d))
-    for curve, g in dense.groupby("option", sort=True):
-        measured = g[g["point_basis"] != "interpolated"]
-        color = colors[str(curve)]
+def _curve_traces(fig: go.Figure, df: pd.DataFrame, x: str, y: str, hover: list[str]) -> None:
+    """One line per option (styled by curve_styles) and, for curves that are not estimated, markers on the
+    source's data points (never on interpolated or estimated concurrencies)."""
+    wanted = ("option", "model", "mode", "precision", "block_size", "provenance", "point_basis", x, y)
+    cols = [c for c in wanted if c in df]
+    df = df[list(dict.fromkeys(cols))].assign(_hover=hover)
+    styles = curve_styles(df)
+    order = sorted(styles, key=lambda o: (styles[o].estimated, o))
+    groups = dict(tuple(df.groupby("option", sort=False)))
+    for opt in order:
+        g = groups[opt]
+        stl = styles[opt]
+        name = f"{opt} (estimated)" if stl.estimated and "(estimated)" not in opt else opt
         fig.add_trace(
             go.Scatter(
-                x=g["tok_s_user"],
-                y=g["output_tok_s_per_gpu"],
+                x=g[x],
+                y=g[y],
                 mode="lines",
-                name=str(curve),
-                legendgroup=str(curve),
-                line={"width": 2, "color": color, "dash": "dot" if (g["provenance"] == "estimated").all() else "solid"},
+                name=name,
+                legendgroup=opt,
+                line={"width": 2.5 if not stl.estimated else 2, "color": stl.color, "dash": stl.dash},
                 hovertext=g["_hover"],
                 hoverinfo="text",
             )
         )
+        if stl.estimated:
+            continue
+        pts = g[g["point_basis"] == frontier.DATA_POINT]
         fig.add_trace(
             go.Scatter(
-                x=measured["tok_s_user"],
-                y=measured["output_tok_s_per_gpu"],
+                x=pts[x],
+                y=pts[y],
                 mode="markers",
-                name=f"{curve} (measured)",
-                legendgroup=str(curve),
+                name=f"{opt} (data points)",
+                legendgroup=opt,
                 showlegend=False,
-                marker={"size": 8, "color": color, "line": {"width": 1, "color": "white"}},
-                hovertext=measured["_hover"],
+                marker={"size": 8, "color": stl.color, "symbol": stl.symbol, "line": {"width": 1, "color": "white"}},
+                hovertext=pts["_hover"],
                 hoverinfo="text",
             )
         )
+
+
+def frontier_figure(dense: pd.DataFrame, targets: Targets) -> go.Figure:
+    """Throughput per GPU vs tokens/s per user, one line per curve; markers on the source's data points only
+    (estimated curves are dotted, without markers)."""
+    fig = go.Figure()
+    dense = dense.sort_values("concurrency")
+    _curve_traces(fig, dense, "tok_s_user", "output_tok_s_per_gpu", hover_text(dense))
     if targets.min_tok_s_user:
         log_vline(fig, targets.min_tok_s_user, f"target ≥ {targets.min_tok_s_user:,.0f} tok/s/user")
     base_layout(fig, x_title="Tokens/s per user (tok/s)", y_title="Output throughput per GPU (tok/s)")
@@ -608,38 +758,10 @@ def frontier_figure(dense: pd.DataFrame, targets: Targets) -> go.Figure:
 
 
 def cost_figure(priced: pd.DataFrame, cost_col: str, cost_label: str, crossings: Sequence[float] = ()) -> go.Figure:
-    """Cost per million tokens vs concurrency, one line per curve; markers on measured points."""
+    """Cost per million tokens vs concurrency, one line per curve; markers on the source's data points."""
     fig = go.Figure()
-    colors = curve_colors(priced["option"].astype(str).tolist())
-    priced = priced.sort_values("concurrency").assign(_hover=lambda d: hover_text(d, cost_col, cost_label))
-    for curve, g in priced.groupby("option", sort=True):
-        color = colors[str(curve)]
-        fig.add_trace(
-            go.Scatter(
-                x=g["concurrency"],
-                y=g[cost_col],
-                mode="lines",
-                name=str(curve),
-                legendgroup=str(curve),
-                line={"width": 2, "color": color, "dash": "dot" if (g["provenance"] == "estimated").all() else "solid"},
-                hovertext=g["_hover"],
-                hoverinfo="text",
-            )
-        )
-        m = g[g["point_basis"] != "interpolated"]
-        fig.add_trace(
-            go.Scatter(
-                x=m["concurrency"],
-                y=m[cost_col],
-                mode="markers",
-                showlegend=False,
-                legendgroup=str(curve),
-                name=f"{curve} (measured)",
-                marker={"size": 8, "color": color, "line": {"width": 1, "color": "white"}},
-                hovertext=m["_hover"],
-                hoverinfo="text",
-            )
-        )
+    priced = priced.sort_values("concurrency")
+    _curve_traces(fig, priced, "concurrency", cost_col, hover_text(priced, cost_col, cost_label))
     for x in crossings:
         log_vline(fig, x, f"crossover ≈ {x:,.0f}")
     base_layout(fig, x_title="Concurrency (requests in flight per replica)", y_title=f"{cost_label} (USD)")
@@ -691,6 +813,8 @@ class ScenarioInputs:
     ttft: float = 0.0
     tps: float = 50.0
     util: int = 100
+    strict: bool = True
+    est_len: bool = True
 
     @property
     def model(self) -> str:
@@ -698,23 +822,89 @@ class ScenarioInputs:
 
     @property
     def targets(self) -> Targets:
-        return Targets(max_ttft_ms=self.ttft or None, min_tok_s_user=self.tps or None)
+        return Targets(
+            max_ttft_ms=self.ttft or None, min_tok_s_user=self.tps or None, strict=self.strict, est_len=self.est_len
+        )
 
     def as_dict(self) -> dict[str, Any]:
+        """The scenario's inputs and cost settings, as named assumptions: each becomes an `assumed_*` column of a
+        CSV (keep them short); cost_notes() has the longer explanations for the Assumptions sheet and documents."""
         return {
             "model": self.model,
             "gpu": self.gpu,
             "price tier": self.tier,
             "provider": self.provider,
-            "input length (tokens)": self.isl,
-            "output length (tokens)": self.osl,
-            "context length (tokens, estimates only)": self.ctx,
+            "ISL tokens": self.isl,
+            "OSL tokens": self.osl,
+            "context tokens": self.ctx,
             "workload category": self.cat,
-            "max TTFT p50 (ms, 0 = none)": self.ttft,
-            "min tokens/s per user (0 = none)": self.tps,
+            "max TTFT p50 ms": self.ttft,
+            "min tok/s per user": self.tps,
+            "unchecked targets fail": self.strict,
+            "estimates at your lengths": self.est_len,
             "utilisation": self.util / 100.0,
-            "cost denominator": denominator()[1],
+            **cost_settings(),
         }
+
+    def url_params(self) -> dict[str, str]:
+        """The inputs that differ from the defaults, as the URL writes them (bool true/false, context 8K)."""
+        d = ScenarioInputs()
+        out: dict[str, str] = {}
+        for k in SCENARIO_URL_KEYS:
+            v = getattr(self, k)
+            if v != getattr(d, k):
+                out[k] = _url_text(k, v)
+        return out
+
+
+# Every scenario input that lives in the URL (util is the sidebar's, bound on every page).
+SCENARIO_URL_KEYS: tuple[str, ...] = (
+    "size", "gpu", "tier", "provider", "isl", "osl", "ctx", "cat", "ttft", "tps", "strict", "est_len",
+)  # fmt: skip
+
+
+def _url_text(key: str, v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if key == "ctx":
+        return f"{int(v) // 1024}K"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def cost_settings() -> dict[str, Any]:
+    """The cost settings every export row carries: denominator, its column, the price ratio, the length tolerance."""
+    return {
+        "cost denominator": denominator()[1],
+        "cost column": denominator()[0],
+        "price ratio R": price_ratio(),
+        "length tolerance x": frontier.LENGTH_TOLERANCE,
+    }
+
+
+def cost_notes() -> dict[str, str]:
+    """What the settings mean and how costs are computed (the Assumptions sheet, Markdown and JSON carry these)."""
+    return {
+        "targets": "0 = no target; TTFT is p50; tok/s per user = 1000 / TPOT p50 where reported, else output tok/s "
+        "/ concurrency",
+        "unchecked targets fail": "true: a TTFT target on a source without TTFT counts as failed; false: passes, "
+        "flagged in target_check",
+        "estimates at your lengths": "true: data curves reported at lengths more than the tolerance from yours are "
+        "not ranked (ranked = false) and estimates at your lengths stand in",
+        "price ratio R": "an output token costs R input tokens (GKE's split, for the 'output, input at 1/R' "
+        "denominator)",
+        "cost formula": (
+            "usd_per_mtok = usd_per_gpu_hour x gpus_per_replica / (tok_s_per_replica x utilisation x 3600) x 1e6"
+        ),
+        "usd_per_mtok_total": "input + output tokens; total_is_derived = true where the source gave output only "
+        "and the input rate comes from ISL/OSL",
+        "interpolation": "monotone (PCHIP) in log2(concurrency) between a curve's data points; never extrapolated",
+        "length tolerance x": f"a curve reflects your ISL/OSL when both are within {frontier.LENGTH_TOLERANCE:g}x "
+        "of the lengths it was reported at (SPEED-Bench typical ~300 in / ~640 out where unstated)",
+        "provenance": "measured = this tool; uploaded = yours; vendor = NVIDIA-reported, unconfirmed; vendor_internal "
+        "= NVIDIA authors' sweep (NLD rows on a pre-release checkpoint); community; estimated = roofline model",
+    }
 
 
 def scenario_from_state() -> ScenarioInputs:
@@ -746,7 +936,21 @@ def scenario_from_state() -> ScenarioInputs:
         ttft=clamp(float(get("ttft", d.ttft)), 0.0, 600_000.0),
         tps=clamp(float(get("tps", d.tps)), 0.0, 100_000.0),
         util=int(clamp(int(get("util", d.util)), 5, 100)),
+        strict=bool(get("strict", d.strict)),
+        est_len=bool(get("est_len", d.est_len)),
     )
+
+
+def pin_scenario_to_url(inputs: ScenarioInputs) -> None:
+    """Write the scenario's inputs into the URL on a page that does not draw them (Export), so that page's own
+    address is a link to the same scenario. Parameters bound to a widget on this page are left to it."""
+    for k, v in inputs.url_params().items():
+        if st.query_params.get(k) == v:
+            continue
+        try:
+            st.query_params[k] = v
+        except Exception:  # bound to a widget here: the widget writes it
+            continue
 
 
 def _parse_param(raw: str, default: Any) -> Any:
@@ -767,6 +971,294 @@ def _parse_param(raw: str, default: Any) -> Any:
     return raw or None
 
 
+def url_value_notice(key: str, options: Sequence[Any], what: str, *, multi: bool = False) -> None:
+    """Before a bound widget is drawn: if the URL gives it a value that is not one of `options` (a link made for
+    another GPU, an old link), say that it was reset, once per session and value (st.info)."""
+    if key not in st.query_params:
+        return
+    raw = st.query_params.get_all(key) if multi else [st.query_params.get(key, "")]
+    valid = {str(o) for o in options}
+    bad = [str(v) for v in raw if str(v) and str(v) not in valid]
+    if not bad:
+        return
+    seen: set[str] = st.session_state.setdefault("_url_notices", set())
+    sig = f"{key}={'&'.join(bad)}"
+    if sig in seen:
+        return
+    seen.add(sig)
+    shown = ", ".join(f"`{b[:40]}`" for b in bad[:5])
+    st.info(
+        f"The link's {key}={shown} is not available here ({what}): "
+        + ("dropped from the selection." if multi else "reset to the default."),
+        icon=":material/link_off:",
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Estimates (calculator.estimate), cached per configuration and lengths
+
+EST_CONCURRENCY: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128)
+BLOCK_MODES = ("diffusion", "self_spec")
+
+
+@st.cache_data(show_spinner="Estimating…", max_entries=512)
+def _estimate_cfg(
+    model: str,
+    mode: str,
+    precision: str | None,
+    block: int | None,
+    gpus: tuple[str, ...],
+    isl: int,
+    osl: int,
+    ctx: int | None,
+    workload: str | None,
+    concurrency: tuple[int, ...],
+) -> tuple[pd.DataFrame | None, str]:
+    """(estimated points, "") or (None, why not); failures are cached too (they are deterministic)."""
+    est = optional_module("estimate")
+    if est is None:
+        return None, "the estimator is not available"
+    kwargs: dict[str, Any] = {"precision": precision} if precision else {}
+    try:
+        df: pd.DataFrame = est.estimate_points(
+            bundled_catalog(),
+            list(gpus),
+            model,
+            mode,
+            concurrency=list(concurrency),
+            isl=isl,
+            osl=osl,
+            context_tokens=ctx,
+            workload=workload,
+            block_size=block,
+            **kwargs,
+        )
+    except Exception as e:
+        return None, str(e).splitlines()[0][:200] if str(e) else type(e).__name__
+    return df, ""
+
+
+def estimate_configs(
+    configs: pd.DataFrame,
+    *,
+    isl: int,
+    osl: int,
+    ctx: int | None = None,
+    workload: str | None = None,
+    concurrency: Sequence[int] = EST_CONCURRENCY,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Estimated curves for each configuration row (gpu, model, mode, precision, block_size; precision None =
+    the estimator's default) at the given lengths, and one line per configuration the estimator declined."""
+    if configs.empty:
+        return normalise_points(pd.DataFrame()), []
+    cfg = configs[["gpu", "model", "mode", "precision", "block_size"]].copy()
+    block = pd.to_numeric(cfg["block_size"], errors="coerce")
+    cfg["_block"] = block.where(cfg["mode"].isin(BLOCK_MODES)).fillna(-1).astype("int64")
+    cfg["_prec"] = cfg["precision"].astype(object).where(cfg["precision"].notna(), "")
+    frames, problems = [], []
+    for (model, mode, prec, blk), g in cfg.groupby(["model", "mode", "_prec", "_block"], sort=True):
+        b = None if int(blk) < 0 else int(blk)
+        df, err = _estimate_cfg(
+            str(model), str(mode), str(prec) or None, b, tuple(sorted(set(g["gpu"]))), int(isl), int(osl),
+            None if ctx is None else int(ctx), workload, tuple(int(c) for c in concurrency),
+        )  # fmt: skip
+        if err:
+            label = f"{model} {mode}" + (f" {prec}" if prec else "") + (f" b{b}" if b else "")
+            problems.append(f"{label}: no estimate ({err})")
+        elif df is not None and not df.empty:
+            frames.append(df)
+    return (concat_points(frames) if frames else normalise_points(pd.DataFrame())), problems
+
+
+# The configurations the CLI table estimates where data is missing (calculator.estimate.GAP_CONFIGS).
+GAP_CONFIGS: tuple[tuple[str, str, str, int | None], ...] = tuple(
+    getattr(optional_module("estimate"), "GAP_CONFIGS", ())
+)
+
+
+@st.cache_data(show_spinner="Estimating GPUs without data…", max_entries=16)
+def gap_estimates(
+    points_key: str, gpus: tuple[str, ...], isl: int, osl: int, _points: pd.DataFrame
+) -> tuple[pd.DataFrame, list[str]]:
+    """Estimated curves exactly as the CLI table adds them (calculator.estimate.gap_estimates: each GAP_CONFIGS
+    entry on each priced GPU without data for it), at EST_CONCURRENCY and the given ISL/OSL; and why not, if not."""
+    est = optional_module("estimate")
+    if est is None or not hasattr(est, "gap_estimates"):
+        return normalise_points(pd.DataFrame()), ["the estimator is not available"]
+    try:
+        df: pd.DataFrame = est.gap_estimates(
+            bundled_catalog(), _points, isl=isl, osl=osl, gpus=list(gpus), concurrency=list(EST_CONCURRENCY)
+        )
+    except Exception as e:
+        return normalise_points(pd.DataFrame()), [str(e).splitlines()[0][:200] if str(e) else type(e).__name__]
+    return df, []
+
+
+@st.cache_resource(show_spinner="Checking the estimator on GPUs it has not seen…")
+def estimator_gpu_error() -> pd.DataFrame:
+    """The estimator's error on a GPU it has no data for (leave-one-GPU-out: every GPU's points predicted with a
+    fit that never saw that GPU), as median and worst absolute % error per mode and over all modes (mode "all").
+    About 0.3 s, once per process. Empty when the estimator is missing or the check fails."""
+    est = optional_module("estimate")
+    cols = ["mode", "points", "median_abs_error_pct", "worst_abs_error_pct"]
+    if est is None:
+        return pd.DataFrame(columns=cols)
+    try:
+        loo = est.leave_one_out(bundled_catalog(), group="gpu")
+    except Exception:
+        return pd.DataFrame(columns=cols)
+    if loo.empty:
+        return pd.DataFrame(columns=cols)
+    err = loo.assign(abs_err=loo["error_pct"].abs())
+    per = err.groupby("mode")["abs_err"].agg(points="size", median_abs_error_pct="median", worst_abs_error_pct="max")
+    overall = pd.DataFrame(
+        {
+            "points": [len(err)],
+            "median_abs_error_pct": [err["abs_err"].median()],
+            "worst_abs_error_pct": [err["abs_err"].max()],
+        },
+        index=pd.Index(["all"], name="mode"),
+    )
+    return pd.concat([per, overall]).reset_index()[cols]
+
+
+def estimate_error_text(mode: str | None = None) -> str:
+    """ "±53 % median (worst 176 %)" for estimates on GPUs without data, for a mode where checked, else overall."""
+    e = estimator_gpu_error()
+    if e.empty:
+        return ""
+    row = e[e["mode"] == mode] if mode is not None else e.iloc[0:0]
+    if row.empty:
+        row = e[e["mode"] == "all"]
+    r = row.iloc[0]
+    return f"±{r['median_abs_error_pct']:.0f} % median (worst {r['worst_abs_error_pct']:.0f} %)"
+
+
+# ---------------------------------------------------------------------------------------------
+# Can a curve be checked against the user's targets and lengths?
+
+CHECK_COLUMNS = [
+    "profile_id",
+    "provenance",
+    "ttft_known",
+    "ttft_unchecked",
+    "lengths_status",
+    "lengths_note",
+    "lengths_differ",
+    "ranked",
+    "check_note",
+]
+
+
+def curve_checks(points: pd.DataFrame, *, isl: int, osl: int, targets: Targets) -> pd.DataFrame:
+    """Per curve (profile): does its source report TTFT, do its lengths reflect the user's, and is it ranked
+    (a curve that cannot be checked is not ranked when the matching toggle is on)? Columns: CHECK_COLUMNS."""
+    if points.empty:
+        return pd.DataFrame(columns=CHECK_COLUMNS)
+    lc = frontier.length_check(points, isl, osl)
+    pid = points["profile_id"]
+    ttft_known = points["ttft_ms_p50"].notna().groupby(pid).any() if "ttft_ms_p50" in points else None
+    prov = points.groupby("profile_id", sort=False)["provenance"].first()
+    out = lc.assign(
+        provenance=lc["profile_id"].map(prov).to_numpy(),
+        ttft_known=(lc["profile_id"].map(ttft_known).fillna(False) if ttft_known is not None else False),
+    )
+    out["ttft_known"] = out["ttft_known"].astype(bool)
+    est = out["provenance"] == "estimated"
+    out["ttft_unchecked"] = bool(targets.max_ttft_ms) & ~out["ttft_known"]
+    out["lengths_differ"] = ~est & (out["lengths_status"] == "differ")
+    out["ranked"] = ~(targets.strict & out["ttft_unchecked"]) & ~(targets.est_len & out["lengths_differ"])
+    ttft_txt = np.where(
+        out["ttft_unchecked"],
+        np.where(targets.strict, "no TTFT: counted as failed", "no TTFT: target not checked"),
+        "",
+    )
+    len_txt = np.where(
+        out["lengths_differ"],
+        np.where(targets.est_len, "lengths differ: not ranked (", "lengths differ: ranked anyway (")
+        + out["lengths_note"].astype(str)
+        + ")",
+        "",
+    )
+    out["check_note"] = [
+        "; ".join(t for t in (a, b) if t) or ("estimated at your lengths" if e else "checked")
+        for a, b, e in zip(ttft_txt, len_txt, est, strict=True)
+    ]
+    return out[CHECK_COLUMNS].reset_index(drop=True)
+
+
+def check_warnings(checks: pd.DataFrame, targets: Targets, isl: int, osl: int, names: Any) -> pd.DataFrame:
+    """Say prominently (st.warning) what cannot be checked: a TTFT target on data curves whose sources report no
+    TTFT, and data curves reported at lengths far from the user's. `names` maps profile_id to a display name.
+    Returns the curve checks of the curves whose lengths differ."""
+
+    def listed(ids: list[str], limit: int = 4) -> str:
+        shown = [str(names.get(i, i)) for i in ids[:limit]]
+        return ", ".join(shown) + (f" and {len(ids) - limit} more" if len(ids) > limit else "")
+
+    no_ttft = checks.loc[checks["ttft_unchecked"] & (checks["provenance"] != "estimated"), "profile_id"].tolist()
+    if targets.max_ttft_ms and no_ttft:
+        st.warning(
+            f"**TTFT target cannot be checked for {len(no_ttft)} data curve(s)**: their sources report no time to "
+            f"first token ({listed(no_ttft)}). "
+            + (
+                "They count as **failing** the target (*Treat unchecked targets as failed* is on); estimated curves, "
+                "which have a TTFT, stand in for them."
+                if targets.strict
+                else "They are ranked **as if they met it, unchecked** (*Treat unchecked targets as failed* is off)."
+            ),
+            icon=":material/timer_off:",
+        )
+    differ = checks[checks["lengths_differ"]]
+    if not differ.empty:
+        where = str(differ["lengths_note"].iloc[0]).split(";")[0].removeprefix("reported at ")
+        st.warning(
+            f"**Throughput of {len(differ)} data curve(s) was reported at SPEED-Bench lengths ({where}); your ISL "
+            f"{isl:,} / OSL {osl:,} is not reflected in them.** "
+            + (
+                "Estimated curves at your lengths (dotted) are added and ranked instead; the data curves stay for "
+                "reference."
+                if targets.est_len
+                else "They are ranked anyway: see the estimated curves, or turn on *Prefer estimates at your lengths*."
+            ),
+            icon=":material/straighten:",
+        )
+    return differ
+
+
+def with_counterparts(
+    points: pd.DataFrame,
+    *,
+    isl: int,
+    osl: int,
+    targets: Targets,
+    ctx: int | None = None,
+    workload: str | None = None,
+    gpus: Sequence[str] | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+    """The points plus, for every data curve that cannot be ranked (no TTFT under a strict TTFT target, or
+    lengths far from the user's with est_len on), an estimated curve of the same configuration at the user's
+    lengths (which has a TTFT). Returns (points, curve_checks of the result, estimator problems)."""
+    checks = curve_checks(points, isl=isl, osl=osl, targets=targets)
+    need = checks.loc[~checks["ranked"] & (checks["provenance"] != "estimated"), "profile_id"]
+    problems: list[str] = []
+    if need.empty:
+        return points, checks, problems
+    configs = points[points["profile_id"].isin(need)].drop_duplicates("profile_id")
+    if gpus is not None:
+        configs = configs[configs["gpu"].isin(list(gpus))]
+    est, problems = estimate_configs(configs, isl=isl, osl=osl, ctx=ctx, workload=workload)
+    est = est[~est["profile_id"].isin(set(points["profile_id"]))]
+    if est.empty:
+        return points, checks, problems
+    out = concat_points([points, est])
+    return out, curve_checks(out, isl=isl, osl=osl, targets=targets), problems
+
+
+# ---------------------------------------------------------------------------------------------
+# The scenario's curves, priced
+
+
 @dataclass
 class ScenarioResult:
     """What the Scenario page shows and the Export page downloads."""
@@ -775,69 +1267,74 @@ class ScenarioResult:
     key: str  # content key of `dense` (cache key for what depends only on the curves)
     dense: pd.DataFrame  # every curve on the GPU, interpolated, with labels
     offer: pd.DataFrame  # the one price offer used (empty when the GPU has none)
-    priced: pd.DataFrame  # dense x offer with cost columns (empty without an offer)
+    priced: pd.DataFrame  # dense x offer with cost columns and the curve checks (empty without an offer)
     estimate_note: str
     problems: list[str]
+    checks: pd.DataFrame  # curve_checks per profile (TTFT known, lengths, ranked)
 
 
-def scenario_points(inputs: ScenarioInputs) -> tuple[str, pd.DataFrame, str, list[str]]:
-    """The curves for a scenario: the chosen NLD size and the baselines on the GPU (plus uploads on it), and
-    estimates for modes with no profile there when calculator.estimate is available."""
-    points_key, points = all_points()
+@st.cache_data(show_spinner=False, max_entries=64)
+def _scenario_points(
+    points_key: str,
+    gpu: str,
+    model: str,
+    isl: int,
+    osl: int,
+    ctx: int,
+    cat: str,
+    ttft_set: bool,
+    strict: bool,
+    est_len: bool,
+    _points: pd.DataFrame,
+) -> tuple[pd.DataFrame, str, list[str], pd.DataFrame]:
+    points = _points
+    targets = Targets(max_ttft_ms=1.0 if ttft_set else None, min_tok_s_user=None, strict=strict, est_len=est_len)
     up_models = set(points.loc[points["provenance"] == "uploaded", "model"])
-    models = {inputs.model, *BASELINE_MODELS, *up_models}
-    pts = points[(points["gpu"] == inputs.gpu) & points["model"].isin(models)]
+    models = {model, *BASELINE_MODELS, *up_models}
+    pts = points[(points["gpu"] == gpu) & points["model"].isin(models)]
     note, problems = "", []
-    est = optional_module("estimate")
-    if est is not None and hasattr(est, "estimate_points"):
+    workload = None if cat == AS_MEASURED else cat
+    if optional_module("estimate") is not None:
         have = set(zip(pts["model"], pts["mode"], strict=True))
-        wanted = [(inputs.model, m) for m in ("ar", "diffusion", "self_spec")] + [("qwen3-8b", "ar")]
+        wanted = [(model, m) for m in ("ar", "diffusion", "self_spec")] + [("qwen3-8b", "ar")]
         missing = [mm for mm in wanted if mm not in have]
-        frames = []
-        for model, mode in missing:
-            try:
-                frames.append(
-                    _estimate(
-                        model,
-                        mode,
-                        inputs.gpu,
-                        inputs.isl,
-                        inputs.osl,
-                        inputs.ctx,
-                        None if inputs.cat == AS_MEASURED else inputs.cat,
-                    )
+        if missing:
+            cfg = pd.DataFrame(
+                {"gpu": gpu, "model": [m for m, _ in missing], "mode": [md for _, md in missing],
+                 "precision": None, "block_size": None}
+            )  # fmt: skip
+            est, problems = estimate_configs(cfg, isl=isl, osl=osl, ctx=ctx, workload=workload)
+            if not est.empty:
+                pts = concat_points([pts, est])
+                note = "Estimated curves (dotted) fill modes with no data on this GPU: " + "; ".join(
+                    f"{m} {md}" for m, md in missing
                 )
-            except Exception as e:
-                problems.append(f"{model} {mode} on {inputs.gpu}: no estimate ({e})")
-        frames = [f for f in frames if f is not None and not f.empty]
-        if frames:
-            pts = concat_points([pts, *frames])
-            note = "Estimated curves (dotted) fill modes with no profile on this GPU: " + "; ".join(
-                f"{m} {md}" for m, md in missing
-            )
-    key = f"{points_key}|{inputs.gpu}|{sorted(models)}|{inputs.isl}|{inputs.osl}|{inputs.ctx}|{inputs.cat}"
-    return key, pts.reset_index(drop=True), note, problems
+        pts, checks, more = with_counterparts(
+            pts.reset_index(drop=True), isl=isl, osl=osl, targets=targets, ctx=ctx, workload=workload
+        )
+        problems += more
+    else:
+        checks = curve_checks(pts, isl=isl, osl=osl, targets=targets)
+    return pts.reset_index(drop=True), note, problems, checks
 
 
-@st.cache_data(show_spinner="Estimating…", max_entries=64)
-def _estimate(
-    model: str, mode: str, gpu: str, isl: int, osl: int, ctx: int, workload: str | None
-) -> pd.DataFrame | None:
-    est = optional_module("estimate")
-    if est is None:
-        return None
-    df: pd.DataFrame = est.estimate_points(
-        bundled_catalog(),
-        [gpu],
-        model,
-        mode,
-        concurrency=[1, 2, 4, 8, 16, 32, 64, 128],
-        isl=isl,
-        osl=osl,
-        context_tokens=ctx,
-        workload=workload,
+def scenario_points(inputs: ScenarioInputs) -> tuple[str, pd.DataFrame, str, list[str], pd.DataFrame]:
+    """The curves for a scenario: the chosen NLD size and the baselines on the GPU (plus uploads on it),
+    estimates for modes with no data there, and estimated counterparts (at the user's lengths) of data curves
+    that cannot be checked. Returns (key, points, note, problems, curve checks)."""
+    points_key, points = all_points()
+    t = inputs.targets
+    # Only whether a TTFT target is set (not its value) changes which curves get estimated counterparts.
+    ttft_set = bool(t.max_ttft_ms)
+    pts, note, problems, checks = _scenario_points(
+        points_key, inputs.gpu, inputs.model, inputs.isl, inputs.osl, inputs.ctx, inputs.cat, ttft_set, t.strict,
+        t.est_len, points,
+    )  # fmt: skip
+    key = (
+        f"{points_key}|{inputs.gpu}|{inputs.model}|{inputs.isl}|{inputs.osl}|{inputs.ctx}|{inputs.cat}|"
+        f"{ttft_set}|{t.strict}|{t.est_len}"
     )
-    return df
+    return key, pts, note, problems, checks
 
 
 def offers_for(prices: pd.DataFrame, gpu: str, tier: str | None = None) -> pd.DataFrame:
@@ -849,11 +1346,9 @@ def offers_for(prices: pd.DataFrame, gpu: str, tier: str | None = None) -> pd.Da
 
 def build_scenario(inputs: ScenarioInputs) -> ScenarioResult:
     """Curves on the GPU, interpolated; priced with the chosen offer (the cheapest of the tier by default)."""
-    key, pts, note, problems = scenario_points(inputs)
+    key, pts, note, problems, checks = scenario_points(inputs)
     prices_key, prices = all_prices()
-    dense = (
-        add_labels(dense_points(key, with_workload(pts, inputs.isl, inputs.osl))) if not pts.empty else add_labels(pts)
-    )
+    dense = _labelled_dense(key, with_workload(pts, inputs.isl, inputs.osl)) if not pts.empty else add_labels(pts)
     offers = offers_for(prices, inputs.gpu, inputs.tier)
     if inputs.provider != CHEAPEST:
         offers = offers[offers["provider"] == inputs.provider]
@@ -866,12 +1361,23 @@ def build_scenario(inputs: ScenarioInputs) -> ScenarioResult:
                 f"{prices_key}|{offer['id'].iloc[0]}",
                 inputs.util / 100.0,
                 price_ratio(),
-                dense.drop(columns=["curve", "option", "provenance_label", "badge"]),
+                dense.drop(columns=["curve", "option", "provenance_label", "badge", "prerelease", "block"]),
                 offer,
             )
         )
+        flags = checks.set_index("profile_id")
+        for col in ("ranked", "lengths_status", "lengths_note", "check_note"):
+            priced[col] = priced["profile_id"].map(flags[col]).to_numpy()
+        priced["ranked"] = priced["ranked"].fillna(True).astype(bool)
     return ScenarioResult(
-        inputs=inputs, key=key, dense=dense, offer=offer, priced=priced, estimate_note=note, problems=problems
+        inputs=inputs,
+        key=key,
+        dense=dense,
+        offer=offer,
+        priced=priced,
+        estimate_note=note,
+        problems=problems,
+        checks=checks,
     )
 
 
@@ -894,20 +1400,92 @@ def scenario_crossover(key: str, _dense: pd.DataFrame) -> pd.DataFrame:
     return frontier.crossover(_dense[_dense["point_basis"] != "interpolated"], by=("gpu",))
 
 
-def scenario_table(result: ScenarioResult) -> pd.DataFrame:
-    """The scenario's cost table for display and export: one row per curve x concurrency (priced)."""
+def scenario_table(result: ScenarioResult, slo: frontier.Slo | None = None) -> pd.DataFrame:
+    """The scenario's cost table for display and export: one row per curve x concurrency (priced), with the
+    target check per row (meets_targets, target_check) and the curve check (ranked, lengths)."""
     if result.priced.empty:
         return pd.DataFrame()
+    slo = slo if slo is not None else result.inputs.targets.slo()
+    checked = frontier.slo_check(result.priced, slo, require_ttft=result.inputs.strict)
+    checked = checked.assign(meets_targets=checked["meets_slo"], target_check=checked["slo_note"])
     cols = [
-        "gpu", "model", "mode", "precision", "block_size", "concurrency", "point_basis", "output_tok_s",
-        "output_tok_s_per_gpu", "tok_s_user", "ttft_ms_p50", "usd_per_mtok_output", "usd_per_mtok_total",
+        "gpu", "model", "mode", "precision", "block_size", "prerelease", "concurrency", "point_basis",
+        "output_tok_s", "output_tok_s_per_gpu", "tok_s_user", "ttft_ms_p50", "meets_targets", "target_check",
+        "ranked", "lengths_status", "lengths_note", "usd_per_mtok_output", "usd_per_mtok_total", "total_is_derived",
         "usd_per_mtok_input_r", "usd_per_mtok_output_r", "provider", "instance", "tier", "usd_per_gpu_hour",
         "price_as_of", "price_source", "provenance", "source", "as_of", "basis", "tpf_assumed", "profile_id",
         "offer_id",
     ]  # fmt: skip
-    cols = [c for c in cols if c in result.priced]
+    cols = [c for c in cols if c in checked]
     order = ["model", "mode", "precision", "profile_id", "concurrency"]
-    return result.priced[cols].sort_values(order).reset_index(drop=True)
+    return checked[cols].sort_values(order).reset_index(drop=True)
+
+
+# Human headers with units for the export table's machine column names (the files keep the machine names).
+_MONEY, _RATE, _FINE, _MS = "$%.3f", "%,.0f", "%,.1f", "%,.0f"
+EXPORT_LABELS: dict[str, tuple[str, str | None]] = {
+    "gpu": ("GPU", None),
+    "model": ("Model", None),
+    "mode": ("Mode", None),
+    "precision": ("Precision", None),
+    "block_size": ("Block", None),
+    "prerelease": ("Pre-release checkpoint", "bool"),
+    "concurrency": ("Concurrency", "%d"),
+    "point_basis": ("Point", None),
+    "output_tok_s": ("Output tok/s (replica)", _RATE),
+    "output_tok_s_per_gpu": ("Output tok/s per GPU", _RATE),
+    "tok_s_user": ("Tok/s per user", _FINE),
+    "ttft_ms_p50": ("TTFT p50 (ms)", _MS),
+    "meets_targets": ("Meets targets", "bool"),
+    "target_check": ("TTFT check", None),
+    "ranked": ("Ranked", "bool"),
+    "lengths_status": ("Lengths vs yours", None),
+    "lengths_note": ("Lengths (reported; yours)", None),
+    "usd_per_mtok_output": ("$/M output tokens", _MONEY),
+    "usd_per_mtok_total": ("$/M total tokens", _MONEY),
+    "total_is_derived": ("Total derived from ISL/OSL", "bool"),
+    "usd_per_mtok_input_r": ("$/M input tokens (1/R)", _MONEY),
+    "usd_per_mtok_output_r": ("$/M output tokens (R split)", _MONEY),
+    "provider": ("Provider", None),
+    "instance": ("Instance", None),
+    "tier": ("Tier", None),
+    "usd_per_gpu_hour": ("$/GPU-hour", _MONEY),
+    "price_as_of": ("Price as of", None),
+    "price_source": ("Price source", None),
+    "provenance": ("Provenance", None),
+    "source": ("Throughput source / estimate basis", None),
+    "as_of": ("Figure date", None),
+    "basis": ("Estimate basis", None),
+    "tpf_assumed": ("TPF assumed", "bool"),
+    "profile_id": ("Profile id", None),
+    "offer_id": ("Offer id", None),
+}
+
+
+def preview_frame(table: pd.DataFrame) -> pd.DataFrame:
+    """The export table as shown on screen: block size as text ("—" for none), provenance and tier in words."""
+    out = table.copy()
+    if "block_size" in out:
+        out["block_size"] = block_text(out)
+    if "provenance" in out:
+        out["provenance"] = out["provenance"].map(PROVENANCE_LABELS).fillna(out["provenance"])
+    if "tier" in out:
+        out["tier"] = out["tier"].map(TIER_LABELS).fillna(out["tier"])
+    return out
+
+
+def export_column_config(columns: Sequence[str]) -> dict[str, Any]:
+    """st.dataframe column_config with EXPORT_LABELS' headers and number formats for the columns present."""
+    cfg: dict[str, Any] = {}
+    for col in columns:
+        label, fmt = EXPORT_LABELS.get(str(col), (str(col), None))
+        if fmt == "bool":
+            cfg[col] = st.column_config.CheckboxColumn(label)
+        elif fmt:
+            cfg[col] = st.column_config.NumberColumn(label, format=fmt)
+        else:
+            cfg[col] = st.column_config.TextColumn(label)
+    return cfg
 
 
 @st.cache_data(show_spinner="Estimating…", max_entries=64)

@@ -1,14 +1,18 @@
 """Compare (landing page): $ per million tokens for Nemotron-Labs-Diffusion's modes and the AR baselines,
-per GPU and price offer, at one concurrency: a sortable table with a provenance badge and source on every
-row, the cheapest option per GPU highlighted, and a bar chart of the cheapest offer per option.
+per GPU and price offer: a sortable table with a provenance badge and source on every row, the cheapest option
+per GPU highlighted, a bar chart of the cheapest offer per option, and downloads of the view. By default each
+curve is shown at its cheapest data point (its busiest reported concurrency) next to its cost at concurrency 1,
+and GPUs without data get estimated rows (badged), as in the CLI table.
 """
 
 from __future__ import annotations
 
+import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
 from app_pages import common as c
+from calculator import export, frontier
 from calculator.cost import cheapest
 
 st.title("Compare cost per million tokens")
@@ -16,39 +20,55 @@ st.title("Compare cost per million tokens")
 points_key, points = c.all_points()
 prices_key, prices = c.all_prices()
 cost_col, cost_label = c.denominator()
+has_estimator = c.optional_module("estimate") is not None
 
 st.caption(
     "The headline Nemotron-Labs-Diffusion figures are **vendor-reported** (NVIDIA) and not independently confirmed; "
-    "every row carries its provenance badge and source. Only **measured** and **uploaded** rows are independent."
+    "every row carries its provenance badge and source. Only rows **measured here** (this tool) and **uploaded** "
+    "rows are independent; **estimated** rows come from a model."
 )
 with st.expander("How to read this", expanded=False, icon=":material/help:"):
     st.markdown(
         f"Each row prices one throughput figure (a GPU, model, decoding mode and precision at one concurrency) "
         f"with one price offer: **{cost_label}** = $/GPU-hour / (tokens/s per GPU x utilisation x 3600) x 1e6, "
-        f"at the utilisation in the sidebar ({c.utilisation():.0%}). The denominator is chosen in the sidebar. "
-        "Higher concurrency raises throughput per GPU and lowers cost, at the price of tokens/s per user; compare "
-        "rows at the same concurrency (the selector below) or use the Scenario page for the whole curve.\n\n"
+        f"at the utilisation in the sidebar ({c.utilisation():.0%}). The denominator is chosen in the sidebar.\n\n"
+        "**Concurrency matters more than anything else.** At concurrency 1 a GPU serves one request and most of it "
+        "idles; under serving load it batches many. The default view (**best**) shows each curve at its cheapest "
+        "data point (highest throughput per GPU), with its cost at concurrency 1 beside it. Curves with data at "
+        "concurrency 1 only (the vendor's batch-1 figures, Fig. 9) cannot show what serving many users costs; the "
+        "*Data at* column says so.\n\n"
         "**Provenance matters.** The headline Nemotron-Labs-Diffusion speedups are **vendor-reported** (NVIDIA's "
         "paper, Fig. 9, batch 1) and not independently confirmed; the B200 concurrency sweep is **vendor internal** "
-        "(NVIDIA authors, a pre-release checkpoint). Only **measured** (this tool, on real hardware) and "
-        "**uploaded** (your own runs) rows are independent. **Estimated** rows come from a model with a stated basis."
+        "(NVIDIA authors) and its Nemotron rows ran a **pre-release checkpoint** (second badge). Only rows "
+        "**measured here** and **uploaded** rows are independent. **Estimated** rows (GPUs without data) come from "
+        "the roofline estimator at the Scenario page's ISL/OSL; their basis is in the source column."
     )
 
-# Filters: bound to the URL so the view is a link.
-all_concurrencies = sorted(points["concurrency"].unique().tolist())
-conc_options = [str(x) for x in all_concurrencies] + ["highest"]
+# Filters: bound to the URL so the view is a link. Options do not depend on other filters, so links stay whole.
+data_conc = {int(x) for x in points["concurrency"].unique()}
+conc_options = ["best", *[str(x) for x in sorted(data_conc | set(c.EST_CONCURRENCY))], "highest"]
+gpu_options = sorted(set(points["gpu"]) | set(prices["gpu"]))
+tier_options = [t for t in c.TIERS if t in set(prices["tier"])]
+model_options = sorted(set(points["model"]) | {m for m, *_ in c.GAP_CONFIGS})
+prov_options = [p for p in c.PROVENANCE_LABELS if p in set(points["provenance"]) or p == "estimated"]
+
+c.url_value_notice("c_conc", conc_options, "a concurrency with data, best or highest")
+c.url_value_notice("c_gpu", gpu_options, "GPUs with data or a price", multi=True)
+c.url_value_notice("c_tier", tier_options, "price tiers with an offer", multi=True)
+c.url_value_notice("c_model", model_options, "models with data", multi=True)
+c.url_value_notice("c_prov", prov_options, "provenance kinds", multi=True)
+
 f1, f2, f3, f4, f5 = st.columns([1, 2, 2, 2, 2])
 conc_choice = f1.selectbox(
     "Concurrency",
     conc_options,
     key="c_conc",
     bind="query-params",
-    help="Requests in flight per replica. 'highest' takes each profile's highest measured concurrency "
-    "(its best throughput, its worst latency).",
+    help="Requests in flight per replica. 'best': each curve at its cheapest data point (highest throughput per "
+    "GPU), with its concurrency-1 cost beside it. 'highest': each curve's highest reported concurrency. A number: "
+    "only curves with a point there.",
 )
-gpu_options = sorted(points["gpu"].unique().tolist())
 sel_gpus = f2.multiselect("GPUs", gpu_options, key="c_gpu", bind="query-params", placeholder="All GPUs")
-tier_options = [t for t in c.TIERS if t in set(prices["tier"])]
 sel_tiers = f3.multiselect(
     "Price tiers",
     tier_options,
@@ -57,9 +77,7 @@ sel_tiers = f3.multiselect(
     bind="query-params",
     placeholder="All tiers",
 )
-model_options = sorted(points["model"].unique().tolist())
 sel_models = f4.multiselect("Models", model_options, key="c_model", bind="query-params", placeholder="All models")
-prov_options = [p for p in c.PROVENANCE_LABELS if p in set(points["provenance"])]
 sel_prov = f5.multiselect(
     "Provenance",
     prov_options,
@@ -67,38 +85,80 @@ sel_prov = f5.multiselect(
     bind="query-params",
     placeholder="All provenance",
 )
+with_est = st.toggle(
+    "Include estimates for GPUs without data",
+    value=True,
+    key="c_est",
+    bind="query-params",
+    disabled=not has_estimator,
+    help="As the CLI table does: for every priced GPU without data for a configuration (Qwen3-8B AR and EAGLE-3, "
+    "NLD-8B AR, diffusion and self-speculation), a row from the roofline estimator at the Scenario page's ISL/OSL, "
+    "badged 'estimated', its basis in the source column.",
+)
 
-# Pick the points at the chosen concurrency (measured points only: no interpolation on this page).
-if conc_choice == "highest":
-    at = points[points["concurrency"] == points.groupby("profile_id")["concurrency"].transform("max")]
-else:
-    try:
-        at = points[points["concurrency"] == int(conc_choice)]
-    except (TypeError, ValueError):
-        at = points[points["concurrency"] == 1]
+isl, osl = int(st.session_state.get("isl", 1024)), int(st.session_state.get("osl", 1024))
+est_problems: list[str] = []
+pool = points
+pool_key = points_key
+if with_est and has_estimator:
+    priced_gpus = tuple(sorted(set(prices["gpu"]) & set(c.known_gpus())))
+    est, est_problems = c.gap_estimates(points_key, priced_gpus, isl, osl, points)
+    if not est.empty:
+        pool = c.concat_points([points, est])
+        pool_key = f"{points_key}+est|{priced_gpus}|{isl}|{osl}"
+
+# Filters first (cheap), then the concurrency choice.
+at = pool
 if sel_gpus:
     at = at[at["gpu"].isin(sel_gpus)]
 if sel_models:
     at = at[at["model"].isin(sel_models)]
 if sel_prov:
     at = at[at["provenance"].isin(sel_prov)]
-sel_key = f"{points_key}|{conc_choice}|{sorted(sel_gpus)}|{sorted(sel_models)}|{sorted(sel_prov)}"
+at = frontier.with_rates(at)
+span = at.groupby("profile_id")["concurrency"].agg(["min", "max"])
+data_at = (span["min"].astype(str) + "–" + span["max"].astype(str)).where(
+    span["min"] != span["max"], span["min"].astype(str) + " only"
+)
+if conc_choice in ("best", "highest"):
+    metric = "output_tok_s_per_gpu" if conc_choice == "best" else "concurrency"
+    idx = at.groupby("profile_id")[metric].idxmax().dropna()
+    chosen = at.loc[idx.to_numpy()]
+else:
+    try:
+        chosen = at[at["concurrency"] == int(conc_choice)]
+    except (TypeError, ValueError):
+        chosen = at[at["concurrency"] == 1]
+sel_key = f"{pool_key}|{conc_choice}|{sorted(sel_gpus)}|{sorted(sel_models)}|{sorted(sel_prov)}|{isl}|{osl}"
 
-isl, osl = int(st.session_state.get("isl", 1024)), int(st.session_state.get("osl", 1024))
-at = c.with_workload(at, isl, osl)  # for the total / split denominators where a profile gives no lengths
-sel_key += f"|{isl}|{osl}"
-table = c.priced_table(sel_key, at.reset_index(drop=True), utilisation=c.utilisation())
+chosen = c.with_workload(chosen, isl, osl)  # for the total / split denominators where a profile gives no lengths
+table = c.priced_table(sel_key, chosen.reset_index(drop=True), utilisation=c.utilisation())
 if sel_tiers:
     table = table[table["tier"].isin(sel_tiers)]
 table = c.add_labels(table.reset_index(drop=True))
+table["data_at"] = table["profile_id"].map(data_at).fillna("")
+is_est = table["provenance"] == "estimated"
+if is_est.any():
+    err_by_mode = {m: c.estimate_error_text(str(m)) for m in table.loc[is_est, "mode"].unique()}
+    table["est_error"] = table["mode"].map(err_by_mode).where(is_est, "")
+else:
+    table["est_error"] = ""
 
-unpriced = sorted(set(at["gpu"]) - set(prices["gpu"]))
-missing_profiles = points["profile_id"].nunique() - at["profile_id"].nunique()
+if conc_choice in ("best", "highest") and not table.empty:
+    # The same curves and offers at concurrency 1: the single-request cost, beside the cost under load.
+    one = c.with_workload(at[at["concurrency"] == 1], isl, osl)
+    one_priced = c.priced_table(f"{sel_key}|c1", one.reset_index(drop=True), utilisation=c.utilisation())
+    c1 = one_priced.set_index(["profile_id", "offer_id"])[cost_col]
+    table["usd_at_c1"] = c1.reindex(pd.MultiIndex.from_frame(table[["profile_id", "offer_id"]])).to_numpy()
+
+unpriced = sorted(set(chosen["gpu"]) - set(prices["gpu"]))
+missing_profiles = at["profile_id"].nunique() - chosen["profile_id"].nunique()
+no_rows_gpus = sorted(set(sel_gpus) - set(table["gpu"])) if sel_gpus else []
 
 if table.empty:
     st.warning(
         "No rows match these filters. Widen the GPU, tier or provenance filters, pick another concurrency, "
-        "or add a price on the Prices page.",
+        "turn on estimates for GPUs without data, or add a price on the Prices page.",
         icon=":material/filter_alt_off:",
     )
     st.stop()
@@ -114,41 +174,98 @@ top = table.iloc[0]
 m1.metric(
     f"Cheapest here ({cost_label})",
     c.fmt_usd(top[cost_col]),
+    delta=top["provenance_label"] + (", pre-release" if top["prerelease"] else ""),
+    delta_color="off",
+    delta_arrow="off",
     help=f"{top['option']} on {top['provider']} {top['instance']} ({top['tier_label']}); "
     f"provenance: {top['provenance_label']}.",
     border=True,
 )
-m2.metric("Options x offers", f"{len(table):,}", border=True)
+from_data = table[table["provenance"] != "estimated"]
+if top["provenance"] == "estimated" and not from_data.empty:
+    d = from_data.iloc[0]
+    m2.metric(
+        "Cheapest with data (not estimated)",
+        c.fmt_usd(d[cost_col]),
+        delta=d["provenance_label"] + (", pre-release" if d["prerelease"] else ""),
+        delta_color="off",
+        delta_arrow="off",
+        help=f"{d['option']} at concurrency {int(d['concurrency'])} on {d['provider']} {d['instance']} "
+        f"({d['tier_label']}).",
+        border=True,
+    )
+else:
+    m2.metric("Options x offers", f"{len(table):,}", border=True)
 m3.metric("GPUs compared", f"{table['gpu'].nunique()}", border=True)
+n_est = int((table["provenance"] == "estimated").sum())
+conc_text = {
+    "best": "each curve at its cheapest data point (highest throughput per GPU)",
+    "highest": "each curve at its highest reported concurrency",
+}.get(conc_choice, f"concurrency {conc_choice}")
 st.caption(
-    f"Showing **{cost_label}** at utilisation {c.utilisation():.0%}, concurrency "
-    f"{'= each profile’s highest' if conc_choice == 'highest' else conc_choice}. "
-    f"★ marks the cheapest option on each GPU."
+    f"Cheapest: **{top['option']}** at concurrency {int(top['concurrency'])}, {top['provenance_label']}"
+    + (", pre-release checkpoint" if top["prerelease"] else "")
+    + f". Showing **{cost_label}** at utilisation {c.utilisation():.0%}, {conc_text}. ★ marks the cheapest option "
+    "on each GPU."
+    + (
+        " *$/M at concurrency 1* is the same curve serving one request: batch-1 figures look cheap or dear there, "
+        "but serving cost is set under load."
+        if "usd_at_c1" in table
+        else " At a single concurrency, curves without a point there are left out; 'best' compares each at its "
+        "cheapest point."
+    )
+    + (
+        f" {n_est:,} estimated row(s) (badged) for GPUs without data, at ISL/OSL {isl}/{osl}; on a GPU it has not "
+        f"seen the estimator is off by {c.estimate_error_text()} (leave-one-GPU-out check; per mode in the "
+        "*Estimate error* column): treat them as rough."
+        if n_est
+        else ""
+    )
     + (
         f" Profiles that state no input/output lengths use ISL/OSL {isl}/{osl} (Scenario page)."
         if cost_col != "usd_per_mtok_output"
         else ""
     )
-    + (f" {missing_profiles} profile(s) have no point at this concurrency." if missing_profiles else "")
+    + (f" {missing_profiles} curve(s) have no point at this concurrency." if missing_profiles else "")
     + (f" No price offer for: {', '.join(unpriced)} (add a quote on the Prices page)." if unpriced else "")
 )
+if no_rows_gpus:
+    st.info(
+        f"No rows for {', '.join(no_rows_gpus)} with these filters"
+        + ("" if with_est else ": turn on estimates for GPUs without data")
+        + ".",
+        icon=":material/info:",
+    )
+for p in est_problems:
+    st.caption(f"Not estimated: {p}")
 
-# Chart: the cheapest offer per option, as horizontal bars, coloured by mode.
-per_option = cheapest(table.dropna(subset=[cost_col]), by=["option"], value=cost_col).sort_values(
-    cost_col, ascending=False
-)
+# Chart: the cheapest offer per option (the 30 cheapest options), as horizontal bars coloured by mode;
+# estimated bars are pale and hatched, and every bar's provenance is written beside it.
+per_option = cheapest(table.dropna(subset=[cost_col]), by=["option"], value=cost_col).sort_values(cost_col)
+n_options = len(per_option)
+per_option = per_option.head(30).sort_values(cost_col, ascending=False)
 per_option["is_best"] = per_option["option"].isin(table.loc[table["cheapest_on_gpu"], "option"])
+per_option["y"] = per_option["option"].where(~per_option["is_best"], "★ " + per_option["option"])
 fig = go.Figure()
-for mode, g in per_option.groupby("mode", sort=False):
+for (mode, is_est), g in per_option.groupby(["mode", per_option["provenance"] == "estimated"], sort=False):
+    color = c.mode_color(str(mode))
     fig.add_trace(
         go.Bar(
             x=g[cost_col],
-            y=g["option"].where(~g["is_best"], "★ " + g["option"]),
+            y=g["y"],
             orientation="h",
-            name=c.mode_label(str(mode)),
-            marker_color=c.mode_color(str(mode)),
-            text=g["provenance_label"],
-            textposition="auto",
+            name=c.mode_label(str(mode)) + (" (estimated)" if is_est else ""),
+            marker={
+                "color": color,
+                "opacity": 0.45 if is_est else 1.0,
+                "pattern": {"shape": "/" if is_est else "", "fgcolor": color, "fgopacity": 1.0},
+            },
+            text=[
+                f"{lbl}{' · pre-release' if pre else ''}"
+                for lbl, pre in zip(g["provenance_label"], g["prerelease"], strict=True)
+            ],
+            textposition="outside",
+            cliponaxis=False,
             hovertext=c.hover_text(g, cost_col, cost_label),
             hoverinfo="text",
         )
@@ -162,24 +279,29 @@ c.base_layout(
 fig.update_xaxes(tickprefix="$", tickformat=",.3f")
 fig.update_layout(
     barmode="overlay",
-    yaxis={
-        "categoryorder": "array",
-        "categoryarray": list(per_option["option"].where(~per_option["is_best"], "★ " + per_option["option"])),
-    },
+    margin={"r": 140},
+    yaxis={"categoryorder": "array", "categoryarray": list(per_option["y"])},
 )
 st.plotly_chart(fig, key="compare_chart", config={"displaylogo": False})
+if n_options > len(per_option):
+    st.caption(f"The chart shows the {len(per_option)} cheapest of {n_options} options; the table holds all of them.")
 
 shown = table.assign(star=table["cheapest_on_gpu"].map({True: "★", False: ""}))
+total_shown = cost_col == "usd_per_mtok_total"
 columns = [
     "star",
     "gpu",
     "model",
     "mode",
     "precision",
-    "block_size",
+    "block",
     "concurrency",
     cost_col,
+    *(["usd_at_c1"] if "usd_at_c1" in shown else []),
+    *(["total_is_derived"] if total_shown and "total_is_derived" in shown else []),
     "badge",
+    "est_error",
+    "data_at",
     "output_tok_s_per_gpu",
     "tok_s_user",
     "provider",
@@ -191,22 +313,32 @@ columns = [
     "source",
     "price_source",
     "provenance_notes",
-    "cheapest_on_gpu",
 ]
+hidden = ["provenance", "profile_id", "offer_id", "cheapest_on_gpu"]  # in the data (tests, CSV), not shown
 st.dataframe(
-    c.highlight_rows(shown[columns], "cheapest_on_gpu"),
+    c.highlight_rows(shown[columns + hidden], "cheapest_on_gpu"),
     key="compare_table",
     hide_index=True,
-    column_order=columns[:-1],
+    column_order=columns,
     column_config={
         "star": st.column_config.TextColumn("★", width=30, help="Cheapest option on this GPU"),
         "gpu": "GPU",
         "model": "Model",
         "mode": "Mode",
         "precision": "Precision",
-        "block_size": st.column_config.NumberColumn("Block", format="%d"),
+        "block": st.column_config.TextColumn("Block", help="Block size (diffusion, self-speculation); — for none"),
         "concurrency": st.column_config.NumberColumn("Concurrency", format="%d"),
         cost_col: c.usd_column(cost_label, c.denominator_help()),
+        "usd_at_c1": c.usd_column("$/M at concurrency 1", "The same curve and offer serving a single request."),
+        "total_is_derived": st.column_config.CheckboxColumn(
+            "Total derived", help="The source gave output tokens only; input tokens/s come from ISL/OSL."
+        ),
+        "data_at": st.column_config.TextColumn("Data at", help="Concurrencies the curve has points for"),
+        "est_error": st.column_config.TextColumn(
+            "Estimate error",
+            help="Estimated rows only: the estimator's error on a GPU it has no data for (leave-one-GPU-out, median "
+            "and worst absolute error over the points we hold, for this mode).",
+        ),
         "output_tok_s_per_gpu": c.rate_column("Output tok/s per GPU"),
         "tok_s_user": st.column_config.NumberColumn("Tok/s per user", format="%,.1f"),
         "provider": "Provider",
@@ -216,10 +348,79 @@ st.dataframe(
         "price_as_of": "Price as of",
         "badge": c.provenance_column(),
         "as_of": "Figure date",
-        "source": st.column_config.TextColumn("Throughput source", width="medium"),
+        "source": st.column_config.TextColumn("Throughput source / estimate basis", width="medium"),
         "price_source": st.column_config.TextColumn("Price source", width="medium"),
         "provenance_notes": st.column_config.TextColumn("Notes", width="large"),
     },
     alt="Cost per million tokens by GPU, model, mode and price offer",
 )
 st.caption("Hover a cell to read long sources and notes in full; sort by any column header.")
+
+# ---------------------------------------------------------------------------------------------
+# Download this view (with the assumptions it was computed with)
+
+export_cols = [
+    "gpu", "model", "mode", "precision", "block_size", "prerelease", "concurrency", "data_at", "est_error",
+    "output_tok_s",
+    "output_tok_s_per_gpu", "tok_s_user", "ttft_ms_p50", "usd_per_mtok_output", "usd_per_mtok_total",
+    "total_is_derived", "usd_per_mtok_input_r", "usd_per_mtok_output_r", "usd_at_c1", "cheapest_on_gpu", "provider",
+    "instance", "tier", "usd_per_gpu_hour", "price_as_of", "price_source", "provenance", "source", "as_of",
+    "provenance_notes", "profile_id", "offer_id",
+]  # fmt: skip
+view = table[[col for col in export_cols if col in table]].rename(columns={"usd_at_c1": f"{cost_col}_at_c1"})
+assumptions = {
+    "view": "Compare",
+    "concurrency": conc_text,
+    "gpus": sel_gpus or "all",
+    "price tiers": sel_tiers or "all",
+    "models": sel_models or "all",
+    "provenance": sel_prov or "all",
+    "estimates for GPUs without data": bool(with_est and has_estimator),
+    "ISL tokens": isl,
+    "OSL tokens": osl,
+    "utilisation": c.utilisation(),
+    **c.cost_settings(),
+}
+notes = c.cost_notes()
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _view_file(
+    key: str, ext: str, _view: pd.DataFrame, _assumptions: dict[str, object], _prices: pd.DataFrame
+) -> bytes:
+    """One export of the Compare view, built on click and cached per view."""
+    documented = {**_assumptions, "notes": notes}
+    if ext == "csv":
+        return export.to_csv(export.with_assumptions(_view, _assumptions)).encode("utf-8")
+    if ext == "xlsx":
+        return export.to_xlsx(
+            export.with_assumptions(_view, _assumptions), documented, _prices, export.sources_frame(_view)
+        )
+    if ext == "md":
+        title = "Cost per million tokens: Compare view"
+        return export.to_markdown_document(_view, documented, title=title).encode("utf-8")
+    return export.to_json_document(_view, documented).encode("utf-8")
+
+
+used_prices = prices[prices["id"].isin(set(view["offer_id"]))]
+with st.expander("Download this view", icon=":material/download:"):
+    view_key = f"{sel_key}|{prices_key}|{sorted(sel_tiers)}|{c.utilisation()}|{cost_col}"
+    cols = st.columns(4)
+    for col, (ext, label) in zip(
+        cols, {"csv": "CSV", "xlsx": "Excel", "md": "Markdown", "json": "JSON"}.items(), strict=True
+    ):
+        col.download_button(
+            f"Download {label}",
+            data=lambda ext=ext: _view_file(view_key, ext, view, assumptions, used_prices),
+            file_name=f"nld-cost-compare.{ext}",
+            mime=export.MIME_TYPES[ext],
+            key=f"c_dl_{ext}",
+            on_click="ignore",
+            icon=":material/download:",
+            width="stretch",
+        )
+    st.caption(
+        "Every file carries the assumptions (utilisation, lengths, concurrency, filters, denominator, price ratio): "
+        "as assumed_* columns in CSV and Excel (plus an Assumptions sheet), a header section in Markdown and an "
+        '"assumptions" object in JSON.'
+    )

@@ -1,6 +1,9 @@
 """Export: the current scenario's cost table (the Scenario page's inputs, from this session and the URL) as
 CSV, Excel (cost table, assumptions and prices used, sources), Markdown and JSON, and its charts as
-interactive HTML. Spreadsheet-safe: text cells a spreadsheet would run as a formula are neutralised.
+interactive HTML. Every file carries the assumptions (utilisation, lengths, targets, price ratio, denominator):
+assumed_* columns in CSV and Excel, a header section in Markdown, an "assumptions" object in JSON. The page
+writes the scenario into its own URL, so its address is a link to the same export. Spreadsheet-safe: text
+cells a spreadsheet would run as a formula are neutralised.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from calculator import export
 st.title("Export")
 
 inputs = c.scenario_from_state()
+c.pin_scenario_to_url(inputs)  # this page draws none of the scenario's widgets: keep its address a link
 result = c.build_scenario(inputs)
 table = c.scenario_table(result)
 cost_col, cost_label = c.denominator()
@@ -21,9 +25,17 @@ st.markdown(
     f"**Scenario:** {c.model_label(inputs.model)} and the AR baselines on **{c.gpu_name(inputs.gpu)}**, "
     f"{c.TIER_LABELS.get(inputs.tier, inputs.tier)} price"
     + ("" if inputs.provider == c.CHEAPEST else f" from {inputs.provider}")
-    + f", ISL/OSL {inputs.isl}/{inputs.osl}, {inputs.targets.slo().describe()}, utilisation {inputs.util}%. "
-    "Change it on the Scenario page; its address is a shareable link to the same scenario."
+    + f", ISL/OSL {inputs.isl}/{inputs.osl}, {inputs.targets.slo().describe()}, utilisation {inputs.util}%, "
+    f"{cost_label}; unchecked targets {'count as failed' if inputs.strict else 'pass, flagged'}; "
+    f"{'estimates at your lengths preferred' if inputs.est_len else 'data curves ranked at their own lengths'}. "
+    "Change it on the Scenario page; this page's address is a shareable link to the same export."
 )
+n_unchecked = int((~result.checks["ranked"]).sum()) if not result.checks.empty else 0
+if n_unchecked:
+    st.caption(
+        f"{n_unchecked} curve(s) cannot be checked against these inputs (no TTFT, or lengths far from yours): their "
+        "rows say so in target_check / lengths_note and ranked = false."
+    )
 
 if table.empty:
     st.warning(
@@ -34,29 +46,26 @@ if table.empty:
     st.stop()
 
 stem = f"nld-cost-{inputs.gpu}-{inputs.tier}-{inputs.model}"
-assumptions = {
-    **inputs.as_dict(),
-    "cost formula": (
-        "usd_per_mtok = usd_per_gpu_hour x gpus_per_replica / (tok_s_per_replica x utilisation x 3600) x 1e6"
-    ),
-    "interpolation": "monotone (PCHIP) in log2(concurrency) between measured concurrencies; never extrapolated",
-    "tokens per second per user": "1000 / TPOT p50 where reported, else output tok/s / concurrency",
-    "provenance": "vendor = NVIDIA-reported, unconfirmed; vendor_internal = pre-release sweep; estimated = model",
-}
+assumptions = inputs.as_dict()
+notes = c.cost_notes()
 
-st.metric("Rows", f"{len(table):,}", help="One row per curve x concurrency (measured and interpolated).")
+st.metric("Rows", f"{len(table):,}", help="One row per curve x concurrency (data points, interpolated, estimated).")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _file(key: str, ext: str, _table, _assumptions, _prices) -> bytes:  # type: ignore[no-untyped-def]
+def _file(key: str, ext: str, _table, _assumptions, _notes, _prices) -> bytes:  # type: ignore[no-untyped-def]
     """One export file, built when first asked for and cached per scenario and format."""
+    documented = {**_assumptions, "notes": _notes}
     if ext == "csv":
-        return export.to_csv(_table).encode("utf-8")
+        return export.to_csv(export.with_assumptions(_table, _assumptions)).encode("utf-8")
     if ext == "xlsx":
-        return export.to_xlsx(_table, _assumptions, _prices, export.sources_frame(_table))
+        return export.to_xlsx(
+            export.with_assumptions(_table, _assumptions), documented, _prices, export.sources_frame(_table)
+        )
     if ext == "md":
-        return export.to_markdown(_table).encode("utf-8")
-    return export.to_json(_table).encode("utf-8")
+        title = f"Cost per million tokens: {_assumptions['model']} and baselines on {_assumptions['gpu']}"
+        return export.to_markdown_document(_table, documented, title=title).encode("utf-8")
+    return export.to_json_document(_table, documented).encode("utf-8")
 
 
 key = f"{inputs}|{c.all_prices()[0]}|{c.all_points()[0]}|{cost_col}"
@@ -66,7 +75,7 @@ for col, (ext, label) in zip(cols, labels.items(), strict=True):
     col.download_button(
         f"Download {label}",
         # Built on click (a callable), so opening the page stays fast.
-        data=lambda ext=ext: _file(key, ext, table, assumptions, result.offer),
+        data=lambda ext=ext: _file(key, ext, table, assumptions, notes, result.offer),
         file_name=f"{stem}.{ext}",
         mime=export.MIME_TYPES[ext],
         key=f"dl_{ext}",
@@ -105,17 +114,12 @@ h[1].download_button(
 
 st.subheader("Preview")
 st.dataframe(
-    table.head(200),
+    c.preview_frame(table.head(200)),
     key="export_preview",
     hide_index=True,
-    column_config={
-        "usd_per_mtok_output": c.usd_column("$/M output"),
-        "usd_per_mtok_total": c.usd_column("$/M total"),
-        "usd_per_mtok_input_r": c.usd_column("$/M input (1/R)"),
-        "usd_per_mtok_output_r": c.usd_column("$/M output (R split)"),
-        "usd_per_gpu_hour": st.column_config.NumberColumn("$/GPU-hour", format="$%.3f"),
-        "output_tok_s": c.rate_column("Output tok/s (replica)"),
-        "output_tok_s_per_gpu": c.rate_column("Output tok/s per GPU"),
-    },
+    column_config=c.export_column_config(table.columns),
 )
-st.caption(f"Showing the first {min(200, len(table))} of {len(table):,} rows; the files hold all of them.")
+st.caption(
+    f"Showing the first {min(200, len(table))} of {len(table):,} rows with readable headers; the files hold all of "
+    "them with machine names (usd_per_mtok_output, tok_s_user, ...) and full precision, plus the assumptions."
+)

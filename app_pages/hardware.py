@@ -1,7 +1,8 @@
 """Hardware: the seed article's open question. The same model, mode and precision at one concurrency on
-A100, H100, H200, B200, GB200 and MI300X (and others on request), side by side: measured or published where
-such a figure exists, estimated (clearly labelled, with its basis) elsewhere, "no data" where neither.
-The estimator's own leave-one-out error is shown, whatever it is.
+A100, H100, H200, B200, GB200 and MI300X (and others on request), side by side: a data point (measured here,
+uploaded, vendor-reported or community, its provenance badged) where one exists, estimated (clearly labelled,
+with its basis) elsewhere, "no data" where neither. The estimator's own leave-one-out error is shown, whatever it
+is: on points of GPUs it has data for, and on GPUs it has never seen (the figure that applies to most estimates).
 """
 
 from __future__ import annotations
@@ -23,11 +24,19 @@ est = c.optional_module("estimate")
 
 
 @st.cache_resource(show_spinner="Checking the estimator against every point we hold (leave-one-out)…")
-def loo_tables() -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Leave-one-out predictions and their error summary (computed once per process)."""
+def loo_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Leave-one-out predictions, their error summary per GPU and mode, and the headline errors (a point of a GPU
+    with data; a GPU without data), computed once per process."""
     assert est is not None
-    loo = est.leave_one_out(c.bundled_catalog())
-    return loo, est.error_summary(loo)
+    cat = c.bundled_catalog()
+    loo = est.leave_one_out(cat)
+    if hasattr(est, "_headline"):
+        headline = est._headline({"point": loo, "gpu": est.leave_one_out(cat, group="gpu")})
+    elif hasattr(est, "headline_errors"):
+        headline = est.headline_errors(cat)
+    else:
+        headline = pd.DataFrame()
+    return loo, est.error_summary(loo), headline
 
 
 with st.container(border=True):
@@ -53,7 +62,12 @@ measured = points[
     & (points["concurrency"] == conc)
 ]
 have = set(measured["gpu"])
-rows = [measured.assign(basis="as published / measured", tpf_assumed=False)]
+rows = [
+    measured.assign(
+        basis=measured["provenance"].map(c.PROVENANCE_LABELS).fillna(measured["provenance"]) + " figure",
+        tpf_assumed=False,
+    )
+]
 skipped: list[str] = []
 problems: list[str] = []
 if est is not None:
@@ -88,21 +102,30 @@ if est is None:
             icon=":material/construction:")  # fmt: skip
 
 if not table.empty:
-    table["kind"] = table["provenance"].map(lambda k: "estimated" if k == "estimated" else "measured / published")
+    table["kind"] = table["provenance"].map(lambda k: "estimated" if k == "estimated" else "data point")
     table = table.sort_values(["gpu", "profile_id"]).reset_index(drop=True)
     fig = go.Figure()
     for kind, g in table.groupby("kind", sort=False):
+        colors = [c.PROVENANCE_COLORS.get(p, "#64748B") for p in g["provenance"]]
+        est_kind = kind == "estimated"
         fig.add_trace(
             go.Bar(
                 x=g["option"],
                 y=g["output_tok_s_per_gpu"],
-                name=str(kind),
+                name="estimated (hatched)" if est_kind else "data point (provenance above the bar)",
                 marker={
-                    "color": [c.PROVENANCE_COLORS.get(p, "#64748B") for p in g["provenance"]],
-                    "pattern": {"shape": "/" if kind == "estimated" else ""},
+                    "color": colors,
+                    "opacity": 0.5 if est_kind else 1.0,
+                    "pattern": {"shape": "/" if est_kind else "", "fgcolor": "#334155", "fgopacity": 0.9},
+                    "line": {"color": colors, "width": 1.5},
                 },
-                text=g["provenance_label"],
-                textposition="auto",
+                # Labels sit above the bars, never on the hatching, so they stay legible in both themes.
+                text=[
+                    f"{lbl}{' · pre-release' if pre else ''}"
+                    for lbl, pre in zip(g["provenance_label"], g["prerelease"], strict=True)
+                ],
+                textposition="outside",
+                cliponaxis=False,
                 hovertext=c.hover_text(g),
                 hoverinfo="text",
             )
@@ -115,15 +138,21 @@ if not table.empty:
     )
     fig.update_layout(barmode="group")
     st.plotly_chart(fig, key="hardware_chart", config={"displaylogo": False})
-    st.caption("Solid bars: measured or published figures (their provenance on the bar). Hatched grey bars: estimated.")
+    st.caption(
+        "Solid bars: data points (their provenance above the bar: vendor-reported, vendor internal, community, "
+        "measured here or uploaded). Pale hatched bars: estimated by the roofline model"
+        + (f", off by {c.estimate_error_text(mode)} on a GPU it has not seen" if c.estimate_error_text(mode) else "")
+        + "."
+    )
 
 show = table.copy() if not table.empty else pd.DataFrame(columns=["gpu"])
 if no_data:
     show = pd.concat(
-        [show, pd.DataFrame({"gpu": no_data, "kind": "no data", "basis": "no measurement, no estimate"})],
+        [show, pd.DataFrame({"gpu": no_data, "kind": "no data", "basis": "no data point, no estimate"})],
         ignore_index=True,
     )
 show["gpu_name"] = show["gpu"].map(c.gpu_name)
+show["block"] = show["block"].fillna("—") if "block" in show else "—"
 if "badge" in show:
     show["badge"] = show["badge"].apply(lambda v: v if isinstance(v, list) else [])
 st.dataframe(
@@ -134,7 +163,7 @@ st.dataframe(
         "gpu_name",
         "kind",
         "badge",
-        "block_size",
+        "block",
         "output_tok_s_per_gpu",
         "tok_s_user",
         cost_col,
@@ -147,7 +176,7 @@ st.dataframe(
         "gpu_name": "GPU",
         "kind": "Figure",
         "badge": c.provenance_column(),
-        "block_size": st.column_config.NumberColumn("Block", format="%d"),
+        "block": st.column_config.TextColumn("Block"),
         "output_tok_s_per_gpu": c.rate_column("Output tok/s per GPU"),
         "tok_s_user": st.column_config.NumberColumn("Tok/s per user", format="%,.1f"),
         cost_col: c.usd_column(f"{cost_label}, cheapest on-demand"),
@@ -165,16 +194,39 @@ if est is None:
     st.caption("No estimator yet, so no error table.")
 else:
     try:
-        loo, summary = loo_tables()
+        loo, summary, headline = loo_tables()
     except Exception as ex:
         st.warning(f"The leave-one-out check failed: {ex}", icon=":material/warning:")
     else:
         overall = summary[(summary["gpu"] == "all") & (summary["mode"] == "all")]
+        unseen = (
+            headline[(headline["grouping"] == "gpu") & (headline["modes"] == "all")] if not headline.empty else headline
+        )
+        if not unseen.empty:
+            u = unseen.iloc[0]
+            per_mode = headline[(headline["grouping"] == "gpu") & (headline["modes"] != "all")]
+            st.markdown(
+                f"**On a GPU it has no data for** (most estimated rows: every GPU's points predicted by a fit that "
+                f"never saw that GPU): median absolute error **{u['median_abs_error_pct']:.0f} %**, worst "
+                f"**{u['worst_abs_error_pct']:.0f} %** over {int(u['points'])} points"
+                + (
+                    " ("
+                    + "; ".join(
+                        f"{c.mode_label(str(r['modes']))} {r['median_abs_error_pct']:.0f} % median"
+                        for _, r in per_mode.iterrows()
+                    )
+                    + ")"
+                    if not per_mode.empty
+                    else ""
+                )
+                + ". Read estimated bars as a range, not a number."
+            )
         if not overall.empty:
             o = overall.iloc[0]
             st.markdown(
-                f"Leave-one-out over the **{int(o['points'])}** points we hold (each predicted with the estimator "
-                f"refitted without it): median absolute error **{o['median_abs_error_pct']:.1f} %**, worst "
+                f"**On a point of a GPU it has data for** (leave-one-out over the **{int(o['points'])}** points we "
+                f"hold, each predicted with the estimator refitted without it): median absolute error "
+                f"**{o['median_abs_error_pct']:.1f} %**, worst "
                 f"**{o['worst_abs_error_pct']:.1f} %**. Most of these points are vendor figures, so this checks the "
                 "model against the vendor, not against independent hardware."
             )

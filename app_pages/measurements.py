@@ -54,6 +54,17 @@ top[1].download_button(
 )
 
 
+def problems_frame(problems: list[Any]) -> pd.DataFrame:
+    """Each problem once (file, where, message), sorted by row number (row 3 before row 4 before row 10), then
+    by where; problems without a row (file-level) first. Column `row` holds the parsed row number."""
+    df = pd.DataFrame(
+        [{"file": p.file, "where": p.where, "problem": p.message} for p in problems],
+        columns=["file", "where", "problem"],
+    ).drop_duplicates()
+    df["row"] = pd.to_numeric(df["where"].str.extract(r"(?i)\brow\s+(\d+)", expand=False), errors="coerce")
+    return df.sort_values(["row", "where", "problem"], na_position="first", kind="stable").reset_index(drop=True)
+
+
 def add_upload(digest: str, name: str, fmt: str, profiles: list[Any]) -> int:
     """Add a file's good profiles to the session (replacing an earlier import of the same file)."""
     pts = profiles_to_points(profiles, [name] * len(profiles))
@@ -116,9 +127,20 @@ for digest, entry in pending.items():
         head[2].badge("added" if added else "not added", color="green" if added else "orange")
         st.caption(f"{len(res.profiles)} profile(s), {n_points:,} point(s), {len(res.problems)} problem(s).")
         if res.problems:
-            probs = pd.DataFrame([{"file": p.file, "where": p.where, "problem": p.message} for p in res.problems[:500]])
+            probs = problems_frame(res.problems)
+            # Missing fields are asked for in the form below; everything else is an error in the file: one line
+            # saying how many and where, then each problem once, in row order.
+            errors = probs[~probs["where"].isin(list(res.missing))]
+            if not errors.empty:
+                rows = errors["row"].dropna().astype(int).unique().tolist()
+                st.error(
+                    f"{entry['file']}: {len(errors)} problem(s)"
+                    + (f" in row(s) {', '.join(map(str, rows[:12]))}{'…' if len(rows) > 12 else ''}" if rows else "")
+                    + ": see the table below.",
+                    icon=":material/error:",
+                )
             st.dataframe(
-                probs,
+                probs.drop(columns=["row"]).head(500),
                 key=f"problems_{digest}",
                 hide_index=True,
                 column_config={
@@ -127,9 +149,6 @@ for digest, entry in pending.items():
                     "problem": st.column_config.TextColumn("Problem", width="large"),
                 },
             )
-            # Missing fields are asked for in the form below; everything else is an error in the file.
-            for p in [p for p in res.problems if p.where not in res.missing][:3]:
-                st.error(str(p), icon=":material/error:")
         if res.missing:
             with st.form(key=f"supply_{digest}", border=False):
                 st.markdown("This format does not say everything a profile needs. Supply it:")

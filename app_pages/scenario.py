@@ -1,7 +1,9 @@
 """Scenario: one GPU and one price offer. Shows the throughput-per-GPU vs tokens/s-per-user frontier of every
 mode and baseline, the cost at each concurrency, the cheapest mode meeting the latency targets, and the
-concurrency where self-speculation stops beating AR (the crossover). Interpolation between measured
-concurrencies is labelled; nothing is extrapolated. Every input is in the URL, so a scenario is a link.
+concurrency where self-speculation stops beating AR (the crossover). Interpolation between a curve's
+data points is labelled; nothing is extrapolated. What cannot be checked is said next to the answer: a TTFT target
+on a source without TTFT, or input/output lengths far from the ones a curve was reported at (estimated curves at
+the user's lengths stand in). Every input is in the URL, so a scenario is a link.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ with st.container(border=True):
         help="Nemotron-Labs-Diffusion size; the AR baselines (Qwen3-8B, Qwen3.5-9B) are always shown.",
     )
     gpu_options = sorted(set(points["gpu"]) | (set(c.known_gpus()) if has_estimator else set()))
+    c.url_value_notice("gpu", gpu_options, "GPUs with data" + (" or an estimate" if has_estimator else ""))
     gpu = r1[1].selectbox(
         "GPU",
         gpu_options,
@@ -42,6 +45,7 @@ with st.container(border=True):
     )
     gpu_offers = c.offers_for(prices, gpu)
     tier_options = [t for t in c.TIERS if t in set(gpu_offers["tier"])] or ["on_demand"]
+    c.url_value_notice("tier", tier_options, f"{gpu} has no offer in that tier")
     tier = r1[2].selectbox(
         "Price tier",
         tier_options,
@@ -49,6 +53,7 @@ with st.container(border=True):
         bind="query-params",
     )
     provider_options = [c.CHEAPEST, *sorted(set(c.offers_for(prices, gpu, tier)["provider"]))]
+    c.url_value_notice("provider", provider_options, f"no {c.TIER_LABELS.get(tier, tier)} offer from it for {gpu}")
     r1[3].selectbox(
         "Provider",
         provider_options,
@@ -65,14 +70,15 @@ with st.container(border=True):
         format_func=lambda n: f"{n // 1024}K",
         key="ctx",
         bind="query-params",
-        help="Used by estimated curves (the KV-cache term). Measured profiles keep their own workload.",
+        help="Used by estimated curves (the KV-cache term). Data curves keep the workload they were reported at.",
     )
     cat = r2[2].selectbox(
         "Workload category (SPEED-Bench)",
         [c.AS_MEASURED, *c.SPEED_BENCH_CATEGORIES],
         key="cat",
         bind="query-params",
-        help="Self-speculation's acceptance length depends on the workload (vendor Table 10).",
+        help="Self-speculation's acceptance length depends on the workload (vendor Table 10). Estimated curves use "
+        "the category; data curves stay on the SPEED-Bench mix.",
     )
     targets = c.target_inputs()
 
@@ -86,7 +92,7 @@ notes = []
 if ctx > c.PUBLISHED_CONTEXT_TOKENS:
     notes.append(
         f"Context {ctx // 1024}K is beyond any published tokens-per-forward or throughput (~16K): estimated curves "
-        "there assume the published TPF still holds; measured curves are at their own (shorter) workload."
+        "there assume the published TPF still holds; data curves are at their own (shorter) workload."
     )
 if cat != c.AS_MEASURED:
     wl = c.bundled_catalog().workloads.tpf
@@ -98,17 +104,17 @@ if cat != c.AS_MEASURED:
     if cat in al and "average" in al:
         notes.append(
             f"SPEED-Bench **{cat}**: self-speculation accepts {al[cat]:.2f} tokens per cycle vs {al['average']:.2f} "
-            f"on average ({al[cat] / al['average'] - 1:+.0%}; vendor, paper Table 10). Measured curves are on the "
+            f"on average ({al[cat] / al['average'] - 1:+.0%}; vendor, paper Table 10). Data curves are on the "
             "SPEED-Bench mix and are not rescaled" + ("; estimated curves use the category." if has_estimator else ".")
         )
 if not has_estimator:
-    notes.append("The estimator is not available yet: GPUs and modes without a profile show no data.")
+    notes.append("The estimator is not available yet: GPUs and modes without data show nothing.")
 if result.estimate_note:
     notes.append(result.estimate_note)
 for n in notes:
     st.info(n, icon=":material/info:")
-for p in result.problems:
-    st.warning(p, icon=":material/warning:")
+if result.problems:
+    st.caption("Not estimated: " + "; ".join(result.problems))
 
 if result.dense.empty:
     st.warning(
@@ -119,18 +125,37 @@ if result.dense.empty:
     st.stop()
 
 # ---------------------------------------------------------------------------------------------
-# Headline: the cheapest mode meeting the targets, and the crossover
+# What cannot be checked, said prominently (before any answer)
 
 slo = targets.slo()
-# On the source points (measured or estimated); crossover() interpolates monotonically between them itself.
+checks = result.checks
+names = result.dense.drop_duplicates("profile_id").set_index("profile_id")["curve"]
+differ = c.check_warnings(checks, targets, inputs.isl, inputs.osl, names)
+
+# ---------------------------------------------------------------------------------------------
+# Headline: the cheapest mode meeting the targets, and the crossover
+
+# On the source points (data or estimated); crossover() interpolates monotonically between them itself.
 crossings = c.scenario_crossover(result.key, result.dense)
 estimated_ids = set(result.dense.loc[result.dense["provenance"] == "estimated", "profile_id"])
 crossings["uses_estimate"] = crossings["challenger_profile"].isin(estimated_ids) | crossings["baseline_profile"].isin(
     estimated_ids
 )
+ranked_ids = set(checks.loc[checks["ranked"], "profile_id"])
+crossings["ranked_pair"] = crossings["challenger_profile"].isin(ranked_ids) & crossings["baseline_profile"].isin(
+    ranked_ids
+)
 crossings = crossings.sort_values(["uses_estimate", "status"]).reset_index(drop=True)
 crosses = crossings[crossings["status"] == "crosses"]
-if (~crosses["uses_estimate"]).any():  # prefer pairs of published or measured curves
+# Curves that reflect the user's lengths first (with est_len on, estimates stand in for data at other lengths).
+if crosses["ranked_pair"].any():
+    crosses = crosses[crosses["ranked_pair"]]
+# Compare like with like: same precision (bf16 vs bf16 first), then pairs without estimates.
+like = crosses[crosses["like_precision"]]
+if not like.empty:
+    bf16 = like[like["challenger_precision"] == "bf16"]
+    crosses = bf16 if not bf16.empty else like
+if (~crosses["uses_estimate"]).any():
     crosses = crosses[~crosses["uses_estimate"]]
 crosses = crosses.sort_values("crossover_concurrency", ascending=False)
 
@@ -144,11 +169,20 @@ with h1.container(border=True):
         )
         best = None
     else:
-        ranked = frontier.cheapest_meeting(result.priced, slo, by=["profile_id"], value=cost_col)
+        pool = result.priced[result.priced["ranked"]]
+        ranked = frontier.cheapest_meeting(pool, slo, by=["profile_id"], value=cost_col, require_ttft=targets.strict)
         best = ranked.iloc[0] if not ranked.empty else None
         if best is None:
+            left_out = int((~checks["ranked"]).sum())
             st.warning(
-                "No mode meets these targets within the measured range. Relax a target.", icon=":material/block:"
+                "No curve meets these targets within its data range"
+                + (
+                    f" ({left_out} curve(s) that cannot be checked are not counted; see the warnings above)"
+                    if left_out
+                    else ""
+                )
+                + ". Relax a target.",
+                icon=":material/block:",
             )
         else:
             offer = result.offer.iloc[0]
@@ -159,18 +193,41 @@ with h1.container(border=True):
                 f"({c.TIER_LABELS.get(offer['tier'], offer['tier'])}, ${offer['usd_per_gpu_hour']:,.3f}/GPU-h as of "
                 f"{offer['price_as_of'] if 'price_as_of' in offer else offer['as_of']}).",
             )
+            ttft_known = bool(best["ttft_known"])
+            ttft_text = f"TTFT p50 {best['ttft_ms_p50']:,.0f} ms" if ttft_known else "TTFT not reported by the source"
             st.caption(
                 f"at concurrency {int(best['concurrency'])} ({best['point_basis']}), "
-                f"{best['tok_s_user']:,.0f} tok/s per user, {best['output_tok_s_per_gpu']:,.0f} output tok/s per GPU; "
-                f"provenance: {best['provenance_label']}. {best['slo_note']}"
+                f"{best['tok_s_user']:,.0f} tok/s per user, {best['output_tok_s_per_gpu']:,.0f} output tok/s per GPU, "
+                f"{ttft_text}; provenance: {best['provenance_label']}"
+                + (", pre-release checkpoint" if best["prerelease"] else "")
+                + "."
+                + (
+                    " Estimated by the roofline model at your lengths; its TTFT is one prefill of the input at "
+                    "batch 1 (no queueing)."
+                    if best["provenance"] == "estimated"
+                    else ""
+                )
             )
+            if targets.max_ttft_ms and not ttft_known:
+                st.warning(
+                    f"**TTFT target not checked for this answer**: its source reports no TTFT, so nothing says it "
+                    f"meets {targets.max_ttft_ms:,.0f} ms. Turn on *Treat unchecked targets as failed* to rank only "
+                    "checked curves and estimates.",
+                    icon=":material/timer_off:",
+                )
+            if best.get("lengths_status") == "differ" and best["provenance"] != "estimated":
+                st.warning(
+                    f"**Your lengths are not reflected in this answer**: {best['lengths_note']}. Turn on *Prefer "
+                    "estimates at your lengths* to rank estimated curves at your ISL/OSL instead.",
+                    icon=":material/straighten:",
+                )
 with h2.container(border=True):
     st.markdown("**Where self-speculation stops beating AR**")
     if not crosses.empty:
         x = crosses.iloc[0]  # the best self-spec configuration: the latest crossover
         if len(crosses) > 1:
             lo, hi = crosses["crossover_concurrency"].min(), crosses["crossover_concurrency"].max()
-            spread = f" Across {len(crosses)} curve pairs the crossover lies between {lo:,.0f} and {hi:,.0f}."
+            spread = f" Across {len(crosses)} such curve pairs the crossover lies between {lo:,.0f} and {hi:,.0f}."
         else:
             spread = ""
         st.metric(
@@ -179,18 +236,30 @@ with h2.container(border=True):
             help=str(x["basis"]),
         )
         st.caption(
-            f"Self-spec wins up to {int(x['last_win_concurrency'])} and loses from {int(x['first_loss_concurrency'])} "
-            f"(throughput per GPU; at one price the cost crossover is the same). "
+            (
+                f"Like precision ({x['challenger_precision']} vs {x['baseline_precision']}). "
+                if x["like_precision"]
+                else f"**Unlike precision** ({x['challenger_precision']} vs {x['baseline_precision']}): no pair of "
+                "one precision crosses here, so part of the gap is the precision's. "
+            )
+            + f"Self-spec wins up to {int(x['last_win_concurrency'])} and loses from "
+            f"{int(x['first_loss_concurrency'])} (throughput per GPU; at one price the cost crossover is the same). "
             f"{x['advantage_at_min']:.2f}x at concurrency {int(x['common_min_concurrency'])}, "
             f"{x['advantage_at_max']:.2f}x at {int(x['common_max_concurrency'])}.{spread}"
             + (" Uses an estimated curve." if x["uses_estimate"] else "")
+            + (
+                " **Data at SPEED-Bench lengths, not yours** (no pair at your lengths crosses)."
+                if not x["ranked_pair"] and not differ.empty
+                else ""
+            )
         )
     elif crossings.empty:
         st.caption("No self-speculation and AR curves on this GPU to compare.")
     else:
         first = crossings.iloc[0]
+        kind = "the estimated curves' common range" if first["uses_estimate"] else "the curves' common data range"
         st.caption(
-            f"No crossover within the measured range: {first['status']} "
+            f"No crossover within {kind}: {first['status']} "
             f"({first['challenger_label']} vs {first['baseline_label']}, {first['basis']})."
         )
 
@@ -205,8 +274,11 @@ with tab_frontier:
         config={"displaylogo": False},
     )
     st.caption(
-        "Lines interpolate monotonically between measured concurrencies (markers); no line goes beyond the "
-        "measured range. Tokens/s per user = 1000 / TPOT where reported, else output tok/s / concurrency."
+        "Markers: the concurrencies a source reports (its data points: vendor, community, measured here or "
+        "uploaded). Solid and dashed lines interpolate monotonically between them and never go beyond. Dotted lines "
+        "without markers: estimated curves (roofline model at your lengths). Colour = decoding mode (shades tell its "
+        "configurations apart; a data curve and its estimate share a shade); dashed = fp8. Tokens/s per user = "
+        "1000 / TPOT where reported, else output tok/s / concurrency."
     )
 with tab_cost:
     if result.priced.empty:
@@ -235,6 +307,7 @@ with tab_table:
             "advantage_at_max": st.column_config.NumberColumn("Advantage at max", format="%.2fx"),
             "basis": st.column_config.TextColumn("Basis", width="large"),
             "uses_estimate": st.column_config.CheckboxColumn("Uses an estimate"),
+            "like_precision": st.column_config.CheckboxColumn("Like precision"),
         },
         column_order=[
             "gpu",
@@ -246,14 +319,17 @@ with tab_table:
             "crossover_concurrency",
             "advantage_at_min",
             "advantage_at_max",
+            "like_precision",
             "uses_estimate",
             "basis",
         ],
     )
     if not result.priced.empty:
         st.markdown(f"**Best operating point per curve meeting {slo.describe()}**")
-        ops = frontier.best_operating_points(result.priced, slo)
+        ops = frontier.best_operating_points(result.priced, slo, require_ttft=targets.strict)
         ops = c.add_labels(ops) if not ops.empty else ops
+        if not ops.empty:
+            ops = ops.sort_values(["ranked", cost_col], ascending=[False, True])
         st.dataframe(
             ops,
             key="operating_points_table",
@@ -265,19 +341,27 @@ with tab_table:
                 cost_col,
                 "output_tok_s_per_gpu",
                 "tok_s_user",
+                "ttft_ms_p50",
                 "badge",
+                "ranked",
                 "slo_note",
+                "check_note",
                 "source",
             ],
             column_config={
                 "option": "Option",
                 "concurrency": st.column_config.NumberColumn("Concurrency", format="%d"),
-                "point_basis": "Point",
+                "point_basis": st.column_config.TextColumn(
+                    "Point", help="data point (the source reports it), interpolated (between two), or estimated"
+                ),
+                "ttft_ms_p50": st.column_config.NumberColumn("TTFT p50 (ms)", format="%,.0f"),
+                "ranked": st.column_config.CheckboxColumn("Ranked", help="Counted for the recommendation"),
+                "check_note": st.column_config.TextColumn("What could be checked", width="medium"),
                 cost_col: c.usd_column(cost_label),
                 "output_tok_s_per_gpu": c.rate_column("Output tok/s per GPU"),
                 "tok_s_user": st.column_config.NumberColumn("Tok/s per user", format="%,.1f"),
                 "badge": c.provenance_column(),
-                "slo_note": "Target check",
+                "slo_note": st.column_config.TextColumn("TTFT check"),
                 "source": st.column_config.TextColumn("Source", width="medium"),
             },
         )

@@ -166,6 +166,69 @@ def to_json(df: pd.DataFrame, *, indent: int | None = 2) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Assumptions travel with the numbers (a table without its utilisation, lengths and targets misleads)
+
+ASSUMPTION_PREFIX = "assumed_"
+
+
+def assumption_column(name: str) -> str:
+    """An assumption's name as a column name: `assumed_` + lower-case words joined by underscores."""
+    words = "".join(ch if ch.isalnum() else " " for ch in str(name).lower()).split()
+    return ASSUMPTION_PREFIX + "_".join(words)
+
+
+def _scalar(value: Any) -> Any:
+    """A value fit for one cell: lists and sets joined by commas, mappings as JSON text."""
+    if isinstance(value, Mapping):
+        return json.dumps(value, default=_json_default, ensure_ascii=False, sort_keys=True)
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=str) if isinstance(value, set | frozenset) else value
+        return ", ".join(str(v) for v in items)
+    return value
+
+
+def with_assumptions(table: pd.DataFrame, assumptions: Mapping[str, Any]) -> pd.DataFrame:
+    """A copy of `table` with one constant column per assumption (`assumed_<name>`), appended on the right,
+    so a CSV row carries the utilisation, lengths, targets and price basis it was computed with.
+    Columns the table already has are left as they are."""
+    out = table.copy()
+    for name, value in assumptions.items():
+        col = assumption_column(name)
+        if col not in out.columns:
+            out[col] = [_scalar(value)] * len(out)
+    return out
+
+
+def _assumption_records(assumptions: Mapping[str, Any]) -> dict[str, Any]:
+    frame = assumptions_frame(assumptions)
+    return {str(k): v for k, v in zip(frame["assumption"], frame["value"], strict=True)}
+
+
+def to_json_document(table: pd.DataFrame, assumptions: Mapping[str, Any], *, indent: int | None = 2) -> str:
+    """`{"assumptions": {...}, "rows": [...]}`: the scenario's inputs, then the rows as `to_json` writes them.
+
+    (`to_json` keeps writing a bare list of rows, for the CLI.)"""
+    frame = table.copy()
+    frame.columns = _column_names(table)
+    doc = {"assumptions": _assumption_records(assumptions), "rows": _records(frame)}
+    return json.dumps(doc, default=_json_default, allow_nan=False, ensure_ascii=False, indent=indent)
+
+
+def to_markdown_document(
+    table: pd.DataFrame, assumptions: Mapping[str, Any], *, title: str | None = None, float_digits: int = 4
+) -> str:
+    """A Markdown document: an optional `# title`, an "Assumptions" section (a two-column table) and the
+    "Cost table" section (`to_markdown`)."""
+    parts = [f"# {escape_markdown(title)}\n"] if title else []
+    frame = assumptions_frame(assumptions)
+    parts.append("## Assumptions\n")
+    parts.append(to_markdown(frame.astype(object).map(_scalar), float_digits=float_digits))
+    parts.append("## Cost table\n")
+    parts.append(to_markdown(table, float_digits=float_digits))
+    return "\n".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------
 # Excel
 
 

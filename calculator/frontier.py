@@ -1,12 +1,13 @@
-"""Throughput-per-GPU vs tokens/s/user curves: monotone interpolation between measured concurrencies,
+"""Throughput-per-GPU vs tokens/s/user curves: monotone interpolation between the concurrencies a source reports,
 Pareto frontiers, latency targets (SLO), the cheapest mode meeting them, and the self-spec vs AR crossover.
 
 A *curve* is one profile (gpu x model x mode x precision x engine settings) across concurrency.
 Interpolation is a shape-preserving cubic (PCHIP, Fritsch-Carlson) in log2(concurrency); it never
-goes beyond a curve's measured concurrencies: outside them there is no row (refused, not guessed).
-Rows carry `point_basis`: "measured" (a concurrency the source reports, whatever its provenance),
-"estimated" (a concurrency the estimator computed), or "interpolated" (between two of those; the row's
-`provenance` still says whose curve it is).
+goes beyond a curve's data concurrencies: outside them there is no row (refused, not guessed).
+Rows carry `point_basis`: "data point" (a concurrency the source reports, whatever its provenance:
+measured here, uploaded, vendor-reported, community), "estimated" (a concurrency the estimator computed),
+or "interpolated" (between two of those; the row's `provenance` still says whose curve it is). The word
+"measured" is kept for the provenance kind (this tool's own measurements), never for a point's basis.
 Everything is vectorised over DataFrames; no per-row Python loops.
 """
 
@@ -19,9 +20,10 @@ import numpy as np
 import pandas as pd
 
 CURVE_KEYS: tuple[str, ...] = ("profile_id", "gpu", "model", "mode", "precision")
-POINT_BASES: tuple[str, ...] = ("measured", "interpolated", "estimated")
+DATA_POINT = "data point"
+POINT_BASES: tuple[str, ...] = (DATA_POINT, "interpolated", "estimated")
 
-# Columns interpolated between measured concurrencies (each on the points where it is known).
+# Columns interpolated between data concurrencies (each on the points where it is known).
 INTERPOLATED_COLUMNS: tuple[str, ...] = (
     "output_tok_s",
     "total_tok_s",
@@ -156,19 +158,19 @@ def monotone_interpolate(
 
 
 def concurrency_grid(points: pd.DataFrame, *, dense: bool = True, per_octave: int = 8) -> np.ndarray:
-    """Concurrencies to evaluate curves at: every measured one, plus (dense) every integer up to 16 and
-    `per_octave` geometric steps per doubling above (about 9 % apart), within the overall measured range."""
-    measured = np.unique(points["concurrency"].to_numpy(dtype="int64"))
-    if len(measured) == 0 or not dense:
-        return measured
-    lo, hi = int(measured.min()), int(measured.max())
+    """Concurrencies to evaluate curves at: every data one, plus (dense) every integer up to 16 and
+    `per_octave` geometric steps per doubling above (about 9 % apart), within the overall data range."""
+    known = np.unique(points["concurrency"].to_numpy(dtype="int64"))
+    if len(known) == 0 or not dense:
+        return known
+    lo, hi = int(known.min()), int(known.max())
     small = np.arange(lo, min(hi, 16) + 1)
     big = np.zeros(0, dtype="int64")
     if hi > 16:
         start = max(lo, 16)
         steps = int(np.ceil(np.log2(hi / start) * per_octave)) + 1
         big = np.unique(np.round(np.geomspace(start, hi, max(2, steps))).astype("int64"))
-    return np.unique(np.concatenate([measured, small, big]))
+    return np.unique(np.concatenate([known, small, big]))
 
 
 def interpolate_points(
@@ -177,12 +179,12 @@ def interpolate_points(
     *,
     keys: Sequence[str] = CURVE_KEYS,
 ) -> pd.DataFrame:
-    """Each curve evaluated at `concurrencies` (default: concurrency_grid) within its measured range.
+    """Each curve evaluated at `concurrencies` (default: concurrency_grid) within its data range.
 
-    Rows at a measured concurrency are the source rows unchanged; rows between two measured
+    Rows at a source concurrency are the source rows unchanged; rows between two data
     concurrencies are interpolated (PCHIP in log2 concurrency) column by column over INTERPOLATED_COLUMNS,
     each from the points where that column is known. Outside a curve's range: no row (never extrapolated).
-    Adds `point_basis`: "measured" or "estimated" at a source concurrency, else "interpolated".
+    Adds `point_basis`: "data point" or "estimated" at a source concurrency, else "interpolated".
     """
     if points.empty:
         out = points.copy()
@@ -197,7 +199,7 @@ def interpolate_points(
     lo = pd.Series(pts["concurrency"].to_numpy(), index=curve).groupby(level=0).min()
     hi = pd.Series(pts["concurrency"].to_numpy(), index=curve).groupby(level=0).max()
 
-    # Candidate (curve, concurrency) pairs inside each curve's range, not already measured.
+    # Candidate (curve, concurrency) pairs inside each curve's range, not already a data point.
     n_curves = int(curve.max()) + 1
     cq = np.repeat(np.arange(n_curves), len(grid))
     xq = np.tile(grid, n_curves)
@@ -208,10 +210,10 @@ def interpolate_points(
     new = inside & ~already
     cq, xq = cq[new], xq[new]
 
-    measured_rows = pts[pts["concurrency"].isin(grid)].copy()
-    measured_rows["point_basis"] = np.where(measured_rows["provenance"] == "estimated", "estimated", "measured")
+    source_rows = pts[pts["concurrency"].isin(grid)].copy()
+    source_rows["point_basis"] = np.where(source_rows["provenance"] == "estimated", "estimated", DATA_POINT)
     if len(cq) == 0:
-        return measured_rows.sort_values([*keys, "concurrency"]).reset_index(drop=True)
+        return source_rows.sort_values([*keys, "concurrency"]).reset_index(drop=True)
 
     # Profile-level columns from the curve's first row; point columns interpolated.
     first = pts.groupby(curve, sort=True).head(1)
@@ -226,9 +228,7 @@ def interpolate_points(
         if col in template:
             template[col] = pd.NA
     template["point_basis"] = "interpolated"
-    out = pd.concat(
-        [measured_rows, template.astype(measured_rows.dtypes.to_dict(), errors="ignore")], ignore_index=True
-    )
+    out = pd.concat([source_rows, template.astype(source_rows.dtypes.to_dict(), errors="ignore")], ignore_index=True)
     return out.sort_values([*keys, "concurrency"]).reset_index(drop=True)
 
 
@@ -270,6 +270,10 @@ def pareto_frontier(
 # Latency targets
 
 
+UNCHECKED_PASSED = "TTFT not reported: target not checked"
+UNCHECKED_FAILED = "TTFT not reported: counted as failed"
+
+
 @dataclass(frozen=True)
 class Slo:
     """Latency targets; None means no target. TTFT in ms (p50), interactivity in tokens/s per user."""
@@ -289,8 +293,9 @@ class Slo:
 def slo_check(df: pd.DataFrame, slo: Slo, *, require_ttft: bool = False) -> pd.DataFrame:
     """Add meets_tok_s_user, ttft_known, meets_slo and slo_note.
 
-    A TTFT target on a row whose source gives no TTFT is not checked: the row passes unless
-    require_ttft, and slo_note says "TTFT not reported".
+    A TTFT target on a row whose source gives no TTFT cannot be checked: with require_ttft (the safe
+    choice) the row fails and slo_note says "TTFT not reported: counted as failed"; without it the row
+    passes and slo_note says "TTFT not reported: target not checked" (never "met").
     """
     out = with_rates(df)
     n = len(out)
@@ -303,7 +308,7 @@ def slo_check(df: pd.DataFrame, slo: Slo, *, require_ttft: bool = False) -> pd.D
         note = np.full(n, "", dtype=object)
     else:
         meets_ttft = np.where(known, ttft <= slo.max_ttft_ms, not require_ttft)
-        note = np.where(known, "", "TTFT not reported: target not checked")
+        note = np.where(known, "", UNCHECKED_FAILED if require_ttft else UNCHECKED_PASSED)
     out["meets_tok_s_user"] = meets_user
     out["ttft_known"] = known
     out["meets_slo"] = meets_user & meets_ttft
@@ -349,6 +354,87 @@ def cheapest_meeting(
 
 
 # ---------------------------------------------------------------------------------------------
+# Workload lengths: does a curve's throughput reflect the user's input/output lengths?
+
+# SPEED-Bench qualitative split as the bundled profiles ran it (prompts of ~250 tokens plus the chat
+# template, mean generation ~640 tokens; calculator/estimate.py uses the same figures).
+SPEED_BENCH_TYPICAL_ISL = 300
+SPEED_BENCH_TYPICAL_OSL = 640
+LENGTH_TOLERANCE = 4.0  # a curve "reflects" the user's lengths when both are within this factor
+LENGTH_CHECK_COLUMNS = [
+    "profile_id",
+    "profile_isl",
+    "profile_osl",
+    "lengths_basis",
+    "isl_ratio",
+    "osl_ratio",
+    "lengths_status",
+    "lengths_note",
+]
+
+
+def length_check(points: pd.DataFrame, isl: int, osl: int, *, tolerance: float = LENGTH_TOLERANCE) -> pd.DataFrame:
+    """Per curve (profile_id): the input/output lengths its throughput was reported at, against `isl`/`osl`.
+
+    A curve's lengths are its own isl/osl; where it states none and ran SPEED-Bench, that benchmark's typical
+    lengths (SPEED_BENCH_TYPICAL_ISL/OSL, lengths_basis "SPEED-Bench typical"); else unknown. ratio =
+    max(user / curve, curve / user) per length. lengths_status: "match" (both within `tolerance`), "differ"
+    (either beyond it: the curve's throughput does not reflect the user's workload) or "unknown".
+    Pass the points as the source gave them (before filling missing lengths). Columns: LENGTH_CHECK_COLUMNS.
+    """
+    if points.empty:
+        return pd.DataFrame(columns=LENGTH_CHECK_COLUMNS)
+    first = points.groupby("profile_id", sort=True, dropna=False).head(1).reset_index(drop=True)
+    n = len(first)
+    speed = (
+        first["dataset"].astype(str).str.contains("speed-bench", case=False, regex=False).to_numpy()
+        if "dataset" in first
+        else np.zeros(n, dtype=bool)
+    )
+    isl_src, osl_src = _floats(first, "isl"), _floats(first, "osl")
+    p_isl = np.where(np.isnan(isl_src) & speed, float(SPEED_BENCH_TYPICAL_ISL), isl_src)
+    p_osl = np.where(np.isnan(osl_src) & speed, float(SPEED_BENCH_TYPICAL_OSL), osl_src)
+    n_stated = (~np.isnan(isl_src)).astype(int) + (~np.isnan(osl_src)).astype(int)
+    basis = np.select(
+        [n_stated == 2, (n_stated == 1) & speed, n_stated == 1, speed],
+        ["stated", "partly stated, rest SPEED-Bench typical", "partly stated", "SPEED-Bench typical"],
+        default="not stated",
+    )
+
+    def ratio(user: float, curve: np.ndarray) -> np.ndarray:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r = np.float64(user) / curve
+            return np.maximum(r, 1.0 / r)
+
+    r_isl, r_osl = ratio(float(isl), p_isl), ratio(float(osl), p_osl)
+    known = ~np.isnan(r_isl) & ~np.isnan(r_osl)
+    differ = known & ((r_isl > tolerance) | (r_osl > tolerance))
+    status = np.where(~known, "unknown", np.where(differ, "differ", "match"))
+
+    def fmt(v: np.ndarray) -> list[str]:
+        return ["?" if np.isnan(x) else f"{x:,.0f}" for x in v]
+
+    ai = np.where(np.isnan(isl_src) & speed, "~", "")
+    ao = np.where(np.isnan(osl_src) & speed, "~", "")
+    note = [
+        f"reported at ISL {a}{i} / OSL {b}{o} ({w}); yours {isl:,} / {osl:,}"
+        for a, i, b, o, w in zip(ai, fmt(p_isl), ao, fmt(p_osl), basis, strict=True)
+    ]
+    return pd.DataFrame(
+        {
+            "profile_id": first["profile_id"].to_numpy(),
+            "profile_isl": p_isl,
+            "profile_osl": p_osl,
+            "lengths_basis": basis,
+            "isl_ratio": r_isl,
+            "osl_ratio": r_osl,
+            "lengths_status": status,
+            "lengths_note": note,
+        }
+    )[LENGTH_CHECK_COLUMNS]
+
+
+# ---------------------------------------------------------------------------------------------
 # Crossover
 
 
@@ -366,6 +452,9 @@ CROSSOVER_COLUMNS = [
     "common_min_concurrency",
     "common_max_concurrency",
     "basis",
+    "challenger_precision",
+    "baseline_precision",
+    "like_precision",
 ]
 
 
@@ -390,12 +479,14 @@ def crossover(
     """Where each `challenger`-mode curve stops beating each `baseline`-mode curve of the same group.
 
     Both curves are evaluated (monotone interpolation, never beyond either's range) at the union of
-    their measured concurrencies inside the common range. advantage = challenger / baseline metric
+    their data concurrencies inside the common range. advantage = challenger / baseline metric
     (inverted when lower is better); the crossover is the first concurrency after a win where the
     advantage is <= 1, located between the last win and the first loss by linear interpolation of
     the advantage in log2(concurrency). status: "crosses", "challenger wins throughout",
     "baseline wins throughout", or "one common concurrency or none" (nothing to compare across).
-    One row per (group, challenger curve, baseline curve); columns: by + CROSSOVER_COLUMNS.
+    One row per (group, challenger curve, baseline curve); columns: by + CROSSOVER_COLUMNS, where
+    like_precision says whether the two curves share a precision (compare like with like: an fp8 challenger
+    against a bf16 baseline mixes a precision gain into the mode's).
     """
     by = list(by)
     columns = [*by, *CROSSOVER_COLUMNS]
@@ -404,6 +495,11 @@ def crossover(
     curve_keys = [*by, "profile_id"]
     data = df.reset_index(drop=True).copy()
     data["_label"] = curve_label(data)
+    precision_of = (
+        data.drop_duplicates("profile_id").set_index("profile_id")["precision"].astype(str)
+        if "precision" in data
+        else pd.Series(dtype=str)
+    )
     chal = data[data["mode"] == challenger]
     base = data[data["mode"] == baseline]
     if chal.empty or base.empty:
@@ -502,7 +598,7 @@ def crossover(
         + out["_prev_c"].fillna(0).astype("int64").astype(str)
         + " and "
         + out["concurrency"].fillna(0).astype("int64").astype(str)
-        + " (log-linear in the advantage); outside the measured range nothing is claimed",
+        + " (log-linear in the advantage); outside the curves' common range nothing is claimed",
         "compared at concurrencies "
         + out["cmin"].fillna(0).astype("int64").astype(str)
         + "-"
@@ -527,6 +623,9 @@ def crossover(
             "basis": basis,
         }
     )
+    result["challenger_precision"] = result["challenger_profile"].map(precision_of).to_numpy()
+    result["baseline_precision"] = result["baseline_profile"].map(precision_of).to_numpy()
+    result["like_precision"] = (result["challenger_precision"] == result["baseline_precision"]).to_numpy(dtype=bool)
     return result[columns].reset_index(drop=True)
 
 

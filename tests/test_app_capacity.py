@@ -68,3 +68,32 @@ def test_mixed_plan_shown_where_it_helps() -> None:
     assert not at.exception
     mixed = [d.value for d in at.dataframe if "mixed_monthly_usd" in d.value.columns]
     assert mixed and (mixed[0]["benefit"] != "").all()
+
+
+def test_long_input_and_ttft_do_not_reuse_the_short_input_bill() -> None:
+    base = metrics(open_page())["Cheapest monthly bill"]
+    at = open_page(isl="32000", ttft="500")
+    assert not at.exception
+    warnings = " ".join(w.value for w in at.warning)
+    assert "TTFT target cannot be checked" in warnings and "your ISL 32,000" in warnings
+    basis = next(c.value for c in at.caption if c.value.startswith("Basis"))
+    assert "checked only where a source reports TTFT" in basis
+    bill = metrics(at).get("Cheapest monthly bill")
+    assert bill != base  # either no plan meets 500 ms at 32K input, or a different (estimated) one
+    # With a looser target the plan runs on estimates at 32K input: dearer than the 1K bill.
+    loose = open_page(isl="32000", ttft="2000", tps="20")
+    assert not loose.exception
+    plans = next(d.value for d in loose.dataframe if "monthly_usd" in d.value.columns)
+    assert (plans["provenance"] == "estimated").all()
+    assert float(metrics(loose)["Cheapest monthly bill"].strip("$").replace(",", "")) > float(
+        base.strip("$").replace(",", "")
+    )
+    assert set(plans["point_basis"]) <= {"data point", "interpolated", "estimated"}
+
+
+def test_unchecked_ttft_plan_is_flagged_when_allowed() -> None:
+    at = open_page(ttft="500", strict="false")
+    assert not at.exception
+    assert any("TTFT target not checked for this plan" in w.value for w in at.warning)
+    basis = next(c.value for c in at.caption if c.value.startswith("Basis"))
+    assert "planned without a TTFT check" in basis

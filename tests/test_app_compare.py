@@ -34,18 +34,18 @@ def test_compare_is_the_landing_page_and_renders_without_exception() -> None:
     t = table(at)
     assert len(t) > 10
     assert {"usd_per_mtok_output", "badge", "source", "price_source", "price_as_of"} <= set(t.columns)
-    assert all(len(b) == 1 for b in t["badge"])  # a provenance badge on every row
+    provenance = {"measured here", "uploaded", "vendor-reported", "vendor internal", "community", "estimated"}
+    assert all(b[0] in provenance for b in t["badge"])  # a provenance badge on every row
 
 
 def test_utilisation_changes_dollars_per_million() -> None:
     at = open_page()
-    full = cheapest_value(at)
+    full = table(at)["usd_per_mtok_output"].min()
     at.slider(key="util").set_value(50).run()
     assert not at.exception
-    half = cheapest_value(at)
-    assert float(half.strip("$").replace(",", "")) == pytest.approx(
-        float(full.strip("$").replace(",", "")) * 2, rel=1e-3
-    )
+    half = table(at)["usd_per_mtok_output"].min()
+    assert half == pytest.approx(full * 2, rel=1e-9)
+    assert cheapest_value(at) == f"${half:,.3f}"
 
 
 def test_tier_filter_changes_rows() -> None:
@@ -87,3 +87,59 @@ def test_bad_url_values_fall_back_instead_of_crashing() -> None:
     at.query_params["c_gpu"] = ["no-such-gpu"]
     at.run()
     assert not at.exception, at.exception[0].stack_trace if at.exception else ""
+
+
+def test_default_view_shows_each_curve_at_its_best_point_beside_concurrency_1() -> None:
+    at = open_page()
+    assert at.selectbox(key="c_conc").value == "best"
+    t = table(at)
+    assert "usd_at_c1" in t.columns
+    b200 = t[(t["gpu"] == "b200") & (t["provenance"] != "estimated")]
+    assert set(b200["concurrency"]) == {128}  # the sweep's busiest point is its cheapest
+    assert (b200["usd_at_c1"] > b200["usd_per_mtok_output"] * 3).all()  # batch 1 is far dearer per token
+    batch1 = t[t["profile_id"].str.startswith("fig9-gb200")]
+    assert not batch1.empty and (batch1["data_at"] == "1 only").all()
+    captions = " ".join(x.value for x in at.caption)
+    assert "concurrency 1" in captions and "under load" in captions
+
+
+def test_estimated_rows_for_gpus_without_data_are_badged_with_their_error() -> None:
+    at = open_page()
+    assert at.toggle(key="c_est").value is True
+    t = table(at)
+    est = t[t["provenance"] == "estimated"]
+    assert {"h100-sxm", "a100-80gb", "h200"} <= set(est["gpu"])
+    assert all(list(b) == ["estimated"] for b in est["badge"])
+    assert est["est_error"].str.startswith("±").all()
+    assert est["source"].str.contains("estimated").all()  # the basis is the source
+    assert (t.loc[t["provenance"] != "estimated", "est_error"] == "").all()
+    at.toggle(key="c_est").set_value(False).run()
+    assert not at.exception
+    assert not (table(at)["provenance"] == "estimated").any()
+
+
+def test_prerelease_rows_carry_a_visible_marker() -> None:
+    t = table(open_page())
+    nld_sweep = t[t["profile_id"].str.startswith("b200-sweep-nld")]
+    assert not nld_sweep.empty
+    assert all("pre-release checkpoint" in list(b) for b in nld_sweep["badge"])
+    qwen_sweep = t[t["profile_id"].str.startswith("b200-sweep-qwen3")]
+    assert all("pre-release checkpoint" not in list(b) for b in qwen_sweep["badge"])
+
+
+def test_shared_gpu_filter_keeps_every_gpu_and_bad_values_are_reported() -> None:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["c_gpu"] = ["h100-sxm", "b200"]
+    at.query_params["c_tier"] = ["on_demand", "gold"]
+    at.run()
+    assert not at.exception
+    assert at.multiselect(key="c_gpu").value == ["h100-sxm", "b200"]
+    assert set(table(at)["gpu"]) == {"h100-sxm", "b200"}
+    infos = " ".join(i.value for i in at.info)
+    assert "c_tier" in infos and "gold" in infos
+
+
+def test_no_measured_wording_for_vendor_rows() -> None:
+    at = open_page()
+    text = " ".join([*(x.value for x in at.caption), *(m.label + m.value for m in at.metric)])
+    assert "(measured)" not in text and "measured range" not in text

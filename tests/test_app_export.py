@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import json
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import pandas as pd
+import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -49,3 +55,64 @@ def test_export_without_a_price_says_why() -> None:
 def test_hostile_url_values_are_clamped_or_ignored() -> None:
     at = open_page(util="99999", isl="-5", osl="abc", ctx="1e9", gpu="../../etc/passwd", tier="gold", size="1T")
     assert not at.exception
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Callable[[], bytes]]]:
+    """The download buttons' deferred file builders, by file name (called as a click would)."""
+    files: dict[str, Callable[[], bytes]] = {}
+    original = MediaFileManager.add_deferred
+
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):  # type: ignore[no-untyped-def]
+        files[str(file_name)] = data_callable
+        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kw)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    yield files
+
+
+def test_exports_carry_the_assumptions(downloads: dict[str, Callable[[], bytes]]) -> None:
+    at = open_page(util="50", isl="2048", ttft="300", gpu="gb200")
+    assert not at.exception
+    stem = "nld-cost-gb200-on_demand-nld-8b"
+    csv = pd.read_csv(io.BytesIO(downloads[f"{stem}.csv"]()))
+    assert (csv["assumed_utilisation"] == 0.5).all()
+    assert (csv["assumed_isl_tokens"] == 2048).all() and (csv["assumed_max_ttft_p50_ms"] == 300).all()
+    assert (csv["assumed_price_ratio_r"] == 4).all()
+    assert {"total_is_derived", "target_check", "meets_targets", "lengths_note", "point_basis"} <= set(csv.columns)
+    assert "measured" not in set(csv["point_basis"])
+    doc = json.loads(downloads[f"{stem}.json"]())
+    assert doc["assumptions"]["utilisation"] == 0.5 and doc["assumptions"]["ISL tokens"] == 2048
+    assert "cost formula" in " ".join(doc["assumptions"])
+    assert len(doc["rows"]) == len(csv)
+    md = downloads[f"{stem}.md"]().decode("utf-8")
+    assert "## Assumptions" in md and "| utilisation | 0.5 |" in md and "## Cost table" in md
+
+
+def test_compare_view_can_be_exported_with_its_assumptions(downloads: dict[str, Callable[[], bytes]]) -> None:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.query_params["util"] = "80"
+    at.run()
+    assert not at.exception
+    csv = pd.read_csv(io.BytesIO(downloads["nld-cost-compare.csv"]()))
+    assert (csv["assumed_utilisation"] == 0.8).all()
+    assert "estimated" in set(csv["provenance"]) and csv["usd_per_mtok_output"].notna().all()
+    assert {"c_dl_csv", "c_dl_xlsx", "c_dl_md", "c_dl_json"} <= {b.key for b in at.get("download_button")}
+
+
+def test_export_page_writes_every_scenario_input_into_its_url() -> None:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.switch_page("app_pages/scenario.py")
+    at.run()
+    at.selectbox(key="gpu").set_value("gb200").run()
+    at.number_input(key="tps").set_value(20).run()
+    at.toggle(key="strict").set_value(False).run()
+    at.switch_page("app_pages/export.py")
+    at.run()
+    assert not at.exception
+    # A rerun on Export (the Scenario widgets are gone from the session by now) keeps the scenario, from the URL.
+    at.slider(key="util").set_value(50).run()
+    assert not at.exception
+    q = at.query_params
+    assert (q.get("gpu"), q.get("tps"), q.get("strict")) == ("gb200", "20", "false"), dict(q)
+    assert "GB200" in at.markdown[0].value and ">= 20 tok/s per user" in at.markdown[0].value

@@ -26,8 +26,8 @@ def test_hardware_lists_the_focus_gpus_with_a_figure_or_no_data() -> None:
     assert not at.exception
     t = gpu_table(at)
     assert {"a100-80gb", "h100-sxm", "h200", "b200", "gb200", "mi300x"} <= set(t["gpu"])
-    assert set(t["kind"]) <= {"measured / published", "estimated", "no data"}
-    published = t[t["kind"] == "measured / published"]
+    assert set(t["kind"]) <= {"data point", "estimated", "no data"}
+    published = t[t["kind"] == "data point"]
     assert {"b200", "gb200"} <= set(published["gpu"])  # vendor-internal sweep and Fig. 9
 
 

@@ -33,10 +33,10 @@ def test_scenario_renders_frontier_cost_and_crossover_on_b200() -> None:
     assert at.selectbox(key="gpu").value == "b200"
     _label, value = metric(at)
     assert value.startswith("$")
-    # The crossover headline: self-spec fp8 b32 vs Qwen3-8B AR, between 16 and 32 (vendor-internal sweep).
+    # The crossover headline: self-spec bf16 vs Qwen3-8B AR bf16 (like precision), near 16 (vendor-internal sweep).
     x = crossover_metric(at)
     n = float(x.split("≈")[1].split()[0])
-    assert 16 < n < 32
+    assert 8 <= n <= 32
     crossings = next(d.value for d in at.dataframe if "challenger_label" in d.value.columns)
     assert "crosses" in set(crossings["status"])
 
@@ -89,3 +89,66 @@ def test_category_shows_the_acceptance_note_and_long_context_is_flagged() -> Non
     infos = " ".join(i.value for i in at.info)
     assert "coding" in infos and "Table 10" in infos
     assert "beyond any published" in infos
+
+
+def all_text(at: AppTest) -> str:
+    parts = [x.value for x in (*at.caption, *at.warning, *at.info, *at.markdown)]
+    parts += [m.label + " " + m.value for m in at.metric]
+    return " ".join(str(p) for p in parts)
+
+
+def test_long_input_and_ttft_target_never_recommend_a_curve_without_ttft() -> None:
+    at = open_page(isl="32000", ttft="100")
+    assert not at.exception
+    assert at.toggle(key="strict").value is True and at.toggle(key="est_len").value is True
+    warnings = " ".join(w.value for w in at.warning)
+    assert "TTFT target cannot be checked" in warnings
+    assert "your ISL 32,000" in warnings and "not reflected" in warnings
+    answer = [m for m in at.metric if m.value.endswith("/M")]
+    # Either no curve meets 100 ms at 32K input (the estimates say prefill alone takes longer), or the answer
+    # is an estimate at the user's lengths: never the vendor sweep's AR curve, which reports no TTFT.
+    assert all("(estimated)" in m.label for m in answer), [m.label for m in answer]
+    ops = next(d.value for d in at.dataframe if "slo_note" in d.value.columns)
+    assert not ops[ops["ranked"]]["slo_note"].str.contains("not checked").any()
+
+
+def test_unchecked_targets_allowed_are_warned_next_to_the_answer() -> None:
+    at = open_page(isl="32000", ttft="100", strict="false", est_len="false")
+    assert not at.exception
+    label, value = metric(at)
+    assert "qwen3-8b ar" in label and value.startswith("$")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "TTFT target not checked for this answer" in warnings
+    assert "Your lengths are not reflected in this answer" in warnings
+    assert "meeting" not in " ".join(c.value for c in at.caption if "TTFT" in c.value)
+
+
+def test_vendor_points_are_data_points_not_measured() -> None:
+    at = open_page()
+    text = all_text(at)
+    assert "(measured)" not in text and "measured range" not in text
+    assert "(data point)" in text  # the headline's concurrency: a point the source reports
+    ops = next(d.value for d in at.dataframe if "point_basis" in d.value.columns)
+    assert set(ops["point_basis"]) <= {"data point", "interpolated", "estimated"}
+
+
+def test_crossover_headline_compares_like_precision_and_says_so() -> None:
+    at = open_page()
+    label = next(m.label for m in at.metric if "concurrent requests" in m.value)
+    assert label.startswith("nld-8b self_spec bf16") and label.endswith("qwen3-8b ar bf16")
+    assert "Like precision (bf16 vs bf16)" in all_text(at)
+
+
+def test_prerelease_curves_are_marked_in_the_scenario() -> None:
+    at = open_page()
+    ops = next(d.value for d in at.dataframe if "option" in d.value.columns and "badge" in d.value.columns)
+    nld = ops[ops["option"].str.contains("nld-8b self_spec") & ~ops["option"].str.contains("estimated")]
+    assert not nld.empty and nld["option"].str.contains("pre-release").all()
+    assert all("pre-release checkpoint" in list(b) for b in nld["badge"])
+
+
+def test_a_tier_the_gpu_lacks_is_reset_with_a_notice() -> None:
+    at = open_page(gpu="b200", tier="reserved_1y")
+    assert not at.exception
+    assert at.selectbox(key="tier").value == "on_demand"
+    assert any("reserved_1y" in i.value for i in at.info)

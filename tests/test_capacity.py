@@ -191,3 +191,12 @@ def test_at_load_reads_the_curve() -> None:
     assert got["concurrency"].iloc[0] == 1
     assert got["concurrency"].iloc[1] == 2
     assert np.isnan(got["concurrency"].iloc[2])
+
+
+def test_operating_points_without_ttft_fail_a_required_ttft_target() -> None:
+    pts = fr.interpolate_points(points("a", [1, 8, 64], [100.0, 700.0, 3200.0]))
+    assert len(cap.operating_points(pts, fr.Slo(max_ttft_ms=200))) == 1  # passes unchecked (flagged)
+    assert cap.operating_points(pts, fr.Slo(max_ttft_ms=200), require_ttft=True).empty
+    with_ttft = pts.assign(ttft_ms_p50=np.where(pts["concurrency"] <= 8, 150.0, 400.0))
+    op = cap.operating_points(with_ttft, fr.Slo(max_ttft_ms=200), require_ttft=True)
+    assert op.iloc[0]["concurrency"] == 8 and op.iloc[0]["slo_note"] == ""

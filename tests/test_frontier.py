@@ -55,8 +55,8 @@ def test_interpolation_passes_through_measured_points_and_labels_them() -> None:
     pts = curve("a", [1, 4, 16], [100.0, 350.0, 900.0])
     out = fr.interpolate_points(pts, [1, 2, 4, 8, 16])
     assert out["concurrency"].tolist() == [1, 2, 4, 8, 16]
-    assert out["point_basis"].tolist() == ["measured", "interpolated", "measured", "interpolated", "measured"]
-    measured = out[out["point_basis"] == "measured"]
+    assert out["point_basis"].tolist() == ["data point", "interpolated", "data point", "interpolated", "data point"]
+    measured = out[out["point_basis"] == "data point"]
     assert measured["output_tok_s"].tolist() == [100.0, 350.0, 900.0]
 
 
@@ -211,3 +211,53 @@ def test_crossover_challenger_wins_throughout() -> None:
 
 def test_crossover_empty_without_both_modes() -> None:
     assert fr.crossover(fr.with_rates(curve("a", [1, 2], [1.0, 2.0]))).empty
+
+
+def test_crossover_says_whether_the_pair_shares_a_precision() -> None:
+    c = catalog()
+    x = fr.crossover(fr.with_rates(c.points[c.points["gpu"] == "b200"]))
+    fp8 = x[(x["challenger_profile"] == SPEC_FP8_B32) & (x["baseline_profile"] == QWEN_AR)].iloc[0]
+    assert (fp8["challenger_precision"], fp8["baseline_precision"], fp8["like_precision"]) == ("fp8", "bf16", False)
+    like = x[x["like_precision"]]
+    assert not like.empty and (like["challenger_precision"] == "bf16").all()
+    assert "crosses" in set(like["status"])  # bf16 self-spec vs bf16 AR cross too: the headline's pair
+
+
+# ---------------------------------------------------------------------------------------------
+# Point basis wording and what cannot be checked
+
+
+def test_source_points_are_data_points_never_measured() -> None:
+    vendor = catalog().points[catalog().points["profile_id"] == QWEN_AR]
+    out = fr.interpolate_points(vendor)
+    assert set(out["point_basis"]) == {"data point", "interpolated"}
+    assert fr.POINT_BASES == ("data point", "interpolated", "estimated")
+
+
+def test_unchecked_ttft_is_flagged_and_fails_when_required() -> None:
+    pts = curve("a", [1, 2], [100.0, 180.0])
+    loose = fr.slo_check(pts, fr.Slo(max_ttft_ms=100))
+    assert loose["meets_slo"].all() and (loose["slo_note"] == fr.UNCHECKED_PASSED).all()
+    strict = fr.slo_check(pts, fr.Slo(max_ttft_ms=100), require_ttft=True)
+    assert not strict["meets_slo"].any() and (strict["slo_note"] == fr.UNCHECKED_FAILED).all()
+    assert fr.cheapest_meeting(
+        fr.with_rates(pts).assign(usd_per_mtok_output=1.0), fr.Slo(max_ttft_ms=100), require_ttft=True
+    ).empty
+    known = fr.slo_check(curve("b", [1, 2], [100.0, 180.0], ttft_ms_p50=[50.0, 150.0]), fr.Slo(max_ttft_ms=100))
+    assert known["meets_slo"].tolist() == [True, False] and (known["slo_note"] == "").all()
+
+
+def test_length_check_flags_curves_far_from_the_users_lengths() -> None:
+    pts = catalog().points
+    at_32k = fr.length_check(pts, 32_000, 1024).set_index("profile_id")
+    assert (at_32k["lengths_status"] == "differ").all()  # every bundled curve ran SPEED-Bench (~300 in)
+    row = at_32k.loc[QWEN_AR]  # ISL not stated, OSL 1024 stated: SPEED-Bench's typical input fills in
+    assert row["profile_isl"] == fr.SPEED_BENCH_TYPICAL_ISL and row["profile_osl"] == 1024
+    assert "SPEED-Bench typical" in row["lengths_basis"] and "32,000" in row["lengths_note"]
+    assert (fr.length_check(pts, 1024, 1024)["lengths_status"] == "match").all()  # within 4x of ~300 / 640
+    stated = curve("s", [1], [10.0]).assign(isl=2048, osl=256)
+    assert fr.length_check(stated, 2048, 256)["lengths_status"].item() == "match"
+    assert fr.length_check(stated, 2048, 2048)["lengths_status"].item() == "differ"  # OSL 8x
+    unknown = curve("u", [1], [10.0])
+    assert fr.length_check(unknown, 32_000, 1024)["lengths_status"].item() == "unknown"
+    assert fr.length_check(unknown.iloc[0:0], 1, 1).empty

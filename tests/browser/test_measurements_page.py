@@ -51,7 +51,12 @@ def test_uploaded_profile_is_listed_and_priced_on_compare(page: Page, artifacts:
     page.keyboard.press("Escape")
     wait_for_idle(page, ready='[data-testid="stDataFrame"]')
     table = pd.read_csv(io.StringIO(dataframe_csv(page, page.locator('[data-testid="stDataFrame"]').first)))
-    mine = table[(table["gpu"] == "h100-sxm") & (table["model"] == "qwen3-8b")]
+    # H100 also gets estimated rows for configurations without data (badged "estimated"): leave them aside.
+    mine = table[
+        (table["gpu"] == "h100-sxm")
+        & (table["model"] == "qwen3-8b")
+        & ~table["badge"].astype(str).str.contains("estimated")
+    ]
     assert len(mine) > 0, table[["gpu", "model", "badge"]]
     # Our own profile format keeps the file's provenance (calculator/importers/profile_file.py), here `measured`;
     # other formats come in as `uploaded`.
