@@ -298,13 +298,15 @@ if mixed.empty:
 else:
     top = mixed.iloc[0]
     st.markdown(
-        f"**{top['gpu']} on {top['provider']} ({c.TIER_LABELS.get(top['tier'], top['tier'])})**: "
-        f"{top['peak_label']} at peak ({int(top['peak_replicas'])} replica(s)), {top['offpeak_label']} off-peak "
-        f"({int(top['offpeak_replicas'])}): {c.fmt_usd(top['mixed_monthly_usd'], 0)}/month vs "
-        f"{c.fmt_usd(top['best_single_monthly_usd'], 0)} for {top['best_single_label']} throughout "
-        f"({top['benefit']}; off-peak {top['offpeak_tok_s_user']:,.0f} vs {top['best_single_offpeak_tok_s_user']:,.0f} "
-        "tok/s per user)."
-        + ("" if top["same_model"] else " The two modes are different models: both must be deployed.")
+        c.md_dollars(
+            f"**{top['gpu']} on {top['provider']} ({c.TIER_LABELS.get(top['tier'], top['tier'])})**: "
+            f"{top['peak_label']} at peak ({int(top['peak_replicas'])} replica(s)), {top['offpeak_label']} off-peak "
+            f"({int(top['offpeak_replicas'])}): {c.fmt_usd(top['mixed_monthly_usd'], 0)}/month vs "
+            f"{c.fmt_usd(top['best_single_monthly_usd'], 0)} for {top['best_single_label']} throughout "
+            f"({top['benefit']}; off-peak {top['offpeak_tok_s_user']:,.0f} vs "
+            f"{top['best_single_offpeak_tok_s_user']:,.0f} tok/s per user)."
+            + ("" if top["same_model"] else " The two modes are different models: both must be deployed.")
+        )
     )
     st.dataframe(
         mixed,
@@ -354,9 +356,11 @@ api_per_out = cap.api_usd_per_mtok_output(api_out, api_in, isl, osl)
 be = cap.break_even(plans.head(1), demand, api_per_out, utilisation=util).iloc[0]
 with b[2]:
     st.caption(
-        f"API cost per M output tokens with input at ISL/OSL = {isl}/{osl}: **{c.fmt_usd(api_per_out)}**. "
-        f"Self-hosting ({best['option']}, {best['provider']}, fixed fleet sized for peak) costs at least "
-        f"**{c.fmt_usd(be['self_host_usd_per_mtok_at_scale'])}** per M output tokens at full replicas."
+        c.md_dollars(
+            f"API cost per M output tokens with input at ISL/OSL = {isl}/{osl}: **{c.fmt_usd(api_per_out)}**. "
+            f"Self-hosting ({best['option']}, {best['provider']}, fixed fleet sized for peak) costs at least "
+            f"**{c.fmt_usd(be['self_host_usd_per_mtok_at_scale'])}** per M output tokens at full replicas."
+        )
     )
     if np.isnan(be["break_even_tokens_per_month"]):
         st.warning("Self-hosting never breaks even with this API price at this peak factor.", icon=":material/block:")

@@ -124,6 +124,11 @@ def fmt_usd(x: float | None, digits: int = 3) -> str:
     return f"${x:,.{digits}f}"
 
 
+def md_dollars(text: str) -> str:
+    """Markdown text with "$" escaped, so two prices in one caption do not become a LaTeX formula."""
+    return text.replace("\\$", "$").replace("$", "\\$")
+
+
 def fmt_int(x: float | None) -> str:
     if x is None or not np.isfinite(x):
         return "—"
@@ -340,8 +345,9 @@ def sidebar() -> None:
         if edited or extras:
             st.caption(":material/sell: Prices edited for this session (Prices page).")
         st.caption(
-            "Provenance: **vendor** figures are NVIDIA's own and unconfirmed; **vendor internal** is a "
-            "pre-release sweep; **estimated** rows come from a model, not a measurement."
+            "Provenance: **vendor** figures are NVIDIA's own and unconfirmed; **vendor internal** is NVIDIA authors' "
+            "own sweep (its Nemotron rows on a pre-release checkpoint, badged); **estimated** rows come from a model, "
+            "not a measurement; **measured here** means this tool's own runs."
         )
 
 
@@ -557,17 +563,6 @@ def rate_column(label: str, help: str | None = None) -> Any:
     return st.column_config.NumberColumn(label, format="%,.0f", help=help)
 
 
-def highlight_rows(df: pd.DataFrame, flag: str) -> Any:
-    """A Styler tinting rows where `flag` is True (a translucent tint reads in light and dark themes)."""
-    tint = "background-color: rgba(20, 184, 166, 0.18); font-weight: 600"
-    flags = df[flag].to_numpy()
-
-    def style(row: pd.Series) -> list[str]:
-        return [tint if flags[row.name] else ""] * len(row)
-
-    return df.reset_index(drop=True).style.apply(style, axis=1)
-
-
 # ---------------------------------------------------------------------------------------------
 # Charts
 
@@ -632,7 +627,7 @@ def base_layout(fig: go.Figure, *, x_title: str, y_title: str, height: int = 460
 # Mid-luminance colours, readable on light and dark backgrounds.
 MODE_SHADES: dict[str, tuple[str, ...]] = {
     "ar": ("#2563EB", "#0EA5E9", "#6366F1", "#38BDF8"),
-    "self_spec": ("#7C3AED", "#C026D3", "#A855F7", "#DB2777"),
+    "self_spec": ("#7C3AED", "#C026D3", "#A855F7", "#E879F9"),
     "diffusion": ("#059669", "#65A30D", "#10B981", "#0D9488"),
     "spec_eagle3": ("#D97706", "#EA580C", "#CA8A04", "#F59E0B"),
     "spec_mtp": ("#DC2626", "#E11D48", "#B91C1C", "#F43F5E"),
@@ -701,9 +696,12 @@ def log_vline(fig: go.Figure, x: float, text: str) -> None:
     )  # fmt: skip
 
 
-def _curve_traces(fig: go.Figure, df: pd.DataFrame, x: str, y: str, hover: list[str]) -> None:
+def _curve_traces(
+    fig: go.Figure, df: pd.DataFrame, x: str, y: str, hover: list[str], faded: frozenset[str] = frozenset()
+) -> None:
     """One line per option (styled by curve_styles) and, for curves that are not estimated, markers on the
-    source's data points (never on interpolated or estimated concurrencies)."""
+    source's data points (never on interpolated or estimated concurrencies). Options in `faded` (data at other
+    lengths than the user's) are drawn pale, for reference."""
     wanted = ("option", "model", "mode", "precision", "block_size", "provenance", "point_basis", x, y)
     cols = [c for c in wanted if c in df]
     df = df[list(dict.fromkeys(cols))].assign(_hover=hover)
@@ -714,6 +712,9 @@ def _curve_traces(fig: go.Figure, df: pd.DataFrame, x: str, y: str, hover: list[
         g = groups[opt]
         stl = styles[opt]
         name = f"{opt} (estimated)" if stl.estimated and "(estimated)" not in opt else opt
+        pale = opt in faded
+        if pale:
+            name += " · other lengths"
         fig.add_trace(
             go.Scatter(
                 x=g[x],
@@ -721,6 +722,7 @@ def _curve_traces(fig: go.Figure, df: pd.DataFrame, x: str, y: str, hover: list[
                 mode="lines",
                 name=name,
                 legendgroup=opt,
+                opacity=0.35 if pale else 1.0,
                 line={"width": 2.5 if not stl.estimated else 2, "color": stl.color, "dash": stl.dash},
                 hovertext=g["_hover"],
                 hoverinfo="text",
@@ -737,6 +739,7 @@ def _curve_traces(fig: go.Figure, df: pd.DataFrame, x: str, y: str, hover: list[
                 name=f"{opt} (data points)",
                 legendgroup=opt,
                 showlegend=False,
+                opacity=0.35 if pale else 1.0,
                 marker={"size": 8, "color": stl.color, "symbol": stl.symbol, "line": {"width": 1, "color": "white"}},
                 hovertext=pts["_hover"],
                 hoverinfo="text",
@@ -744,24 +747,34 @@ def _curve_traces(fig: go.Figure, df: pd.DataFrame, x: str, y: str, hover: list[
         )
 
 
-def frontier_figure(dense: pd.DataFrame, targets: Targets) -> go.Figure:
+def frontier_figure(dense: pd.DataFrame, targets: Targets, faded: frozenset[str] = frozenset()) -> go.Figure:
     """Throughput per GPU vs tokens/s per user, one line per curve; markers on the source's data points only
-    (estimated curves are dotted, without markers)."""
+    (estimated curves are dotted, without markers). A log y axis where the curves span more than 20x."""
     fig = go.Figure()
     dense = dense.sort_values("concurrency")
-    _curve_traces(fig, dense, "tok_s_user", "output_tok_s_per_gpu", hover_text(dense))
+    _curve_traces(fig, dense, "tok_s_user", "output_tok_s_per_gpu", hover_text(dense), faded)
     if targets.min_tok_s_user:
         log_vline(fig, targets.min_tok_s_user, f"target ≥ {targets.min_tok_s_user:,.0f} tok/s/user")
     base_layout(fig, x_title="Tokens/s per user (tok/s)", y_title="Output throughput per GPU (tok/s)")
     fig.update_xaxes(type="log", tickvals=LOG_TICKS)
+    ys = pd.to_numeric(dense["output_tok_s_per_gpu"], errors="coerce").to_numpy(dtype="float64")
+    ys = ys[np.isfinite(ys) & (ys > 0)]
+    if len(ys) and ys.max() / ys.min() > 20:
+        fig.update_yaxes(type="log", tickvals=[v * 10**e for e in range(0, 7) for v in (1, 2, 5)], tickformat="~s")
     return fig
 
 
-def cost_figure(priced: pd.DataFrame, cost_col: str, cost_label: str, crossings: Sequence[float] = ()) -> go.Figure:
+def cost_figure(
+    priced: pd.DataFrame,
+    cost_col: str,
+    cost_label: str,
+    crossings: Sequence[float] = (),
+    faded: frozenset[str] = frozenset(),
+) -> go.Figure:
     """Cost per million tokens vs concurrency, one line per curve; markers on the source's data points."""
     fig = go.Figure()
     priced = priced.sort_values("concurrency")
-    _curve_traces(fig, priced, "concurrency", cost_col, hover_text(priced, cost_col, cost_label))
+    _curve_traces(fig, priced, "concurrency", cost_col, hover_text(priced, cost_col, cost_label), faded)
     for x in crossings:
         log_vline(fig, x, f"crossover ≈ {x:,.0f}")
     base_layout(fig, x_title="Concurrency (requests in flight per replica)", y_title=f"{cost_label} (USD)")
@@ -1382,13 +1395,21 @@ def build_scenario(inputs: ScenarioInputs) -> ScenarioResult:
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _curves_figure(key: str, _dense: pd.DataFrame) -> go.Figure:
-    return frontier_figure(_dense, Targets(max_ttft_ms=None, min_tok_s_user=None))
+def _curves_figure(key: str, _dense: pd.DataFrame, faded: frozenset[str]) -> go.Figure:
+    return frontier_figure(_dense, Targets(max_ttft_ms=None, min_tok_s_user=None), faded)
+
+
+def faded_options(result: ScenarioResult) -> frozenset[str]:
+    """Options of data curves that are not ranked because their lengths differ from the user's (drawn pale)."""
+    if result.checks.empty or result.dense.empty:
+        return frozenset()
+    ids = set(result.checks.loc[result.checks["lengths_differ"] & ~result.checks["ranked"], "profile_id"])
+    return frozenset(result.dense.loc[result.dense["profile_id"].isin(ids), "option"].astype(str))
 
 
 def scenario_frontier_figure(result: ScenarioResult, targets: Targets) -> go.Figure:
     """frontier_figure, the curves cached per scenario (they depend on neither prices nor utilisation)."""
-    fig = _curves_figure(result.key, result.dense)
+    fig = _curves_figure(result.key, result.dense, faded_options(result))
     if targets.min_tok_s_user:
         log_vline(fig, targets.min_tok_s_user, f"target ≥ {targets.min_tok_s_user:,.0f} tok/s/user")
     return fig

@@ -132,10 +132,21 @@ else:
 sel_key = f"{pool_key}|{conc_choice}|{sorted(sel_gpus)}|{sorted(sel_models)}|{sorted(sel_prov)}|{isl}|{osl}"
 
 chosen = c.with_workload(chosen, isl, osl)  # for the total / split denominators where a profile gives no lengths
-table = c.priced_table(sel_key, chosen.reset_index(drop=True), utilisation=c.utilisation())
-if sel_tiers:
-    table = table[table["tier"].isin(sel_tiers)]
-table = c.add_labels(table.reset_index(drop=True))
+with_c1 = conc_choice in ("best", "highest")
+# One pricing pass (only the chosen tiers' offers) for the chosen points and, in the best/highest views, the same
+# curves at concurrency 1 (the single-request cost shown beside the cost under load).
+to_price = chosen.assign(_c1=False)
+if with_c1:
+    to_price = pd.concat([to_price, c.with_workload(at[at["concurrency"] == 1], isl, osl).assign(_c1=True)])
+tier_prices = prices[prices["tier"].isin(sel_tiers)] if sel_tiers else prices
+priced_all = c.priced_table(
+    f"{sel_key}|{with_c1}",
+    to_price.reset_index(drop=True),
+    utilisation=c.utilisation(),
+    prices=tier_prices,
+    prices_key=f"{prices_key}|{sorted(sel_tiers)}",
+)
+table = c.add_labels(priced_all[~priced_all["_c1"].astype(bool)].reset_index(drop=True))
 table["data_at"] = table["profile_id"].map(data_at).fillna("")
 is_est = table["provenance"] == "estimated"
 if is_est.any():
@@ -144,11 +155,8 @@ if is_est.any():
 else:
     table["est_error"] = ""
 
-if conc_choice in ("best", "highest") and not table.empty:
-    # The same curves and offers at concurrency 1: the single-request cost, beside the cost under load.
-    one = c.with_workload(at[at["concurrency"] == 1], isl, osl)
-    one_priced = c.priced_table(f"{sel_key}|c1", one.reset_index(drop=True), utilisation=c.utilisation())
-    c1 = one_priced.set_index(["profile_id", "offer_id"])[cost_col]
+if with_c1 and not table.empty:
+    c1 = priced_all[priced_all["_c1"].astype(bool)].set_index(["profile_id", "offer_id"])[cost_col]
     table["usd_at_c1"] = c1.reindex(pd.MultiIndex.from_frame(table[["profile_id", "offer_id"]])).to_numpy()
 
 unpriced = sorted(set(chosen["gpu"]) - set(prices["gpu"]))
@@ -203,31 +211,33 @@ conc_text = {
     "highest": "each curve at its highest reported concurrency",
 }.get(conc_choice, f"concurrency {conc_choice}")
 st.caption(
-    f"Cheapest: **{top['option']}** at concurrency {int(top['concurrency'])}, {top['provenance_label']}"
-    + (", pre-release checkpoint" if top["prerelease"] else "")
-    + f". Showing **{cost_label}** at utilisation {c.utilisation():.0%}, {conc_text}. ★ marks the cheapest option "
-    "on each GPU."
-    + (
-        " *$/M at concurrency 1* is the same curve serving one request: batch-1 figures look cheap or dear there, "
-        "but serving cost is set under load."
-        if "usd_at_c1" in table
-        else " At a single concurrency, curves without a point there are left out; 'best' compares each at its "
-        "cheapest point."
+    c.md_dollars(
+        f"Cheapest: **{top['option']}** at concurrency {int(top['concurrency'])}, {top['provenance_label']}"
+        + (", pre-release checkpoint" if top["prerelease"] else "")
+        + f". Showing **{cost_label}** at utilisation {c.utilisation():.0%}, {conc_text}. ★ marks the cheapest option "
+        "on each GPU."
+        + (
+            " *$/M at concurrency 1* is the same curve serving one request: batch-1 figures look cheap or dear there, "
+            "but serving cost is set under load."
+            if "usd_at_c1" in table
+            else " At a single concurrency, curves without a point there are left out; 'best' compares each at its "
+            "cheapest point."
+        )
+        + (
+            f" {n_est:,} estimated row(s) (badged) for GPUs without data, at ISL/OSL {isl}/{osl}; on a GPU it has not "
+            f"seen the estimator is off by {c.estimate_error_text()} (leave-one-GPU-out check; per mode in the "
+            "*Estimate error* column): treat them as rough."
+            if n_est
+            else ""
+        )
+        + (
+            f" Profiles that state no input/output lengths use ISL/OSL {isl}/{osl} (Scenario page)."
+            if cost_col != "usd_per_mtok_output"
+            else ""
+        )
+        + (f" {missing_profiles} curve(s) have no point at this concurrency." if missing_profiles else "")
+        + (f" No price offer for: {', '.join(unpriced)} (add a quote on the Prices page)." if unpriced else "")
     )
-    + (
-        f" {n_est:,} estimated row(s) (badged) for GPUs without data, at ISL/OSL {isl}/{osl}; on a GPU it has not "
-        f"seen the estimator is off by {c.estimate_error_text()} (leave-one-GPU-out check; per mode in the "
-        "*Estimate error* column): treat them as rough."
-        if n_est
-        else ""
-    )
-    + (
-        f" Profiles that state no input/output lengths use ISL/OSL {isl}/{osl} (Scenario page)."
-        if cost_col != "usd_per_mtok_output"
-        else ""
-    )
-    + (f" {missing_profiles} curve(s) have no point at this concurrency." if missing_profiles else "")
-    + (f" No price offer for: {', '.join(unpriced)} (add a quote on the Prices page)." if unpriced else "")
 )
 if no_rows_gpus:
     st.info(
@@ -316,12 +326,13 @@ columns = [
 ]
 hidden = ["provenance", "profile_id", "offer_id", "cheapest_on_gpu"]  # in the data (tests, CSV), not shown
 st.dataframe(
-    c.highlight_rows(shown[columns + hidden], "cheapest_on_gpu"),
+    # ★ (pinned) marks the cheapest option per GPU; a row tint (a pandas Styler) would cost ~0.4 s per rerun here.
+    shown[columns + hidden],
     key="compare_table",
     hide_index=True,
     column_order=columns,
     column_config={
-        "star": st.column_config.TextColumn("★", width=30, help="Cheapest option on this GPU"),
+        "star": st.column_config.TextColumn("★", width=30, help="Cheapest option on this GPU", pinned=True),
         "gpu": "GPU",
         "model": "Model",
         "mode": "Mode",

@@ -108,6 +108,13 @@ if not table.empty:
     for kind, g in table.groupby("kind", sort=False):
         colors = [c.PROVENANCE_COLORS.get(p, "#64748B") for p in g["provenance"]]
         est_kind = kind == "estimated"
+        # Estimated bars carry the estimator's median error on a GPU it has not seen, as an error bar.
+        err = c.estimator_gpu_error() if est_kind else None
+        pct = (
+            float(err.loc[err["mode"].isin([mode, "all"]), "median_abs_error_pct"].iloc[0])
+            if err is not None and not err.empty
+            else None
+        )
         fig.add_trace(
             go.Bar(
                 x=g["option"],
@@ -121,9 +128,15 @@ if not table.empty:
                 },
                 # Labels sit above the bars, never on the hatching, so they stay legible in both themes.
                 text=[
-                    f"{lbl}{' · pre-release' if pre else ''}"
+                    f"{lbl}{'<br>pre-release' if pre else ''}"
                     for lbl, pre in zip(g["provenance_label"], g["prerelease"], strict=True)
                 ],
+                textfont={"size": 11},
+                error_y=(
+                    {"type": "percent", "value": pct, "color": "#475569", "thickness": 1.5, "width": 6}
+                    if pct is not None
+                    else None
+                ),
                 textposition="outside",
                 cliponaxis=False,
                 hovertext=c.hover_text(g),
@@ -136,12 +149,16 @@ if not table.empty:
         y_title=f"Output tok/s per GPU at concurrency {conc}",
         height=420,
     )
-    fig.update_layout(barmode="group")
+    fig.update_layout(barmode="group", uniformtext={"minsize": 10, "mode": "show"})
     st.plotly_chart(fig, key="hardware_chart", config={"displaylogo": False})
     st.caption(
         "Solid bars: data points (their provenance above the bar: vendor-reported, vendor internal, community, "
         "measured here or uploaded). Pale hatched bars: estimated by the roofline model"
-        + (f", off by {c.estimate_error_text(mode)} on a GPU it has not seen" if c.estimate_error_text(mode) else "")
+        + (
+            f", off by {c.estimate_error_text(mode)} on a GPU it has not seen (error bars: the median)"
+            if c.estimate_error_text(mode)
+            else ""
+        )
         + "."
     )
 

@@ -231,7 +231,8 @@ with h2.container(border=True):
         else:
             spread = ""
         st.metric(
-            f"{x['challenger_label']} vs {x['baseline_label']}",
+            f"{names.get(x['challenger_profile'], x['challenger_label'])} vs "
+            f"{names.get(x['baseline_profile'], x['baseline_label'])}",
             f"≈ {x['crossover_concurrency']:,.0f} concurrent requests",
             help=str(x["basis"]),
         )
@@ -285,7 +286,13 @@ with tab_cost:
         st.info("No price for this GPU and tier: add one on the Prices page.", icon=":material/sell:")
     else:
         st.plotly_chart(
-            c.cost_figure(result.priced, cost_col, cost_label, crosses["crossover_concurrency"].head(1).tolist()),
+            c.cost_figure(
+                result.priced,
+                cost_col,
+                cost_label,
+                crosses["crossover_concurrency"].head(1).tolist(),
+                c.faded_options(result),
+            ),
             key="cost_chart",
             config={"displaylogo": False},
         )
