@@ -514,7 +514,8 @@ def _profile_labels(first: pd.DataFrame) -> pd.DataFrame:
     out["curve"] = curve
     out["prerelease"] = pre
     out["option"] = first["gpu"].astype(str) + " · " + curve
-    label = first["provenance"].map(PROVENANCE_LABELS).fillna(first["provenance"]).astype(str)
+    prov = first["provenance"].astype(object)
+    label = prov.map(PROVENANCE_LABELS).fillna(prov).astype(str)
     out["provenance_label"] = label
     out["badge"] = [[p, PRERELEASE_LABEL] if x else [p] for p, x in zip(label, pre, strict=True)]
     out["block"] = block_text(first)
@@ -537,7 +538,8 @@ def add_labels(df: pd.DataFrame) -> pd.DataFrame:
             vals = labels[col].to_numpy()[codes]
             out[col] = vals.astype(bool) if col == "prerelease" else vals
     if "tier" in out:
-        out["tier_label"] = out["tier"].map(TIER_LABELS).fillna(out["tier"])
+        tier = out["tier"].astype(object)
+        out["tier_label"] = tier.map(TIER_LABELS).fillna(tier)
     return out
 
 
@@ -1488,10 +1490,10 @@ def preview_frame(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     if "block_size" in out:
         out["block_size"] = block_text(out)
-    if "provenance" in out:
-        out["provenance"] = out["provenance"].map(PROVENANCE_LABELS).fillna(out["provenance"])
-    if "tier" in out:
-        out["tier"] = out["tier"].map(TIER_LABELS).fillna(out["tier"])
+    for col, words in (("provenance", PROVENANCE_LABELS), ("tier", TIER_LABELS)):
+        if col in out:
+            raw = out[col].astype(object)
+            out[col] = raw.map(words).fillna(raw)
     return out
 
 

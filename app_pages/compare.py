@@ -86,7 +86,7 @@ sel_prov = f5.multiselect(
     placeholder="All provenance",
 )
 with_est = st.toggle(
-    "Include estimates for GPUs without data",
+    "Include estimates where a GPU has no data",
     value=True,
     key="c_est",
     bind="query-params",
@@ -147,13 +147,12 @@ priced_all = c.priced_table(
     prices_key=f"{prices_key}|{sorted(sel_tiers)}",
 )
 table = c.add_labels(priced_all[~priced_all["_c1"].astype(bool)].reset_index(drop=True))
-table["data_at"] = table["profile_id"].map(data_at).fillna("")
-is_est = table["provenance"] == "estimated"
-if is_est.any():
-    err_by_mode = {m: c.estimate_error_text(str(m)) for m in table.loc[is_est, "mode"].unique()}
-    table["est_error"] = table["mode"].map(err_by_mode).where(is_est, "")
-else:
-    table["est_error"] = ""
+# (price_table returns categorical text columns: map through plain objects so "" is a valid value)
+table["data_at"] = table["profile_id"].astype(object).map(data_at).fillna("").astype(str)
+is_est = (table["provenance"].astype(object) == "estimated").to_numpy()
+modes = table["mode"].astype(str).to_numpy()
+err_by_mode = {m: c.estimate_error_text(m) for m in set(modes[is_est])}
+table["est_error"] = [err_by_mode[m] if e else "" for m, e in zip(modes, is_est, strict=True)]
 
 if with_c1 and not table.empty:
     c1 = priced_all[priced_all["_c1"].astype(bool)].set_index(["profile_id", "offer_id"])[cost_col]
@@ -166,7 +165,7 @@ no_rows_gpus = sorted(set(sel_gpus) - set(table["gpu"])) if sel_gpus else []
 if table.empty:
     st.warning(
         "No rows match these filters. Widen the GPU, tier or provenance filters, pick another concurrency, "
-        "turn on estimates for GPUs without data, or add a price on the Prices page.",
+        "turn on estimates where a GPU has no data, or add a price on the Prices page.",
         icon=":material/filter_alt_off:",
     )
     st.stop()
@@ -242,7 +241,7 @@ st.caption(
 if no_rows_gpus:
     st.info(
         f"No rows for {', '.join(no_rows_gpus)} with these filters"
-        + ("" if with_est else ": turn on estimates for GPUs without data")
+        + ("" if with_est else ": turn on estimates where a GPU has no data")
         + ".",
         icon=":material/info:",
     )

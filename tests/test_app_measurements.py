@@ -113,3 +113,19 @@ def test_uploads_can_be_removed() -> None:
 def test_template_download_is_offered() -> None:
     at = open_measurements()
     assert "Download the CSV template" in {b.label for b in at.get("download_button")}
+
+
+def test_uploaded_gpu_on_compare_sits_beside_its_estimated_rows() -> None:
+    at = open_measurements()
+    at = upload(at, ("mine.yaml", OWN_PROFILE))
+    at.switch_page("app_pages/compare.py")
+    at.run()
+    at.multiselect(key="c_gpu").set_value(["h100-sxm"]).run()
+    assert not at.exception
+    t = next(d.value for d in at.dataframe if "star" in d.value.columns)
+    assert set(t["gpu"]) == {"h100-sxm"}
+    assert is_uploaded(t).any()
+    est = t[t["provenance"] == "estimated"]
+    assert not est.empty and est["est_error"].str.startswith("±").all()
+    # The upload's configuration (nld-8b self_spec bf16) has data here, so it gets no estimate.
+    assert est[(est["model"] == "nld-8b") & (est["mode"] == "self_spec") & (est["precision"] == "bf16")].empty

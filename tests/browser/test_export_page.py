@@ -115,11 +115,6 @@ def test_a_shared_export_link_holds_the_scenario(page: Page, artifacts: Path) ->
     np.testing.assert_allclose(table["usd_per_mtok_output"], expected, rtol=1e-9)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug (reported): navigating Scenario → Export drops the Scenario's bound query parameters "
-    "(gpu, tier, ...) from the URL, so reloading or sharing the Export page exports the default scenario",
-)
 def test_reloading_the_export_page_keeps_the_scenario(export_page: Page, artifacts: Path) -> None:
     """After Scenario → Export, the Export page's own address must still be a link to the same scenario."""
     export_page.reload()
