@@ -229,7 +229,7 @@ if single_point:
     )
 
 st.dataframe(
-    plans,
+    c.dash_missing(plans, {"ttft_ms_p50": "%,.0f"}),
     key="capacity_table",
     hide_index=True,
     column_order=[
@@ -264,7 +264,7 @@ st.dataframe(
             "Point", help="data point (the source reports it), interpolated (between two), or estimated"
         ),
         "tok_s_user": st.column_config.NumberColumn("Tok/s per user", format="%,.1f"),
-        "ttft_ms_p50": st.column_config.NumberColumn("TTFT p50 (ms)", format="%,.0f"),
+        "ttft_ms_p50": st.column_config.TextColumn("TTFT p50 (ms)"),
         "slo_note": st.column_config.TextColumn("TTFT check"),
         "check_note": st.column_config.TextColumn("What could be checked", width="medium"),
         "replica_output_tok_s": c.rate_column("Replica output tok/s"),

@@ -1485,8 +1485,23 @@ EXPORT_LABELS: dict[str, tuple[str, str | None]] = {
 }
 
 
+def dash_missing(df: pd.DataFrame, formats: dict[str, str]) -> pd.DataFrame:
+    """Numeric columns that have missing values, as text: formatted like their printf-style format ("%,.0f",
+    "$%.3f") and "—" where missing, so a table never shows "None". Columns without a gap stay numbers."""
+    out = df.copy()
+    for col, fmt in formats.items():
+        if col not in out or not pd.api.types.is_numeric_dtype(out[col]) or not out[col].isna().any():
+            continue
+        prefix = "$" if fmt.startswith("$") else ""
+        spec = fmt.removeprefix("$").removeprefix("%").replace("d", ".0f")
+        vals = pd.to_numeric(out[col], errors="coerce").to_numpy(dtype="float64")
+        out[col] = [("—" if not np.isfinite(v) else f"{prefix}{v:{spec}}") for v in vals]
+    return out
+
+
 def preview_frame(table: pd.DataFrame) -> pd.DataFrame:
-    """The export table as shown on screen: block size as text ("—" for none), provenance and tier in words."""
+    """The export table as shown on screen: block size as text ("—" for none), provenance and tier in words,
+    missing numbers as "—"."""
     out = table.copy()
     if "block_size" in out:
         out["block_size"] = block_text(out)
@@ -1494,14 +1509,19 @@ def preview_frame(table: pd.DataFrame) -> pd.DataFrame:
         if col in out:
             raw = out[col].astype(object)
             out[col] = raw.map(words).fillna(raw)
-    return out
+    numeric = {k: f for k, (_, f) in EXPORT_LABELS.items() if f and f != "bool"}
+    return dash_missing(out, numeric)
 
 
-def export_column_config(columns: Sequence[str]) -> dict[str, Any]:
-    """st.dataframe column_config with EXPORT_LABELS' headers and number formats for the columns present."""
+def export_column_config(columns: Sequence[str], frame: pd.DataFrame | None = None) -> dict[str, Any]:
+    """st.dataframe column_config with EXPORT_LABELS' headers and number formats for the columns present
+    (text columns in `frame`, e.g. numbers with gaps shown as "—", get a text column)."""
     cfg: dict[str, Any] = {}
     for col in columns:
         label, fmt = EXPORT_LABELS.get(str(col), (str(col), None))
+        numeric = frame is None or col not in frame or pd.api.types.is_numeric_dtype(frame[col])
+        if fmt not in (None, "bool") and not numeric:
+            fmt = None
         if fmt == "bool":
             cfg[col] = st.column_config.CheckboxColumn(label)
         elif fmt:

@@ -295,7 +295,9 @@ st.plotly_chart(fig, key="compare_chart", config={"displaylogo": False})
 if n_options > len(per_option):
     st.caption(f"The chart shows the {len(per_option)} cheapest of {n_options} options; the table holds all of them.")
 
-shown = table.assign(star=table["cheapest_on_gpu"].map({True: "★", False: ""}))
+shown = c.dash_missing(
+    table.assign(star=table["cheapest_on_gpu"].map({True: "★", False: ""})), {"usd_at_c1": "$%.3f"}
+)  # a curve without a point at concurrency 1 shows "—"
 total_shown = cost_col == "usd_per_mtok_total"
 columns = [
     "star",
@@ -339,7 +341,11 @@ st.dataframe(
         "block": st.column_config.TextColumn("Block", help="Block size (diffusion, self-speculation); — for none"),
         "concurrency": st.column_config.NumberColumn("Concurrency", format="%d"),
         cost_col: c.usd_column(cost_label, c.denominator_help()),
-        "usd_at_c1": c.usd_column("$/M at concurrency 1", "The same curve and offer serving a single request."),
+        "usd_at_c1": (
+            c.usd_column("$/M at concurrency 1", "The same curve and offer serving a single request.")
+            if "usd_at_c1" not in shown or pd.api.types.is_numeric_dtype(shown["usd_at_c1"])
+            else st.column_config.TextColumn("$/M at concurrency 1", help="The same curve and offer, one request.")
+        ),
         "total_is_derived": st.column_config.CheckboxColumn(
             "Total derived", help="The source gave output tokens only; input tokens/s come from ISL/OSL."
         ),

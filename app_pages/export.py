@@ -113,11 +113,12 @@ h[1].download_button(
 )
 
 st.subheader("Preview")
+preview = c.preview_frame(table.head(200))
 st.dataframe(
-    c.preview_frame(table.head(200)),
+    preview,
     key="export_preview",
     hide_index=True,
-    column_config=c.export_column_config(table.columns),
+    column_config=c.export_column_config(table.columns, preview),
 )
 st.caption(
     f"Showing the first {min(200, len(table))} of {len(table):,} rows with readable headers; the files hold all of "

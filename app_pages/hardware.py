@@ -172,6 +172,16 @@ show["gpu_name"] = show["gpu"].map(c.gpu_name)
 show["block"] = show["block"].fillna("—") if "block" in show else "—"
 if "badge" in show:
     show["badge"] = show["badge"].apply(lambda v: v if isinstance(v, list) else [])
+numbers = {"output_tok_s_per_gpu": "%,.0f", "tok_s_user": "%,.1f", cost_col: "$%.3f"}
+show = c.dash_missing(show, numbers)  # "no data" rows: "—", never "None"
+
+
+def _num(col: str, label: str, fmt: str, help: str | None = None) -> object:
+    if col in show and not pd.api.types.is_numeric_dtype(show[col]):
+        return st.column_config.TextColumn(label, help=help)
+    return st.column_config.NumberColumn(label, format=fmt, help=help)
+
+
 st.dataframe(
     show,
     key="hardware_table",
@@ -194,9 +204,9 @@ st.dataframe(
         "kind": "Figure",
         "badge": c.provenance_column(),
         "block": st.column_config.TextColumn("Block"),
-        "output_tok_s_per_gpu": c.rate_column("Output tok/s per GPU"),
-        "tok_s_user": st.column_config.NumberColumn("Tok/s per user", format="%,.1f"),
-        cost_col: c.usd_column(f"{cost_label}, cheapest on-demand"),
+        "output_tok_s_per_gpu": _num("output_tok_s_per_gpu", "Output tok/s per GPU", "%,.0f"),
+        "tok_s_user": _num("tok_s_user", "Tok/s per user", "%,.1f"),
+        cost_col: _num(cost_col, f"{cost_label}, cheapest on-demand", "$%.3f"),
         "provider": "Cheapest on-demand provider",
         "tpf_assumed": st.column_config.CheckboxColumn("TPF assumed"),
         "basis": st.column_config.TextColumn("Basis", width="large"),

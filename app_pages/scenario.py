@@ -337,6 +337,7 @@ with tab_table:
         ops = c.add_labels(ops) if not ops.empty else ops
         if not ops.empty:
             ops = ops.sort_values(["ranked", cost_col], ascending=[False, True])
+            ops = c.dash_missing(ops, {"ttft_ms_p50": "%,.0f"})
         st.dataframe(
             ops,
             key="operating_points_table",
@@ -361,7 +362,7 @@ with tab_table:
                 "point_basis": st.column_config.TextColumn(
                     "Point", help="data point (the source reports it), interpolated (between two), or estimated"
                 ),
-                "ttft_ms_p50": st.column_config.NumberColumn("TTFT p50 (ms)", format="%,.0f"),
+                "ttft_ms_p50": st.column_config.TextColumn("TTFT p50 (ms)"),
                 "ranked": st.column_config.CheckboxColumn("Ranked", help="Counted for the recommendation"),
                 "check_note": st.column_config.TextColumn("What could be checked", width="medium"),
                 cost_col: c.usd_column(cost_label),
