@@ -248,52 +248,6 @@ if no_rows_gpus:
 for p in est_problems:
     st.caption(f"Not estimated: {p}")
 
-# Chart: the cheapest offer per option (the 30 cheapest options), as horizontal bars coloured by mode;
-# estimated bars are pale and hatched, and every bar's provenance is written beside it.
-per_option = cheapest(table.dropna(subset=[cost_col]), by=["option"], value=cost_col).sort_values(cost_col)
-n_options = len(per_option)
-per_option = per_option.head(30).sort_values(cost_col, ascending=False)
-per_option["is_best"] = per_option["option"].isin(table.loc[table["cheapest_on_gpu"], "option"])
-per_option["y"] = per_option["option"].where(~per_option["is_best"], "★ " + per_option["option"])
-fig = go.Figure()
-for (mode, is_est), g in per_option.groupby(["mode", per_option["provenance"] == "estimated"], sort=False):
-    color = c.mode_color(str(mode))
-    fig.add_trace(
-        go.Bar(
-            x=g[cost_col],
-            y=g["y"],
-            orientation="h",
-            name=c.mode_label(str(mode)) + (" (estimated)" if is_est else ""),
-            marker={
-                "color": color,
-                "opacity": 0.45 if is_est else 1.0,
-                "pattern": {"shape": "/" if is_est else "", "fgcolor": color, "fgopacity": 1.0},
-            },
-            text=[
-                f"{lbl}{' · pre-release' if pre else ''}"
-                for lbl, pre in zip(g["provenance_label"], g["prerelease"], strict=True)
-            ],
-            textposition="outside",
-            cliponaxis=False,
-            hovertext=c.hover_text(g, cost_col, cost_label),
-            hoverinfo="text",
-        )
-    )
-c.base_layout(
-    fig,
-    x_title=f"{cost_label} (USD), cheapest offer per option",
-    y_title="GPU · model mode precision",
-    height=max(320, 28 * len(per_option) + 120),
-)
-fig.update_xaxes(tickprefix="$", tickformat=",.3f")
-fig.update_layout(
-    barmode="overlay",
-    margin={"r": 140},
-    yaxis={"categoryorder": "array", "categoryarray": list(per_option["y"])},
-)
-st.plotly_chart(fig, key="compare_chart", config={"displaylogo": False})
-if n_options > len(per_option):
-    st.caption(f"The chart shows the {len(per_option)} cheapest of {n_options} options; the table holds all of them.")
 
 shown = c.dash_missing(
     table.assign(star=table["cheapest_on_gpu"].map({True: "★", False: ""})), {"usd_at_c1": "$%.3f"}
@@ -371,6 +325,66 @@ st.dataframe(
     alt="Cost per million tokens by GPU, model, mode and price offer",
 )
 st.caption("Hover a cell to read long sources and notes in full; sort by any column header.")
+
+
+# The chart comes after the table: the table is the answer, and Plotly's script (several MB) then loads
+# while the reader is already reading it (first render in headless Chromium: see docs/app.md).
+# Off by default: Plotly's script costs ~2.4 s of browser time on first render (measured with
+# benchmarks/bench_app.py: 2.7 s without it, 5.1 s with it), and the table above is the answer.
+def compare_figure() -> tuple[go.Figure, int, int]:
+    """The cheapest offer per option (the 30 cheapest options), as horizontal bars coloured by mode;
+    estimated bars are pale and hatched, and every bar's provenance is written beside it."""
+    per_option = cheapest(table.dropna(subset=[cost_col]), by=["option"], value=cost_col).sort_values(cost_col)
+    n_options = len(per_option)
+    per_option = per_option.head(30).sort_values(cost_col, ascending=False)
+    per_option["is_best"] = per_option["option"].isin(table.loc[table["cheapest_on_gpu"], "option"])
+    per_option["y"] = per_option["option"].where(~per_option["is_best"], "★ " + per_option["option"])
+    fig = go.Figure()
+    for (mode, is_est), g in per_option.groupby(["mode", per_option["provenance"] == "estimated"], sort=False):
+        color = c.mode_color(str(mode))
+        fig.add_trace(
+            go.Bar(
+                x=g[cost_col],
+                y=g["y"],
+                orientation="h",
+                name=c.mode_label(str(mode)) + (" (estimated)" if is_est else ""),
+                marker={
+                    "color": color,
+                    "opacity": 0.45 if is_est else 1.0,
+                    "pattern": {"shape": "/" if is_est else "", "fgcolor": color, "fgopacity": 1.0},
+                },
+                text=[
+                    f"{lbl}{' · pre-release' if pre else ''}"
+                    for lbl, pre in zip(g["provenance_label"], g["prerelease"], strict=True)
+                ],
+                textposition="outside",
+                cliponaxis=False,
+                hovertext=c.hover_text(g, cost_col, cost_label),
+                hoverinfo="text",
+            )
+        )
+    c.base_layout(
+        fig,
+        x_title=f"{cost_label} (USD), cheapest offer per option",
+        y_title="GPU · model mode precision",
+        height=max(320, 28 * len(per_option) + 120),
+    )
+    fig.update_xaxes(tickprefix="$", tickformat=",.3f")
+    fig.update_layout(
+        barmode="overlay",
+        margin={"r": 140},
+        yaxis={"categoryorder": "array", "categoryarray": list(per_option["y"])},
+    )
+    return fig, n_options, len(per_option)
+
+
+if st.toggle(
+    "Show the chart", key="c_chart", bind="query-params", help="A bar chart of the cheapest offer per option."
+):
+    fig, n_options, n_drawn = compare_figure()
+    st.plotly_chart(fig, key="compare_chart", config={"displaylogo": False})
+    if n_options > n_drawn:
+        st.caption(f"The chart shows the {n_drawn} cheapest of {n_options} options; the table holds all.")
 
 # ---------------------------------------------------------------------------------------------
 # Download this view (with the assumptions it was computed with)

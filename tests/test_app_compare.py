@@ -143,3 +143,12 @@ def test_no_measured_wording_for_vendor_rows() -> None:
     at = open_page()
     text = " ".join([*(x.value for x in at.caption), *(m.label + m.value for m in at.metric)])
     assert "(measured)" not in text and "measured range" not in text
+
+
+def test_chart_is_one_toggle_away_and_not_sent_on_first_render() -> None:
+    """The Plotly chart costs ~2.4 s of browser time on first render, so the landing page sends the table only."""
+    at = open_page()
+    assert not at.get("plotly_chart")
+    at.toggle(key="c_chart").set_value(True).run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 1
