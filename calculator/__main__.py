@@ -74,16 +74,6 @@ def import_path(path: Path, overrides: Overrides) -> ImportResult:
     return result
 
 
-def _int_list(text: str) -> list[int]:
-    try:
-        values = [int(t) for t in text.split(",") if t.strip()]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected whole numbers like 1,4,16, got {text!r}") from None
-    if not values or min(values) < 1:
-        raise argparse.ArgumentTypeError(f"concurrency must be >= 1, got {text!r}")
-    return values
-
-
 OVERRIDE_FIELDS = ("gpu", "model", "mode", "precision", "gpus_per_replica")
 
 
@@ -140,7 +130,6 @@ def build_parser() -> argparse.ArgumentParser:
         "--concurrency",
         nargs="+",
         default=[],
-        type=_int_list,
         metavar="N",
         help="only these concurrencies (1 4 16 or 1,4,16)",
     )
@@ -273,7 +262,12 @@ def build_table(args: argparse.Namespace) -> tuple[pd.DataFrame, list[Problem]]:
     if args.data:
         extra, problems = load_extra_points(args.data, _overrides(args))
         points = normalise_points(pd.concat([points, extra], ignore_index=True))
-    args.concurrency = [c for group in args.concurrency for c in group]
+    from calculator.estimate import parse_concurrency
+
+    try:
+        args.concurrency = parse_concurrency(args.concurrency) if args.concurrency else []
+    except ValueError as e:
+        raise UsageError(str(e)) from None
     _check_ids(catalog, points, args)
     if args.isl < 1 or args.osl < 1:
         raise UsageError("--isl and --osl must be at least 1 token")
@@ -320,16 +314,6 @@ def build_table(args: argparse.Namespace) -> tuple[pd.DataFrame, list[Problem]]:
     return table, problems
 
 
-def render(df: pd.DataFrame, fmt: str) -> str:
-    from calculator import export
-
-    if fmt == "csv":
-        return export.to_csv(df)
-    if fmt == "json":
-        return export.to_json(df)
-    return export.to_markdown(df)
-
-
 def cmd_table(args: argparse.Namespace) -> int:
     table, problems = build_table(args)
     if problems:  # never price a partial upload silently: automation must see the failure
@@ -340,6 +324,8 @@ def cmd_table(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
+    from calculator.export import render
+
     text = render(table, args.format)
     if args.out:
         args.out.write_text(text, encoding="utf-8")

@@ -1830,17 +1830,13 @@ def add_estimate_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def _render(df: pd.DataFrame, fmt: str, *, float_digits: int = 4) -> str:
-    from calculator import export
+def _render_table(df: pd.DataFrame, fmt: str, *, float_digits: int = 4) -> str:
+    from calculator.export import render
 
-    if fmt == "csv":
-        return export.to_csv(df)
-    if fmt == "json":
-        return export.to_json(df)
-    return export.to_markdown(df, float_digits=float_digits)
+    return render(df, fmt, float_digits=float_digits)
 
 
-def _parse_concurrency(text: str | Sequence[str]) -> list[int]:
+def parse_concurrency(text: str | Sequence[str]) -> list[int]:
     """Concurrencies from "1,4,16", "1 4 16" or ["1", "4", "16"] (argparse nargs="+"), or any mix."""
     joined = text if isinstance(text, str) else " ".join(text)
     try:
@@ -1868,7 +1864,7 @@ def run_estimate(args: argparse.Namespace) -> int:
         if args.group is not None:
             loo = leave_one_out(catalog, group=args.group)
             table = loo if args.details else error_summary(loo)
-            print(_render(table, args.format, float_digits=1), end="")
+            print(_render_table(table, args.format, float_digits=1), end="")
             print(
                 f"leave-one-{args.group}-out ({GROUPING_WORDS[args.group]}) over {len(loo)} points"
                 f" ({int(loo['in_fit'].sum()) if len(loo) else 0} fitted); {fitted_text}",
@@ -1878,14 +1874,14 @@ def run_estimate(args: argparse.Namespace) -> int:
         loos = {g: leave_one_out(catalog, group=g) for g in ("point", "gpu")}
         headline = _headline(loos)
         if args.format != "md":
-            print(_render(headline, args.format, float_digits=1), end="")
+            print(_render_table(headline, args.format, float_digits=1), end="")
         else:
             print("Estimator error, leave-one-out (each figure predicted by a fit that did not see it):\n")
-            print(_render(headline, "md", float_digits=1))
+            print(_render_table(headline, "md", float_digits=1))
             for grouping, loo in loos.items():
                 table = loo if args.details else error_summary(loo)
                 print(f"Predicting {GROUPING_WORDS[grouping]} (leave-one-{grouping}-out), per GPU and mode:\n")
-                print(_render(table, "md", float_digits=1))
+                print(_render_table(table, "md", float_digits=1))
         print(
             "leave-one-point-out: error on a point of a GPU we have data for; leave-one-gpu-out: error on a GPU we"
             f" have no data for (the figure that applies to estimates on such GPUs); {fitted_text}",
@@ -1904,7 +1900,7 @@ def run_estimate(args: argparse.Namespace) -> int:
             gpus,
             args.model,
             args.mode,
-            concurrency=_parse_concurrency(args.concurrency),
+            concurrency=parse_concurrency(args.concurrency),
             isl=args.isl,
             osl=args.osl,
             context_tokens=args.context,
@@ -1927,7 +1923,7 @@ def run_estimate(args: argparse.Namespace) -> int:
         tok_s_user=1000.0 / df["tpot_ms_p50"],
         ttft_ms=df["ttft_ms_p50"],
     )[CLI_COLUMNS]
-    print(_render(table, args.format), end="")
+    print(_render_table(table, args.format), end="")
     return 0
 
 

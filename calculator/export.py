@@ -113,6 +113,15 @@ def escape_markdown(text: str) -> str:
     return text.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
 
 
+def render(df: pd.DataFrame, fmt: str, *, float_digits: int = 4) -> str:
+    """The CLI's output formats: "csv", "json" (a list of row objects) or Markdown (anything else)."""
+    if fmt == "csv":
+        return to_csv(df)
+    if fmt == "json":
+        return to_json(df)
+    return to_markdown(df, float_digits=float_digits)
+
+
 def to_markdown(df: pd.DataFrame, *, float_digits: int = 4) -> str:
     """A GitHub-flavoured Markdown table (numeric columns right-aligned; floats at `float_digits` decimals)."""
     header = [escape_markdown(c) for c in _column_names(df)]
