@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.common import init_state, sidebar
+from app_pages.state import init_state
+from app_pages.widgets import sidebar
 
 st.set_page_config(
     page_title="Diffusion LLM cost planner",

@@ -9,16 +9,19 @@ far from the demand's ISL/OSL give way to estimates at those lengths (toggle).
 from __future__ import annotations
 
 import numpy as np
-import plotly.graph_objects as go
 import streamlit as st
 
-from app_pages import common as c
+from app_pages import cached, state
+from app_pages import widgets as w
 from calculator import capacity as cap
+from calculator import charts, planning
+from calculator import labels as lb
+from calculator.schema import TIERS
 
 st.title("Capacity and monthly bill")
 
-points_key, points = c.all_points()
-prices_key, prices = c.all_prices()
+points_key, points = state.all_points()
+prices_key, prices = state.all_prices()
 
 with st.container(border=True):
     r1 = st.columns([1.6, 1, 1, 1])
@@ -56,16 +59,16 @@ with st.container(border=True):
         bind="query-params",
         help="The day is modelled as peak hours at the peak rate and the rest at the rate that keeps the average.",
     )
-    isl, osl = c.length_inputs()
-    targets = c.target_inputs()
+    isl, osl = w.length_inputs()
+    targets = w.target_inputs()
     r3 = st.columns([2, 2, 1.2])
     gpu_options = sorted(set(points["gpu"]) & set(prices["gpu"]))
-    c.url_value_notice("cap_gpu", gpu_options, "GPUs with data and a price", multi=True)
+    state.url_value_notice("cap_gpu", gpu_options, "GPUs with data and a price", multi=True)
     sel_gpus = r3[0].multiselect(
         "GPUs", gpu_options, key="cap_gpu", bind="query-params", placeholder="All GPUs with data and a price"
     )
-    tier_options = [t for t in c.TIERS if t in set(prices["tier"])]
-    c.url_value_notice("cap_tier", tier_options, "price tiers with an offer", multi=True)
+    tier_options = [t for t in TIERS if t in set(prices["tier"])]
+    state.url_value_notice("cap_tier", tier_options, "price tiers with an offer", multi=True)
     sel_tiers = r3[1].multiselect(
         "Price tiers",
         tier_options,
@@ -95,19 +98,14 @@ except ValueError as e:
     st.error(f"Demand: {e}", icon=":material/error:")
     st.stop()
 
-util = c.utilisation()
+util = state.utilisation()
 slo = targets.slo()
-pts = points[points["gpu"].isin(sel_gpus)] if sel_gpus else points
-pts = pts[pts["gpu"].isin(set(prices["gpu"]))].reset_index(drop=True)
-if c.optional_module("estimate") is not None:
-    pts, checks, est_problems = c.with_counterparts(pts, isl=isl, osl=osl, targets=targets)
-else:
-    checks, est_problems = c.curve_checks(pts, isl=isl, osl=osl, targets=targets), []
-ranked_ids = set(checks.loc[checks["ranked"], "profile_id"])
-t_key = f"{bool(targets.max_ttft_ms)}|{targets.strict}|{targets.est_len}"
-dense_key = f"{points_key}|{sorted(sel_gpus)}|{isl}|{osl}|{t_key}"
-dense = c.dense_points(dense_key, c.with_workload(pts, isl, osl).reset_index(drop=True))
-names = c.add_labels(pts.drop_duplicates("profile_id")).set_index("profile_id")["option"] if not pts.empty else {}
+request = planning.PlanRequest(
+    demand=demand, targets=targets, gpus=tuple(sorted(sel_gpus)), tiers=tuple(sorted(sel_tiers)), utilisation=util,
+    autoscale=bool(autoscale),
+)  # fmt: skip
+plan = cached.capacity_plan(points_key, prices_key, request, points, prices)
+checks = plan.checks
 
 if targets.max_ttft_ms:
     n_unchecked = int((checks["ttft_unchecked"] & checks["ranked"]).sum())
@@ -128,39 +126,30 @@ st.caption(
     f"({slo.describe()}), loaded to {util:.0%} of its throughput there at peak (utilisation, sidebar); "
     f"replicas = ceil(peak / (replica tok/s x utilisation)).{ttft_basis}"
 )
-differ = c.check_warnings(checks, targets, isl, osl, names)
-if est_problems:
-    st.caption("Not estimated: " + "; ".join(est_problems))
+w.show_notices(plan.notices)
+differ = plan.differ
+if plan.problems:
+    st.caption("Not estimated: " + "; ".join(plan.problems))
 
-ops = cap.operating_points(dense[dense["profile_id"].isin(ranked_ids)], slo, require_ttft=targets.strict)
-offers = prices[prices["tier"].isin(sel_tiers)] if sel_tiers else prices
-if ops.empty:
+if plan.ops.empty:
     st.warning(
         "No curve meets the latency targets within its data range"
-        + (
-            f" ({int((~checks['ranked']).sum())} curve(s) that cannot be checked are not counted)"
-            if (~checks["ranked"]).any()
-            else ""
-        )
+        + (f" ({plan.unranked} curve(s) that cannot be checked are not counted)" if plan.unranked else "")
         + ". Relax a target.",
         icon=":material/block:",
     )
     st.stop()
-ops = c.add_labels(ops)
-ops["label"] = ops["option"]
-flags = checks.set_index("profile_id")
-ops["check_note"] = ops["profile_id"].map(flags["check_note"]).to_numpy()
-plans = cap.fleet_plans(ops, offers, demand, utilisation=util, autoscale=autoscale)
+plans = plan.plans
 if plans.empty:
     st.warning("No price offer for these GPUs and tiers. Widen the filters or add a price.", icon=":material/sell:")
     st.stop()
-plans = c.add_labels(plans)
+flags = checks.set_index("profile_id")
 
 best = plans.iloc[0]
 m = st.columns(4)
-m[0].metric("Cheapest monthly bill", c.fmt_usd(best["monthly_usd"], 0), border=True)
+m[0].metric("Cheapest monthly bill", lb.fmt_usd(best["monthly_usd"], 0), border=True)
 m[1].metric("GPUs", f"{int(best['gpus']):,}", border=True, help=f"{int(best['replicas'])} replica(s) at peak")
-m[2].metric("Effective $/M output tokens", c.fmt_usd(best["usd_per_mtok_effective"]), border=True)
+m[2].metric("Effective $/M output tokens", lb.fmt_usd(best["usd_per_mtok_effective"]), border=True)
 m[3].metric("Average fleet utilisation", f"{best['fleet_utilisation']:.0%}", border=True)
 best_ttft = f"TTFT p50 {best['ttft_ms_p50']:,.0f} ms" if bool(best["ttft_known"]) else "TTFT not reported by the source"
 st.caption(
@@ -184,42 +173,9 @@ if best["profile_id"] in set(differ["profile_id"]):
     )
 
 # Chart: monthly bill of the cheapest offer per curve.
-per_curve = plans.groupby("option", sort=False).head(1).sort_values("monthly_usd", ascending=False)
-fig = go.Figure()
-for mode, g in per_curve.groupby("mode", sort=False):
-    fig.add_trace(
-        go.Bar(
-            x=g["monthly_usd"],
-            y=g["option"],
-            orientation="h",
-            name=c.mode_label(str(mode)),
-            marker_color=c.mode_color(str(mode)),
-            text=[f"{int(n)} GPU" for n in g["gpus"]],
-            textposition="auto",
-            hovertext=[
-                f"{h}<br>replicas {int(r)} ({int(ro)} off-peak), GPUs {int(n)}<br>monthly ${usd:,.0f}"
-                for h, r, ro, n, usd in zip(
-                    c.hover_text(g, "usd_per_mtok_effective", "effective $/M"),
-                    g["replicas"],
-                    g["replicas_offpeak"],
-                    g["gpus"],
-                    g["monthly_usd"],
-                    strict=True,
-                )
-            ],
-            hoverinfo="text",
-        )
-    )
-c.base_layout(
-    fig,
-    x_title="Monthly bill (USD per 730 h month), cheapest offer per option",
-    y_title="GPU · model mode precision",
-    height=max(320, 28 * len(per_curve) + 120),
-)
-fig.update_xaxes(tickprefix="$", tickformat=",.0f")
+fig = charts.monthly_bill_figure(planning.cheapest_per_curve(plans))
 st.plotly_chart(fig, key="capacity_chart", config={"displaylogo": False})
-n_conc = pts.groupby("profile_id")["concurrency"].nunique()  # curves with one point (vendor batch-1)
-single_point = sorted(set(ops.loc[ops["profile_id"].isin(n_conc[n_conc == 1].index), "option"]))
+single_point = plan.single_point_options()
 if single_point:
     st.caption(
         f"{len(single_point)} curve(s) have a figure at one concurrency only (e.g. the vendor's batch-1 table), so "
@@ -229,7 +185,7 @@ if single_point:
     )
 
 st.dataframe(
-    c.dash_missing(plans, {"ttft_ms_p50": "%,.0f"}),
+    lb.dash_missing(plans, {"ttft_ms_p50": "%,.0f"}),
     key="capacity_table",
     hide_index=True,
     column_order=[
@@ -267,29 +223,26 @@ st.dataframe(
         "ttft_ms_p50": st.column_config.TextColumn("TTFT p50 (ms)"),
         "slo_note": st.column_config.TextColumn("TTFT check"),
         "check_note": st.column_config.TextColumn("What could be checked", width="medium"),
-        "replica_output_tok_s": c.rate_column("Replica output tok/s"),
+        "replica_output_tok_s": w.rate_column("Replica output tok/s"),
         "replicas": st.column_config.NumberColumn("Replicas (peak)", format="%d"),
         "replicas_offpeak": st.column_config.NumberColumn("Replicas (off-peak)", format="%d"),
         "gpus": st.column_config.NumberColumn("GPUs", format="%,d"),
         "monthly_usd": st.column_config.NumberColumn("Monthly bill", format="$%,.0f"),
-        "usd_per_mtok_effective": c.usd_column("Effective $/M output", "Monthly bill / monthly output tokens x 1e6"),
+        "usd_per_mtok_effective": w.usd_column("Effective $/M output", "Monthly bill / monthly output tokens x 1e6"),
         "fleet_utilisation": st.column_config.NumberColumn("Fleet utilisation", format="percent"),
         "provider": "Provider",
         "instance": "Instance",
         "tier_label": "Tier",
         "usd_per_gpu_hour": st.column_config.NumberColumn("$/GPU-hour", format="$%.3f"),
         "price_as_of": "Price as of",
-        "badge": c.provenance_column(),
+        "badge": w.provenance_column(),
         "source": st.column_config.TextColumn("Throughput source", width="medium"),
     },
 )
 
 # ---------------------------------------------------------------------------------------------
 st.subheader("Mixed plan: one mode at peak, another off-peak")
-auto_plans = (
-    plans if autoscale else c.add_labels(cap.fleet_plans(ops, offers, demand, utilisation=util, autoscale=True))
-)
-mixed = cap.mixed_plans(auto_plans, demand, dense)
+mixed = plan.mixed
 if mixed.empty:
     st.caption(
         "No mixed plan beats the best single mode for this demand and these targets (with the off-peak fleet "
@@ -298,11 +251,11 @@ if mixed.empty:
 else:
     top = mixed.iloc[0]
     st.markdown(
-        c.md_dollars(
-            f"**{top['gpu']} on {top['provider']} ({c.TIER_LABELS.get(top['tier'], top['tier'])})**: "
+        lb.escape_dollars(
+            f"**{top['gpu']} on {top['provider']} ({lb.tier_label(top['tier'])})**: "
             f"{top['peak_label']} at peak ({int(top['peak_replicas'])} replica(s)), {top['offpeak_label']} off-peak "
-            f"({int(top['offpeak_replicas'])}): {c.fmt_usd(top['mixed_monthly_usd'], 0)}/month vs "
-            f"{c.fmt_usd(top['best_single_monthly_usd'], 0)} for {top['best_single_label']} throughout "
+            f"({int(top['offpeak_replicas'])}): {lb.fmt_usd(top['mixed_monthly_usd'], 0)}/month vs "
+            f"{lb.fmt_usd(top['best_single_monthly_usd'], 0)} for {top['best_single_label']} throughout "
             f"({top['benefit']}; off-peak {top['offpeak_tok_s_user']:,.0f} vs "
             f"{top['best_single_offpeak_tok_s_user']:,.0f} tok/s per user)."
             + ("" if top["same_model"] else " The two modes are different models: both must be deployed.")
@@ -352,45 +305,26 @@ api_in = b[1].number_input(
     key="api_in",
     bind="query-params",
 )
-api_per_out = cap.api_usd_per_mtok_output(api_out, api_in, isl, osl)
-be = cap.break_even(plans.head(1), demand, api_per_out, utilisation=util).iloc[0]
+be = planning.api_break_even(best, demand, api_out=api_out, api_in=api_in, utilisation=util)
 with b[2]:
     st.caption(
-        c.md_dollars(
-            f"API cost per M output tokens with input at ISL/OSL = {isl}/{osl}: **{c.fmt_usd(api_per_out)}**. "
+        lb.escape_dollars(
+            f"API cost per M output tokens with input at ISL/OSL = {isl}/{osl}: "
+            f"**{lb.fmt_usd(be.api_usd_per_mtok_output)}**. "
             f"Self-hosting ({best['option']}, {best['provider']}, fixed fleet sized for peak) costs at least "
-            f"**{c.fmt_usd(be['self_host_usd_per_mtok_at_scale'])}** per M output tokens at full replicas."
+            f"**{lb.fmt_usd(be.self_host_usd_per_mtok_at_scale)}** per M output tokens at full replicas."
         )
     )
-    if np.isnan(be["break_even_tokens_per_month"]):
+    if np.isnan(be.break_even_tokens_per_month):
         st.warning("Self-hosting never breaks even with this API price at this peak factor.", icon=":material/block:")
     else:
         st.success(
-            f"Break-even at **{c.fmt_tokens(be['break_even_tokens_per_month'])} output tokens/month**; self-hosting "
-            f"is cheaper at every volume above **{c.fmt_tokens(be['cheaper_above_tokens_per_month'])}**/month. "
-            f"Your volume: {c.fmt_tokens(demand.output_tokens_per_month)}/month.",
+            f"Break-even at **{lb.fmt_tokens(be.break_even_tokens_per_month)} output tokens/month**; self-hosting "
+            f"is cheaper at every volume above **{lb.fmt_tokens(be.cheaper_above_tokens_per_month)}**/month. "
+            f"Your volume: {lb.fmt_tokens(demand.output_tokens_per_month)}/month.",
             icon=":material/check_circle:",
         )
-hi = max(demand.output_tokens_per_month, np.nan_to_num(be["cheaper_above_tokens_per_month"], nan=0.0)) * 4
-grid = np.geomspace(max(1e6, hi / 1e4), max(hi, 1e7), 400)
-curve = cap.cost_curve(
-    grid,
-    replica_output_tok_s=float(best["output_tok_s"]),
-    gpus_per_replica=int(best["gpus_per_replica"]),
-    usd_per_gpu_hour=float(best["usd_per_gpu_hour"]),
-    peak_to_average=float(peak),
-    api_usd_per_mtok=api_per_out,
-    utilisation=util,
-)
-bfig = go.Figure()
-bfig.add_trace(
-    go.Scatter(x=curve["output_tokens_per_month"], y=curve["self_host_usd"], name="Self-hosted (whole replicas)",
-               line={"shape": "hv", "width": 2})
+st.plotly_chart(
+    charts.break_even_figure(be.curve, demand.output_tokens_per_month), key="breakeven_chart",
+    config={"displaylogo": False},
 )  # fmt: skip
-bfig.add_trace(go.Scatter(x=curve["output_tokens_per_month"], y=curve["api_usd"], name="API", line={"width": 2}))
-c.log_vline(bfig, demand.output_tokens_per_month, "your volume")
-c.base_layout(bfig, x_title="Output tokens per month", y_title="Monthly cost (USD)", height=380)
-c.log_axis_ticks(bfig, "x", float(grid[0]), float(grid[-1]))
-ys = np.concatenate([curve["self_host_usd"].to_numpy(), curve["api_usd"].to_numpy()])
-c.log_axis_ticks(bfig, "y", float(ys[ys > 0].min()), float(ys.max()), prefix="$")
-st.plotly_chart(bfig, key="breakeven_chart", config={"displaylogo": False})

@@ -8,23 +8,29 @@ cells a spreadsheet would run as a formula are neutralised.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
-from app_pages import common as c
-from calculator import export
+from app_pages import cached, state
+from app_pages import widgets as w
+from calculator import charts, export, scenario
+from calculator import labels as lb
 
 st.title("Export")
 
-inputs = c.scenario_from_state()
-c.pin_scenario_to_url(inputs)  # this page draws none of the scenario's widgets: keep its address a link
-result = c.build_scenario(inputs)
-table = c.scenario_table(result)
-cost_col, cost_label = c.denominator()
+inputs = state.scenario_from_state()
+state.pin_scenario_to_url(inputs)  # this page draws none of the scenario's widgets: keep its address a link
+points_key, points = state.all_points()
+prices_key, prices = state.all_prices()
+settings = state.cost_settings()
+cost_col, cost_label = settings.cost_column, settings.cost_label
+key, result = cached.build_scenario(inputs, points_key, points, prices_key, prices, settings.price_ratio)
+table = scenario.scenario_table(result)
 
 st.markdown(
-    f"**Scenario:** {c.model_label(inputs.model)} and the AR baselines on **{c.gpu_name(inputs.gpu)}**, "
-    f"{c.TIER_LABELS.get(inputs.tier, inputs.tier)} price"
-    + ("" if inputs.provider == c.CHEAPEST else f" from {inputs.provider}")
+    f"**Scenario:** {lb.model_label(inputs.model)} and the AR baselines on **{state.gpu_name(inputs.gpu)}**, "
+    f"{lb.tier_label(inputs.tier)} price"
+    + ("" if inputs.provider == scenario.CHEAPEST else f" from {inputs.provider}")
     + f", ISL/OSL {inputs.isl}/{inputs.osl}, {inputs.targets.slo().describe()}, utilisation {inputs.util}%, "
     f"{cost_label}; unchecked targets {'count as failed' if inputs.strict else 'pass, flagged'}; "
     f"{'estimates at your lengths preferred' if inputs.est_len else 'data curves ranked at their own lengths'}. "
@@ -46,36 +52,26 @@ if table.empty:
     st.stop()
 
 stem = f"nld-cost-{inputs.gpu}-{inputs.tier}-{inputs.model}"
-assumptions = inputs.as_dict()
-notes = c.cost_notes()
+assumptions = inputs.assumptions(settings)
+notes = export.cost_notes()
 
 st.metric("Rows", f"{len(table):,}", help="One row per curve x concurrency (data points, interpolated, estimated).")
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def _file(key: str, ext: str, _table, _assumptions, _notes, _prices) -> bytes:  # type: ignore[no-untyped-def]
+def _file(key: str, ext: str, _table: pd.DataFrame, _assumptions: dict[str, object], _prices: pd.DataFrame) -> bytes:
     """One export file, built when first asked for and cached per scenario and format."""
-    documented = {**_assumptions, "notes": _notes}
-    if ext == "csv":
-        return export.to_csv(export.with_assumptions(_table, _assumptions)).encode("utf-8")
-    if ext == "xlsx":
-        return export.to_xlsx(
-            export.with_assumptions(_table, _assumptions), documented, _prices, export.sources_frame(_table)
-        )
-    if ext == "md":
-        title = f"Cost per million tokens: {_assumptions['model']} and baselines on {_assumptions['gpu']}"
-        return export.to_markdown_document(_table, documented, title=title).encode("utf-8")
-    return export.to_json_document(_table, documented).encode("utf-8")
+    title = f"Cost per million tokens: {_assumptions['model']} and baselines on {_assumptions['gpu']}"
+    return export.document(ext, _table, _assumptions, notes, _prices, title=title)
 
 
-key = f"{inputs}|{c.all_prices()[0]}|{c.all_points()[0]}|{cost_col}"
+file_key = f"{inputs}|{prices_key}|{points_key}|{settings}"
 cols = st.columns(4)
-labels = {"csv": "CSV", "xlsx": "Excel", "md": "Markdown", "json": "JSON"}
-for col, (ext, label) in zip(cols, labels.items(), strict=True):
+for col, (ext, label) in zip(cols, export.DOCUMENT_FORMATS.items(), strict=True):
     col.download_button(
         f"Download {label}",
         # Built on click (a callable), so opening the page stays fast.
-        data=lambda ext=ext: _file(key, ext, table, assumptions, notes, result.offer),
+        data=lambda ext=ext: _file(file_key, ext, table, assumptions, result.offer),
         file_name=f"{stem}.{ext}",
         mime=export.MIME_TYPES[ext],
         key=f"dl_{ext}",
@@ -86,10 +82,10 @@ for col, (ext, label) in zip(cols, labels.items(), strict=True):
 
 st.subheader("Charts (interactive HTML, open offline)")
 targets = inputs.targets
-frontier_fig = c.frontier_figure(result.dense, targets)
-frontier_fig.update_layout(title=f"Throughput vs interactivity on {c.gpu_name(inputs.gpu)}")
-cost_fig = c.cost_figure(result.priced, cost_col, cost_label)
-cost_fig.update_layout(title=f"{cost_label} by concurrency on {c.gpu_name(inputs.gpu)}")
+frontier_fig = charts.frontier_figure(result.dense, targets.min_tok_s_user)
+frontier_fig.update_layout(title=f"Throughput vs interactivity on {state.gpu_name(inputs.gpu)}")
+cost_fig = charts.cost_figure(result.priced, cost_col, cost_label)
+cost_fig.update_layout(title=f"{cost_label} by concurrency on {state.gpu_name(inputs.gpu)}")
 h = st.columns(2)
 h[0].download_button(
     "Download the frontier chart",
@@ -113,12 +109,12 @@ h[1].download_button(
 )
 
 st.subheader("Preview")
-preview = c.preview_frame(table.head(200))
+preview = lb.preview_frame(table.head(200))
 st.dataframe(
     preview,
     key="export_preview",
     hide_index=True,
-    column_config=c.export_column_config(table.columns, preview),
+    column_config=w.export_column_config(table.columns, preview),
 )
 st.caption(
     f"Showing the first {min(200, len(table))} of {len(table):,} rows with readable headers; the files hold all of "

@@ -8,7 +8,8 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from app_pages import common as c
+from app_pages import cached
+from calculator import charts
 from calculator.catalog import forward_points_frame
 
 st.title("Forward passes")
@@ -25,10 +26,10 @@ top[0].markdown(
     "Files land in `hardware_profiles/measured/` and appear here. See `docs/measurements.md`."
 )
 if top[1].button("Reload measured files", key="fp_reload", help="Re-read hardware_profiles/ (after a new run)."):
-    c.bundled_catalog.clear()
+    cached.bundled_catalog.clear()
     st.rerun()
 
-catalog = c.bundled_catalog()
+catalog = cached.bundled_catalog()
 frame = forward_points_frame(catalog.forward_costs, catalog.gpu_specs)
 if frame.empty:
     st.info(
@@ -78,7 +79,9 @@ for (batch, query), g in sub.groupby(["batch", "query_tokens"], sort=True):
             "<br>provenance: measured<extra></extra>",
         )
     )
-c.base_layout(fig, x_title="Context already in the KV cache (tokens per sequence)", y_title="Time per forward (ms)")
+charts.base_layout(
+    fig, x_title="Context already in the KV cache (tokens per sequence)", y_title="Time per forward (ms)"
+)
 st.plotly_chart(fig, key="fp_chart")
 
 table = sub[

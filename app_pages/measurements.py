@@ -7,15 +7,14 @@ removed, and are never written to disk. A broken file changes nothing already lo
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
-import pandas as pd
 import streamlit as st
 
-from app_pages import common as c
-from calculator.catalog import profiles_to_points
+from app_pages import state
 from calculator.schema import KNOWN_MODELS, KNOWN_MODES, PRECISIONS
+from calculator.uploads import digest as upload_digest
+from calculator.uploads import make_upload, problems_frame, uploads_summary
 
 st.title("Your measurements")
 
@@ -25,7 +24,7 @@ except ImportError:  # the importers are written by another engineer; the page s
     st.warning("The importers are not available in this build: uploads are disabled.", icon=":material/construction:")
     st.stop()
 
-c.init_state()
+state.init_state()
 pending: dict[str, dict[str, Any]] = st.session_state["pending"]
 dismissed: set[str] = st.session_state.setdefault("dismissed", set())
 
@@ -54,26 +53,15 @@ top[1].download_button(
 )
 
 
-def problems_frame(problems: list[Any]) -> pd.DataFrame:
-    """Each problem once (file, where, message), sorted by row number (row 3 before row 4 before row 10), then
-    by where; problems without a row (file-level) first. Column `row` holds the parsed row number."""
-    df = pd.DataFrame(
-        [{"file": p.file, "where": p.where, "problem": p.message} for p in problems],
-        columns=["file", "where", "problem"],
-    ).drop_duplicates()
-    df["row"] = pd.to_numeric(df["where"].str.extract(r"(?i)\brow\s+(\d+)", expand=False), errors="coerce")
-    return df.sort_values(["row", "where", "problem"], na_position="first", kind="stable").reset_index(drop=True)
-
-
 def add_upload(digest: str, name: str, fmt: str, profiles: list[Any]) -> int:
     """Add a file's good profiles to the session (replacing an earlier import of the same file)."""
-    pts = profiles_to_points(profiles, [name] * len(profiles))
-    if pts.empty:
+    upload = make_upload(digest, name, fmt, profiles)
+    if upload is None:
         return 0
-    c.uploads()[digest] = c.Upload(uid=digest, file=name, fmt=fmt, n_profiles=len(profiles), points=pts)
-    st.session_state.pop("_all_points", None)
+    state.uploads()[digest] = upload
+    state.points_changed()
     dismissed.discard(digest)
-    return len(pts)
+    return len(upload.points)
 
 
 def run_import(digest: str, name: str, data: bytes, overrides: Any) -> None:
@@ -101,11 +89,11 @@ for f in files or []:
     except Exception as e:
         st.error(f"{f.name}: could not read the upload ({e}).", icon=":material/error:")
         continue
-    digest = hashlib.sha256(data).hexdigest()[:16]
+    digest = upload_digest(data)
     if digest not in pending:
         run_import(digest, f.name, data, Overrides())
 
-current = {hashlib.sha256(f.getvalue()).hexdigest()[:16] for f in files or []}
+current = {upload_digest(f.getvalue()) for f in files or []}
 for digest in [d for d in pending if d not in current]:
     del pending[digest]  # the file was removed from the uploader; its added points stay until removed below
 
@@ -123,7 +111,7 @@ for digest, entry in pending.items():
             continue
         head[1].badge(res.format, color="blue" if res.format != "unknown" else "gray", icon=":material/description:")
         n_points = sum(len(p.points) for p in res.profiles)
-        added = digest in c.uploads()
+        added = digest in state.uploads()
         head[2].badge("added" if added else "not added", color="green" if added else "orange")
         st.caption(f"{len(res.profiles)} profile(s), {n_points:,} point(s), {len(res.problems)} problem(s).")
         if res.problems:
@@ -156,12 +144,12 @@ for digest, entry in pending.items():
                 given: dict[str, Any] = {}
                 for col, field in zip(cols, res.missing, strict=True):
                     if field == "gpu":
-                        gpus = c.known_gpus()
+                        gpus = state.known_gpus()
                         given["gpu"] = col.selectbox(
                             "GPU",
                             gpus,
                             index=gpus.index("h100-sxm") if "h100-sxm" in gpus else 0,
-                            format_func=c.gpu_name,
+                            format_func=state.gpu_name,
                             key=f"sup_gpu_{digest}",
                         )
                     elif field == "model":
@@ -202,37 +190,22 @@ for digest, entry in pending.items():
 # What is in the session
 
 st.subheader("In this session")
-ups = c.uploads()
+ups = state.uploads()
 if not ups:
     st.caption("No uploaded points yet. The bundled data is used on every page.")
 else:
-    summary = pd.DataFrame(
-        [
-            {
-                "file": u.file,
-                "format": u.fmt,
-                "profiles": u.n_profiles,
-                "points": len(u.points),
-                "gpus": ", ".join(sorted(set(u.points["gpu"]))),
-                "models": ", ".join(sorted(set(u.points["model"]))),
-                "modes": ", ".join(sorted(set(u.points["mode"]))),
-                "concurrency": f"{u.points['concurrency'].min()}–{u.points['concurrency'].max()}",
-                "uid": uid,
-            }
-            for uid, u in ups.items()
-        ]
-    )
+    summary = uploads_summary(ups.values())
     st.dataframe(summary.drop(columns=["uid"]), key="uploads_table", hide_index=True)
     for uid, u in list(ups.items()):
         if st.button(f"Remove {u.file}", key=f"rm_{uid}", icon=":material/delete:"):
             del ups[uid]
             dismissed.add(uid)
-            st.session_state.pop("_all_points", None)
+            state.points_changed()
             st.rerun()
     if len(ups) > 1 and st.button("Remove all uploads", key="rm_all", icon=":material/delete_sweep:"):
         dismissed.update(ups)
         ups.clear()
-        st.session_state.pop("_all_points", None)
+        state.points_changed()
         st.rerun()
     with st.expander("Uploaded points", icon=":material/table:"):
-        st.dataframe(c.uploaded_points(), key="uploaded_points_table", hide_index=True)
+        st.dataframe(state.session_uploaded_points(), key="uploaded_points_table", hide_index=True)

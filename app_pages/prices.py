@@ -5,71 +5,28 @@ PUE, $/kWh, hosting). Every price shows its date and source. Edits apply to ever
 
 from __future__ import annotations
 
-import math
 from datetime import date
-from typing import Any
 
 import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from app_pages import common as c
+from app_pages import cached, state
+from calculator import labels as lb
 from calculator.cost import owned_offer, owned_usd_per_gpu_hour
 from calculator.loader import problems_from_validation
-from calculator.schema import OwnedTco, PriceOffer, slug
+from calculator.offers import offers_frame, validate_offer_rows
+from calculator.schema import TIERS, OwnedTco, PriceOffer, slug
 
 st.title("Prices")
-c.init_state()
-catalog = c.bundled_catalog()
-gpu_ids = c.known_gpus()
-
-EDIT_COLUMNS = [
-    "id", "provider", "instance", "gpu", "tier", "usd_per_gpu_hour", "as_of", "source", "gpus_per_instance",
-    "usd_per_gpu_hour_low", "usd_per_gpu_hour_high", "region", "notes",
-]  # fmt: skip
+state.init_state()
+catalog = cached.bundled_catalog()
+gpu_ids = state.known_gpus()
 
 
 @st.cache_data(show_spinner=False)
 def bundled_offers_frame() -> pd.DataFrame:
-    return pd.DataFrame([o.model_dump() for o in c.bundled_catalog().offers], columns=EDIT_COLUMNS)
-
-
-def validate_rows(df: pd.DataFrame) -> tuple[list[PriceOffer], list[str]]:
-    """Each edited row through PriceOffer; problems name the row (1-based), the offer id and the field."""
-    offers: list[PriceOffer] = []
-    problems: list[str] = []
-    seen: dict[str, int] = {}
-    for i, row in enumerate(df.to_dict("records"), start=1):
-        clean = {k: _clean(v) for k, v in row.items() if k in EDIT_COLUMNS}
-        clean = {k: v for k, v in clean.items() if v is not None}
-        label = f"row {i}" + (f" ({clean.get('id')})" if clean.get("id") else "")
-        try:
-            offer = PriceOffer.model_validate(clean)
-        except ValidationError as e:
-            for p in problems_from_validation(e, "prices"):
-                problems.append(f"{label}, {p.where}: {p.message}")
-            continue
-        if offer.gpu not in gpu_ids:
-            problems.append(f"{label}, gpu: unknown gpu id {offer.gpu!r} (known: {', '.join(gpu_ids)})")
-            continue
-        if offer.id in seen:
-            problems.append(f"{label}, id: duplicate {offer.id!r} (also row {seen[offer.id]})")
-            continue
-        seen[offer.id] = i
-        offers.append(offer)
-    return offers, problems
-
-
-def _clean(v: Any) -> Any:
-    if v is None:
-        return None
-    if isinstance(v, float) and math.isnan(v):
-        return None
-    if v is pd.NA or v is pd.NaT:
-        return None
-    if isinstance(v, str) and not v.strip():
-        return None
-    return v
+    return offers_frame(cached.bundled_catalog().offers)
 
 
 tab_edit, tab_quote, tab_tco = st.tabs(["Cloud offers", "Add a private quote", "Owned hardware (TCO)"])
@@ -81,11 +38,7 @@ with tab_edit:
         "valid, used on every page for this session. A range (low/high) brackets the price used."
     )
     base = st.session_state.get("offers_edited")
-    start = (
-        pd.DataFrame([o.model_dump() for o in base], columns=EDIT_COLUMNS)
-        if base is not None
-        else bundled_offers_frame()
-    )
+    start = offers_frame(base) if base is not None else bundled_offers_frame()
     edited = st.data_editor(
         start,
         key="price_editor",
@@ -98,7 +51,7 @@ with tab_edit:
             "instance": st.column_config.TextColumn("Instance", required=True),
             "gpu": st.column_config.SelectboxColumn("GPU", options=gpu_ids, required=True),
             "gpus_per_instance": st.column_config.NumberColumn("GPUs/instance", min_value=1, step=1, required=True),
-            "tier": st.column_config.SelectboxColumn("Tier", options=list(c.TIERS), required=True),
+            "tier": st.column_config.SelectboxColumn("Tier", options=list(TIERS), required=True),
             "usd_per_gpu_hour": st.column_config.NumberColumn(
                 "$/GPU-hour", min_value=0.0, format="$%.3f", required=True
             ),
@@ -113,7 +66,7 @@ with tab_edit:
     changes = st.session_state.get("price_editor") or {}
     touched = any(changes.get(k) for k in ("edited_rows", "added_rows", "deleted_rows"))
     if touched:
-        offers, problems = validate_rows(edited)
+        offers, problems = validate_offer_rows(edited, gpu_ids)
         if problems:
             st.error(
                 "These edits are not applied; the prices in use are unchanged until every row is valid:\n\n"
@@ -126,7 +79,7 @@ with tab_edit:
         else:
             st.session_state["offers_edited"] = offers
             st.session_state.pop("price_editor", None)  # the edits are now the table's base
-            c.prices_changed()
+            state.prices_changed()
             st.toast(f"Prices updated for this session: {len(offers)} valid offers.", icon=":material/check:")
             st.rerun()
     if st.session_state.get("offers_edited") is not None:
@@ -134,7 +87,7 @@ with tab_edit:
         if st.button("Reset to the bundled prices", key="reset_prices", icon=":material/restart_alt:"):
             st.session_state["offers_edited"] = None
             st.session_state.pop("price_editor", None)
-            c.prices_changed()
+            state.prices_changed()
             st.rerun()
 
 with tab_quote:
@@ -145,9 +98,9 @@ with tab_quote:
         q1 = st.columns(3)
         q_label = q1[0].text_input("Provider (your label)", value="My quote", max_chars=80, key="quote_provider")
         q_gpu = q1[1].selectbox(
-            "GPU", gpu_ids, index=gpu_ids.index("h100-sxm"), format_func=c.gpu_name, key="quote_gpu"
+            "GPU", gpu_ids, index=gpu_ids.index("h100-sxm"), format_func=state.gpu_name, key="quote_gpu"
         )
-        q_tier = q1[2].selectbox("Tier", list(c.TIERS), format_func=lambda t: c.TIER_LABELS.get(t, t), key="quote_tier")
+        q_tier = q1[2].selectbox("Tier", list(TIERS), format_func=lambda t: lb.tier_label(t), key="quote_tier")
         q2 = st.columns(3)
         q_usd = q2[0].number_input(
             "$ per GPU-hour", min_value=0.001, max_value=1000.0, value=2.50, step=0.05, format="%.3f", key="quote_usd"
@@ -173,8 +126,10 @@ with tab_quote:
             else:
                 quotes = [o for o in st.session_state["quotes"] if o.id != offer.id]
                 st.session_state["quotes"] = [*quotes, offer]
-                c.prices_changed()
-                st.success(f"Added {offer.provider}: {c.gpu_name(offer.gpu)} at ${offer.usd_per_gpu_hour:,.3f}/GPU-h.")
+                state.prices_changed()
+                st.success(
+                    f"Added {offer.provider}: {state.gpu_name(offer.gpu)} at ${offer.usd_per_gpu_hour:,.3f}/GPU-h."
+                )
     if st.session_state["quotes"]:
         st.dataframe(
             pd.DataFrame([o.model_dump() for o in st.session_state["quotes"]]),
@@ -184,7 +139,7 @@ with tab_quote:
         )
         if st.button("Remove all quotes", key="rm_quotes", icon=":material/delete:"):
             st.session_state["quotes"] = []
-            c.prices_changed()
+            state.prices_changed()
             st.rerun()
 
 with tab_tco:
@@ -193,7 +148,7 @@ with tab_tco:
         "time. The bundled 'owned' rows are SemiAnalysis's published TCO assumptions; these are yours."
     )
     t1 = st.columns(3)
-    t_gpu = t1[0].selectbox("GPU", gpu_ids, index=gpu_ids.index("b200"), format_func=c.gpu_name, key="tco_gpu")
+    t_gpu = t1[0].selectbox("GPU", gpu_ids, index=gpu_ids.index("b200"), format_func=state.gpu_name, key="tco_gpu")
     spec = catalog.gpu(t_gpu)
     default_kw = spec.all_in_power_kw or round(spec.tdp_w / 1000 * 1.7, 2)
     t_capex = t1[1].number_input(
@@ -232,8 +187,8 @@ with tab_tco:
         if st.button("Add as an owned-hardware offer", key="add_tco", icon=":material/add:"):
             offer = owned_offer(t_gpu, tco)
             st.session_state["owned"] = [o for o in st.session_state["owned"] if o.id != offer.id] + [offer]
-            c.prices_changed()
-            st.success(f"Added: {c.gpu_name(t_gpu)} owned at ${offer.usd_per_gpu_hour:,.3f}/GPU-h ({offer.notes}).")
+            state.prices_changed()
+            st.success(f"Added: {state.gpu_name(t_gpu)} owned at ${offer.usd_per_gpu_hour:,.3f}/GPU-h ({offer.notes}).")
     if st.session_state["owned"]:
         st.dataframe(
             pd.DataFrame([o.model_dump() for o in st.session_state["owned"]]),
@@ -243,11 +198,11 @@ with tab_tco:
         )
         if st.button("Remove owned-hardware offers", key="rm_owned", icon=":material/delete:"):
             st.session_state["owned"] = []
-            c.prices_changed()
+            state.prices_changed()
             st.rerun()
 
 st.divider()
-prices_key, prices = c.all_prices()
+prices_key, prices = state.all_prices()
 st.caption(
     f"In use on every page: {len(prices)} offers ({len(st.session_state['quotes'])} quote(s), "
     f"{len(st.session_state['owned'])} owned-hardware offer(s)"

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import common as c
-from calculator import frontier
+from app_pages import cached, state
+from app_pages import widgets as w
+from calculator import charts, scenario
+from calculator import labels as lb
+from calculator.checks import check_notices
+from calculator.schema import TIERS
 
 st.title("Scenario")
 
-points_key, points = c.all_points()
-prices_key, prices = c.all_prices()
-cost_col, cost_label = c.denominator()
-has_estimator = c.optional_module("estimate") is not None
+points_key, points = state.all_points()
+prices_key, prices = state.all_prices()
+settings = state.cost_settings()
+cost_col, cost_label = settings.cost_column, settings.cost_label
 
 # ---------------------------------------------------------------------------------------------
 # Inputs (each bound to a query parameter of the same name)
@@ -27,15 +31,15 @@ with st.container(border=True):
     r1 = st.columns([1.2, 1.5, 1.5, 1.8])
     r1[0].segmented_control(
         "Model size",
-        list(c.NLD_SIZES),
+        list(scenario.NLD_SIZES),
         default="8B",
         required=True,
         key="size",
         bind="query-params",
         help="Nemotron-Labs-Diffusion size; the AR baselines (Qwen3-8B, Qwen3.5-9B) are always shown.",
     )
-    gpu_options = sorted(set(points["gpu"]) | (set(c.known_gpus()) if has_estimator else set()))
-    c.url_value_notice("gpu", gpu_options, "GPUs with data" + (" or an estimate" if has_estimator else ""))
+    gpu_options = sorted(set(points["gpu"]) | set(state.known_gpus()))
+    state.url_value_notice("gpu", gpu_options, "GPUs with data or an estimate")
     gpu = r1[1].selectbox(
         "GPU",
         gpu_options,
@@ -43,29 +47,19 @@ with st.container(border=True):
         key="gpu",
         bind="query-params",
     )
-    gpu_offers = c.offers_for(prices, gpu)
-    tier_options = [t for t in c.TIERS if t in set(gpu_offers["tier"])] or ["on_demand"]
-    c.url_value_notice("tier", tier_options, f"{gpu} has no offer in that tier")
-    tier = r1[2].selectbox(
-        "Price tier",
-        tier_options,
-        key="tier",
-        bind="query-params",
-    )
-    provider_options = [c.CHEAPEST, *sorted(set(c.offers_for(prices, gpu, tier)["provider"]))]
-    c.url_value_notice("provider", provider_options, f"no {c.TIER_LABELS.get(tier, tier)} offer from it for {gpu}")
-    r1[3].selectbox(
-        "Provider",
-        provider_options,
-        key="provider",
-        bind="query-params",
-    )
+    gpu_offers = scenario.offers_for(prices, gpu)
+    tier_options = [t for t in TIERS if t in set(gpu_offers["tier"])] or ["on_demand"]
+    state.url_value_notice("tier", tier_options, f"{gpu} has no offer in that tier")
+    tier = r1[2].selectbox("Price tier", tier_options, key="tier", bind="query-params")
+    provider_options = [scenario.CHEAPEST, *sorted(set(scenario.offers_for(prices, gpu, tier)["provider"]))]
+    state.url_value_notice("provider", provider_options, f"no {lb.tier_label(tier)} offer from it for {gpu}")
+    r1[3].selectbox("Provider", provider_options, key="provider", bind="query-params")
     r2 = st.columns([2, 1.4, 1.4])
     with r2[0]:
-        c.length_inputs()
+        w.length_inputs()
     ctx = r2[1].select_slider(
         "Context length (tokens)",
-        options=list(c.CONTEXT_CHOICES),
+        options=list(scenario.CONTEXT_CHOICES),
         value=8192,
         format_func=lambda n: f"{n // 1024}K",
         key="ctx",
@@ -74,51 +68,40 @@ with st.container(border=True):
     )
     cat = r2[2].selectbox(
         "Workload category (SPEED-Bench)",
-        [c.AS_MEASURED, *c.SPEED_BENCH_CATEGORIES],
+        [scenario.AS_MEASURED, *scenario.SPEED_BENCH_CATEGORIES],
         key="cat",
         bind="query-params",
         help="Self-speculation's acceptance length depends on the workload (vendor Table 10). Estimated curves use "
         "the category; data curves stay on the SPEED-Bench mix.",
     )
-    targets = c.target_inputs()
+    targets = w.target_inputs()
 
-inputs = c.scenario_from_state()
-result = c.build_scenario(inputs)
+inputs = state.scenario_from_state()
+key, result = cached.build_scenario(inputs, points_key, points, prices_key, prices, settings.price_ratio)
 
 # ---------------------------------------------------------------------------------------------
 # Notes on what is and is not known
 
 notes = []
-if ctx > c.PUBLISHED_CONTEXT_TOKENS:
+if ctx > scenario.PUBLISHED_CONTEXT_TOKENS:
     notes.append(
         f"Context {ctx // 1024}K is beyond any published tokens-per-forward or throughput (~16K): estimated curves "
         "there assume the published TPF still holds; data curves are at their own (shorter) workload."
     )
-if cat != c.AS_MEASURED:
-    wl = c.bundled_catalog().workloads.tpf
-    al = {
-        e.benchmark: e.value
-        for e in wl
-        if e.model == "nld-8b" and e.mode == "self_spec" and e.metric == "accept_length" and e.lora
-    }
-    if cat in al and "average" in al:
-        notes.append(
-            f"SPEED-Bench **{cat}**: self-speculation accepts {al[cat]:.2f} tokens per cycle vs {al['average']:.2f} "
-            f"on average ({al[cat] / al['average'] - 1:+.0%}; vendor, paper Table 10). Data curves are on the "
-            "SPEED-Bench mix and are not rescaled" + ("; estimated curves use the category." if has_estimator else ".")
-        )
-if not has_estimator:
-    notes.append("The estimator is not available yet: GPUs and modes without data show nothing.")
-if result.estimate_note:
-    notes.append(result.estimate_note)
+if cat != scenario.AS_MEASURED:
+    text = scenario.category_note(cached.bundled_catalog(), cat)
+    if text:
+        notes.append(text)
+if result.curves.estimate_note:
+    notes.append(result.curves.estimate_note)
 for n in notes:
     st.info(n, icon=":material/info:")
-if result.problems:
-    st.caption("Not estimated: " + "; ".join(result.problems))
+if result.curves.problems:
+    st.caption("Not estimated: " + "; ".join(result.curves.problems))
 
 if result.dense.empty:
     st.warning(
-        f"No data for {inputs.model} or the baselines on {c.gpu_name(gpu)}. Pick another GPU, or upload a "
+        f"No data for {inputs.model} or the baselines on {state.gpu_name(gpu)}. Pick another GPU, or upload a "
         "measurement on the Measurements page.",
         icon=":material/database_off:",
     )
@@ -130,48 +113,25 @@ if result.dense.empty:
 slo = targets.slo()
 checks = result.checks
 names = result.dense.drop_duplicates("profile_id").set_index("profile_id")["curve"]
-differ = c.check_warnings(checks, targets, inputs.isl, inputs.osl, names)
+notices, differ = check_notices(checks, targets, inputs.isl, inputs.osl, names.to_dict())
+w.show_notices(notices)
 
 # ---------------------------------------------------------------------------------------------
 # Headline: the cheapest mode meeting the targets, and the crossover
 
 # On the source points (data or estimated); crossover() interpolates monotonically between them itself.
-crossings = c.scenario_crossover(result.key, result.dense)
-estimated_ids = set(result.dense.loc[result.dense["provenance"] == "estimated", "profile_id"])
-crossings["uses_estimate"] = crossings["challenger_profile"].isin(estimated_ids) | crossings["baseline_profile"].isin(
-    estimated_ids
-)
-ranked_ids = set(checks.loc[checks["ranked"], "profile_id"])
-crossings["ranked_pair"] = crossings["challenger_profile"].isin(ranked_ids) & crossings["baseline_profile"].isin(
-    ranked_ids
-)
-crossings = crossings.sort_values(["uses_estimate", "status"]).reset_index(drop=True)
-crosses = crossings[crossings["status"] == "crosses"]
-# Curves that reflect the user's lengths first (with est_len on, estimates stand in for data at other lengths).
-if crosses["ranked_pair"].any():
-    crosses = crosses[crosses["ranked_pair"]]
-# Compare like with like: same precision (bf16 vs bf16 first), then pairs without estimates.
-like = crosses[crosses["like_precision"]]
-if not like.empty:
-    bf16 = like[like["challenger_precision"] == "bf16"]
-    crosses = bf16 if not bf16.empty else like
-if (~crosses["uses_estimate"]).any():
-    crosses = crosses[~crosses["uses_estimate"]]
-crosses = crosses.sort_values("crossover_concurrency", ascending=False)
+crossings, crosses = scenario.headline_crossovers(cached.crossover(key, result.dense), result)
 
 h1, h2 = st.columns(2)
 with h1.container(border=True):
     st.markdown(f"**Cheapest mode meeting {slo.describe()}**")
     if result.priced.empty:
         st.warning(
-            f"No {c.TIER_LABELS.get(tier, tier)} price for {c.gpu_name(gpu)}: add a quote or TCO on the Prices page.",
+            f"No {lb.tier_label(tier)} price for {state.gpu_name(gpu)}: add a quote or TCO on the Prices page.",
             icon=":material/sell:",
         )
-        best = None
     else:
-        pool = result.priced[result.priced["ranked"]]
-        ranked = frontier.cheapest_meeting(pool, slo, by=["profile_id"], value=cost_col, require_ttft=targets.strict)
-        best = ranked.iloc[0] if not ranked.empty else None
+        best = scenario.cheapest_option(result, targets, cost_col)
         if best is None:
             left_out = int((~checks["ranked"]).sum())
             st.warning(
@@ -188,9 +148,9 @@ with h1.container(border=True):
             offer = result.offer.iloc[0]
             st.metric(
                 f"{best['option']}",
-                c.fmt_usd(best[cost_col]) + " /M",
+                lb.fmt_usd(best[cost_col]) + " /M",
                 help=f"{cost_label} with {offer['provider']} {offer['instance']} "
-                f"({c.TIER_LABELS.get(offer['tier'], offer['tier'])}, ${offer['usd_per_gpu_hour']:,.3f}/GPU-h as of "
+                f"({lb.tier_label(offer['tier'])}, ${offer['usd_per_gpu_hour']:,.3f}/GPU-h as of "
                 f"{offer['price_as_of'] if 'price_as_of' in offer else offer['as_of']}).",
             )
             ttft_known = bool(best["ttft_known"])
@@ -270,7 +230,9 @@ with h2.container(border=True):
 tab_frontier, tab_cost, tab_table = st.tabs(["Frontier", "Cost by concurrency", "Crossover and operating points"])
 with tab_frontier:
     st.plotly_chart(
-        c.scenario_frontier_figure(result, targets),
+        charts.target_line(
+            cached.frontier_figure(key, result.dense, scenario.faded_options(result)), targets.min_tok_s_user
+        ),
         key="frontier_chart",
         config={"displaylogo": False},
     )
@@ -286,12 +248,12 @@ with tab_cost:
         st.info("No price for this GPU and tier: add one on the Prices page.", icon=":material/sell:")
     else:
         st.plotly_chart(
-            c.cost_figure(
+            charts.cost_figure(
                 result.priced,
                 cost_col,
                 cost_label,
                 crosses["crossover_concurrency"].head(1).tolist(),
-                c.faded_options(result),
+                scenario.faded_options(result),
             ),
             key="cost_chart",
             config={"displaylogo": False},
@@ -333,11 +295,8 @@ with tab_table:
     )
     if not result.priced.empty:
         st.markdown(f"**Best operating point per curve meeting {slo.describe()}**")
-        ops = frontier.best_operating_points(result.priced, slo, require_ttft=targets.strict)
-        ops = c.add_labels(ops) if not ops.empty else ops
-        if not ops.empty:
-            ops = ops.sort_values(["ranked", cost_col], ascending=[False, True])
-            ops = c.dash_missing(ops, {"ttft_ms_p50": "%,.0f"})
+        ops = scenario.operating_points(result, targets, cost_col)
+        ops = lb.dash_missing(ops, {"ttft_ms_p50": "%,.0f"}) if not ops.empty else ops
         st.dataframe(
             ops,
             key="operating_points_table",
@@ -365,10 +324,10 @@ with tab_table:
                 "ttft_ms_p50": st.column_config.TextColumn("TTFT p50 (ms)"),
                 "ranked": st.column_config.CheckboxColumn("Ranked", help="Counted for the recommendation"),
                 "check_note": st.column_config.TextColumn("What could be checked", width="medium"),
-                cost_col: c.usd_column(cost_label),
-                "output_tok_s_per_gpu": c.rate_column("Output tok/s per GPU"),
+                cost_col: w.usd_column(cost_label),
+                "output_tok_s_per_gpu": w.rate_column("Output tok/s per GPU"),
                 "tok_s_user": st.column_config.NumberColumn("Tok/s per user", format="%,.1f"),
-                "badge": c.provenance_column(),
+                "badge": w.provenance_column(),
                 "slo_note": st.column_config.TextColumn("TTFT check"),
                 "source": st.column_config.TextColumn("Source", width="medium"),
             },

@@ -298,6 +298,19 @@ def normalise_points(df: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index(drop=True)
 
 
+def concat_points(frames: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate points frames into canonical columns, keeping extra columns (e.g. the estimator's basis)."""
+    frames = [f for f in frames if f is not None and not f.empty]
+    if not frames:
+        return normalise_points(pd.DataFrame())
+    raw = pd.concat(frames, ignore_index=True)
+    out = normalise_points(raw)
+    for col in raw.columns:
+        if col not in out:
+            out[col] = raw[col].to_numpy()
+    return out
+
+
 @dataclass
 class Catalog:
     """Everything the app and CLI price from: bundled data plus any extra files."""

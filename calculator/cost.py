@@ -9,12 +9,14 @@ where tok_s_per_gpu = replica tok/s / gpus_per_replica.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import numpy as np
 import pandas as pd
 
+from calculator.frontier import LENGTH_TOLERANCE
 from calculator.schema import OwnedTco, PriceOffer, slug
 
 SECONDS_PER_HOUR = 3600.0
@@ -23,6 +25,53 @@ TOKENS_PER_MTOK = 1e6
 DEFAULT_PRICE_RATIO = 4.0  # GKE's default: an output token costs R input tokens
 
 ArrayLike = TypeVar("ArrayLike", float, np.ndarray, pd.Series)
+
+# The cost denominators a user can choose: name (as the app and URL show it) -> (cost column, label).
+DENOMINATORS: dict[str, tuple[str, str]] = {
+    "output tokens": ("usd_per_mtok_output", "$/M output tokens"),
+    "total tokens": ("usd_per_mtok_total", "$/M total tokens"),
+    "output, input at 1/R": ("usd_per_mtok_output_r", "$/M output tokens (input priced at 1/R)"),
+}
+DENOMINATOR_HELP = {
+    "output tokens": "All GPU cost charged to output tokens: "
+    "$/GPU-h / (output tok/s per GPU x utilisation x 3600) x 1e6.",
+    "total tokens": "All GPU cost spread over input + output tokens (input from ISL/OSL where the source gives none).",
+    "output, input at 1/R": "Input and output priced apart, an input token costing 1/R of an output token "
+    "(GKE's method, R = 4).",
+}
+DEFAULT_DENOMINATOR = "output tokens"
+
+
+@dataclass(frozen=True)
+class CostSettings:
+    """How costs are computed and shown: utilisation (fraction of paid GPU time doing work), the denominator
+    (a DENOMINATORS name) and the price ratio R (an output token costs R input tokens)."""
+
+    utilisation: float = 1.0
+    denominator: str = DEFAULT_DENOMINATOR
+    price_ratio: float = DEFAULT_PRICE_RATIO
+
+    @property
+    def cost_column(self) -> str:
+        return DENOMINATORS.get(self.denominator, DENOMINATORS[DEFAULT_DENOMINATOR])[0]
+
+    @property
+    def cost_label(self) -> str:
+        return DENOMINATORS.get(self.denominator, DENOMINATORS[DEFAULT_DENOMINATOR])[1]
+
+    @property
+    def help(self) -> str:
+        return DENOMINATOR_HELP.get(self.denominator, DENOMINATOR_HELP[DEFAULT_DENOMINATOR])
+
+    def assumptions(self) -> dict[str, Any]:
+        """The cost settings every export row carries: denominator, its column, the price ratio, the length
+        tolerance within which a curve reflects the user's ISL/OSL."""
+        return {
+            "cost denominator": self.cost_label,
+            "cost column": self.cost_column,
+            "price ratio R": self.price_ratio,
+            "length tolerance x": LENGTH_TOLERANCE,
+        }
 
 
 def usd_per_mtok(

@@ -1985,3 +1985,5 @@ __all__ = [
     "model_cost",
     "run_estimate",
 ]
+
+summarise_headline = _headline  # public name (the estimator package keeps it)

@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from calculator.frontier import LENGTH_TOLERANCE
+
 # A spreadsheet (Excel, LibreOffice, Google Sheets) may run a cell that starts with one of these as a
 # formula (OWASP "CSV injection"). The full-width forms are included because some locales' Excel accepts them.
 DANGEROUS_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
@@ -178,6 +180,30 @@ def to_json(df: pd.DataFrame, *, indent: int | None = 2) -> str:
 # Assumptions travel with the numbers (a table without its utilisation, lengths and targets misleads)
 
 ASSUMPTION_PREFIX = "assumed_"
+
+
+def cost_notes() -> dict[str, str]:
+    """What the settings mean and how costs are computed (the Assumptions sheet, Markdown and JSON carry these)."""
+    return {
+        "targets": "0 = no target; TTFT is p50; tok/s per user = 1000 / TPOT p50 where reported, else output tok/s "
+        "/ concurrency",
+        "unchecked targets fail": "true: a TTFT target on a source without TTFT counts as failed; false: passes, "
+        "flagged in target_check",
+        "estimates at your lengths": "true: data curves reported at lengths more than the tolerance from yours are "
+        "not ranked (ranked = false) and estimates at your lengths stand in",
+        "price ratio R": "an output token costs R input tokens (GKE's split, for the 'output, input at 1/R' "
+        "denominator)",
+        "cost formula": (
+            "usd_per_mtok = usd_per_gpu_hour x gpus_per_replica / (tok_s_per_replica x utilisation x 3600) x 1e6"
+        ),
+        "usd_per_mtok_total": "input + output tokens; total_is_derived = true where the source gave output only "
+        "and the input rate comes from ISL/OSL",
+        "interpolation": "monotone (PCHIP) in log2(concurrency) between a curve's data points; never extrapolated",
+        "length tolerance x": f"a curve reflects your ISL/OSL when both are within {LENGTH_TOLERANCE:g}x "
+        "of the lengths it was reported at (SPEED-Bench typical ~300 in / ~640 out where unstated)",
+        "provenance": "measured = this tool; uploaded = yours; vendor = NVIDIA-reported, unconfirmed; vendor_internal "
+        "= NVIDIA authors' sweep (NLD rows on a pre-release checkpoint); community; estimated = roofline model",
+    }
 
 
 def assumption_column(name: str) -> str:
@@ -410,6 +436,33 @@ def to_xlsx(
 
     wb.close()
     return buf.getvalue()
+
+
+DOCUMENT_FORMATS: dict[str, str] = {"csv": "CSV", "xlsx": "Excel", "md": "Markdown", "json": "JSON"}
+
+
+def document(
+    ext: str,
+    table: pd.DataFrame,
+    assumptions: Mapping[str, Any],
+    notes: Mapping[str, str],
+    prices: pd.DataFrame,
+    *,
+    title: str,
+) -> bytes:
+    """A cost table as a downloadable document that carries its assumptions: CSV (assumed_* columns), Excel
+    (those columns plus the Assumptions and Sources sheets), Markdown (a header section) or JSON (an
+    "assumptions" object). `notes` (cost_notes) explain the settings in the Excel, Markdown and JSON files."""
+    documented = {**assumptions, "notes": notes}
+    if ext == "csv":
+        return to_csv(with_assumptions(table, assumptions)).encode("utf-8")
+    if ext == "xlsx":
+        return to_xlsx(with_assumptions(table, assumptions), documented, prices, sources_frame(table))
+    if ext == "md":
+        return to_markdown_document(table, documented, title=title).encode("utf-8")
+    if ext == "json":
+        return to_json_document(table, documented).encode("utf-8")
+    raise ValueError(f"unknown document format {ext!r}; known: {', '.join(DOCUMENT_FORMATS)}")
 
 
 # ---------------------------------------------------------------------------------------------

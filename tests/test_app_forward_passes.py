@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import calculator.catalog as catalog_module
-from app_pages import common
+from app_pages import cached as common
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "app_pages" / "forward_passes.py")

@@ -1,0 +1,180 @@
+"""The app's caches around calls into calculator/: the bundled catalog (once per process), and each page's one
+expensive call keyed by the content digests of its inputs. Shared by all sessions, so every key names all it
+depends on; treat the results as read-only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from calculator import charts, compare, gpu_compare, planning, scenario
+from calculator.catalog import Catalog, load_catalog
+from calculator.cost import CostSettings, price_table
+from calculator.estimate import error_summary, leave_one_out, summarise_headline
+
+
+@st.cache_resource(show_spinner="Loading the bundled data…")
+def bundled_catalog() -> Catalog:
+    """GPUs, prices, profiles and workload tables from hardware_profiles/ (validated once per process)."""
+    return load_catalog()
+
+
+def frame_digest(df: pd.DataFrame) -> str:
+    """A short content digest of a DataFrame (cache key)."""
+    if df.empty:
+        return "empty:" + ",".join(map(str, df.columns))
+    h = pd.util.hash_pandas_object(df.astype(str), index=False).to_numpy()
+    return hashlib.sha256(h.tobytes()).hexdigest()[:16]
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def priced(
+    points_key: str, prices_key: str, settings: CostSettings, _points: pd.DataFrame, _prices: pd.DataFrame
+) -> pd.DataFrame:
+    """price_table, cached per content of its inputs (the keys are digests)."""
+    return price_table(_points, _prices, utilisation=settings.utilisation, price_ratio=settings.price_ratio)
+
+
+# ---------------------------------------------------------------------------------------------
+# The estimator's own error (leave-one-out), once per process
+
+
+@st.cache_resource(show_spinner="Checking the estimator on GPUs it has not seen…")
+def estimator_gpu_error() -> pd.DataFrame:
+    """The estimator's error on a GPU it has no data for (leave-one-GPU-out), as median and worst absolute % error
+    per mode and over all modes (mode "all"), from the bundled data. Empty when the check fails."""
+    cols = ["mode", "points", "median_abs_error_pct", "worst_abs_error_pct"]
+    try:
+        summary = error_summary(leave_one_out(bundled_catalog(), group="gpu"))
+    except (ValueError, LookupError):
+        return pd.DataFrame(columns=cols)
+    return summary[summary["gpu"] == "all"][cols].reset_index(drop=True)
+
+
+def estimate_errors_by_mode() -> dict[str, str]:
+    """The error text of each mode checked, and "all" (see labels.estimate_error_text)."""
+    from calculator.labels import estimate_error_text
+
+    errors = estimator_gpu_error()
+    return {str(m): estimate_error_text(errors, str(m)) for m in errors["mode"]}
+
+
+@st.cache_resource(show_spinner="Checking the estimator against every point we hold (leave-one-out)…")
+def loo_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Leave-one-out predictions, their error summary per GPU and mode, and the headline errors (a point of a GPU
+    with data; a GPU without data), computed once per process."""
+    cat = bundled_catalog()
+    loo = leave_one_out(cat)
+    headline = summarise_headline({"point": loo, "gpu": leave_one_out(cat, group="gpu")})
+    return loo, error_summary(loo), headline
+
+
+# ---------------------------------------------------------------------------------------------
+# Page computations
+
+
+@st.cache_data(show_spinner="Estimating GPUs without data…", max_entries=16)
+def compare_pool(
+    points_key: str, prices_key: str, isl: int, osl: int, _points: pd.DataFrame, _prices: pd.DataFrame
+) -> tuple[pd.DataFrame, list[str]]:
+    """compare.estimate_pool: the points plus estimates for priced GPUs without data."""
+    return compare.estimate_pool(bundled_catalog(), _points, _prices, isl=isl, osl=osl)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def compare_view(
+    pool_key: str,
+    prices_key: str,
+    query: compare.CompareQuery,
+    settings: CostSettings,
+    errors: dict[str, str],
+    _pool: pd.DataFrame,
+    _prices: pd.DataFrame,
+) -> compare.CompareView:
+    return compare.compare_view(_pool, _prices, query, settings, errors)
+
+
+@st.cache_data(show_spinner="Estimating…", max_entries=64)
+def scenario_curves(points_key: str, inputs: scenario.ScenarioInputs, _points: pd.DataFrame) -> scenario.ScenarioCurves:
+    """scenario.scenario_curves; `inputs` should hold only what the curves depend on (curves_inputs)."""
+    return scenario.scenario_curves(bundled_catalog(), _points, inputs)
+
+
+def curves_inputs(inputs: scenario.ScenarioInputs) -> scenario.ScenarioInputs:
+    """The part of a scenario its curves depend on (only whether a TTFT target is set, not its value)."""
+    d = scenario.ScenarioInputs()
+    return scenario.ScenarioInputs(
+        size=inputs.size, gpu=inputs.gpu, isl=inputs.isl, osl=inputs.osl, ctx=inputs.ctx, cat=inputs.cat,
+        ttft=1.0 if inputs.ttft else 0.0, tps=d.tps, strict=inputs.strict, est_len=inputs.est_len,
+    )  # fmt: skip
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _scenario_prices(
+    curves_key: str,
+    prices_key: str,
+    pricing: scenario.ScenarioInputs,
+    price_ratio: float,
+    _curves: scenario.ScenarioCurves,
+    _prices: pd.DataFrame,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    result = scenario.price_scenario(_curves, _prices, pricing, price_ratio=price_ratio)
+    return result.offer, result.priced
+
+
+def build_scenario(
+    inputs: scenario.ScenarioInputs,
+    points_key: str,
+    points: pd.DataFrame,
+    prices_key: str,
+    prices: pd.DataFrame,
+    price_ratio: float,
+) -> tuple[str, scenario.ScenarioResult]:
+    """(curves key, the scenario): curves cached without prices, pricing cached per offer choice and utilisation."""
+    curve_in = curves_inputs(inputs)
+    key = f"{points_key}|{curve_in}"
+    curves = scenario_curves(points_key, curve_in, points)
+    pricing = scenario.ScenarioInputs(gpu=inputs.gpu, tier=inputs.tier, provider=inputs.provider, util=inputs.util)
+    offer, table = _scenario_prices(key, prices_key, pricing, price_ratio, curves, prices)
+    return key, scenario.ScenarioResult(inputs=inputs, curves=curves, offer=offer, priced=table)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def frontier_figure(key: str, _dense: pd.DataFrame, faded: frozenset[str]) -> go.Figure:
+    """The scenario's frontier without a target line (its curves depend on neither prices nor utilisation)."""
+    return charts.frontier_figure(_dense, None, faded)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def crossover(key: str, _dense: pd.DataFrame) -> pd.DataFrame:
+    return scenario.scenario_crossover(_dense)
+
+
+@st.cache_data(show_spinner="Estimating…", max_entries=64)
+def gpu_comparison(
+    points_key: str,
+    prices_key: str,
+    model: str,
+    mode: str,
+    precision: str,
+    concurrency: int,
+    gpus: tuple[str, ...],
+    settings: CostSettings,
+    _points: pd.DataFrame,
+    _prices: pd.DataFrame,
+) -> gpu_compare.GpuComparison:
+    return gpu_compare.compare_gpus(
+        bundled_catalog(), _points, _prices, model=model, mode=mode, precision=precision, concurrency=concurrency,
+        gpus=gpus, settings=settings,
+    )  # fmt: skip
+
+
+@st.cache_data(show_spinner="Planning…", max_entries=32)
+def capacity_plan(
+    points_key: str, prices_key: str, request: planning.PlanRequest, _points: pd.DataFrame, _prices: pd.DataFrame
+) -> planning.CapacityPlan:
+    return planning.plan_capacity(bundled_catalog(), _points, _prices, request)

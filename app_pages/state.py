@@ -1,0 +1,232 @@
+"""Per-session state and the URL: uploads, edited prices, quotes and owned TCO (never written to disk), the
+sidebar's cost settings, and the scenario as the URL holds it (parsed, range-checked, written back on pages that
+do not draw its widgets, with a notice when a link's value is not available).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from app_pages.cached import bundled_catalog, frame_digest
+from calculator.catalog import normalise_points, prices_frame
+from calculator.cost import DEFAULT_DENOMINATOR, DEFAULT_PRICE_RATIO, CostSettings
+from calculator.scenario import (
+    AS_MEASURED,
+    CONTEXT_CHOICES,
+    NLD_SIZES,
+    SPEED_BENCH_CATEGORIES,
+    ScenarioInputs,
+)
+from calculator.schema import TIERS, PriceOffer
+from calculator.uploads import Upload, uploaded_points
+
+
+def init_state() -> None:
+    """Per-session containers, created once (app.py calls this on every run; it is cheap)."""
+    st.session_state.setdefault("uploads", {})  # uid -> Upload
+    st.session_state.setdefault("pending", {})  # file digest -> pending import (Measurements page)
+    st.session_state.setdefault("offers_edited", None)  # list[PriceOffer] from the Prices editor, or None
+    st.session_state.setdefault("quotes", [])  # list[PriceOffer]: private quotes
+    st.session_state.setdefault("owned", [])  # list[PriceOffer]: owned-hardware TCO offers
+
+
+def uploads() -> dict[str, Upload]:
+    init_state()
+    return st.session_state["uploads"]  # type: ignore[no-any-return]
+
+
+def points_changed() -> None:
+    """Forget the cached session points frame (after an upload is added or removed)."""
+    st.session_state.pop("_all_points", None)
+
+
+def session_uploaded_points() -> pd.DataFrame:
+    return uploaded_points(uploads().values())
+
+
+def all_points() -> tuple[str, pd.DataFrame]:
+    """(cache key, points): bundled profiles plus this session's uploads."""
+    cat = bundled_catalog()
+    ups = uploads()
+    if not ups:
+        return "bundled", cat.points
+    key = "bundled+" + "+".join(sorted(ups))
+    cached = st.session_state.get("_all_points")
+    if cached is not None and cached[0] == key:
+        return key, cached[1]
+    pts = normalise_points(pd.concat([cat.points, session_uploaded_points()], ignore_index=True))
+    st.session_state["_all_points"] = (key, pts)
+    return key, pts
+
+
+def session_offers() -> list[PriceOffer]:
+    """The offers this session prices with: bundled (or as edited), private quotes, owned TCO."""
+    init_state()
+    base = st.session_state["offers_edited"]
+    if base is None:
+        base = bundled_catalog().offers
+    return [*base, *st.session_state["quotes"], *st.session_state["owned"]]
+
+
+def all_prices() -> tuple[str, pd.DataFrame]:
+    """(cache key, prices DataFrame) for this session."""
+    init_state()
+    sig = (
+        id(st.session_state["offers_edited"]),
+        tuple(o.id for o in st.session_state["quotes"]),
+        tuple(o.id for o in st.session_state["owned"]),
+    )
+    cached = st.session_state.get("_all_prices")
+    if cached is not None and cached[0] == sig:
+        return cached[1], cached[2]
+    df = prices_frame(session_offers())
+    key = "bundled" if sig == (id(None), (), ()) else frame_digest(df)
+    st.session_state["_all_prices"] = (sig, key, df)
+    return key, df
+
+
+def prices_changed() -> None:
+    """Forget the cached session price frame (after an edit, quote or TCO change)."""
+    st.session_state.pop("_all_prices", None)
+
+
+def utilisation() -> float:
+    return float(st.session_state.get("util", 100)) / 100.0
+
+
+def cost_settings() -> CostSettings:
+    """The sidebar's utilisation and denominator, with the price ratio R."""
+    return CostSettings(
+        utilisation=utilisation(),
+        denominator=str(st.session_state.get("denom", DEFAULT_DENOMINATOR)),
+        price_ratio=DEFAULT_PRICE_RATIO,
+    )
+
+
+def known_gpus() -> list[str]:
+    return [g.id for g in bundled_catalog().gpu_specs]
+
+
+def gpu_names() -> dict[str, str]:
+    return {g.id: g.name for g in bundled_catalog().gpu_specs}
+
+
+def gpu_name(gpu: str) -> str:
+    return gpu_names().get(gpu, gpu)
+
+
+# ---------------------------------------------------------------------------------------------
+# The scenario in the URL
+
+# Every scenario input that lives in the URL (util is the sidebar's, bound on every page).
+SCENARIO_URL_KEYS: tuple[str, ...] = (
+    "size", "gpu", "tier", "provider", "isl", "osl", "ctx", "cat", "ttft", "tps", "strict", "est_len",
+)  # fmt: skip
+
+
+def _url_text(key: str, v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if key == "ctx":
+        return f"{int(v) // 1024}K"
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def url_params(inputs: ScenarioInputs) -> dict[str, str]:
+    """The inputs that differ from the defaults, as the URL writes them (bool true/false, context 8K)."""
+    d = ScenarioInputs()
+    return {k: _url_text(k, getattr(inputs, k)) for k in SCENARIO_URL_KEYS if getattr(inputs, k) != getattr(d, k)}
+
+
+def parse_param(raw: str, default: Any) -> Any:
+    """A URL value as the type of its default; None (use the default) when it does not parse."""
+    raw = str(raw).strip()
+    try:
+        if isinstance(default, bool):
+            return raw.lower() in ("1", "true", "yes")
+        if isinstance(default, int):
+            if raw.upper().endswith("K"):  # the context slider shows 8K, 64K ...
+                return int(float(raw[:-1]) * 1024)
+            return int(float(raw))
+        if isinstance(default, float):
+            v = float(raw)
+            return v if np.isfinite(v) else None
+    except ValueError:
+        return None
+    return raw or None
+
+
+def scenario_from_state() -> ScenarioInputs:
+    """The scenario as the session (and so the URL) holds it; defaults where a widget was never drawn."""
+    d = ScenarioInputs()
+    s = st.session_state
+
+    def get(key: str, default: Any) -> Any:
+        """Session value, else the URL's (a link opened straight on this page), else the default."""
+        v = s.get(key)
+        if v is None and key in st.query_params:
+            v = parse_param(st.query_params.get(key, ""), default)
+        return default if v is None else v
+
+    def clamp(v: float, lo: float, hi: float) -> float:
+        return min(max(v, lo), hi)
+
+    # Values can come from a URL: keep them in the ranges the widgets allow.
+    size, tier, cat = get("size", d.size), get("tier", d.tier), get("cat", d.cat)
+    return ScenarioInputs(
+        size=size if size in NLD_SIZES else d.size,
+        gpu=str(get("gpu", d.gpu))[:64],
+        tier=tier if tier in TIERS else d.tier,
+        provider=str(get("provider", d.provider))[:200],
+        isl=int(clamp(int(get("isl", d.isl)), 1, 1_000_000)),
+        osl=int(clamp(int(get("osl", d.osl)), 1, 1_000_000)),
+        ctx=min(CONTEXT_CHOICES, key=lambda n: abs(n - int(get("ctx", d.ctx)))),
+        cat=cat if cat in (AS_MEASURED, *SPEED_BENCH_CATEGORIES) else d.cat,
+        ttft=clamp(float(get("ttft", d.ttft)), 0.0, 600_000.0),
+        tps=clamp(float(get("tps", d.tps)), 0.0, 100_000.0),
+        util=int(clamp(int(get("util", d.util)), 5, 100)),
+        strict=bool(get("strict", d.strict)),
+        est_len=bool(get("est_len", d.est_len)),
+    )
+
+
+def pin_scenario_to_url(inputs: ScenarioInputs) -> None:
+    """Write the scenario's inputs into the URL on a page that does not draw them (Export), so that page's own
+    address is a link to the same scenario. Parameters bound to a widget on this page are left to it."""
+    for k, v in url_params(inputs).items():
+        if st.query_params.get(k) == v:
+            continue
+        try:
+            st.query_params[k] = v
+        except Exception:  # bound to a widget here: the widget writes it
+            continue
+
+
+def url_value_notice(key: str, options: Sequence[Any], what: str, *, multi: bool = False) -> None:
+    """Before a bound widget is drawn: if the URL gives it a value that is not one of `options` (a link made for
+    another GPU, an old link), say that it was reset, once per session and value (st.info)."""
+    if key not in st.query_params:
+        return
+    raw = st.query_params.get_all(key) if multi else [st.query_params.get(key, "")]
+    valid = {str(o) for o in options}
+    bad = [str(v) for v in raw if str(v) and str(v) not in valid]
+    if not bad:
+        return
+    seen: set[str] = st.session_state.setdefault("_url_notices", set())
+    sig = f"{key}={'&'.join(bad)}"
+    if sig in seen:
+        return
+    seen.add(sig)
+    shown = ", ".join(f"`{b[:40]}`" for b in bad[:5])
+    st.info(
+        f"The link's {key}={shown} is not available here ({what}): "
+        + ("dropped from the selection." if multi else "reset to the default."),
+        icon=":material/link_off:",
+    )

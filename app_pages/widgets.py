@@ -1,0 +1,183 @@
+"""Inputs and table columns several pages share: the sidebar (utilisation, cost denominator), the latency targets
+and input/output lengths (bound to the URL), provenance badges and number columns, and notices from the core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from app_pages.state import uploads
+from calculator import frontier
+from calculator.checks import Notice, Targets
+from calculator.cost import DENOMINATOR_HELP, DENOMINATORS
+from calculator.labels import EXPORT_LABELS, PRERELEASE_COLOR, PRERELEASE_LABEL, PROVENANCE_COLORS, PROVENANCE_LABELS
+from calculator.schema import PROVENANCE_KINDS
+
+STRICT_LABEL = "Treat unchecked targets as failed"
+EST_LEN_LABEL = "Prefer estimates at your lengths"
+
+
+def sidebar() -> None:
+    """Settings every page uses: utilisation and the cost denominator; a note on what was uploaded."""
+    with st.sidebar:
+        st.slider(
+            "Utilisation (%)",
+            min_value=5,
+            max_value=100,
+            value=100,
+            step=5,
+            key="util",
+            bind="query-params",
+            help="Share of the measured throughput you sustain on average (idle time, headroom). "
+            "$/M = $/GPU-h / (tok/s per GPU x utilisation x 3600) x 1e6. In capacity plans: how hard a "
+            "replica is loaded at peak.",
+        )
+        st.selectbox(
+            "Cost denominator",
+            options=list(DENOMINATORS),
+            key="denom",
+            bind="query-params",
+            help=" ".join(DENOMINATOR_HELP.values()),
+        )
+        n_up = len(uploads())
+        if n_up:
+            st.caption(f":material/upload_file: {n_up} uploaded file(s) in this session (Measurements page).")
+        edited = st.session_state.get("offers_edited") is not None
+        extras = len(st.session_state.get("quotes", [])) + len(st.session_state.get("owned", []))
+        if edited or extras:
+            st.caption(":material/sell: Prices edited for this session (Prices page).")
+        st.caption(
+            "Provenance: **vendor** figures are NVIDIA's own and unconfirmed; **vendor internal** is NVIDIA authors' "
+            "own sweep (its Nemotron rows on a pre-release checkpoint, badged); **estimated** rows come from a model, "
+            "not a measurement; **measured here** means this tool's own runs."
+        )
+
+
+def target_inputs() -> Targets:
+    """Latency targets (shared by Scenario and Capacity; bound to the URL as ttft and tps; 0 = no target) and
+    the two checking toggles (strict, est_len)."""
+    c1, c2, c3 = st.columns([1, 1, 1.6])
+    ttft = c1.number_input(
+        "Max time to first token (ms)",
+        min_value=0,
+        max_value=600_000,
+        value=0,
+        step=100,
+        key="ttft",
+        bind="query-params",
+        help="p50 TTFT target; 0 = no target. Most published sources report no TTFT: such curves cannot be "
+        "checked (see the toggle beside).",
+    )
+    tps = c2.number_input(
+        "Min tokens/s per user",
+        min_value=0,
+        max_value=100_000,
+        value=50,
+        step=10,
+        key="tps",
+        bind="query-params",
+        help="Interactivity target: 1000 / TPOT where reported, else output tok/s / concurrency. 0 = no target.",
+    )
+    with c3:
+        strict = st.toggle(
+            STRICT_LABEL,
+            value=True,
+            key="strict",
+            bind="query-params",
+            help="On (the safe choice): a curve whose source reports no TTFT fails a TTFT target, so the "
+            "recommendation only counts curves that were checked, or estimates (which have a TTFT). Off: such "
+            "curves pass unchecked, with a warning.",
+        )
+        est_len = st.toggle(
+            EST_LEN_LABEL,
+            value=True,
+            key="est_len",
+            bind="query-params",
+            help=f"On: a data curve reported at input/output lengths more than {frontier.LENGTH_TOLERANCE:g}x from "
+            "yours is shown but not ranked; estimated curves at your lengths are added and ranked instead. Off: "
+            "such curves are ranked, with a warning.",
+        )
+    return Targets(
+        max_ttft_ms=float(ttft) if ttft else None,
+        min_tok_s_user=float(tps) if tps else None,
+        strict=bool(strict),
+        est_len=bool(est_len),
+    )
+
+
+def length_inputs() -> tuple[int, int]:
+    """ISL / OSL (shared by Scenario and Capacity)."""
+    c1, c2 = st.columns(2)
+    isl = c1.number_input(
+        "Input length (tokens)",
+        min_value=1,
+        max_value=1_000_000,
+        value=1024,
+        step=256,
+        key="isl",
+        bind="query-params",
+        help="Estimated curves are computed at your lengths; data curves keep the lengths they were reported at "
+        f"(flagged when yours differ by more than {frontier.LENGTH_TOLERANCE:g}x). Also fills profiles that state "
+        "none (total-token and split denominators, API input price).",
+    )
+    osl = c2.number_input(
+        "Output length (tokens)", min_value=1, max_value=1_000_000, value=1024, step=256, key="osl", bind="query-params"
+    )
+    return int(isl), int(osl)
+
+
+def show_notices(notices: Iterable[Notice]) -> None:
+    """Notices from the core, as warnings next to the answer."""
+    for n in notices:
+        st.warning(n.text, icon=n.icon)
+
+
+def provenance_column(label: str = "Provenance") -> Any:
+    """A coloured badge column for the provenance kind (MultiselectColumn used read-only)."""
+    kinds = list(PROVENANCE_KINDS)
+    return st.column_config.MultiselectColumn(
+        label,
+        options=[PROVENANCE_LABELS[k] for k in kinds] + [PRERELEASE_LABEL],
+        color=[PROVENANCE_COLORS[k] for k in kinds] + [PRERELEASE_COLOR],
+        help="Where the throughput figure comes from: measured here (this tool), uploaded by you, vendor-reported "
+        "(NVIDIA), vendor internal (NVIDIA authors' own sweep), community (independent), or estimated (a model). "
+        "A second badge, pre-release checkpoint, marks figures taken on a checkpoint that is not the released model.",
+        disabled=True,
+    )
+
+
+def usd_column(label: str, help: str | None = None) -> Any:
+    return st.column_config.NumberColumn(label, format="$%.3f", help=help)
+
+
+def rate_column(label: str, help: str | None = None) -> Any:
+    return st.column_config.NumberColumn(label, format="%,.0f", help=help)
+
+
+def number_or_text_column(frame: pd.DataFrame, col: str, label: str, fmt: str, help: str | None = None) -> Any:
+    """A number column, or a text column where the frame holds the numbers as text (gaps shown as "—")."""
+    if col in frame and not pd.api.types.is_numeric_dtype(frame[col]):
+        return st.column_config.TextColumn(label, help=help)
+    return st.column_config.NumberColumn(label, format=fmt, help=help)
+
+
+def export_column_config(columns: Sequence[str], frame: pd.DataFrame | None = None) -> dict[str, Any]:
+    """st.dataframe column_config with EXPORT_LABELS' headers and number formats for the columns present
+    (text columns in `frame`, e.g. numbers with gaps shown as "—", get a text column)."""
+    cfg: dict[str, Any] = {}
+    for col in columns:
+        label, fmt = EXPORT_LABELS.get(str(col), (str(col), None))
+        numeric = frame is None or col not in frame or pd.api.types.is_numeric_dtype(frame[col])
+        if fmt not in (None, "bool") and not numeric:
+            fmt = None
+        if fmt == "bool":
+            cfg[col] = st.column_config.CheckboxColumn(label)
+        elif fmt:
+            cfg[col] = st.column_config.NumberColumn(label, format=fmt)
+        else:
+            cfg[col] = st.column_config.TextColumn(label)
+    return cfg
