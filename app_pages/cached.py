@@ -175,6 +175,11 @@ def gpu_comparison(
 
 @st.cache_data(show_spinner="Planning…", max_entries=32)
 def capacity_plan(
-    points_key: str, prices_key: str, request: planning.PlanRequest, _points: pd.DataFrame, _prices: pd.DataFrame
+    points_key: str,
+    prices_key: str,
+    request: planning.PlanRequest,
+    errors: dict[str, str],
+    _points: pd.DataFrame,
+    _prices: pd.DataFrame,
 ) -> planning.CapacityPlan:
-    return planning.plan_capacity(bundled_catalog(), _points, _prices, request)
+    return planning.plan_capacity(bundled_catalog(), _points, _prices, request, errors)

@@ -8,7 +8,6 @@ far from the demand's ISL/OSL give way to estimates at those lengths (toggle).
 
 from __future__ import annotations
 
-import numpy as np
 import streamlit as st
 
 from app_pages import cached, state
@@ -62,10 +61,16 @@ with st.container(border=True):
     isl, osl = w.length_inputs()
     targets = w.target_inputs()
     r3 = st.columns([2, 2, 1.2])
-    gpu_options = sorted(set(points["gpu"]) & set(prices["gpu"]))
-    state.url_value_notice("cap_gpu", gpu_options, "GPUs with data and a price", multi=True)
+    gpu_options = sorted(set(prices["gpu"]))
+    state.url_value_notice("cap_gpu", gpu_options, "GPUs with a price", multi=True)
     sel_gpus = r3[0].multiselect(
-        "GPUs", gpu_options, key="cap_gpu", bind="query-params", placeholder="All GPUs with data and a price"
+        "GPUs",
+        gpu_options,
+        key="cap_gpu",
+        bind="query-params",
+        placeholder="Every priced GPU",
+        help="GPUs without data for a configuration are planned on estimates of it (badged 'estimated', with the "
+        "estimator's error), exactly as Compare shows them.",
     )
     tier_options = [t for t in TIERS if t in set(prices["tier"])]
     state.url_value_notice("cap_tier", tier_options, "price tiers with an offer", multi=True)
@@ -99,38 +104,16 @@ except ValueError as e:
     st.stop()
 
 util = state.utilisation()
-slo = targets.slo()
 request = planning.PlanRequest(
     demand=demand, targets=targets, gpus=tuple(sorted(sel_gpus)), tiers=tuple(sorted(sel_tiers)), utilisation=util,
     autoscale=bool(autoscale),
 )  # fmt: skip
-plan = cached.capacity_plan(points_key, prices_key, request, points, prices)
-checks = plan.checks
-
-if targets.max_ttft_ms:
-    n_unchecked = int((checks["ttft_unchecked"] & checks["ranked"]).sum())
-    ttft_basis = (
-        f" TTFT p50 <= {targets.max_ttft_ms:,.0f} ms is checked only where a source reports TTFT (and on estimates); "
-        + (
-            "curves without it are left out."
-            if targets.strict
-            else f"**{n_unchecked} curve(s) are planned without a TTFT check**."
-        )
-    )
-else:
-    ttft_basis = ""
-st.caption(
-    f"Basis: a month is 730 h ({cap.DAYS_PER_MONTH:.2f} days). Average {demand.average_output_tok_s:,.0f} output "
-    f"tok/s, peak {demand.peak_output_tok_s:,.0f} tok/s for {peak_hours:g} h/day, off-peak "
-    f"{demand.offpeak_output_tok_s:,.0f} tok/s. Each replica runs at its best concurrency meeting the targets "
-    f"({slo.describe()}), loaded to {util:.0%} of its throughput there at peak (utilisation, sidebar); "
-    f"replicas = ceil(peak / (replica tok/s x utilisation)).{ttft_basis}"
-)
+errors = cached.estimate_errors_by_mode()
+plan = cached.capacity_plan(points_key, prices_key, request, errors, points, prices)
+st.caption(planning.basis_text(plan))
 w.show_notices(plan.notices)
-differ = plan.differ
 if plan.problems:
     st.caption("Not estimated: " + "; ".join(plan.problems))
-
 if plan.ops.empty:
     st.warning(
         "No curve meets the latency targets within its data range"
@@ -143,38 +126,24 @@ plans = plan.plans
 if plans.empty:
     st.warning("No price offer for these GPUs and tiers. Widen the filters or add a price.", icon=":material/sell:")
     st.stop()
-flags = checks.set_index("profile_id")
 
 best = plans.iloc[0]
 m = st.columns(4)
-m[0].metric("Cheapest monthly bill", lb.fmt_usd(best["monthly_usd"], 0), border=True)
-m[1].metric("GPUs", f"{int(best['gpus']):,}", border=True, help=f"{int(best['replicas'])} replica(s) at peak")
+m[0].metric("Cheapest monthly bill", lb.fmt_usd(best["monthly_usd"], 0), border=True, help="Whole instances, 730 h")
+m[1].metric(
+    "GPUs billed",
+    f"{int(best['gpus_billed']):,}",
+    border=True,
+    help=f"{planning.fleet_text(best)} at peak; {int(best['instances_offpeak'])} instance(s) off-peak",
+)
 m[2].metric("Effective $/M output tokens", lb.fmt_usd(best["usd_per_mtok_effective"]), border=True)
 m[3].metric("Average fleet utilisation", f"{best['fleet_utilisation']:.0%}", border=True)
-best_ttft = f"TTFT p50 {best['ttft_ms_p50']:,.0f} ms" if bool(best["ttft_known"]) else "TTFT not reported by the source"
-st.caption(
-    f"Cheapest: **{best['option']}** at concurrency {int(best['concurrency'])} ({best['point_basis']}, "
-    f"{best['tok_s_user']:,.0f} tok/s per user, {best_ttft}) on {best['provider']} {best['instance']} "
-    f"({best['tier_label']}, ${best['usd_per_gpu_hour']:,.3f}/GPU-h as of {best['price_as_of']}); provenance: "
-    f"{best['provenance_label']}" + (", pre-release checkpoint" if best["prerelease"] else "") + "."
-)
-if targets.max_ttft_ms and not bool(best["ttft_known"]):
-    st.warning(
-        f"**TTFT target not checked for this plan**: its source reports no TTFT, so nothing says it meets "
-        f"{targets.max_ttft_ms:,.0f} ms. Turn on *Treat unchecked targets as failed* to plan only with checked curves "
-        "and estimates.",
-        icon=":material/timer_off:",
-    )
-if best["profile_id"] in set(differ["profile_id"]):
-    st.warning(
-        f"**Your lengths are not reflected in this plan**: {flags.loc[best['profile_id'], 'lengths_note']}. Turn on "
-        "*Prefer estimates at your lengths* to plan with estimated curves at your ISL/OSL.",
-        icon=":material/straighten:",
-    )
+st.markdown(lb.escape_dollars(planning.best_plan_text(best)))
+w.show_notices(planning.plan_notices(plan, best))
 
-# Chart: monthly bill of the cheapest offer per curve.
-fig = charts.monthly_bill_figure(planning.cheapest_per_curve(plans))
-st.plotly_chart(fig, key="capacity_chart", config={"displaylogo": False})
+st.plotly_chart(
+    charts.monthly_bill_figure(planning.cheapest_per_curve(plans)), key="capacity_chart", config={"displaylogo": False}
+)
 single_point = plan.single_point_options()
 if single_point:
     st.caption(
@@ -184,13 +153,34 @@ if single_point:
         + ("…" if len(single_point) > 6 else "")
     )
 
+every_offer = st.toggle(
+    "Every offer",
+    value=False,
+    key="cap_all_offers",
+    help="Off: each curve with its cheapest offer per provider. On: every offer (instance type, region, tier).",
+)
+shown = lb.dash_missing(planning.plan_rows(plans, every_offer=every_offer), {"ttft_ms_p50": "%,.0f"})
 st.dataframe(
-    lb.dash_missing(plans, {"ttft_ms_p50": "%,.0f"}),
+    shown,
     key="capacity_table",
     hide_index=True,
     column_order=[
         "gpu",
         "curve",
+        "provider",
+        "instance",
+        "tier_label",
+        "monthly_usd",
+        "usd_per_mtok_effective",
+        "badge",
+        "est_error",
+        "replicas",
+        "gpus_per_replica",
+        "instances",
+        "gpus_per_instance",
+        "gpus_billed",
+        "replicas_offpeak",
+        "instances_offpeak",
         "concurrency",
         "point_basis",
         "tok_s_user",
@@ -198,45 +188,43 @@ st.dataframe(
         "slo_note",
         "check_note",
         "replica_output_tok_s",
-        "replicas",
-        "replicas_offpeak",
-        "gpus",
-        "monthly_usd",
-        "usd_per_mtok_effective",
         "fleet_utilisation",
-        "provider",
-        "instance",
-        "tier_label",
         "usd_per_gpu_hour",
         "price_as_of",
-        "badge",
         "source",
     ],
     column_config={
         "gpu": "GPU",
         "curve": "Model mode precision",
+        "provider": "Provider",
+        "instance": "Instance",
+        "tier_label": "Tier",
+        "monthly_usd": st.column_config.NumberColumn("Monthly bill", format="$%,.0f"),
+        "usd_per_mtok_effective": w.usd_column("Effective $/M output", "Monthly bill / monthly output tokens x 1e6"),
+        "badge": w.provenance_column(),
+        "est_error": st.column_config.TextColumn(
+            "Estimate error", help="Estimated curves: the estimator's error on a GPU it has no data for."
+        ),
+        "replicas": st.column_config.NumberColumn("Replicas (peak)", format="%d"),
+        "gpus_per_replica": st.column_config.NumberColumn("GPUs per replica", format="%d"),
+        "instances": st.column_config.NumberColumn("Instances (peak)", format="%d"),
+        "gpus_per_instance": st.column_config.NumberColumn("GPUs per instance", format="%d"),
+        "gpus_billed": st.column_config.NumberColumn("GPUs billed", format="%,d"),
+        "replicas_offpeak": st.column_config.NumberColumn("Replicas (off-peak)", format="%d"),
+        "instances_offpeak": st.column_config.NumberColumn("Instances (off-peak)", format="%d"),
         "concurrency": st.column_config.NumberColumn("Concurrency", format="%d"),
         "point_basis": st.column_config.TextColumn(
             "Point", help="data point (the source reports it), interpolated (between two), or estimated"
         ),
         "tok_s_user": st.column_config.NumberColumn("Tok/s per user", format="%,.1f"),
-        "ttft_ms_p50": st.column_config.TextColumn("TTFT p50 (ms)"),
+        "ttft_ms_p50": w.number_or_text_column(shown, "ttft_ms_p50", "TTFT p50 (ms)", "%,.0f"),
         "slo_note": st.column_config.TextColumn("TTFT check"),
         "check_note": st.column_config.TextColumn("What could be checked", width="medium"),
         "replica_output_tok_s": w.rate_column("Replica output tok/s"),
-        "replicas": st.column_config.NumberColumn("Replicas (peak)", format="%d"),
-        "replicas_offpeak": st.column_config.NumberColumn("Replicas (off-peak)", format="%d"),
-        "gpus": st.column_config.NumberColumn("GPUs", format="%,d"),
-        "monthly_usd": st.column_config.NumberColumn("Monthly bill", format="$%,.0f"),
-        "usd_per_mtok_effective": w.usd_column("Effective $/M output", "Monthly bill / monthly output tokens x 1e6"),
         "fleet_utilisation": st.column_config.NumberColumn("Fleet utilisation", format="percent"),
-        "provider": "Provider",
-        "instance": "Instance",
-        "tier_label": "Tier",
         "usd_per_gpu_hour": st.column_config.NumberColumn("$/GPU-hour", format="$%.3f"),
         "price_as_of": "Price as of",
-        "badge": w.provenance_column(),
-        "source": st.column_config.TextColumn("Throughput source", width="medium"),
+        "source": st.column_config.TextColumn("Throughput source / estimate basis", width="medium"),
     },
 )
 
@@ -249,26 +237,42 @@ if mixed.empty:
         "scaled down): run one mode throughout."
     )
 else:
-    top = mixed.iloc[0]
-    st.markdown(
-        lb.escape_dollars(
-            f"**{top['gpu']} on {top['provider']} ({lb.tier_label(top['tier'])})**: "
-            f"{top['peak_label']} at peak ({int(top['peak_replicas'])} replica(s)), {top['offpeak_label']} off-peak "
-            f"({int(top['offpeak_replicas'])}): {lb.fmt_usd(top['mixed_monthly_usd'], 0)}/month vs "
-            f"{lb.fmt_usd(top['best_single_monthly_usd'], 0)} for {top['best_single_label']} throughout "
-            f"({top['benefit']}; off-peak {top['offpeak_tok_s_user']:,.0f} vs "
-            f"{top['best_single_offpeak_tok_s_user']:,.0f} tok/s per user)."
-            + ("" if top["same_model"] else " The two modes are different models: both must be deployed.")
-        )
-    )
+    st.markdown(lb.escape_dollars(planning.mixed_text(mixed.iloc[0])))
     st.dataframe(
         mixed,
         key="mixed_table",
         hide_index=True,
+        column_order=[
+            "gpu",
+            "provider",
+            "tier",
+            "peak_label",
+            "peak_replicas",
+            "offpeak_label",
+            "offpeak_replicas",
+            "mixed_monthly_usd",
+            "best_single_label",
+            "best_single_monthly_usd",
+            "saving_usd",
+            "benefit",
+            "peak_tok_s_user",
+            "offpeak_tok_s_user",
+            "best_single_offpeak_tok_s_user",
+            "usd_per_gpu_hour",
+        ],
         column_config={
+            "gpu": "GPU",
+            "provider": "Provider",
+            "tier": "Tier",
+            "peak_label": "At peak",
+            "peak_replicas": st.column_config.NumberColumn("Peak replicas", format="%d"),
+            "offpeak_label": "Off-peak",
+            "offpeak_replicas": st.column_config.NumberColumn("Off-peak replicas", format="%d"),
             "mixed_monthly_usd": st.column_config.NumberColumn("Mixed monthly", format="$%,.0f"),
+            "best_single_label": "Best single mode",
             "best_single_monthly_usd": st.column_config.NumberColumn("Best single monthly", format="$%,.0f"),
             "saving_usd": st.column_config.NumberColumn("Saving", format="$%,.0f"),
+            "benefit": "Benefit",
             "usd_per_gpu_hour": st.column_config.NumberColumn("$/GPU-hour", format="$%.3f"),
             "peak_tok_s_user": st.column_config.NumberColumn("Peak tok/s per user", format="%,.0f"),
             "offpeak_tok_s_user": st.column_config.NumberColumn("Off-peak tok/s per user", format="%,.0f"),
@@ -310,21 +314,18 @@ with b[2]:
     st.caption(
         lb.escape_dollars(
             f"API cost per M output tokens with input at ISL/OSL = {isl}/{osl}: "
-            f"**{lb.fmt_usd(be.api_usd_per_mtok_output)}**. "
-            f"Self-hosting ({best['option']}, {best['provider']}, fixed fleet sized for peak) costs at least "
-            f"**{lb.fmt_usd(be.self_host_usd_per_mtok_at_scale)}** per M output tokens at full replicas."
+            f"**{lb.fmt_usd(be.api_usd_per_mtok_output)}**. Self-hosting ({best['option']}, {best['provider']}, "
+            "fixed fleet sized for peak, whole instances) costs at least "
+            f"**{lb.fmt_usd(be.self_host_usd_per_mtok_at_scale)}** per M output tokens at full instances."
         )
     )
-    if np.isnan(be.break_even_tokens_per_month):
-        st.warning("Self-hosting never breaks even with this API price at this peak factor.", icon=":material/block:")
+    verdict = lb.escape_dollars(planning.break_even_verdict(be))
+    if be.self_hosting_cheaper:
+        st.success(verdict, icon=":material/check_circle:")
     else:
-        st.success(
-            f"Break-even at **{lb.fmt_tokens(be.break_even_tokens_per_month)} output tokens/month**; self-hosting "
-            f"is cheaper at every volume above **{lb.fmt_tokens(be.cheaper_above_tokens_per_month)}**/month. "
-            f"Your volume: {lb.fmt_tokens(demand.output_tokens_per_month)}/month.",
-            icon=":material/check_circle:",
-        )
+        st.warning(verdict, icon=":material/cloud:")
 st.plotly_chart(
-    charts.break_even_figure(be.curve, demand.output_tokens_per_month), key="breakeven_chart",
+    charts.break_even_figure(be.curve, demand.output_tokens_per_month),
+    key="breakeven_chart",
     config={"displaylogo": False},
-)  # fmt: skip
+)

@@ -7,8 +7,12 @@ Basis, stated once and shown in the app:
 - a replica is loaded at peak to `utilisation` x its throughput at the operating point, the best
   concurrency meeting the SLO (frontier.best_operating_points);
 - replicas = ceil(peak output tok/s / (replica output tok/s x utilisation)); GPUs = replicas x GPUs per replica;
+- an offer rents whole instances of `gpus_per_instance` GPUs: a replica no wider than an instance packs
+  floor(gpus_per_instance / gpus_per_replica) to an instance, a wider one spans ceil(gpus_per_replica /
+  gpus_per_instance) instances; instances = ceil(replicas / per instance) or replicas x span, and the bill is for
+  instances x gpus_per_instance GPUs (the billed GPUs; any beyond the replicas' GPUs are spare);
 - a fixed fleet runs 730 h/month sized for peak; an autoscaled fleet runs the peak fleet for the peak
-  hours of each day and the off-peak fleet for the rest.
+  hours of each day and the off-peak fleet for the rest (each band in whole instances).
 """
 
 from __future__ import annotations
@@ -94,12 +98,37 @@ PLAN_COLUMNS = [
     "replica_capacity_tok_s",
     "replicas",
     "gpus",
+    "instances",
+    "gpus_billed",
     "replicas_offpeak",
+    "instances_offpeak",
     "gpu_hours_per_month",
     "monthly_usd",
     "usd_per_mtok_effective",
     "fleet_utilisation",
 ]
+
+
+def instances_for(replicas: np.ndarray, gpus_per_replica: np.ndarray, gpus_per_instance: np.ndarray) -> np.ndarray:
+    """Whole instances that hold `replicas` replicas: ceil(replicas / floor(gpus_per_instance / gpus_per_replica))
+    where a replica fits in one instance, else replicas x ceil(gpus_per_replica / gpus_per_instance)."""
+    r = np.asarray(replicas, dtype="float64")
+    gpr = np.asarray(gpus_per_replica, dtype="float64")
+    gpi = np.asarray(gpus_per_instance, dtype="float64")
+    fits = gpr <= gpi
+    per_instance = np.floor(gpi / np.maximum(gpr, 1.0))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        packed = np.ceil(r / np.maximum(per_instance, 1.0) - 1e-9)
+    out: np.ndarray = np.where(fits, packed, r * np.ceil(gpr / gpi))
+    return out
+
+
+def _gpus_per_instance(df: pd.DataFrame) -> np.ndarray:
+    """An offer's GPUs per instance (1 where the offer does not say: priced per GPU)."""
+    if "gpus_per_instance" not in df:
+        return np.ones(len(df))
+    out: np.ndarray = pd.to_numeric(df["gpus_per_instance"], errors="coerce").fillna(1.0).to_numpy(dtype="float64")
+    return out
 
 
 def fleet_plans(
@@ -113,9 +142,10 @@ def fleet_plans(
     """Every operating point x every offer for its GPU, sized for the demand.
 
     Added columns (PLAN_COLUMNS): replica_output_tok_s (at the operating point), replica_capacity_tok_s
-    (x utilisation), replicas (for peak), gpus, replicas_offpeak, gpu_hours_per_month, monthly_usd,
-    usd_per_mtok_effective (bill / monthly output tokens), fleet_utilisation (average demand / peak fleet
-    capacity at the operating point). Sorted by monthly_usd.
+    (x utilisation), replicas (for peak), gpus (the replicas' GPUs), instances and gpus_billed (whole instances of
+    the offer, instances_for), replicas_offpeak, instances_offpeak, gpu_hours_per_month (billed), monthly_usd
+    (whole instances), usd_per_mtok_effective (bill / monthly output tokens), fleet_utilisation (average demand /
+    peak fleet capacity at the operating point). Sorted by monthly_usd.
     """
     if not 0 < utilisation <= 1:
         raise ValueError(f"utilisation must be in (0, 1], got {utilisation}")
@@ -131,15 +161,21 @@ def fleet_plans(
     replicas = np.ceil(demand.peak_output_tok_s / capacity - 1e-9)
     replicas = np.maximum(replicas, 1.0)
     offpeak = np.maximum(np.ceil(demand.offpeak_output_tok_s / capacity - 1e-9), 1.0) if autoscale else replicas
+    gpi = _gpus_per_instance(plans)
+    instances = instances_for(replicas, gpus_per_replica, gpi)
+    instances_off = instances_for(offpeak, gpus_per_replica, gpi)
     h = demand.peak_hours_per_day
-    replica_hours = (replicas * h + offpeak * (24.0 - h)) * DAYS_PER_MONTH
-    gpu_hours = replica_hours * gpus_per_replica
+    instance_hours = (instances * h + instances_off * (24.0 - h)) * DAYS_PER_MONTH
+    gpu_hours = instance_hours * gpi
     monthly = gpu_hours * plans["usd_per_gpu_hour"].to_numpy(dtype="float64")
     plans["replica_output_tok_s"] = replica
     plans["replica_capacity_tok_s"] = capacity
     plans["replicas"] = replicas.astype("int64")
     plans["gpus"] = (replicas * gpus_per_replica).astype("int64")
+    plans["instances"] = instances.astype("int64")
+    plans["gpus_billed"] = (instances * gpi).astype("int64")
     plans["replicas_offpeak"] = offpeak.astype("int64")
+    plans["instances_offpeak"] = instances_off.astype("int64")
     plans["gpu_hours_per_month"] = gpu_hours
     plans["monthly_usd"] = monthly
     plans["usd_per_mtok_effective"] = monthly / demand.output_tokens_per_month * TOKENS_PER_MTOK
@@ -213,9 +249,9 @@ def mixed_plans(
     p = plans.copy().reset_index(drop=True)
     if label not in p:
         p[label] = p["profile_id"]
-    hourly = p["gpus_per_replica"].to_numpy(dtype="float64") * p["usd_per_gpu_hour"].to_numpy(dtype="float64")
-    p["_peak_usd"] = np.round(p["replicas"].to_numpy(dtype="float64") * hourly * h * DAYS_PER_MONTH, 6)
-    p["_off_usd"] = np.round(p["replicas_offpeak"].to_numpy(dtype="float64") * hourly * (24.0 - h) * DAYS_PER_MONTH, 6)
+    hourly = _gpus_per_instance(p) * p["usd_per_gpu_hour"].to_numpy(dtype="float64")  # one instance
+    p["_peak_usd"] = np.round(p["instances"].to_numpy(dtype="float64") * hourly * h * DAYS_PER_MONTH, 6)
+    p["_off_usd"] = np.round(p["instances_offpeak"].to_numpy(dtype="float64") * hourly * (24.0 - h) * DAYS_PER_MONTH, 6)
     p["_single_usd"] = p["_peak_usd"] + p["_off_usd"]
     if curves is not None and not curves.empty:
         peak_load = demand.peak_output_tok_s / p["replicas"].to_numpy(dtype="float64")
@@ -282,25 +318,31 @@ def break_even(
 ) -> pd.DataFrame:
     """Monthly output-token volumes at which a fixed self-hosted fleet (sized for peak, 730 h) costs what the API does.
 
-    With c = one replica's monthly cost, V = the monthly volume one replica serves at this peak factor and
-    utilisation, and p = the API's $ per output token:
+    With c = the monthly cost of the smallest whole-instance unit of the fleet (one instance holding
+    floor(gpus_per_instance / gpus_per_replica) replicas, or the instances one wide replica spans), V = the
+    monthly volume that unit serves at this peak factor and utilisation, and p = the API's $ per output token:
     - self_host_usd_per_mtok_at_scale = c / V x 1e6 (the floor of self-hosting's $/M; if it is >= the API
       price, self-hosting never breaks even: volumes are NaN);
     - break_even_tokens_per_month = c / p, the first volume where self-hosting is no dearer;
     - cheaper_above_tokens_per_month = (N - 1) x c / p with N = ceil(pV / (pV - c)): from there on the
-      step of adding a replica never makes self-hosting dearer again.
+      step of adding a unit never makes self-hosting dearer again.
     Adds those three columns to a copy of `plans` (fleet_plans output).
     """
     if not api_usd_per_mtok > 0:
         raise ValueError(f"the API price must be > 0 $/M tokens, got {api_usd_per_mtok}")
     out = plans.copy()
     p = api_usd_per_mtok / TOKENS_PER_MTOK
-    c = (
-        out["gpus_per_replica"].to_numpy(dtype="float64")
-        * out["usd_per_gpu_hour"].to_numpy(dtype="float64")
-        * HOURS_PER_MONTH
+    replicas_per_unit, unit_gpus = billing_unit(
+        out["gpus_per_replica"].to_numpy(dtype="float64"), _gpus_per_instance(out)
     )
-    v = out["output_tok_s"].to_numpy(dtype="float64") * utilisation * SECONDS_PER_MONTH / demand.peak_to_average
+    c = unit_gpus * out["usd_per_gpu_hour"].to_numpy(dtype="float64") * HOURS_PER_MONTH
+    v = (
+        replicas_per_unit
+        * out["output_tok_s"].to_numpy(dtype="float64")
+        * utilisation
+        * SECONDS_PER_MONTH
+        / demand.peak_to_average
+    )
     floor = c / v * TOKENS_PER_MTOK
     viable = p * v > c
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -309,6 +351,16 @@ def break_even(
     out["break_even_tokens_per_month"] = np.where(viable, c / p, np.nan)
     out["cheaper_above_tokens_per_month"] = np.where(viable, (n_sustained - 1.0) * c / p, np.nan)
     return out
+
+
+def billing_unit(gpus_per_replica: np.ndarray, gpus_per_instance: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The smallest whole-instance unit a fleet grows by: (replicas it holds, GPUs billed for it)."""
+    gpr = np.asarray(gpus_per_replica, dtype="float64")
+    gpi = np.asarray(gpus_per_instance, dtype="float64")
+    fits = gpr <= gpi
+    replicas = np.where(fits, np.floor(gpi / np.maximum(gpr, 1.0)), 1.0)
+    gpus = np.where(fits, gpi, np.ceil(gpr / gpi) * gpi)
+    return replicas, gpus
 
 
 def cost_curve(
@@ -320,16 +372,22 @@ def cost_curve(
     peak_to_average: float,
     api_usd_per_mtok: float,
     utilisation: float = 1.0,
+    gpus_per_instance: int = 1,
 ) -> pd.DataFrame:
-    """Monthly cost of a fixed self-hosted fleet (step: whole replicas) and of the API, over a volume grid."""
+    """Monthly cost of a fixed self-hosted fleet (a step: whole replicas in whole instances) and of the API, over a
+    volume grid."""
     v = np.asarray(volumes_per_month, dtype="float64")
     peak = v / SECONDS_PER_MONTH * peak_to_average
     replicas = np.maximum(np.ceil(peak / (replica_output_tok_s * utilisation) - 1e-9), 1.0)
+    instances = instances_for(
+        replicas, np.full(len(v), float(gpus_per_replica)), np.full(len(v), float(gpus_per_instance))
+    )
     return pd.DataFrame(
         {
             "output_tokens_per_month": v,
             "replicas": replicas.astype("int64"),
-            "self_host_usd": replicas * gpus_per_replica * usd_per_gpu_hour * HOURS_PER_MONTH,
+            "instances": instances.astype("int64"),
+            "self_host_usd": instances * gpus_per_instance * usd_per_gpu_hour * HOURS_PER_MONTH,
             "api_usd": v / TOKENS_PER_MTOK * api_usd_per_mtok,
         }
     )
@@ -344,9 +402,11 @@ __all__ = [
     "Demand",
     "api_usd_per_mtok_output",
     "at_load",
+    "billing_unit",
     "break_even",
     "cost_curve",
     "fleet_plans",
+    "instances_for",
     "mixed_plans",
     "operating_points",
 ]

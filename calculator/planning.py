@@ -1,7 +1,8 @@
-"""A capacity plan from a token demand and latency targets: the curves of the chosen GPUs that have a price (data,
-plus estimated counterparts at the demand's lengths for data curves that cannot be checked), each run at its best
-concurrency meeting the targets, sized into replicas and GPUs and billed per offer (calculator/capacity.py); the
-two-band mixed plan; and the break-even against an API price. The Capacity page and the `plan` command run this.
+"""A capacity plan from a token demand and latency targets: the curves of the chosen priced GPUs (data; estimates,
+as Compare adds them, where a GPU has no data for a reference configuration; estimated counterparts at the demand's
+lengths for data curves that cannot be checked), each run at its best concurrency meeting the targets, sized into
+replicas, whole instances and GPUs and billed per offer (calculator/capacity.py); the two-band mixed plan; and the
+break-even against an API price. The Capacity page and the `plan` command run exactly this.
 """
 
 from __future__ import annotations
@@ -14,15 +15,17 @@ import pandas as pd
 
 from calculator import capacity as cap
 from calculator import frontier
-from calculator.catalog import Catalog
-from calculator.checks import Notice, Targets, check_notices, with_counterparts
+from calculator.catalog import Catalog, concat_points
+from calculator.checks import EST_CONCURRENCY, Notice, Targets, check_notices, with_counterparts
+from calculator.estimate import gap_estimates
 from calculator.labels import add_labels
 
 
 @dataclass(frozen=True)
 class PlanRequest:
-    """What to plan for: the demand, the targets, which GPUs (empty = all with data and a price) and price tiers
-    (empty = all), the utilisation a replica is loaded to at peak, and whether the fleet scales down off-peak."""
+    """What to plan for: the demand, the targets, which GPUs (empty = every priced GPU) and price tiers (empty =
+    all), the utilisation a replica is loaded to at peak, whether the fleet scales down off-peak, and whether GPUs
+    without data for a reference configuration are planned on estimates of it (as Compare shows them)."""
 
     demand: cap.Demand
     targets: Targets
@@ -30,6 +33,7 @@ class PlanRequest:
     tiers: tuple[str, ...] = ("on_demand",)
     utilisation: float = 1.0
     autoscale: bool = False
+    with_estimates: bool = True
 
     @property
     def isl(self) -> int:
@@ -69,12 +73,34 @@ class CapacityPlan:
         return sorted(set(self.ops.loc[self.ops["profile_id"].isin(single), "option"]))
 
 
-def plan_capacity(catalog: Catalog, points: pd.DataFrame, prices: pd.DataFrame, request: PlanRequest) -> CapacityPlan:
-    """Curves → operating points → fleet plans per offer → mixed plans (see the module docstring)."""
+def plan_capacity(
+    catalog: Catalog,
+    points: pd.DataFrame,
+    prices: pd.DataFrame,
+    request: PlanRequest,
+    estimate_errors: Mapping[str, str] | None = None,
+) -> CapacityPlan:
+    """Curves → operating points → fleet plans per offer → mixed plans (see the module docstring).
+
+    `estimate_errors` maps a mode to the estimator's error on GPUs without data; plans on estimates carry it
+    (column est_error)."""
     isl, osl, targets, util = request.isl, request.osl, request.targets, request.utilisation
-    pts = points[points["gpu"].isin(request.gpus)] if request.gpus else points
-    pts = pts[pts["gpu"].isin(set(prices["gpu"]))].reset_index(drop=True)
-    pts, checks, problems = with_counterparts(catalog, pts, isl=isl, osl=osl, targets=targets)
+    priced = sorted(set(prices["gpu"]))
+    gpus = [g for g in priced if not request.gpus or g in request.gpus]
+    pts = points[points["gpu"].isin(gpus)].reset_index(drop=True)
+    problems: list[str] = []
+    known = {g.id for g in catalog.gpu_specs}
+    if request.with_estimates and any(g in known for g in gpus):
+        try:
+            est = gap_estimates(
+                catalog, points, isl=isl, osl=osl, gpus=[g for g in gpus if g in known], concurrency=EST_CONCURRENCY
+            )
+        except (ValueError, LookupError) as e:
+            problems.append(str(e).splitlines()[0][:200])
+        else:
+            pts = concat_points([pts, est]) if not est.empty else pts
+    pts, checks, more = with_counterparts(catalog, pts, isl=isl, osl=osl, targets=targets)
+    problems += more
     ranked_ids = set(checks.loc[checks["ranked"], "profile_id"])
     filled = pts.assign(isl=pts["isl"].fillna(isl), osl=pts["osl"].fillna(osl)).reset_index(drop=True)
     dense = frontier.with_rates(frontier.interpolate_points(filled))
@@ -96,7 +122,12 @@ def plan_capacity(catalog: Catalog, points: pd.DataFrame, prices: pd.DataFrame, 
     plans = cap.fleet_plans(ops, offers, request.demand, utilisation=util, autoscale=request.autoscale)
     if plans.empty:
         return plan
-    plan.plans = add_labels(plans)
+    plans = add_labels(plans)
+    errors = estimate_errors or {}
+    est = (plans["provenance"].astype(object) == "estimated").to_numpy()
+    modes = plans["mode"].astype(str).to_numpy()
+    plans["est_error"] = [errors.get(m, errors.get("all", "")) if e else "" for m, e in zip(modes, est, strict=True)]
+    plan.plans = plans
     auto = (
         plan.plans
         if request.autoscale
@@ -121,6 +152,13 @@ class BreakEven:
     break_even_tokens_per_month: float
     cheaper_above_tokens_per_month: float
     curve: pd.DataFrame
+    volume_tokens_per_month: float
+    self_host_usd_at_volume: float  # the fixed fleet (whole instances, sized for peak) at the demand's volume
+    api_usd_at_volume: float
+
+    @property
+    def self_hosting_cheaper(self) -> bool:
+        return self.self_host_usd_at_volume < self.api_usd_at_volume
 
 
 def api_break_even(
@@ -132,6 +170,7 @@ def api_break_even(
     above = float(be["cheaper_above_tokens_per_month"])
     hi = max(demand.output_tokens_per_month, np.nan_to_num(above, nan=0.0)) * 4
     grid = np.geomspace(max(1e6, hi / 1e4), max(hi, 1e7), 400)
+    grid = np.union1d(grid, [demand.output_tokens_per_month])
     curve = cap.cost_curve(
         grid,
         replica_output_tok_s=float(plan["output_tok_s"]),
@@ -140,11 +179,135 @@ def api_break_even(
         peak_to_average=float(demand.peak_to_average),
         api_usd_per_mtok=api_per_out,
         utilisation=utilisation,
+        gpus_per_instance=int(plan.get("gpus_per_instance", 1) or 1),
     )
+    at = curve[curve["output_tokens_per_month"] == demand.output_tokens_per_month]
     return BreakEven(
         api_usd_per_mtok_output=api_per_out,
         self_host_usd_per_mtok_at_scale=float(be["self_host_usd_per_mtok_at_scale"]),
         break_even_tokens_per_month=float(be["break_even_tokens_per_month"]),
         cheaper_above_tokens_per_month=above,
         curve=curve,
+        volume_tokens_per_month=demand.output_tokens_per_month,
+        self_host_usd_at_volume=float(at["self_host_usd"].iloc[0]),
+        api_usd_at_volume=float(at["api_usd"].iloc[0]),
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# What the plan says in words (the page and the CLI's Markdown say the same)
+
+
+def basis_text(plan: CapacityPlan) -> str:
+    """How the plan was sized: month, demand levels, operating point, utilisation, replicas and instances."""
+    d, t, util = plan.request.demand, plan.request.targets, plan.request.utilisation
+    text = (
+        f"Basis: a month is 730 h ({cap.DAYS_PER_MONTH:.2f} days). Average {d.average_output_tok_s:,.0f} output "
+        f"tok/s, peak {d.peak_output_tok_s:,.0f} tok/s for {d.peak_hours_per_day:g} h/day, off-peak "
+        f"{d.offpeak_output_tok_s:,.0f} tok/s. Each replica runs at its best concurrency meeting the targets "
+        f"({t.slo().describe()}), loaded to {util:.0%} of its throughput there at peak (utilisation); replicas = "
+        "ceil(peak / (replica tok/s x utilisation)), rented as whole instances of the offer (an 8-GPU instance holds "
+        "eight 1-GPU replicas; a replica wider than an instance spans several), billed per instance."
+    )
+    if t.max_ttft_ms:
+        checks = plan.checks
+        n_unchecked = int((checks["ttft_unchecked"] & checks["ranked"]).sum()) if not checks.empty else 0
+        text += (
+            f" TTFT p50 <= {t.max_ttft_ms:,.0f} ms is checked only where a source reports TTFT (and on estimates); "
+            + ("curves without it are left out." if t.strict else f"**{n_unchecked} curve(s) are planned without a "
+               "TTFT check**.")
+        )  # fmt: skip
+    return text
+
+
+def fleet_text(row: pd.Series) -> str:
+    """ "3 replicas x 2 GPUs = 6 GPUs in 1 instance of 8 GPUs (8 billed)" for a plan row."""
+    replicas, gpr = int(row["replicas"]), int(row["gpus_per_replica"])
+    instances, billed = int(row["instances"]), int(row["gpus_billed"])
+    gpi = int(row.get("gpus_per_instance", 1) or 1)
+    text = f"{replicas} replica(s) x {gpr} GPU(s) = {int(row['gpus'])} GPU(s)"
+    if gpi > 1 or instances != int(row["gpus"]):
+        text += f" in {instances} instance(s) of {gpi} GPU(s) ({billed} billed)"
+    return text
+
+
+def plan_notices(plan: CapacityPlan, best: pd.Series) -> list[Notice]:
+    """What the cheapest plan could not check: a TTFT target on a source without TTFT, lengths not reflected."""
+    t = plan.request.targets
+    out: list[Notice] = []
+    if t.max_ttft_ms and not bool(best["ttft_known"]):
+        out.append(
+            Notice(
+                f"**TTFT target not checked for this plan**: its source reports no TTFT, so nothing says it meets "
+                f"{t.max_ttft_ms:,.0f} ms. Turn on *Treat unchecked targets as failed* to plan only with checked "
+                "curves and estimates.",
+                ":material/timer_off:",
+            )
+        )
+    if best["profile_id"] in set(plan.differ["profile_id"]):
+        note = plan.checks.set_index("profile_id").loc[best["profile_id"], "lengths_note"]
+        out.append(
+            Notice(
+                f"**Your lengths are not reflected in this plan**: {note}. Turn on *Prefer estimates at your lengths* "
+                "to plan with estimated curves at your ISL/OSL.",
+                ":material/straighten:",
+            )
+        )
+    return out
+
+
+def break_even_verdict(be: BreakEven) -> str:
+    """Which is cheaper at the user's volume, in words (the fixed fleet's bill there, whole instances sized for peak,
+    against the API's), then where self-hosting breaks even. be.self_hosting_cheaper gives the colour."""
+    from calculator.labels import fmt_tokens, fmt_usd
+
+    at_volume = (
+        f"At your volume ({fmt_tokens(be.volume_tokens_per_month)} output tokens/month) "
+        + ("**self-hosting is cheaper**" if be.self_hosting_cheaper else "**the API is cheaper**")
+        + f": {fmt_usd(be.self_host_usd_at_volume, 0)}/month self-hosted (fixed fleet) vs "
+        f"{fmt_usd(be.api_usd_at_volume, 0)}/month on the API."
+    )
+    if np.isnan(be.break_even_tokens_per_month):
+        return at_volume + " Self-hosting never breaks even with this API price at this peak factor."
+    return (
+        at_volume
+        + f" Self-hosting breaks even at {fmt_tokens(be.break_even_tokens_per_month)} output tokens/month and is "
+        f"cheaper at every volume above {fmt_tokens(be.cheaper_above_tokens_per_month)}/month."
+    )
+
+
+def best_plan_text(best: pd.Series) -> str:
+    """The cheapest plan in one sentence: curve, operating point, offer, fleet, provenance (and estimate error)."""
+    ttft = f"TTFT p50 {best['ttft_ms_p50']:,.0f} ms" if bool(best["ttft_known"]) else "TTFT not reported by the source"
+    est = f", off by {best['est_error']} on a GPU without data" if best.get("est_error") else ""
+    return (
+        f"Cheapest: **{best['option']}** at concurrency {int(best['concurrency'])} ({best['point_basis']}, "
+        f"{best['tok_s_user']:,.0f} tok/s per user, {ttft}) on **{best['provider']} {best['instance']}** "
+        f"({best['tier_label']}, ${best['usd_per_gpu_hour']:,.3f}/GPU-h as of {best['price_as_of']}): "
+        f"{fleet_text(best)}. Provenance: {best['provenance_label']}"
+        + (", pre-release checkpoint" if best["prerelease"] else "")
+        + est
+        + "."
+    )
+
+
+def mixed_text(top: pd.Series) -> str:
+    """The best mixed plan in one sentence."""
+    from calculator.labels import fmt_usd, tier_label
+
+    return (
+        f"**{top['gpu']} on {top['provider']} ({tier_label(str(top['tier']))})**: {top['peak_label']} at peak "
+        f"({int(top['peak_replicas'])} replica(s)), {top['offpeak_label']} off-peak ({int(top['offpeak_replicas'])}): "
+        f"{fmt_usd(top['mixed_monthly_usd'], 0)}/month vs {fmt_usd(top['best_single_monthly_usd'], 0)} for "
+        f"{top['best_single_label']} throughout ({top['benefit']}; off-peak {top['offpeak_tok_s_user']:,.0f} vs "
+        f"{top['best_single_offpeak_tok_s_user']:,.0f} tok/s per user)."
+        + ("" if top["same_model"] else " The two modes are different models: both must be deployed.")
+    )
+
+
+def plan_rows(plans: pd.DataFrame, *, every_offer: bool = False) -> pd.DataFrame:
+    """The plans as a table: every offer, or each curve's cheapest offer per provider and tier (plans are sorted
+    cheapest first, so the first of each group is its cheapest)."""
+    if every_offer or plans.empty:
+        return plans
+    return plans.drop_duplicates(subset=["profile_id", "provider", "tier"])

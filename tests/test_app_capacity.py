@@ -26,18 +26,40 @@ def test_capacity_renders_bill_gpus_and_break_even() -> None:
     assert not at.exception
     m = metrics(at)
     assert m["Cheapest monthly bill"].startswith("$")
-    assert int(m["GPUs"].replace(",", "")) >= 1
+    assert int(m["GPUs billed"].replace(",", "")) >= 1
     plans = next(d.value for d in at.dataframe if "monthly_usd" in d.value.columns)
     assert (plans["replicas"] >= 1).all()
-    assert any("Break-even" in s.value for s in at.success) or at.warning
+    verdicts = [s.value for s in at.success if "At your volume" in s.value]
+    verdicts += [w.value for w in at.warning if "At your volume" in w.value]
+    assert len(verdicts) == 1
+
+
+def break_even_verdict(at: AppTest) -> tuple[str, str]:
+    """(colour, words) of the break-even verdict: success (green) or warning (amber)."""
+    for kind, items in (("success", at.success), ("warning", at.warning)):
+        for item in items:
+            if "At your volume" in item.value:
+                return kind, item.value
+    raise AssertionError("no break-even verdict")
+
+
+def test_break_even_words_and_colour_agree_on_which_is_cheaper() -> None:
+    # A cheap API at a small volume: the API is cheaper (amber, says so); a dear API at a large one: self-hosting.
+    at = open_page(vol="1000000", vol_unit="day", api_out="0.4", api_in="0.1")
+    assert not at.exception
+    colour, words = break_even_verdict(at)
+    assert (colour, "the API is cheaper" in words) == ("warning", True)
+    at = open_page(vol="100000000000", vol_unit="month", api_out="50", api_in="10")
+    colour, words = break_even_verdict(at)
+    assert (colour, "self-hosting is cheaper" in words) == ("success", True)
 
 
 def test_more_volume_needs_more_gpus() -> None:
     at = open_page()
-    small = int(metrics(at)["GPUs"].replace(",", ""))
+    small = int(metrics(at)["GPUs billed"].replace(",", ""))
     at.number_input(key="vol").set_value(2e10).run()
     assert not at.exception
-    assert int(metrics(at)["GPUs"].replace(",", "")) > small
+    assert int(metrics(at)["GPUs billed"].replace(",", "")) > small
 
 
 def test_per_month_is_smaller_than_per_day() -> None:
@@ -92,8 +114,44 @@ def test_long_input_and_ttft_do_not_reuse_the_short_input_bill() -> None:
 
 
 def test_unchecked_ttft_plan_is_flagged_when_allowed() -> None:
-    at = open_page(ttft="500", strict="false")
+    at = open_page(ttft="500", strict="false", cap_gpu=["b200"])  # B200's data (no TTFT) is its cheapest
     assert not at.exception
     assert any("TTFT target not checked for this plan" in w.value for w in at.warning)
     basis = next(c.value for c in at.caption if c.value.startswith("Basis"))
     assert "planned without a TTFT check" in basis
+
+
+def plan_table(at: AppTest):
+    return next(d.value for d in at.dataframe if "monthly_usd" in d.value.columns)
+
+
+def test_a_gpu_without_data_is_planned_on_estimates_from_a_link() -> None:
+    at = open_page(cap_gpu=["h100-sxm"])  # no published NLD or Qwen3 data on H100
+    assert not at.exception
+    assert at.multiselect(key="cap_gpu").value == ["h100-sxm"]
+    plans = plan_table(at)
+    assert set(plans["gpu"]) == {"h100-sxm"}
+    assert (plans["provenance"] == "estimated").all()
+    assert plans["est_error"].str.startswith("±").all()
+    assert any("estimated" in m.value for m in at.markdown if m.value.startswith("Cheapest:"))
+
+
+def test_plans_bill_whole_instances_of_the_offer() -> None:
+    at = open_page(cap_gpu=["b200"])
+    at.toggle(key="cap_all_offers").set_value(True).run()
+    plans = plan_table(at)
+    per_instance = plans["gpus_per_instance"].astype(int)
+    assert ((plans["gpus_billed"] % per_instance) == 0).all() and (plans["gpus_billed"] >= plans["gpus"]).all()
+    lam = plans[(plans["provider"] == "Lambda") & (plans["instance"] == "8x B200")]
+    assert not lam.empty and (lam["gpus_billed"] >= 8).all()
+    hours = 730.0
+    expected = lam["gpus_billed"] * lam["usd_per_gpu_hour"] * hours
+    assert (abs(lam["monthly_usd"] - expected) < 1e-6 * expected).all()  # fixed fleet: billed GPUs x 730 h
+
+
+def test_each_curve_shows_its_cheapest_offer_per_provider_unless_every_offer_is_asked() -> None:
+    at = open_page(cap_gpu=["b200"])
+    few = plan_table(at)
+    assert not few.duplicated(["profile_id", "provider", "tier"]).any()
+    at.toggle(key="cap_all_offers").set_value(True).run()
+    assert len(plan_table(at)) >= len(few)

@@ -32,14 +32,14 @@ def points(profile_id: str, conc: list[int], out: list[float], *, mode: str = "a
     )
 
 
-def offers(usd: float = 2.0) -> pd.DataFrame:
+def offers(usd: float = 2.0, gpus_per_instance: int = 1) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "id": ["o1"],
             "provider": ["P"],
             "instance": ["i"],
             "gpu": ["b200"],
-            "gpus_per_instance": [8],
+            "gpus_per_instance": [gpus_per_instance],
             "tier": ["on_demand"],
             "usd_per_gpu_hour": [usd],
             "as_of": ["2026"],
@@ -82,6 +82,30 @@ def test_replicas_are_the_ceiling_of_peak_over_replica_throughput() -> None:
     assert plan["monthly_usd"] == pytest.approx(6 * 2.0 * 730)
     assert plan["fleet_utilisation"] == pytest.approx(1250 / 3000)
     assert plan["usd_per_mtok_effective"] == pytest.approx(6 * 2.0 * 730 / (730 * 3600 * 1250.0) * 1e6)
+
+
+def test_an_offer_of_8_gpu_instances_bills_whole_instances() -> None:
+    ops = cap.operating_points(points("a", [1, 8], [100.0, 1000.0], gpus=2), fr.Slo())
+    d = cap.Demand(output_tokens_per_month=730 * 3600 * 1250.0, peak_to_average=2.0)  # peak 2500 tok/s: 3 replicas
+    plan = cap.fleet_plans(ops, offers(2.0, gpus_per_instance=8), d).iloc[0]
+    assert (plan["replicas"], plan["gpus"], plan["instances"], plan["gpus_billed"]) == (3, 6, 1, 8)
+    assert plan["monthly_usd"] == pytest.approx(8 * 2.0 * 730)  # the whole 8-GPU instance, not 6 GPUs
+
+
+@pytest.mark.parametrize(
+    ("replicas", "gpus_per_replica", "gpus_per_instance", "instances"),
+    [(1, 1, 8, 1), (8, 1, 8, 1), (9, 1, 8, 2), (3, 3, 8, 2), (1, 16, 8, 2), (3, 16, 8, 6), (5, 2, 1, 10)],
+)
+def test_replicas_pack_into_instances_or_span_several(replicas, gpus_per_replica, gpus_per_instance, instances):
+    got = cap.instances_for(np.array([replicas]), np.array([gpus_per_replica]), np.array([gpus_per_instance]))
+    assert int(got[0]) == instances
+
+
+def test_a_replica_wider_than_an_instance_spans_several() -> None:
+    ops = cap.operating_points(points("a", [8], [1000.0], gpus=16), fr.Slo())
+    d = cap.Demand(output_tokens_per_month=730 * 3600 * 1000.0, peak_to_average=1.0)  # one replica
+    plan = cap.fleet_plans(ops, offers(1.0, gpus_per_instance=8), d).iloc[0]
+    assert (plan["replicas"], plan["instances"], plan["gpus_billed"]) == (1, 2, 16)
 
 
 def test_utilisation_adds_replicas() -> None:
@@ -170,6 +194,22 @@ def test_break_even_math() -> None:
         api_usd_per_mtok=api,
     )
     assert (just_below["self_host_usd"] > just_below["api_usd"]).all()
+
+
+def test_break_even_grows_by_whole_instances() -> None:
+    # 1-GPU replicas on 8-GPU instances: the unit is one instance ($8/h -> c = $5840/month) serving 8 replicas.
+    ops = cap.operating_points(points("a", [8], [1000.0]), fr.Slo())
+    d = cap.Demand(output_tokens_per_month=1e9, peak_to_average=1.0)
+    be = cap.break_even(cap.fleet_plans(ops, offers(1.0, gpus_per_instance=8), d), d, 0.5).iloc[0]
+    c, v, p = 8 * 730.0, 8 * 1000 * 730 * 3600.0, 0.5 / 1e6
+    assert be["break_even_tokens_per_month"] == pytest.approx(c / p)
+    assert be["self_host_usd_per_mtok_at_scale"] == pytest.approx(c / v * 1e6)
+    curve = cap.cost_curve(
+        np.array([1e6, c / p * 1.01]), replica_output_tok_s=1000.0, gpus_per_replica=1, usd_per_gpu_hour=1.0,
+        peak_to_average=1.0, api_usd_per_mtok=0.5, gpus_per_instance=8,
+    )  # fmt: skip
+    assert curve["self_host_usd"].tolist() == pytest.approx([c, c])
+    assert curve["instances"].tolist() == [1, 1]
 
 
 def test_break_even_never_when_api_is_cheaper_than_self_hosting_at_scale() -> None:
