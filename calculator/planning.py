@@ -124,9 +124,9 @@ def plan_capacity(
         return plan
     plans = add_labels(plans)
     errors = estimate_errors or {}
-    est = (plans["provenance"].astype(object) == "estimated").to_numpy()
+    is_est = (plans["provenance"].astype(object) == "estimated").to_numpy()
     modes = plans["mode"].astype(str).to_numpy()
-    plans["est_error"] = [errors.get(m, errors.get("all", "")) if e else "" for m, e in zip(modes, est, strict=True)]
+    plans["est_error"] = [errors.get(m, errors.get("all", "")) if e else "" for m, e in zip(modes, is_est, strict=True)]
     plan.plans = plans
     auto = (
         plan.plans
