@@ -57,14 +57,16 @@ with st.container(border=True):
     r2 = st.columns([2, 1.4, 1.4])
     with r2[0]:
         w.length_inputs()
-    ctx = r2[1].select_slider(
+    r2[1].select_slider(
         "Context length (tokens)",
-        options=list(scenario.CONTEXT_CHOICES),
-        value=8192,
-        format_func=lambda n: f"{n // 1024}K",
+        options=[0, *scenario.CONTEXT_CHOICES],
+        value=0,
+        format_func=state.context_label,
         key="ctx",
         bind="query-params",
-        help="Used by estimated curves (the KV-cache term). Data curves keep the workload they were reported at.",
+        help="KV context per sequence when decoding starts. auto (default): the prompt, ISL — the rule every page "
+        "and the CLI use. A value overrides it (a cached conversation or document before the prompt; never below "
+        "ISL); estimated curves use it, data curves keep the workload they were reported at.",
     )
     cat = r2[2].selectbox(
         "Workload category (SPEED-Bench)",
@@ -83,10 +85,13 @@ key, result = cached.build_scenario(inputs, points_key, points, prices_key, pric
 # Notes on what is and is not known
 
 notes = []
-if ctx > scenario.PUBLISHED_CONTEXT_TOKENS:
+if inputs.ctx is not None:
+    notes.append(f"Context override: {inputs.context_text}. Compare, Capacity and the CLI derive it from ISL.")
+if inputs.context_tokens > scenario.PUBLISHED_CONTEXT_TOKENS:
     notes.append(
-        f"Context {ctx // 1024}K is beyond any published tokens-per-forward or throughput (~16K): estimated curves "
-        "there assume the published TPF still holds; data curves are at their own (shorter) workload."
+        f"Context {inputs.context_tokens:,} tokens is beyond any published tokens-per-forward or throughput (~16K): "
+        "estimated curves there assume the published TPF still holds; data curves are at their own (shorter) "
+        "workload."
     )
 if cat != scenario.AS_MEASURED:
     text = scenario.category_note(cached.bundled_catalog(), cat)

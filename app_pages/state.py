@@ -129,11 +129,27 @@ SCENARIO_URL_KEYS: tuple[str, ...] = (
 )  # fmt: skip
 
 
+def context_label(tokens: int | None) -> str:
+    """How the context slider (and the URL) writes a context: auto (derived from ISL), or 8K, 64K ..."""
+    return "auto" if not tokens else f"{int(tokens) // 1024}K"
+
+
+def parse_context(raw: str) -> int | None:
+    """A URL context back to tokens (auto: None); ValueError when it is not one of the slider's choices."""
+    text = str(raw).strip()
+    if text.lower() == "auto":
+        return None
+    for n in CONTEXT_CHOICES:
+        if text.upper() == context_label(n):
+            return n
+    raise ValueError(f"not a context choice: {text!r}")
+
+
 def _url_text(key: str, v: Any) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
     if key == "ctx":
-        return f"{int(v) // 1024}K"
+        return context_label(v)
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
@@ -152,8 +168,6 @@ def parse_param(raw: str, default: Any) -> Any:
         if isinstance(default, bool):
             return raw.lower() in ("1", "true", "yes")
         if isinstance(default, int):
-            if raw.upper().endswith("K"):  # the context slider shows 8K, 64K ...
-                return int(float(raw[:-1]) * 1024)
             return int(float(raw))
         if isinstance(default, float):
             v = float(raw)
@@ -187,7 +201,7 @@ def scenario_from_state() -> ScenarioInputs:
         provider=str(get("provider", d.provider))[:200],
         isl=int(clamp(int(get("isl", d.isl)), 1, 1_000_000)),
         osl=int(clamp(int(get("osl", d.osl)), 1, 1_000_000)),
-        ctx=min(CONTEXT_CHOICES, key=lambda n: abs(n - int(get("ctx", d.ctx)))),
+        ctx=context_from_state(),
         cat=cat if cat in (AS_MEASURED, *SPEED_BENCH_CATEGORIES) else d.cat,
         ttft=clamp(float(get("ttft", d.ttft)), 0.0, 600_000.0),
         tps=clamp(float(get("tps", d.tps)), 0.0, 100_000.0),
@@ -195,6 +209,17 @@ def scenario_from_state() -> ScenarioInputs:
         strict=bool(get("strict", d.strict)),
         est_len=bool(get("est_len", d.est_len)),
     )
+
+
+def context_from_state() -> int | None:
+    """The context override as the slider (0 = auto) or the URL holds it; None: derived from ISL."""
+    v = st.session_state.get("ctx")
+    if v is None and "ctx" in st.query_params:
+        try:
+            return parse_context(st.query_params.get("ctx", ""))
+        except ValueError:
+            return None
+    return int(v) if v else None
 
 
 def pin_scenario_to_url(inputs: ScenarioInputs) -> None:

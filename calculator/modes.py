@@ -57,6 +57,20 @@ MTP_STEPS = 3
 MTP_VERIFY_TOKENS = 4  # 3 drafted tokens + the last accepted one
 SPEED_BENCH = "speed-bench"  # the workload name meaning "SPEED-Bench average" (the default)
 
+
+
+def decode_context_tokens(isl: int, override: int | None = None) -> int:
+    """The KV context per sequence when decoding starts: the prompt (ISL), or an explicit longer context (a cached
+    conversation or document the prompt extends; never below ISL). One rule for every page, the CLI and the
+    estimator; a decode step then reads on average this + OSL / 2 tokens of KV (mean_decode_kv_tokens)."""
+    return max(int(override), int(isl)) if override is not None else int(isl)
+
+
+def mean_decode_kv_tokens(context_tokens: float, osl: float) -> float:
+    """KV tokens a decode step reads per sequence, averaged over a request: context + OSL / 2."""
+    return float(context_tokens) + float(osl) / 2.0
+
+
 # Preference among sources for the same figure: our own measurements first, then the vendor's.
 _PROVENANCE_RANK = {"measured": 0, "uploaded": 1, "vendor": 2, "vendor_internal": 3, "community": 4, "estimated": 5}
 # A model without a figure for some workload borrows its sibling's, scaled by the ratio of their averages.

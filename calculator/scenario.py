@@ -16,6 +16,7 @@ from calculator.catalog import Catalog, concat_points
 from calculator.checks import Targets, estimate_configs, with_counterparts
 from calculator.cost import CostSettings, price_table
 from calculator.labels import add_labels, without_labels
+from calculator.modes import decode_context_tokens
 
 NLD_SIZES: dict[str, str] = {"3B": "nld-3b", "8B": "nld-8b", "14B": "nld-14b"}
 BASELINE_MODELS: tuple[str, ...] = ("qwen3-8b", "qwen3.5-9b")
@@ -48,7 +49,7 @@ class ScenarioInputs:
     provider: str = CHEAPEST
     isl: int = 1024
     osl: int = 1024
-    ctx: int = 8192
+    ctx: int | None = None  # an explicit KV context when decoding starts; None: derived from ISL (modes rule)
     cat: str = AS_MEASURED
     ttft: float = 0.0
     tps: float = 50.0
@@ -59,6 +60,18 @@ class ScenarioInputs:
     @property
     def model(self) -> str:
         return NLD_SIZES.get(self.size, "nld-8b")
+
+    @property
+    def context_tokens(self) -> int:
+        """The KV context when decoding starts, by the one rule (modes.decode_context_tokens)."""
+        return decode_context_tokens(self.isl, self.ctx)
+
+    @property
+    def context_text(self) -> str:
+        """The context in words, saying whether it is derived or an explicit override."""
+        if self.ctx is None:
+            return f"{self.context_tokens:,} tokens (derived: the prompt, ISL)"
+        return f"{self.context_tokens:,} tokens (override; derived from ISL it would be {self.isl:,})"
 
     @property
     def workload(self) -> str | None:
@@ -81,7 +94,8 @@ class ScenarioInputs:
             "provider": self.provider,
             "ISL tokens": self.isl,
             "OSL tokens": self.osl,
-            "context tokens": self.ctx,
+            "context tokens": self.context_tokens,
+            "context": "override" if self.ctx is not None else "derived from ISL",
             "workload category": self.cat,
             "max TTFT p50 ms": self.ttft,
             "min tok/s per user": self.tps,
