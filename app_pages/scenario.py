@@ -54,7 +54,7 @@ with st.container(border=True):
     provider_options = [scenario.CHEAPEST, *sorted(set(scenario.offers_for(prices, gpu, tier)["provider"]))]
     state.url_value_notice("provider", provider_options, f"no {lb.tier_label(tier)} offer from it for {gpu}")
     r1[3].selectbox("Provider", provider_options, key="provider", bind="query-params")
-    r2 = st.columns([2, 1.4, 1.4])
+    r2 = st.columns([2, 1.2, 1.3, 1.2])
     with r2[0]:
         w.length_inputs()
     r2[1].select_slider(
@@ -75,6 +75,15 @@ with st.container(border=True):
         bind="query-params",
         help="Self-speculation's acceptance length depends on the workload (vendor Table 10). Estimated curves use "
         "the category; data curves stay on the SPEED-Bench mix.",
+    )
+    r2[3].selectbox(
+        "Crossover baseline",
+        list(scenario.CROSSOVER_BASELINES),
+        format_func=scenario.CROSSOVER_BASELINES.get,
+        key="base",
+        bind="query-params",
+        help="The AR curves self-speculation is measured against in 'where it stops beating AR': Qwen3-8B AR "
+        "(default), or the NLD size's own AR mode (same weights). Like precision is preferred either way.",
     )
     targets = w.target_inputs()
 
@@ -187,7 +196,7 @@ with h1.container(border=True):
                     icon=":material/straighten:",
                 )
 with h2.container(border=True):
-    st.markdown("**Where self-speculation stops beating AR**")
+    st.markdown(f"**Where {lb.model_label(inputs.model)} self-speculation stops beating {inputs.baseline_text}**")
     if not crosses.empty:
         x = crosses.iloc[0]  # the best self-spec configuration: the latest crossover
         if len(crosses) > 1:
@@ -219,10 +228,13 @@ with h2.container(border=True):
                 else ""
             )
         )
-    elif crossings.empty:
-        st.caption("No self-speculation and AR curves on this GPU to compare.")
+    elif crossings.empty or not crossings["is_baseline"].any():
+        st.caption(
+            f"No {lb.model_label(inputs.model)} self-speculation curve and {inputs.baseline_text} curve on this GPU "
+            "to compare."
+        )
     else:
-        first = crossings.iloc[0]
+        first = crossings[crossings["is_baseline"]].iloc[0]
         kind = "the estimated curves' common range" if first["uses_estimate"] else "the curves' common data range"
         st.caption(
             f"No crossover within {kind}: {first['status']} "

@@ -18,6 +18,7 @@ from calculator.cost import DEFAULT_DENOMINATOR, DEFAULT_PRICE_RATIO, CostSettin
 from calculator.scenario import (
     AS_MEASURED,
     CONTEXT_CHOICES,
+    CROSSOVER_BASELINES,
     NLD_SIZES,
     SPEED_BENCH_CATEGORIES,
     ScenarioInputs,
@@ -125,7 +126,7 @@ def gpu_name(gpu: str) -> str:
 
 # Every scenario input that lives in the URL (util is the sidebar's, bound on every page).
 SCENARIO_URL_KEYS: tuple[str, ...] = (
-    "size", "gpu", "tier", "provider", "isl", "osl", "ctx", "cat", "ttft", "tps", "strict", "est_len",
+    "size", "gpu", "tier", "provider", "isl", "osl", "ctx", "cat", "ttft", "tps", "strict", "est_len", "base",
 )  # fmt: skip
 
 
@@ -193,7 +194,7 @@ def scenario_from_state() -> ScenarioInputs:
         return min(max(v, lo), hi)
 
     # Values can come from a URL: keep them in the ranges the widgets allow.
-    size, tier, cat = get("size", d.size), get("tier", d.tier), get("cat", d.cat)
+    size, tier, cat, base = get("size", d.size), get("tier", d.tier), get("cat", d.cat), get("base", d.base)
     return ScenarioInputs(
         size=size if size in NLD_SIZES else d.size,
         gpu=str(get("gpu", d.gpu))[:64],
@@ -208,6 +209,7 @@ def scenario_from_state() -> ScenarioInputs:
         util=int(clamp(int(get("util", d.util)), 5, 100)),
         strict=bool(get("strict", d.strict)),
         est_len=bool(get("est_len", d.est_len)),
+        base=base if base in CROSSOVER_BASELINES else d.base,
     )
 
 

@@ -152,3 +152,17 @@ def test_a_tier_the_gpu_lacks_is_reset_with_a_notice() -> None:
     assert not at.exception
     assert at.selectbox(key="tier").value == "on_demand"
     assert any("reserved_1y" in i.value for i in at.info)
+
+
+def test_crossover_headline_names_its_baseline_and_follows_the_choice() -> None:
+    at = open_page()
+    heads = [m.value for m in at.markdown if "stops beating" in m.value]
+    assert heads and "Qwen3-8B AR" in heads[0]
+    before = next(m.label for m in at.metric if "concurrent requests" in m.value)
+    assert "qwen3-8b ar" in before
+    at.selectbox(key="base").set_value("own").run()
+    assert not at.exception
+    heads = [m.value for m in at.markdown if "stops beating" in m.value]
+    assert "own AR mode" in heads[0]
+    after = next(m.label for m in at.metric if "concurrent requests" in m.value)
+    assert "nld-8b ar" in after and "qwen3-8b" not in after

@@ -100,3 +100,14 @@ def test_strict_ttft_target_unranks_curves_without_ttft(catalog):
     no_ttft = ~strict["ttft_known"]
     assert no_ttft.any()
     assert not strict.loc[no_ttft, "ranked"].any() and lax.loc[no_ttft, "ranked"].all()
+
+
+def test_the_crossover_is_measured_against_the_chosen_baseline(catalog):
+    for base, model in (("qwen3-8b", "qwen3-8b"), ("own", "nld-8b")):
+        res = build_scenario(catalog, catalog.points, catalog.prices, ScenarioInputs(base=base), price_ratio=4.0)
+        crossings, crosses = headline_crossovers(scenario_crossover(res.dense), res)
+        assert not crosses.empty
+        assert set(crosses["baseline_model"]) == {model} and set(crosses["challenger_model"]) == {"nld-8b"}
+        assert crossings["is_baseline"].sum() < len(crossings)  # the other baseline's pairs stay in the table
+    assert ScenarioInputs().baseline_text == "Qwen3-8B AR"
+    assert ScenarioInputs(size="14B", base="own").baseline_text == "NLD-14B's own AR mode"
