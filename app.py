@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app_pages.state import init_state
+from app_pages.state import init_state, sanitize_url
 from app_pages.widgets import sidebar
 
 st.set_page_config(
@@ -75,5 +75,6 @@ PAGES = [
 ]
 
 page = st.navigation(PAGES, position="top")
+sanitize_url()  # before any bound widget reads the link
 sidebar()
 page.run()

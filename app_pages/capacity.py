@@ -314,7 +314,8 @@ with b[2]:
     st.caption(
         lb.escape_dollars(
             f"API cost per M output tokens with input at ISL/OSL = {isl}/{osl}: "
-            f"**{lb.fmt_usd(be.api_usd_per_mtok_output)}**. Self-hosting ({best['option']}, {best['provider']}, "
+            f"**{lb.fmt_usd(be.api_usd_per_mtok_output)}**. Self-hosting ({lb.md(best['option'])}, "
+            f"{lb.md(best['provider'])}, "
             "fixed fleet sized for peak, whole instances) costs at least "
             f"**{lb.fmt_usd(be.self_host_usd_per_mtok_at_scale)}** per M output tokens at full instances."
         )

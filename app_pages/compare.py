@@ -110,7 +110,7 @@ m1.metric(
     delta=top["provenance_label"] + (", pre-release" if top["prerelease"] else ""),
     delta_color="off",
     delta_arrow="off",
-    help=f"{top['option']} on {top['provider']} {top['instance']} ({top['tier_label']}); "
+    help=f"{lb.md(top['option'])} on {lb.md(top['provider'])} {lb.md(top['instance'])} ({top['tier_label']}); "
     f"provenance: {top['provenance_label']}.",
     border=True,
 )
@@ -122,7 +122,8 @@ if d is not None:
         delta=d["provenance_label"] + (", pre-release" if d["prerelease"] else ""),
         delta_color="off",
         delta_arrow="off",
-        help=f"{d['option']} at concurrency {int(d['concurrency'])} on {d['provider']} {d['instance']} "
+        help=f"{lb.md(d['option'])} at concurrency {int(d['concurrency'])} on {lb.md(d['provider'])} "
+        f"{lb.md(d['instance'])} "
         f"({d['tier_label']}).",
         border=True,
     )
@@ -132,7 +133,7 @@ m3.metric("GPUs compared", f"{table['gpu'].nunique()}", border=True)
 n_est = view.estimated_rows
 st.caption(
     lb.escape_dollars(
-        f"Cheapest: **{top['option']}** at concurrency {int(top['concurrency'])}, {top['provenance_label']}"
+        f"Cheapest: **{lb.md(top['option'])}** at concurrency {int(top['concurrency'])}, {top['provenance_label']}"
         + (", pre-release checkpoint" if top["prerelease"] else "")
         + f". Showing **{cost_label}** at utilisation {settings.utilisation:.0%}, {query.concurrency_text()}. ★ marks "
         "the cheapest option on each GPU."

@@ -30,7 +30,7 @@ table = scenario.scenario_table(result)
 st.markdown(
     f"**Scenario:** {lb.model_label(inputs.model)} and the AR baselines on **{state.gpu_name(inputs.gpu)}**, "
     f"{lb.tier_label(inputs.tier)} price"
-    + ("" if inputs.provider == scenario.CHEAPEST else f" from {inputs.provider}")
+    + ("" if inputs.provider == scenario.CHEAPEST else f" from {lb.md_escape(inputs.provider)}")
     + f", ISL/OSL {inputs.isl}/{inputs.osl}, {inputs.targets.slo().describe()}, utilisation {inputs.util}%, "
     f"{cost_label}; unchecked targets {'count as failed' if inputs.strict else 'pass, flagged'}; "
     f"{'estimates at your lengths preferred' if inputs.est_len else 'data curves ranked at their own lengths'}. "

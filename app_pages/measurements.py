@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from app_pages import state
+from calculator import labels as lb
 from calculator.schema import KNOWN_MODELS, KNOWN_MODES, PRECISIONS
 from calculator.uploads import digest as upload_digest
 from calculator.uploads import make_upload, problems_frame, uploads_summary
@@ -87,7 +88,7 @@ for f in files or []:
     try:
         data = f.getvalue()
     except Exception as e:
-        st.error(f"{f.name}: could not read the upload ({e}).", icon=":material/error:")
+        st.error(f"{lb.md_escape(f.name)}: could not read the upload ({lb.md(e)}).", icon=":material/error:")
         continue
     digest = upload_digest(data)
     if digest not in pending:
@@ -104,10 +105,10 @@ for digest, entry in pending.items():
     res = entry["result"]
     with st.container(border=True, key=f"file_{digest}"):
         head = st.columns([3, 1, 1])
-        head[0].markdown(f"**{entry['file']}**")
+        head[0].markdown(f"**{lb.md_escape(entry['file'])}**")
         if res is None:
             head[1].badge("error", color="red")
-            st.error(f"{entry['file']}: {entry['error']}", icon=":material/error:")
+            st.error(f"{lb.md_escape(entry['file'])}: {lb.md_escape(entry['error'], 400)}", icon=":material/error:")
             continue
         head[1].badge(res.format, color="blue" if res.format != "unknown" else "gray", icon=":material/description:")
         n_points = sum(len(p.points) for p in res.profiles)
@@ -122,7 +123,7 @@ for digest, entry in pending.items():
             if not errors.empty:
                 rows = errors["row"].dropna().astype(int).unique().tolist()
                 st.error(
-                    f"{entry['file']}: {len(errors)} problem(s)"
+                    f"{lb.md_escape(entry['file'])}: {len(errors)} problem(s)"
                     + (f" in row(s) {', '.join(map(str, rows[:12]))}{'…' if len(rows) > 12 else ''}" if rows else "")
                     + ": see the table below.",
                     icon=":material/error:",

@@ -161,9 +161,9 @@ with h1.container(border=True):
         else:
             offer = result.offer.iloc[0]
             st.metric(
-                f"{best['option']}",
+                f"{lb.md(best['option'])}",
                 lb.fmt_usd(best[cost_col]) + " /M",
-                help=f"{cost_label} with {offer['provider']} {offer['instance']} "
+                help=f"{cost_label} with {lb.md(offer['provider'])} {lb.md(offer['instance'])} "
                 f"({lb.tier_label(offer['tier'])}, ${offer['usd_per_gpu_hour']:,.3f}/GPU-h as of "
                 f"{offer['price_as_of'] if 'price_as_of' in offer else offer['as_of']}).",
             )
@@ -205,8 +205,8 @@ with h2.container(border=True):
         else:
             spread = ""
         st.metric(
-            f"{names.get(x['challenger_profile'], x['challenger_label'])} vs "
-            f"{names.get(x['baseline_profile'], x['baseline_label'])}",
+            f"{lb.md(names.get(x['challenger_profile'], x['challenger_label']))} vs "
+            f"{lb.md(names.get(x['baseline_profile'], x['baseline_label']))}",
             f"≈ {x['crossover_concurrency']:,.0f} concurrent requests",
             help=str(x["basis"]),
         )
@@ -238,7 +238,7 @@ with h2.container(border=True):
         kind = "the estimated curves' common range" if first["uses_estimate"] else "the curves' common data range"
         st.caption(
             f"No crossover within {kind}: {first['status']} "
-            f"({first['challenger_label']} vs {first['baseline_label']}, {first['basis']})."
+            f"({lb.md(first['challenger_label'])} vs {lb.md(first['baseline_label'])}, {lb.md(first['basis'])})."
         )
 
 # ---------------------------------------------------------------------------------------------

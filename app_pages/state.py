@@ -14,7 +14,8 @@ import streamlit as st
 
 from app_pages.cached import bundled_catalog, frame_digest
 from calculator.catalog import normalise_points, prices_frame
-from calculator.cost import DEFAULT_DENOMINATOR, DEFAULT_PRICE_RATIO, CostSettings
+from calculator.cost import DEFAULT_DENOMINATOR, DEFAULT_PRICE_RATIO, DENOMINATORS, CostSettings
+from calculator.labels import md_escape
 from calculator.scenario import (
     AS_MEASURED,
     CONTEXT_CHOICES,
@@ -251,9 +252,92 @@ def url_value_notice(key: str, options: Sequence[Any], what: str, *, multi: bool
     if sig in seen:
         return
     seen.add(sig)
-    shown = ", ".join(f"`{b[:40]}`" for b in bad[:5])
+    shown = ", ".join(md_escape(b, 40) for b in bad[:5])
     st.info(
-        f"The link's {key}={shown} is not available here ({what}): "
+        f"The link's {key}={shown} is not available here ({md_escape(what)}): "
         + ("dropped from the selection." if multi else "reset to the default."),
         icon=":material/link_off:",
     )
+
+
+# Every bound widget whose valid values do not depend on the page: (lowest, highest, whole numbers only) for numbers,
+# the options for choices. A link's value outside them is removed before any widget reads it (a number input raises
+# on inf; others fall back silently), and the page says so.
+NUMBER_PARAMS: dict[str, tuple[float, float, bool]] = {
+    "isl": (1, 1_000_000, True),
+    "osl": (1, 1_000_000, True),
+    "ttft": (0, 600_000, False),
+    "tps": (0, 100_000, False),
+    "util": (5, 100, True),
+    "vol": (1_000_000, 1e15, False),
+    "peak": (1, 24, False),
+    "peak_h": (1, 24, False),
+    "api_out": (0.001, 1000, False),
+    "api_in": (0, 1000, False),
+    "hw_conc": (1, 128, True),
+}
+_BOOL = ("true", "false")
+CHOICE_PARAMS: dict[str, tuple[str, ...]] = {
+    "size": tuple(NLD_SIZES),
+    "cat": (AS_MEASURED, *SPEED_BENCH_CATEGORIES),
+    "ctx": ("auto", *(f"{n // 1024}K" for n in CONTEXT_CHOICES)),
+    "denom": tuple(DENOMINATORS),
+    "vol_unit": ("day", "month"),
+    "base": tuple(CROSSOVER_BASELINES),
+    **dict.fromkeys(("strict", "est_len", "c_est", "c_chart", "autoscale", "hw_all"), _BOOL),
+}
+
+
+def _number_ok(raw: str, lo: float, hi: float, whole: bool) -> bool:
+    try:
+        v = float(raw)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    return bool(np.isfinite(v)) and lo <= v <= hi and (not whole or float(v).is_integer())
+
+
+def _drop_url_param(key: str) -> None:
+    """Remove a parameter from the URL and from the values bound widgets are seeded from on this page load.
+
+    Streamlit 1.67 seeds a bound widget from the query string as the session first loaded it (QueryParams'
+    `_initial_query_params`), so deleting from st.query_params alone does not stop a number input from reading
+    `isl=inf` (which raises OverflowError inside Streamlit). The seeding copy has no public setter: this is the one
+    place that reaches it, pinned by tests/test_app_url_values.py."""
+    from streamlit.runtime.state.session_state_proxy import get_session_state
+
+    with get_session_state().query_params() as qp:
+        qp.remove_param(key)
+        initial = getattr(qp, "_initial_query_params", None)
+        if isinstance(initial, dict):
+            initial.pop(key, None)
+
+
+def sanitize_url() -> None:
+    """Remove the link's values that no widget may take (not a number, non-finite, out of range, not an option)
+    before any widget reads them, and say so once per session and value (st.info)."""
+    bad: list[tuple[str, str, str]] = []
+    for key in list(st.query_params):
+        values = st.query_params.get_all(key)
+        if key in NUMBER_PARAMS:
+            lo, hi, whole = NUMBER_PARAMS[key]
+            wrong = [v for v in values if not _number_ok(v, lo, hi, whole)]
+            what = f"a {'whole ' if whole else ''}number from {lo:,g} to {hi:,g}"
+        elif key in CHOICE_PARAMS:
+            wrong = [v for v in values if v not in CHOICE_PARAMS[key]]
+            what = "one of " + ", ".join(CHOICE_PARAMS[key][:8]) + ("…" if len(CHOICE_PARAMS[key]) > 8 else "")
+        else:
+            continue
+        if wrong:
+            _drop_url_param(key)
+            bad.extend((key, v, what) for v in wrong)
+    seen: set[str] = st.session_state.setdefault("_url_notices", set())
+    for key, value, what in bad:
+        sig = f"{key}={value}"
+        if sig in seen:
+            continue
+        seen.add(sig)
+        st.info(
+            f"The link's {key}={md_escape(value, 40)} is not a valid value (expected {md_escape(what)}): reset to the "
+            "default.",
+            icon=":material/link_off:",
+        )

@@ -95,6 +95,28 @@ def fmt_tokens(x: float) -> str:
     return f"{x:,.0f}"
 
 
+_MARKDOWN_PUNCTUATION = frozenset("\\`*_{}[]()#!|<>~$:&")
+
+
+def md_escape(text: str, limit: int = 200) -> str:
+    """User-controlled text (a URL value, a file or profile name, a note) made literal in Markdown: every ASCII
+    punctuation mark that Markdown or Streamlit's directives (:red[...], :material/...:) and autolinks read is
+    backslash-escaped (an underscore inside a word, which GFM never reads as emphasis, is kept: `self_spec`), line
+    breaks become spaces, and the text is cut to `limit` characters. No link, image or HTML survives."""
+    flat = " ".join(str(text)[: max(limit, 0) + 1].split())
+    cut = flat[:limit] + ("…" if len(flat) > limit else "")
+    out = []
+    for i, ch in enumerate(cut):
+        intraword = ch == "_" and 0 < i < len(cut) - 1 and cut[i - 1].isalnum() and cut[i + 1].isalnum()
+        out.append("\\" + ch if ch in _MARKDOWN_PUNCTUATION and not intraword else ch)
+    return "".join(out)
+
+
+def md(value: object, limit: int = 200) -> str:
+    """Any value as literal Markdown text (md_escape of its str)."""
+    return md_escape(str(value), limit)
+
+
 def escape_dollars(text: str) -> str:
     """Markdown text with "$" escaped, so two prices in one caption do not become a LaTeX formula."""
     return text.replace("\\$", "$").replace("$", "\\$")

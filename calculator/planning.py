@@ -18,7 +18,7 @@ from calculator import frontier
 from calculator.catalog import Catalog, concat_points
 from calculator.checks import EST_CONCURRENCY, Notice, Targets, check_notices, with_counterparts
 from calculator.estimate import gap_estimates
-from calculator.labels import add_labels
+from calculator.labels import add_labels, md
 
 
 @dataclass(frozen=True)
@@ -281,8 +281,8 @@ def best_plan_text(best: pd.Series) -> str:
     ttft = f"TTFT p50 {best['ttft_ms_p50']:,.0f} ms" if bool(best["ttft_known"]) else "TTFT not reported by the source"
     est = f", off by {best['est_error']} on a GPU without data" if best.get("est_error") else ""
     return (
-        f"Cheapest: **{best['option']}** at concurrency {int(best['concurrency'])} ({best['point_basis']}, "
-        f"{best['tok_s_user']:,.0f} tok/s per user, {ttft}) on **{best['provider']} {best['instance']}** "
+        f"Cheapest: **{md(best['option'])}** at concurrency {int(best['concurrency'])} ({best['point_basis']}, "
+        f"{best['tok_s_user']:,.0f} tok/s per user, {ttft}) on **{md(best['provider'])} {md(best['instance'])}** "
         f"({best['tier_label']}, ${best['usd_per_gpu_hour']:,.3f}/GPU-h as of {best['price_as_of']}): "
         f"{fleet_text(best)}. Provenance: {best['provenance_label']}"
         + (", pre-release checkpoint" if best["prerelease"] else "")
@@ -296,10 +296,11 @@ def mixed_text(top: pd.Series) -> str:
     from calculator.labels import fmt_usd, tier_label
 
     return (
-        f"**{top['gpu']} on {top['provider']} ({tier_label(str(top['tier']))})**: {top['peak_label']} at peak "
-        f"({int(top['peak_replicas'])} replica(s)), {top['offpeak_label']} off-peak ({int(top['offpeak_replicas'])}): "
+        f"**{top['gpu']} on {md(top['provider'])} ({tier_label(str(top['tier']))})**: {md(top['peak_label'])} at peak "
+        f"({int(top['peak_replicas'])} replica(s)), {md(top['offpeak_label'])} off-peak "
+        f"({int(top['offpeak_replicas'])}): "
         f"{fmt_usd(top['mixed_monthly_usd'], 0)}/month vs {fmt_usd(top['best_single_monthly_usd'], 0)} for "
-        f"{top['best_single_label']} throughout ({top['benefit']}; off-peak {top['offpeak_tok_s_user']:,.0f} vs "
+        f"{md(top['best_single_label'])} throughout ({top['benefit']}; off-peak {top['offpeak_tok_s_user']:,.0f} vs "
         f"{top['best_single_offpeak_tok_s_user']:,.0f} tok/s per user)."
         + ("" if top["same_model"] else " The two modes are different models: both must be deployed.")
     )
