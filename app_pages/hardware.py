@@ -145,4 +145,13 @@ else:
         },
     )
     with st.expander("Every leave-one-out prediction", icon=":material/table:"):
-        st.dataframe(loo, key="loo_points_table", hide_index=True)
+        st.dataframe(
+            loo,
+            key="loo_points_table",
+            hide_index=True,
+            column_config={
+                "actual_tok_s": w.rate_column("Data (tok/s)"),
+                "predicted_tok_s": w.rate_column("Predicted (tok/s)"),
+                "error_pct": st.column_config.NumberColumn("Error", format="%+.1f %%"),
+            },
+        )

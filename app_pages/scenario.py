@@ -338,7 +338,7 @@ with tab_table:
                 "point_basis": st.column_config.TextColumn(
                     "Point", help="data point (the source reports it), interpolated (between two), or estimated"
                 ),
-                "ttft_ms_p50": st.column_config.TextColumn("TTFT p50 (ms)"),
+                "ttft_ms_p50": w.number_or_text_column(ops, "ttft_ms_p50", "TTFT p50 (ms)", "%,.0f"),
                 "ranked": st.column_config.CheckboxColumn("Ranked", help="Counted for the recommendation"),
                 "check_note": st.column_config.TextColumn("What could be checked", width="medium"),
                 cost_col: w.usd_column(cost_label),
