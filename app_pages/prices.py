@@ -50,13 +50,13 @@ with tab_edit:
             "provider": st.column_config.TextColumn("Provider", required=True),
             "instance": st.column_config.TextColumn("Instance", required=True),
             "gpu": st.column_config.SelectboxColumn("GPU", options=gpu_ids, required=True),
-            "gpus_per_instance": st.column_config.NumberColumn("GPUs/instance", min_value=1, step=1, required=True),
+            "gpus_per_instance": st.column_config.NumberColumn("GPUs/instance", step=1, required=True),
             "tier": st.column_config.SelectboxColumn("Tier", options=list(TIERS), required=True),
-            "usd_per_gpu_hour": st.column_config.NumberColumn(
-                "$/GPU-hour", min_value=0.0, format="$%.3f", required=True
-            ),
-            "usd_per_gpu_hour_low": st.column_config.NumberColumn("Low", min_value=0.0, format="$%.3f"),
-            "usd_per_gpu_hour_high": st.column_config.NumberColumn("High", min_value=0.0, format="$%.3f"),
+            # No min_value: the grid would silently change a typed -5; every value goes to PriceOffer's validation,
+            # which says what is wrong, and nothing is applied until every row is valid.
+            "usd_per_gpu_hour": st.column_config.NumberColumn("$/GPU-hour", format="$%.3f", required=True),
+            "usd_per_gpu_hour_low": st.column_config.NumberColumn("Low", format="$%.3f"),
+            "usd_per_gpu_hour_high": st.column_config.NumberColumn("High", format="$%.3f"),
             "region": "Region",
             "as_of": st.column_config.TextColumn("As of", required=True, help="YYYY, YYYY-MM or YYYY-MM-DD"),
             "source": st.column_config.TextColumn("Source", required=True, width="medium"),

@@ -192,6 +192,11 @@ def problems_from_validation(err: ValidationError, file: str, prefix: str = "") 
                 msg = f"{msg} (got {shown})"
         if e["type"] == "extra_forbidden":
             msg = "unknown field (check the spelling; see the JSON Schema in docs/)"
+        if e["type"] == "string_pattern_mismatch":
+            from calculator.schema import PATTERN_WORDS
+
+            wanted = PATTERN_WORDS.get(str((e.get("ctx") or {}).get("pattern", "")), "text in the documented form")
+            msg = f"expected {wanted}" + (f" (got {repr(e['input'])[:60]})" if "input" in e else "")
         out.append(Problem(file, path, msg))
     return out
 

@@ -50,6 +50,13 @@ _MODE_RE = r"^[a-z][a-z0-9_]*$"
 # A date as precise as the source gives it: 2026, 2026-06 or 2026-11-09.
 _AS_OF_RE = r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$"
 
+# What each pattern asks for, in words (validation messages name this, never the regular expression).
+PATTERN_WORDS: dict[str, str] = {
+    _ID_RE: "an id of lower-case letters, digits, '.', '_' and '-', starting with a letter or digit",
+    _MODE_RE: "a mode id of lower-case letters, digits and '_', starting with a letter",
+    _AS_OF_RE: "a date as YYYY, YYYY-MM or YYYY-MM-DD (a real month 01-12 and day 01-31)",
+}
+
 Id = Annotated[str, Field(pattern=_ID_RE, min_length=1, max_length=64)]
 ModeId = Annotated[str, Field(pattern=_MODE_RE, min_length=1, max_length=40)]
 AsOf = Annotated[
