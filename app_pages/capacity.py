@@ -113,7 +113,7 @@ plan = cached.capacity_plan(points_key, prices_key, request, errors, points, pri
 st.caption(planning.basis_text(plan))
 w.show_notices(plan.notices)
 if plan.problems:
-    st.caption("Not estimated: " + "; ".join(plan.problems))
+    st.caption("; ".join(plan.problems))
 if plan.ops.empty:
     st.warning(
         "No curve meets the latency targets within its data range"

@@ -115,6 +115,7 @@ st.dataframe(
     key="export_preview",
     hide_index=True,
     column_config=w.export_column_config(table.columns, preview),
+    column_order=[c for c in table.columns if c not in ("profile_id", "offer_id")],  # internal ids: files only
 )
 st.caption(
     f"Showing the first {min(200, len(table))} of {len(table):,} rows with readable headers; the files hold all of "

@@ -111,7 +111,7 @@ if result.curves.estimate_note:
 for n in notes:
     st.info(n, icon=":material/info:")
 if result.curves.problems:
-    st.caption("Not estimated: " + "; ".join(result.curves.problems))
+    st.caption("; ".join(result.curves.problems))
 
 if result.dense.empty:
     st.warning(

@@ -182,13 +182,32 @@ def estimate_configs(
                 precision=str(prec) or "bf16",  # the estimator's default where a row gives none
             )
         except (ValueError, LookupError) as e:
-            label = f"{model} {mode}" + (f" {prec}" if prec else "") + (f" b{b}" if b else "")
-            why = str(e).splitlines()[0][:200] if str(e) else type(e).__name__
-            problems.append(f"{label}: no estimate ({why})")
+            problems.append(declined_text(catalog, str(model), str(mode), str(prec), b, e))
             continue
         if not df.empty:
             frames.append(df)
     return (concat_points(frames) if frames else normalise_points(pd.DataFrame())), problems
+
+
+def declined_text(catalog: Catalog, model: str, mode: str, precision: str, block: int | None, err: Exception) -> str:
+    """Why the estimator declined a configuration, in a user's words (the page shows this, never the exception)."""
+    from calculator.labels import mode_label, model_label
+
+    what = f"{model_label(model)} {mode_label(mode)}" + (f" {precision}" if precision else "") + (
+        f" block {block}" if block else ""
+    )
+    text = str(err)
+    if text.startswith("unknown model"):
+        why = "the estimator has no architecture for this model, so only its own data is shown"
+    elif "does not serve" in text:
+        why = "the model has no such mode"
+    elif isinstance(err, LookupError):
+        why = "no tokens-per-forward figure for this workload, so no estimate can be made"
+    elif text.startswith("unknown precision"):
+        why = f"the estimator does not model {precision} weights"
+    else:
+        why = text.splitlines()[0][:160] if text else type(err).__name__
+    return f"{what}: not estimated ({why})"
 
 
 def with_counterparts(

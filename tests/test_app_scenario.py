@@ -166,3 +166,11 @@ def test_crossover_headline_names_its_baseline_and_follows_the_choice() -> None:
     assert "own AR mode" in heads[0]
     after = next(m.label for m in at.metric if "concurrent requests" in m.value)
     assert "nld-8b ar" in after and "qwen3-8b" not in after
+
+
+def test_a_configuration_the_estimator_cannot_model_is_explained_in_words() -> None:
+    at = open_page(isl="8000", osl="200")  # the Qwen3.5-9B MTP curve needs a counterpart; no architecture for it
+    assert not at.exception
+    text = " ".join(c.value for c in at.caption)
+    assert "Qwen3.5-9B" in text and "no architecture for this model" in text
+    assert "unknown model" not in text and "known:" not in text
