@@ -178,9 +178,10 @@ def test_given_values_fill_in_but_never_relabel_what_a_foreign_file_says() -> No
         "line 1, server_info.dllm_algorithm",
         "line 1, server_info.dtype",
     }
-    assert "the file says model 'nld-8b'; the given 'my-nld' was not applied" in conflicts[
-        "line 1, server_info.model_path"
-    ]
+    assert (
+        "the file says model 'nld-8b'; the given 'my-nld' was not applied"
+        in conflicts["line 1, server_info.model_path"]
+    )
 
 
 def test_gpus_per_replica_override_resets_the_parallelism() -> None:

@@ -273,7 +273,10 @@ def first_of(obj: Any, paths: Iterable[tuple[str | int, ...]]) -> Any:
 
 
 def scaled(x: float, factor: float) -> float:
-    """x x factor without binary noise in the last digits (0.007857 s -> 7.857 ms, not 7.856999...)."""
+    """x x factor without binary noise in the last digits (0.007857 s -> 7.857 ms, not 7.856999...); a
+    factor of 1 keeps the file's number exactly."""
+    if factor == 1.0:
+        return x
     return float(f"{x * factor:.12g}")
 
 
