@@ -450,3 +450,11 @@ def test_overrides_are_read_like_the_names_tools_write() -> None:
     text += "h100-sxm,nvidia/Nemotron-Labs-Diffusion-8B,ar,BFloat16,1,10\n"
     profile = only_profile(import_bytes(text.encode(), "x.csv"))
     assert (profile.model, profile.precision) == ("nld-8b", "bf16")
+
+
+def test_docs_state_the_fill_in_rule_and_every_format() -> None:
+    docs = (Path(__file__).parents[1] / "docs" / "formats.md").read_text()
+    assert "only fills in what a file does not say" in docs and "never relabels" in docs
+    assert "Precision never blocks an import" in docs
+    for fmt in FORMATS:
+        assert f"| `{fmt}`" in docs, fmt
