@@ -42,6 +42,13 @@ def warned(result: ImportResult, *words: str) -> bool:
     return any(all(w in f"{x.where} {x.message}" for w in words) for x in result.warnings)
 
 
+def single(result: ImportResult) -> tuple[Profile, ProfilePoint]:
+    """The one profile of a one-run file, and its one point."""
+    (profile,) = result.profiles
+    (point,) = profile.points
+    return profile, point
+
+
 def by_concurrency(profile: Profile) -> dict[int, ProfilePoint]:
     return {p.concurrency: p for p in profile.points}
 
@@ -194,8 +201,7 @@ def test_sglang_unbounded_run_sits_at_its_measured_concurrency_and_fp8_from_the_
 def test_vllm_0251_bench_serve() -> None:
     rel = "vllm/er0080_vllm0251_bench_serve_opt125m_c2.json"
     result, doc = imported(rel), raw(rel)
-    (profile,) = result.profiles
-    (point,) = profile.points
+    profile, point = single(result)
     assert point.concurrency == doc["max_concurrency"] == 2
     assert point.output_tok_s == doc["output_throughput"] and point.total_tok_s == doc["total_token_throughput"]
     assert point.input_tok_s == pytest.approx(doc["total_token_throughput"] - doc["output_throughput"])
@@ -218,8 +224,7 @@ def test_vllm_sweep_summary_repeats_become_their_median() -> None:
     result, runs = imported(rel), raw(rel)
     assert len(runs) == 2 and {r["max_concurrency"] for r in runs} == {2} and [r["run_number"] for r in runs] == [0, 1]
     assert not result.problems
-    (profile,) = result.profiles
-    (point,) = profile.points
+    profile, point = single(result)
     assert point.concurrency == 2
     assert point.output_tok_s == pytest.approx(median(r["output_throughput"] for r in runs))
     assert point.total_tok_s == pytest.approx(median(r["total_token_throughput"] for r in runs))
@@ -240,8 +245,7 @@ def test_vllm_sweep_summary_repeats_become_their_median() -> None:
 def test_inferencex_client_result_for_an_mtp_run() -> None:
     rel = "vllm/inferencex_kimik25_mtp_8k1k_c32.json"
     result, doc = imported(rel, Overrides(gpu="mi355x", model="kimi-k2.5", mode="spec_mtp")), raw(rel)
-    (profile,) = result.profiles
-    (point,) = profile.points
+    profile, point = single(result)
     assert (point.concurrency, point.output_tok_s) == (doc["max_concurrency"], doc["output_throughput"])
     assert point.total_tok_s == doc["total_token_throughput"] and point.e2e_ms_p50 == doc["median_e2el_ms"]
     assert (point.tpot_ms_p50, point.ttft_ms_p99) == (doc["median_tpot_ms"], doc["p99_ttft_ms"])
@@ -289,8 +293,7 @@ def test_guidellm_03_throughput_is_derived_from_token_counts_and_duration() -> N
     result, doc = imported(rel), raw(rel)
     (bench,) = doc["benchmarks"]
     metrics = bench["metrics"]
-    (profile,) = result.profiles
-    (point,) = profile.points
+    profile, point = single(result)
     assert bench["args"]["strategy"]["type_"] == "synchronous" and point.concurrency == 1
     out_tokens = metrics["output_token_count"]["successful"]["total_sum"]
     in_tokens = metrics["prompt_token_count"]["successful"]["total_sum"]
@@ -324,8 +327,7 @@ def test_guidellm_05_synchronous_benchmark() -> None:
     result, doc = imported(rel), raw(rel)
     (bench,) = doc["benchmarks"]
     metrics = bench["metrics"]
-    (profile,) = result.profiles
-    (point,) = profile.points
+    profile, point = single(result)
     assert bench["config"]["strategy"]["type_"] == "synchronous" and point.concurrency == 1
     assert point.output_tok_s == metrics["output_tokens_per_second"]["successful"]["mean"]
     assert point.ttft_ms_p50 == metrics["time_to_first_token_ms"]["successful"]["median"]
@@ -346,8 +348,7 @@ def test_guidellm_05_synchronous_benchmark() -> None:
 def test_aiperf_080_json_export() -> None:
     rel = "aiperf/inferencex_aiperf080_kimik27_mi355x_c1.json"
     result, doc = imported(rel, Overrides(gpu="mi355x", mode="ar")), raw(rel)
-    (profile,) = result.profiles
-    (point,) = profile.points
+    profile, point = single(result)
     assert point.concurrency == doc["input_config"]["loadgen"]["concurrency"] == 1
     assert point.output_tok_s == pytest.approx(doc["output_token_throughput"]["avg"])
     assert point.input_tok_s == pytest.approx(doc["input_token_throughput"]["avg"])
@@ -379,8 +380,7 @@ def test_aiperf_csv_export_reads_like_the_json_and_derives_its_concurrency() -> 
         return cells.get((name, stat), cells.get((name, "Value"), math.nan))
 
     result = imported(rel, Overrides(gpu="mi355x", model="kimi-k2.7-code", mode="ar"))
-    (profile,) = result.profiles
-    (point,) = profile.points
+    profile, point = single(result)
     little = cell("Request Count") * cell("Request Latency (ms)") / 1000 / cell("Benchmark Duration (sec)")
     assert point.concurrency == round(little) == 1 and "Little's law" in profile.provenance.notes
     assert warned(result, "concurrency", "derived")
@@ -403,8 +403,7 @@ def test_aiperf_csv_export_reads_like_the_json_and_derives_its_concurrency() -> 
 def test_llmperf_leaderboard_summary() -> None:
     rel = "llmperf/leaderboard_anyscale_llama2_70b_summary.json"
     result, doc = imported(rel), raw(rel)
-    (profile,) = result.profiles
-    (point,) = profile.points
+    profile, point = single(result)
     assert point.concurrency == doc["num_concurrent_requests"] == 5
     assert point.output_tok_s == doc["results_mean_output_throughput_token_per_s"]
     assert point.ttft_ms_p50 == ms(doc["results_ttft_s_quantiles_p50"])
@@ -446,8 +445,7 @@ def test_llmperf_fork_summary_keyed_by_concurrency_keeps_its_means_in_the_notes(
 def test_inferencex_single_flat_row_keeps_its_own_gpu_model_and_mode() -> None:
     rel = "inferencex/agg_kimik25_8k1k_mi355x_mtp_c32.json"
     result, row = imported(rel), raw(rel)
-    (profile,) = result.profiles
-    (point,) = profile.points
+    profile, point = single(result)
     assert (profile.gpu, profile.model, profile.mode, profile.precision) == ("mi355x", "kimi-k2.5", "spec_mtp", "int4")
     assert warned(result, "hw", "gpu 'mi355x'", "not applied") and warned(result, "spec_decoding", "not applied")
     assert (profile.gpus_per_replica, profile.tp) == (row["tp"], row["tp"]) == (8, 8)
@@ -494,8 +492,7 @@ def test_inferencex_nested_agentic_schema() -> None:
     rel = "inferencex/agg_v2_nested_agentic_h100_dsv41flash_sglang_c4.json"
     result, row = imported(rel), raw(rel)
     metrics = row["request_metrics"]
-    (profile,) = result.profiles
-    (point,) = profile.points
+    profile, point = single(result)
     assert (profile.gpu, profile.gpus_per_replica, profile.tp) == ("h100-sxm", row["num_gpus"], 8)  # cluster:h100-dgxc
     assert (profile.engine, profile.engine_version) == ("sglang", "nightly-dev-cu13-20260923-06008c17")
     assert (profile.model, profile.precision, profile.mode) == ("deepseek-v4.1-flash", "fp4", "spec_mtp")
@@ -523,8 +520,7 @@ def test_nld_sglang_metrics_summary_gives_tokens_per_forward() -> None:
     rel = "nld/linyewei_nld_sglang_linearspec_gsm8k_metrics_summary.json"
     result, doc = imported(rel, Overrides(gpu="h100-sxm", model="nld-8b", mode="self_spec")), raw(rel)
     serving, decode = doc["serving"], doc["decode"]
-    (profile,) = result.profiles
-    (point,) = profile.points
+    profile, point = single(result)
     assert point.concurrency == round(serving["sum_request_latency_s"] / serving["request_window_time_s"]) == 1
     assert "Little's law" in profile.provenance.notes and warned(result, "concurrency", "derived")
     assert point.output_tok_s == serving["request_window_output_tokens_per_s"]

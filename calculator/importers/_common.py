@@ -298,6 +298,40 @@ def derived_concurrency(value: float) -> int:
     return max(1, round(value))
 
 
+def set_concurrency(
+    rec: Mapping[str, Any], key: str, where: str, raw: RawPoint, reader: Reader
+) -> tuple[bool, int | None]:
+    """(present, value) of the concurrency a run was set to (`max_concurrency`); a value that is not a
+    number gives (True, None) and a problem."""
+    raw.sources["concurrency"] = sub(where, key)
+    value = reader.num(rec, key, where)
+    if value is not None:
+        return True, whole(value) or 0
+    return rec.get(key) is not None, None
+
+
+def littles_law_concurrency(
+    rec: Mapping[str, Any], latency_ms_key: str, where: str, raw: RawPoint, reader: Reader, read: set[str]
+) -> int | None:
+    """A run record's concurrency by Little's law from its `completed`, mean latency (ms) and `duration`
+    (s), with a note saying so; None when any of them is missing."""
+    completed = reader.num(rec, "completed", where)
+    mean_ms = reader.num(rec, latency_ms_key, where)
+    duration = reader.num(rec, "duration", where)
+    little = littles_law(completed, mean_ms / 1e3 if mean_ms else None, duration)
+    if little is None:
+        return None
+    read.update({latency_ms_key, "duration"})
+    raw.sources["concurrency"] = sub(where, "completed")
+    value = derived_concurrency(little)
+    raw.note(
+        f"{where or 'the run'}: concurrency {value} derived by Little's law (no --max-concurrency):"
+        f" completed {completed or 0:g} x mean {latency_ms_key} {(mean_ms or 0) / 1e3:.4g} s"
+        f" / duration {duration or 0:.4g} s = {little:.4g}"
+    )
+    return value
+
+
 def image_tag(image: str | None) -> str:
     """The version part of a container image: 'vllm/vllm-openai-rocm:v0.21.0' -> 'v0.21.0' (no digest)."""
     if not image:

@@ -21,7 +21,8 @@ from calculator.importers._common import (
     Reader,
     derived_concurrency,
     dig,
-    littles_law,
+    littles_law_concurrency,
+    set_concurrency,
     sub,
     whole,
 )
@@ -120,12 +121,9 @@ def parse_sglang(records: list[tuple[str, Any]], ctx: Context, reader: Reader) -
 
 def _concurrency(rec: Mapping[str, Any], where: str, raw: RawPoint, reader: Reader, read: set[str]) -> int | None:
     """The run's concurrency: --max-concurrency, else derived (and noted); None with a problem if neither."""
-    raw.sources["concurrency"] = sub(where, "max_concurrency")
-    conc = reader.num(rec, "max_concurrency", where)
-    if conc is not None:
-        return whole(conc) or 0
-    if rec.get("max_concurrency") is not None:
-        return None  # present but not a number: already a problem
+    present, conc = set_concurrency(rec, "max_concurrency", where, raw, reader)
+    if present:
+        return conc
     measured = reader.num(rec, "concurrency", where)
     if measured is not None and measured > 0:
         read.add("concurrency")
@@ -136,26 +134,14 @@ def _concurrency(rec: Mapping[str, Any], where: str, raw: RawPoint, reader: Read
             f" concurrency {measured:.4g}"
         )
         return value
-    completed = reader.num(rec, "completed", where)
-    mean_ms = reader.num(rec, "mean_e2e_latency_ms", where)
-    duration = reader.num(rec, "duration", where)
-    little = littles_law(completed, mean_ms / 1e3 if mean_ms else None, duration)
+    little = littles_law_concurrency(rec, "mean_e2e_latency_ms", where, raw, reader, read)
     if little is None:
         reader.problem(
             sub(where, "max_concurrency"),
             "missing: a run without --max-concurrency needs completed, mean_e2e_latency_ms and duration "
             "to derive its concurrency",
         )
-        return None
-    read.update({"mean_e2e_latency_ms", "duration"})
-    raw.sources["concurrency"] = sub(where, "completed")
-    value = derived_concurrency(little)
-    raw.note(
-        f"{where or 'the run'}: concurrency {value} derived by Little's law (no --max-concurrency):"
-        f" completed {completed or 0:g} x mean e2e latency {(mean_ms or 0) / 1e3:.4g} s"
-        f" / duration {duration or 0:.4g} s = {little:.4g}"
-    )
-    return value
+    return little
 
 
 def _meta_from_record(rec: Mapping[str, Any], where: str, raw: RawPoint, reader: Reader) -> None:

@@ -22,8 +22,8 @@ from calculator.importers._common import (
     Context,
     RawPoint,
     Reader,
-    derived_concurrency,
-    littles_law,
+    littles_law_concurrency,
+    set_concurrency,
     sub,
     whole,
 )
@@ -111,25 +111,11 @@ def _varying_settings(recs: list[Mapping[str, Any]]) -> dict[str, None]:
 
 
 def _concurrency(rec: Mapping[str, Any], where: str, raw: RawPoint, reader: Reader, read: set[str]) -> int | None:
-    raw.sources["concurrency"] = sub(where, "max_concurrency")
-    conc = reader.num(rec, "max_concurrency", where)
-    if conc is not None:
-        return whole(conc) or 0
-    if rec.get("max_concurrency") is not None:
-        return None  # present but not a number: already a problem
-    completed = reader.num(rec, "completed", where)
-    mean_ms = reader.num(rec, "mean_e2el_ms", where)
-    duration = reader.num(rec, "duration", where)
-    little = littles_law(completed, mean_ms / 1e3 if mean_ms else None, duration)
-    if little is not None:
-        read.update({"mean_e2el_ms", "duration"})
-        value = derived_concurrency(little)
-        raw.sources["concurrency"] = sub(where, "completed")
-        raw.note(
-            f"{where or 'run'}: concurrency {value} derived by Little's law (no --max-concurrency): completed"
-            f" {completed or 0:g} x mean e2el {(mean_ms or 0) / 1e3:.4g} s / duration {duration or 0:.4g} s"
-            f" = {little:.4g}"
-        )
+    present, conc = set_concurrency(rec, "max_concurrency", where, raw, reader)
+    if present:
+        return conc
+    value = littles_law_concurrency(rec, "mean_e2el_ms", where, raw, reader, read)
+    if value is not None:
         reader.warn(sub(where, "max_concurrency"), f"no --max-concurrency: concurrency {value} derived by Little's law")
         return value
     rate = rec.get("request_rate")
