@@ -322,6 +322,9 @@ def test_profile_file_keeps_its_own_provenance_when_declared_and_ignores_overrid
     assert [p.id for p in result.profiles] == ["fixture-nld-8b-self-spec-h100", "fixture-nld-8b-ar-h100"]
     assert {p.provenance.kind for p in result.profiles} == {"vendor"}
     assert result.profiles[0].gpu == "h100-sxm" and result.profiles[0].mode == "self_spec"
+    # the given values contradict the file: each is reported once, where the file states its own
+    assert [w.where for w in result.warnings] == ["profiles[0].gpu", "profiles[0].mode"]
+    assert "the file says gpu 'h100-sxm'; the given 'b200' was not applied" in result.warnings[0].message
 
 
 def test_profile_set_keeps_the_good_profiles_when_one_is_bad() -> None:

@@ -14,6 +14,8 @@ from statistics import median
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from calculator.catalog import profiles_to_points
 from calculator.importers import ImportResult, Overrides, import_bytes, import_path
@@ -583,3 +585,29 @@ def test_real_figures_survive_as_finite_numbers() -> None:
             for point in profile.points:
                 values = [v for v in point.model_dump().values() if isinstance(v, float)]
                 assert all(math.isfinite(v) and v > 0 for v in values), (rel, point)
+
+
+SMALL_REAL = [rel for rel in REAL_FILES if (REAL / rel).stat().st_size < 30_000]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(st.sampled_from(SMALL_REAL), st.data())
+def test_mutated_real_files_never_raise_and_what_comes_back_validates(rel: str, data: st.DataObject) -> None:
+    blob = bytearray((REAL / rel).read_bytes())
+    for _ in range(data.draw(st.integers(1, 4))):
+        pos = data.draw(st.integers(0, len(blob) - 1))
+        op = data.draw(st.sampled_from(["flip", "cut", "delete", "token"]))
+        if op == "flip":
+            blob[pos] = data.draw(st.integers(0, 255))
+        elif op == "cut":
+            del blob[pos:]
+        elif op == "delete":
+            del blob[pos : pos + data.draw(st.integers(1, 60))]
+        else:
+            blob[pos : pos + data.draw(st.integers(0, 8))] = data.draw(st.sampled_from([b"NaN", b"-1", b"0", b"null"]))
+        if not blob:
+            blob = bytearray(b"{}")
+    result = import_bytes(bytes(blob), Path(rel).name, FORM)
+    assert not any("internal error" in p.message for p in result.problems), result.problems
+    for profile in result.profiles:
+        Profile.model_validate(profile.model_dump())
