@@ -394,9 +394,8 @@ def _check_ids(
             conflict = ~empty & (values != given)
             if conflict.any():
                 rows = df.index[conflict]
-                first = values.loc[rows[0]]
-                reader = problems.reader
-                reader.warn(f"row {rows[0]}, {column}", not_applied(column, first, given) + f" ({len(rows)} rows)")
+                message = not_applied(column, values.loc[rows[0]], given) + f" ({len(rows)} rows)"
+                problems.reader.warn(f"row {rows[0]}, {column}", message)
             values = values.where(~empty, given)
             empty = values == ""
         if column == "precision" and empty.any():
