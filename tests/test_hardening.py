@@ -249,13 +249,15 @@ def test_duplicated_csv_points_keep_the_first() -> None:
     assert [p.output_tok_s for p in result.profiles[0].points] == [100.0]
 
 
-def test_duplicated_json_lines_keep_the_first() -> None:
+def test_repeated_json_lines_become_one_point_with_a_warning_not_a_problem() -> None:
+    # Issue 12: runs repeated at one setting (SGLang --output-file appends each rerun) are not an error:
+    # they become their median, with the spread in the notes (tests/test_importers_real.py has more).
     data = "\n".join(
         [SGLANG_LINES[1], SGLANG_LINES[1].replace('"median_e2e_latency_ms": ', '"median_e2e_latency_ms": 1')]
     )
     result = import_bytes(data.encode(), "d.jsonl", FULL)
-    assert wheres(result) == ["line 2, max_concurrency"] and "duplicated point" in messages(result)
-    assert len(result.profiles[0].points) == 1
+    assert not result.problems and len(result.profiles[0].points) == 1
+    assert [w.where for w in result.warnings if "merged into one point" in w.message] == ["line 2, max_concurrency"]
 
 
 # --- formula injection ------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from calculator.schema import Profile, ProfilePoint
 FIXTURES = Path(__file__).parent / "fixtures" / "imports"
 H100 = Overrides(gpu="h100-sxm")
 FULL = Overrides(gpu="h100-sxm", mode="ar", precision="bf16")
+EVERYTHING = Overrides(gpu="h100-sxm", model="qwen3-8b", mode="ar", precision="bf16")
 
 EXPECTED_FORMAT = {
     "sglang_bench_serving.jsonl": "sglang",
@@ -33,12 +34,14 @@ EXPECTED_FORMAT = {
     "vllm_bench_serve.json": "vllm",
     "guidellm_benchmarks.json": "guidellm",
     "aiperf_profile_export_aiperf.json": "aiperf",
+    "aiperf_profile_export_aiperf.csv": "aiperf",
     "genai_perf_profile_export.json": "aiperf",
     "llmperf_summary.json": "llmperf",
     "inferencex_agg.json": "inferencex",
     "inferencex_agg.csv": "inferencex",
     "profile_vendor.yaml": "profile",
     "template_points.csv": "csv",
+    "nld_sglang_metrics_summary.json": "nld_summary",
 }
 
 
@@ -83,7 +86,7 @@ def test_other_content_is_unknown_with_a_reason(text: str, why: str) -> None:
 
 @pytest.mark.parametrize("name", sorted(EXPECTED_FORMAT))
 def test_every_imported_profile_validates_and_is_uploaded(name: str) -> None:
-    overrides = Overrides() if name.startswith(("inferencex", "profile", "template")) else FULL
+    overrides = Overrides() if name.startswith(("inferencex", "profile", "template")) else EVERYTHING
     result = load(name, overrides)
     assert result.profiles and not result.missing, result.problems
     assert not result.problems, result.problems
@@ -141,13 +144,14 @@ def test_sglang_run_without_max_concurrency_uses_the_measured_concurrency() -> N
     assert "measured mean concurrency" in profile.provenance.notes
 
 
-def test_vllm_result_lacks_gpu_mode_precision_and_says_how_to_supply_them() -> None:
+def test_vllm_result_lacks_gpu_and_mode_and_says_how_to_supply_them() -> None:
     result = load("vllm_bench_serve.json")
     assert result.format == "vllm" and not result.profiles
-    assert result.missing == ["gpu", "mode", "precision"]
-    assert {p.where for p in result.problems} == {"gpu", "mode", "precision"}
+    assert result.missing == ["gpu", "mode"]  # precision never blocks an import: it is assumed bf16, with a warning
+    assert {p.where for p in result.problems} == {"gpu", "mode"}
     assert "--gpu" in next(p.message for p in result.problems if p.where == "gpu")
     assert "upload form" in result.problems[0].message
+    assert any(w.where == "precision" and "assumed bf16" in w.message for w in result.warnings)
 
 
 def test_vllm_with_overrides_maps_its_own_field_names() -> None:
@@ -162,9 +166,22 @@ def test_vllm_with_overrides_maps_its_own_field_names() -> None:
     assert profile.workload.isl == 1000
 
 
-def test_overrides_replace_what_a_foreign_file_says() -> None:
-    profile = only_profile(load("sglang_nld_linearspec.jsonl", Overrides(gpu="b200", model="my-nld", mode="ar")))
-    assert (profile.gpu, profile.model, profile.mode) == ("b200", "my-nld", "ar")
+def test_given_values_fill_in_but_never_relabel_what_a_foreign_file_says() -> None:
+    result = load("sglang_nld_linearspec.jsonl", Overrides(gpu="b200", model="my-nld", mode="ar", precision="fp8"))
+    profile = only_profile(result)
+    # gpu is not in the file: filled in; model, mode and precision are the file's, each with a warning
+    assert (profile.gpu, profile.model, profile.mode, profile.precision) == ("b200", "nld-8b", "self_spec", "bf16")
+    assert "gpu b200 given at import" in profile.provenance.notes
+    conflicts = {w.where: w.message for w in result.warnings if "was not applied" in w.message}
+    assert set(conflicts) == {
+        "line 1, server_info.model_path",
+        "line 1, server_info.dllm_algorithm",
+        "line 1, server_info.dtype",
+    }
+    assert (
+        "the file says model 'nld-8b'; the given 'my-nld' was not applied"
+        in conflicts["line 1, server_info.model_path"]
+    )
 
 
 def test_gpus_per_replica_override_resets_the_parallelism() -> None:
@@ -305,6 +322,9 @@ def test_profile_file_keeps_its_own_provenance_when_declared_and_ignores_overrid
     assert [p.id for p in result.profiles] == ["fixture-nld-8b-self-spec-h100", "fixture-nld-8b-ar-h100"]
     assert {p.provenance.kind for p in result.profiles} == {"vendor"}
     assert result.profiles[0].gpu == "h100-sxm" and result.profiles[0].mode == "self_spec"
+    # the given values contradict the file: each is reported once, where the file states its own
+    assert [w.where for w in result.warnings] == ["profiles[0].gpu", "profiles[0].mode"]
+    assert "the file says gpu 'h100-sxm'; the given 'b200' was not applied" in result.warnings[0].message
 
 
 def test_profile_set_keeps_the_good_profiles_when_one_is_bad() -> None:
@@ -433,3 +453,11 @@ def test_overrides_are_read_like_the_names_tools_write() -> None:
     text += "h100-sxm,nvidia/Nemotron-Labs-Diffusion-8B,ar,BFloat16,1,10\n"
     profile = only_profile(import_bytes(text.encode(), "x.csv"))
     assert (profile.model, profile.precision) == ("nld-8b", "bf16")
+
+
+def test_docs_state_the_fill_in_rule_and_every_format() -> None:
+    docs = (Path(__file__).parents[1] / "docs" / "formats.md").read_text()
+    assert "only fills in what a file does not say" in docs and "never relabels" in docs
+    assert "Precision never blocks an import" in docs
+    for fmt in FORMATS:
+        assert f"| `{fmt}`" in docs, fmt

@@ -1,9 +1,11 @@
 """Importers for users' own measurement files: our profile format, a CSV template, and the result
-files of SGLang, vLLM, GuideLLM, AIPerf/GenAI-Perf, llmperf and InferenceX.
+files of SGLang, vLLM, GuideLLM, AIPerf/GenAI-Perf, llmperf, InferenceX and NLD's SGLang harness.
 
 `import_bytes()` is the one entry point: it detects the format from the content (not the name),
-parses leniently, and returns profiles with provenance `uploaded` plus every problem found, never
-raising for bad input. docs/formats.md says what each format must contain.
+parses leniently, and returns profiles with provenance `uploaded` plus every problem found, the
+warnings (assumed, derived, not applied) and the fields it did not read, never raising for bad input.
+Values the user gives (`Overrides`) only fill in what a file does not say. docs/formats.md says what
+each format must contain.
 """
 
 from __future__ import annotations
@@ -15,22 +17,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from calculator.importers._common import (
-    DECLARED,
-    Context,
-    ImportResult,
-    Overrides,
-    RawPoint,
-    Reader,
-    assemble,
-    check_provenance_kind,
-)
-from calculator.importers.aiperf import parse_aiperf
+from calculator.importers._assemble import DECLARED, assemble, check_provenance_kind
+from calculator.importers._common import Context, ImportResult, Overrides, RawPoint, Reader
+from calculator.importers.aiperf import parse_aiperf, parse_aiperf_csv
 from calculator.importers.csv_template import CSV_TEMPLATE_COLUMNS, csv_template, import_csv
 from calculator.importers.detect import FORMATS, Sniffed, detect, sniff
 from calculator.importers.guidellm import parse_guidellm
 from calculator.importers.inferencex import parse_inferencex, rows_from_csv
 from calculator.importers.llmperf import parse_llmperf
+from calculator.importers.nld_summary import parse_nld_summary
 from calculator.importers.profile_file import import_profile
 from calculator.importers.sglang import parse_sglang
 from calculator.importers.vllm import parse_vllm
@@ -119,12 +114,19 @@ def _import(text: str, sniffed: Sniffed, ctx: Context) -> ImportResult:
             records = rows_from_csv(text, sniffed.delimiter, reader)
         parse = {"sglang": parse_sglang, "vllm": parse_vllm, "inferencex": parse_inferencex}[fmt]
         raws, notes = parse(records, ctx, reader)
+    elif fmt == "aiperf" and sniffed.doc is None:
+        raws, notes = parse_aiperf_csv(text, ctx, reader)
     else:
         doc = sniffed.doc
         if not isinstance(doc, Mapping):
             reader.problem("file", f"expected a JSON object for a {fmt} file")
             return ImportResult(ctx.file, fmt, problems=reader.problems)
-        parse_doc = {"guidellm": parse_guidellm, "aiperf": parse_aiperf, "llmperf": parse_llmperf}[fmt]
+        parse_doc = {
+            "guidellm": parse_guidellm,
+            "aiperf": parse_aiperf,
+            "llmperf": parse_llmperf,
+            "nld_summary": parse_nld_summary,
+        }[fmt]
         raws, notes = parse_doc(doc, ctx, reader)
     return assemble(ctx, raws, reader, notes)
 

@@ -1,25 +1,23 @@
-"""Shared machinery of the importers: the result types, lenient readers for numbers and ids, and the
-one function that turns a format's points into validated Profiles (overrides, missing fields,
-grouping, duplicated points, provenance).
+"""Shared machinery of the importers: the result types, the intermediate point every format's parser
+produces, lenient readers for numbers and text that collect problems, warnings and the fields a file holds
+that were not read, and JSON/CSV helpers. Assembly into Profiles is in `_assemble.py`.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
-
-from calculator.loader import Problem, problems_from_validation
-from calculator.schema import PRECISIONS, PROVENANCE_KINDS, Id, ModeId, Profile, ProfilePoint, slug
+from calculator.importers._ids import shown
+from calculator.loader import Problem
+from calculator.schema import PRECISIONS, Profile
 
 # ---------------------------------------------------------------------------------------------
 # Public result types (re-exported by calculator.importers)
@@ -29,8 +27,9 @@ from calculator.schema import PRECISIONS, PROVENANCE_KINDS, Id, ModeId, Profile,
 class Overrides:
     """What a foreign format may lack, given by the user (app form or CLI flags).
 
-    An override replaces what a foreign file says (the user knows better than a guessed model path);
-    our own profile files are complete and ignore overrides.
+    A value given here only FILLS IN what a file does not say: it never relabels a file's own gpu, model,
+    mode, precision, engine or GPU count. Where the file states a different value, the file's is kept and
+    the import reports a warning. Our own profile files are complete: nothing is filled in there.
     """
 
     gpu: str | None = None
@@ -41,32 +40,62 @@ class Overrides:
     engine: str | None = None
 
 
+MAX_REPORTED_IGNORED = 40  # field names shown in the report line; the rest are counted
+
+
 @dataclass
 class ImportResult:
-    """What one file yielded: its detected format, the good profiles, and every problem."""
+    """What one file yielded: its detected format, the good profiles, every problem, and the report.
+
+    `problems` are errors (a point or a file was refused); `warnings` say what was assumed, derived or
+    not applied (they do not stop an import); `ignored` lists the fields the file holds that were not read.
+    """
 
     file: str
     format: str  # e.g. "profile", "csv", "sglang", "vllm", "guidellm", "aiperf", "llmperf", "inferencex", "unknown"
     profiles: list[Profile] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)  # fields the user must supply (gpu, model, mode, ...)
+    missing: list[str] = field(default_factory=list)  # fields the user must supply (gpu, model, mode)
+    warnings: list[Problem] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return bool(self.profiles) and not self.problems
 
+    @property
+    def name(self) -> str:
+        """The file's base name (what tables and exports show), never a server's absolute path."""
+        return PurePath(self.file).name or self.file
 
-# The fields every Profile needs that foreign formats often lack, in the order a form asks for them.
+    def report(self) -> list[str]:
+        """The import report as lines: what was read, each problem and warning, and `ignored: ...`."""
+        points = sum(len(p.points) for p in self.profiles)
+        lines = [f"{self.name}: {self.format}, {len(self.profiles)} profile(s), {points} point(s)"]
+        lines += [f"problem: {p.where}: {p.message}" for p in self.problems]
+        lines += [f"warning: {w.where}: {w.message}" for w in self.warnings]
+        if self.ignored:
+            shown_names = ", ".join(self.ignored[:MAX_REPORTED_IGNORED])
+            more = len(self.ignored) - MAX_REPORTED_IGNORED
+            lines.append(f"ignored: {shown_names}" + (f" (+{more} more)" if more > 0 else ""))
+        return lines
+
+
+# The fields every Profile needs; foreign formats often lack them. Precision never blocks an import (it is
+# assumed bf16, with a warning), so only gpu, model and mode can end up in ImportResult.missing.
 REQUIRED_META: tuple[str, ...] = ("gpu", "model", "mode", "precision")
+ASSUMED_PRECISION = "bf16"
 
 SUPPLY_HINT: dict[str, str] = {
     "gpu": "give --gpu ID (e.g. h100-sxm) on the command line, or pick the GPU in the upload form",
     "model": "give --model ID (e.g. qwen3-8b, nld-8b) on the command line, or pick the model in the upload form",
     "mode": "give --mode ID (ar, diffusion, self_spec, spec_eagle3, spec_mtp, ...) or pick it in the upload form",
     "precision": f"give --precision ({', '.join(PRECISIONS)}) or pick it in the upload form",
+    "gpus_per_replica": "give --gpus-per-replica N (TP x PP x DP GPUs of one replica) or set it in the upload form",
 }
 
 MAX_PROBLEMS_PER_KIND = 20  # per field and message; the rest are summarised in one problem
+MAX_IGNORED = 1000  # distinct ignored field names kept per file (a hostile file cannot grow the report)
 
 # ---------------------------------------------------------------------------------------------
 # The intermediate record every foreign-format parser produces
@@ -92,15 +121,22 @@ class Context:
 class RawPoint:
     """One operating point read from a foreign file, before validation.
 
-    `point` holds ProfilePoint fields; `meta` the profile-level fields (gpu, model, mode, precision,
-    engine, engine_version, tp, pp, dp, gpus_per_replica, isl, osl, lengths_measured, dataset,
-    block_size, algorithm, draft_tokens); `sources` maps a field to where it sits in the file.
+    `point` holds ProfilePoint fields; `meta` the profile-level fields the FILE states (gpu, model,
+    model_name, mode, precision, engine, engine_version, tp, pp, dp, gpus_per_replica, isl, osl,
+    lengths_measured, dataset, category, block_size, algorithm, draft_tokens, label, notes); `assumed`
+    maps a field to (value, why) for a value the format implies but the file does not state (used only
+    where the user gives nothing); `sources` maps a field to where it sits in the file.
     """
 
     where: str
     point: dict[str, float | int] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
+    assumed: dict[str, tuple[Any, str]] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
+
+    def note(self, text: str) -> None:
+        """A provenance note for the profile this point lands in."""
+        self.meta.setdefault("notes", []).append(text)
 
 
 def sub(prefix: str, key: str | int) -> str:
@@ -115,16 +151,53 @@ def sub(prefix: str, key: str | int) -> str:
 
 
 class Reader:
-    """Collects problems while reading loosely-typed foreign data."""
+    """Collects problems, warnings and unread fields while reading loosely-typed foreign data."""
 
     def __init__(self, file: str) -> None:
         self.file = file
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
         self.reported: set[str] = set()  # where-paths already given a problem
+        self.ignored: dict[str, None] = {}
+        self.ignored_beyond = 0
+        self._warned: set[tuple[str, str]] = set()
 
     def problem(self, where: str, message: str) -> None:
         self.problems.append(Problem(self.file, where, message))
         self.reported.add(where)
+
+    def warn(self, where: str, message: str) -> None:
+        """A warning (assumed, derived, not applied), once per place and message."""
+        if (where, message) not in self._warned:
+            self._warned.add((where, message))
+            self.warnings.append(Problem(self.file, where, message))
+
+    def warn_once(self, where: str, message: str) -> None:
+        """A warning given once per file, at the first place it applies (the same for every row)."""
+        if ("", message) not in self._warned:
+            self._warned.add(("", message))
+            self.warn(where, message)
+
+    def unread(self, obj: Any, read: Collection[str], prefix: str = "") -> None:
+        """List the keys of `obj` not in `read` as ignored (`prefix.key`), each name once, boundedly."""
+        if not isinstance(obj, Mapping):
+            return
+        for key in obj:
+            if key in read:
+                continue
+            name = f"{prefix}.{key}" if prefix else str(key)
+            if name in self.ignored:
+                continue
+            if len(self.ignored) >= MAX_IGNORED:
+                self.ignored_beyond += 1
+                continue
+            self.ignored[name[:120]] = None
+
+    def ignored_names(self) -> list[str]:
+        names = list(self.ignored)
+        if self.ignored_beyond:
+            names.append(f"... {self.ignored_beyond} more field names")
+        return names
 
     def num(self, obj: Any, key: str, prefix: str, *, strings: bool = False, required: bool = False) -> float | None:
         """A finite number at obj[key]; None when absent (a problem when required) or not a number."""
@@ -148,7 +221,7 @@ class Reader:
             try:
                 value = float(text)
             except ValueError:
-                self.problem(where, f"expected a number, got {_shown(value)}")
+                self.problem(where, f"expected a number, got {shown(value)}")
                 return None
         if isinstance(value, int):
             return float(value)
@@ -160,7 +233,7 @@ class Reader:
                 self.problem(where, "infinite value")
                 return None
             return value
-        self.problem(where, f"expected a number, got {_shown(value)}")
+        self.problem(where, f"expected a number, got {shown(value)}")
         return None
 
     def text(self, obj: Any, key: str, prefix: str) -> str | None:
@@ -172,13 +245,8 @@ class Reader:
             return value.strip() or None
         if isinstance(value, int | float) and not isinstance(value, bool):
             return str(value)
-        self.problem(sub(prefix, key), f"expected text, got {_shown(value)}")
+        self.problem(sub(prefix, key), f"expected text, got {shown(value)}")
         return None
-
-
-def _shown(value: Any) -> str:
-    text = repr(value) if not isinstance(value, dict | list) else type(value).__name__
-    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def dig(obj: Any, *path: str | int) -> Any:
@@ -205,7 +273,10 @@ def first_of(obj: Any, paths: Iterable[tuple[str | int, ...]]) -> Any:
 
 
 def scaled(x: float, factor: float) -> float:
-    """x x factor without binary noise in the last digits (0.007857 s -> 7.857 ms, not 7.856999...)."""
+    """x x factor without binary noise in the last digits (0.007857 s -> 7.857 ms, not 7.856999...); a
+    factor of 1 keeps the file's number exactly."""
+    if factor == 1.0:
+        return x
     return float(f"{x * factor:.12g}")
 
 
@@ -214,140 +285,60 @@ def whole(x: float | None) -> int | None:
     return None if x is None else round(x)
 
 
-# ---------------------------------------------------------------------------------------------
-# Ids: models, GPUs, modes, precisions named the way tools name them
-
-_ID_ADAPTER: TypeAdapter[str] = TypeAdapter(Id)
-_MODE_ADAPTER: TypeAdapter[str] = TypeAdapter(ModeId)
-
-MODEL_ALIASES: dict[str, str] = {
-    "nemotron-labs-diffusion-3b": "nld-3b",
-    "nemotron-labs-diffusion-8b": "nld-8b",
-    "nemotron-labs-diffusion-14b": "nld-14b",
-    "qwen3-8b-fp8": "qwen3-8b",
-}
-_REPO_PATH_RE = re.compile(r"^[\w.-]+(/[\w.-]+)+/?$")
-
-# Unambiguous GPU names as tools print them; ambiguous ones (a100: 40 or 80 GB?) are left to the user.
-GPU_ALIASES: dict[str, str] = {
-    "h100": "h100-sxm",
-    "h100-sxm": "h100-sxm",
-    "h100-sxm5": "h100-sxm",
-    "h100-pcie": "h100-pcie",
-    "h100-nvl": "h100-nvl",
-    "h200": "h200",
-    "b200": "b200",
-    "gb200": "gb200",
-    "b300": "b300",
-    "gb300": "gb300",
-    "mi300x": "mi300x",
-    "mi325x": "mi325x",
-    "mi355x": "mi355x",
-    "l40s": "l40s",
-    "l4": "l4",
-    "a100-40gb": "a100-40gb",
-    "a100-80gb": "a100-80gb",
-}
-
-PRECISION_ALIASES: dict[str, str] = {
-    "bfloat16": "bf16",
-    "float16": "fp16",
-    "half": "fp16",
-    "float32": "fp32",
-    "float": "fp32",
-    "fp8_e4m3": "fp8",
-    "w8a8_fp8": "fp8",
-    "modelopt_fp8": "fp8",
-    "mxfp4": "fp4",
-    "modelopt_fp4": "nvfp4",
-    "awq": "int4_awq",
-    "awq_marlin": "int4_awq",
-    "w8a8_int8": "int8",
-}
-
-SPEC_MODES: dict[str, str] = {
-    "": "ar",
-    "none": "ar",
-    "null": "ar",
-    "false": "ar",
-    "eagle3": "spec_eagle3",
-    "eagle-3": "spec_eagle3",
-    "mtp": "spec_mtp",
-    "nextn": "spec_mtp",
-    "linearspec": "self_spec",
-    "linear_spec": "self_spec",
-    "self_spec": "self_spec",
-    "fastdiffuser": "diffusion",
-}
+def littles_law(completed: float | None, mean_latency_s: float | None, duration_s: float | None) -> float | None:
+    """Mean requests in flight by Little's law, L = completed x mean latency / duration (None when any is
+    missing or not positive). What a run without a fixed concurrency ran at, on average."""
+    if not completed or not mean_latency_s or not duration_s or min(completed, mean_latency_s, duration_s) <= 0:
+        return None
+    return completed * mean_latency_s / duration_s
 
 
-def model_id(name: str) -> str:
-    """Our model id for a model named by a tool: the last part of a repo path, lowercased, aliased.
-
-    Nothing else is rewritten: a name that is not an id is rejected later with a clear message.
-    """
-    text = name.strip()
-    if _REPO_PATH_RE.match(text.lstrip("/")):
-        text = text.rstrip("/").rsplit("/", 1)[-1]
-    text = text.lower()
-    return MODEL_ALIASES.get(text, text)
+def derived_concurrency(value: float) -> int:
+    """A derived mean concurrency as a point's whole concurrency (at least 1)."""
+    return max(1, round(value))
 
 
-def gpu_id(name: str) -> str | None:
-    """Our gpu id for a hardware name such as InferenceX's 'h100-cw' or 'b200-nb'; None if unsure."""
-    text = name.strip().lower().replace(" ", "-").replace("_", "-")
-    if text in GPU_ALIASES:
-        return GPU_ALIASES[text]
-    head = text.split("-", 1)[0]
-    return GPU_ALIASES.get(head) if head != "a100" else None
+def set_concurrency(
+    rec: Mapping[str, Any], key: str, where: str, raw: RawPoint, reader: Reader
+) -> tuple[bool, int | None]:
+    """(present, value) of the concurrency a run was set to (`max_concurrency`); a value that is not a
+    number gives (True, None) and a problem."""
+    raw.sources["concurrency"] = sub(where, key)
+    value = reader.num(rec, key, where)
+    if value is not None:
+        return True, whole(value) or 0
+    return rec.get(key) is not None, None
 
 
-def precision_id(name: str) -> str | None:
-    """Our precision id for a dtype or quantization name; None if it maps to none of ours."""
-    text = name.strip().lower()
-    text = PRECISION_ALIASES.get(text, text)
-    return text if text in PRECISIONS else None
+def littles_law_concurrency(
+    rec: Mapping[str, Any], latency_ms_key: str, where: str, raw: RawPoint, reader: Reader, read: set[str]
+) -> int | None:
+    """A run record's concurrency by Little's law from its `completed`, mean latency (ms) and `duration`
+    (s), with a note saying so; None when any of them is missing."""
+    completed = reader.num(rec, "completed", where)
+    mean_ms = reader.num(rec, latency_ms_key, where)
+    duration = reader.num(rec, "duration", where)
+    little = littles_law(completed, mean_ms / 1e3 if mean_ms else None, duration)
+    if little is None:
+        return None
+    read.update({latency_ms_key, "duration"})
+    raw.sources["concurrency"] = sub(where, "completed")
+    value = derived_concurrency(little)
+    raw.note(
+        f"{where or 'the run'}: concurrency {value} derived by Little's law (no --max-concurrency):"
+        f" completed {completed or 0:g} x mean {latency_ms_key} {(mean_ms or 0) / 1e3:.4g} s"
+        f" / duration {duration or 0:.4g} s = {little:.4g}"
+    )
+    return value
 
 
-def mode_from_algorithm(name: str | None) -> str:
-    """Our mode id for a speculative/diffusion algorithm name (None or 'none' = plain AR)."""
-    text = (name or "").strip().lower()
-    if text in SPEC_MODES:
-        return SPEC_MODES[text]
-    if text.startswith("eagle"):
-        return "spec_" + re.sub(r"[^a-z0-9_]+", "_", text).strip("_")
-    return "spec_" + (re.sub(r"[^a-z0-9_]+", "_", text).strip("_") or "unknown")
-
-
-def normalise_override(key: str, value: str) -> str:
-    """A user-given value as an id: lowercased; a model repo path keeps its last part; bfloat16 -> bf16."""
-    text = value.strip()
-    if key == "engine":
-        return text
-    if key == "model":
-        return model_id(text)
-    if key == "precision":
-        return precision_id(text) or text.lower()
-    return text.lower()
-
-
-def id_problem(kind: str, value: str) -> str | None:
-    """Why `value` cannot be a `kind` id (gpu, model, mode, precision), or None if it can."""
-    if kind == "precision":
-        if value in PRECISIONS:
-            return None
-        return f"precision {_shown(value)} is not one of {', '.join(PRECISIONS)}"
-    adapter = _MODE_ADAPTER if kind == "mode" else _ID_ADAPTER
-    try:
-        adapter.validate_python(value)
-    except ValidationError:
-        if kind == "mode":
-            return f"mode {_shown(value)} is not a mode id: lowercase letters, digits and _ (e.g. ar, self_spec)"
-        return (
-            f"{kind} {_shown(value)} is not an id: up to 64 lowercase letters, digits and . _ - "
-            f"starting with a letter or digit (e.g. {'h100-sxm' if kind == 'gpu' else 'qwen3-8b'})"
-        )
-    return None
+def image_tag(image: str | None) -> str:
+    """The version part of a container image: 'vllm/vllm-openai-rocm:v0.21.0' -> 'v0.21.0' (no digest)."""
+    if not image:
+        return ""
+    name = image.split("@", 1)[0]
+    last = name.rsplit("/", 1)[-1]
+    return last.split(":", 1)[1] if ":" in last else ""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -377,16 +368,20 @@ def json_constant(name: str) -> float:
 
 
 def json_stream(text: str, reader: Reader) -> list[tuple[str, Any]]:
-    """Every JSON value in `text`, each with 'line N' where it starts; bad stretches become problems."""
+    """Every JSON value in `text`, each with 'line N' where it starts; bad stretches become problems.
+
+    Line numbers are counted incrementally, so a file of many records is read in linear time."""
     decoder = json.JSONDecoder(parse_constant=json_constant)
     out: list[tuple[str, Any]] = []
     pos, end = 0, len(text)
+    counted_to, line = 0, 1
     while pos < end:
         while pos < end and text[pos] in " \t\r\n,":
             pos += 1
         if pos >= end:
             break
-        line = text.count("\n", 0, pos) + 1
+        line += text.count("\n", counted_to, pos)
+        counted_to = pos
         try:
             value, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as e:
@@ -401,250 +396,3 @@ def json_stream(text: str, reader: Reader) -> list[tuple[str, Any]]:
             continue
         out.append((f"line {line}", value))
     return out
-
-
-# ---------------------------------------------------------------------------------------------
-# Assembly: raw points -> validated Profiles
-
-_POINT_FIELDS: tuple[str, ...] = tuple(ProfilePoint.model_fields)
-_REQUIRED_POINT_FIELDS = frozenset(n for n, f in ProfilePoint.model_fields.items() if f.is_required())
-_GROUP_FIELDS: tuple[str, ...] = (
-    "gpu",
-    "model",
-    "mode",
-    "precision",
-    "engine",
-    "engine_version",
-    "gpus_per_replica",
-    "tp",
-    "pp",
-    "dp",
-    "dataset",
-    "category",
-    "block_size",
-    "threshold",
-    "algorithm",
-    "draft_tokens",
-    "lora",
-    "label",
-)
-
-
-def bucket(x: float | None) -> float | None:
-    """A measured mean length rounded to 2 significant digits, so run-to-run noise keeps one profile."""
-    if x is None or x <= 0:
-        return None
-    return float(f"{x:.2g}")
-
-
-# provenance_kind value that keeps what our own profile files declare (foreign formats get "uploaded").
-DECLARED = "declared"
-
-
-def check_provenance_kind(ctx: Context) -> Problem | None:
-    if ctx.provenance_kind in PROVENANCE_KINDS or ctx.provenance_kind == DECLARED:
-        return None
-    return Problem(
-        ctx.file, "provenance", f"unknown provenance kind {ctx.provenance_kind!r}; one of {PROVENANCE_KINDS}"
-    )
-
-
-def apply_overrides(meta: dict[str, Any], ov: Overrides) -> None:
-    """Overrides replace what a foreign file says; a GPU count that no longer matches tp x pp x dp resets them."""
-    for key in ("gpu", "model", "mode", "precision", "engine"):
-        value = getattr(ov, key)
-        if value is not None and str(value).strip():
-            meta[key] = normalise_override(key, str(value))
-    if ov.gpus_per_replica is not None:
-        meta["gpus_per_replica"] = ov.gpus_per_replica
-    gpus = meta.get("gpus_per_replica")
-    tp, pp, dp = (int(meta.get(k) or 1) for k in ("tp", "pp", "dp"))
-    if gpus is None:
-        meta["gpus_per_replica"] = tp * pp * dp
-    elif tp * pp * dp != gpus:
-        meta["tp"], meta["pp"], meta["dp"] = gpus, 1, 1
-    for k in ("tp", "pp", "dp"):
-        meta.setdefault(k, 1)
-
-
-def missing_problems(ctx: Context, missing: list[str]) -> list[Problem]:
-    return [
-        Problem(ctx.file, name, f"not in this {ctx.fmt} file: {SUPPLY_HINT.get(name, 'supply it')}") for name in missing
-    ]
-
-
-def validate_point(raw: RawPoint, reader: Reader) -> ProfilePoint | None:
-    """The raw point as a ProfilePoint. Bad optional fields are dropped (each a problem); a bad
-    concurrency or throughput, or inconsistent values, drop the point."""
-    data = {k: v for k, v in raw.point.items() if v is not None}
-    for _ in range(len(data) + 1):
-        try:
-            return ProfilePoint.model_validate(data)
-        except ValidationError as err:
-            bad_optional: list[str] = []
-            fatal = False
-            for e in err.errors(include_url=False):
-                name = str(e["loc"][0]) if e["loc"] else ""
-                where = raw.sources.get(name, sub(raw.where, name) if name else raw.where)
-                msg = str(e["msg"]).removeprefix("Value error, ")
-                if e["type"] != "missing" and name and "input" in e:
-                    msg = f"{msg} (got {_shown(e['input'])})"
-                if e["type"] == "missing":
-                    msg = f"missing {name}; the point needs it"
-                if not (e["type"] == "missing" and where in reader.reported):  # e.g. already "NaN is not a number"
-                    reader.problem(where, msg)
-                if not name or name in _REQUIRED_POINT_FIELDS:
-                    fatal = True
-                else:
-                    bad_optional.append(name)
-            if fatal or not bad_optional:
-                return None
-            for name in bad_optional:
-                data.pop(name, None)
-    return None
-
-
-def profile_id(ctx: Context, meta: Mapping[str, Any], key: tuple[Any, ...]) -> str:
-    """A readable, unique, valid id: file stem, model, mode, gpu, and a hash of file bytes and group."""
-    digest = hashlib.sha256(repr((ctx.file, ctx.digest, key)).encode()).hexdigest()[:8]
-    stem = slug(PurePath(ctx.name).stem)
-    parts = [stem[:20], str(meta.get("model", ""))[:16], str(meta.get("mode", ""))[:12], str(meta.get("gpu", ""))[:12]]
-    head = "-".join(slug(p) for p in parts if p).strip("-._")[: 64 - 9]
-    head = re.sub(r"^[^a-z0-9]+", "", head)
-    return f"{head}-{digest}" if head else f"u-{digest}"
-
-
-def make_profile(
-    ctx: Context,
-    meta: Mapping[str, Any],
-    key: tuple[Any, ...],
-    points: list[ProfilePoint],
-    notes: Iterable[str],
-    reader: Reader,
-) -> Profile | None:
-    """Validate a profile's header once, then attach already-validated points without re-validating."""
-    mode_params = {
-        k: meta[k] for k in ("block_size", "threshold", "algorithm", "draft_tokens", "lora") if meta.get(k) is not None
-    }
-    workload = {k: meta[k] for k in ("isl", "osl", "dataset", "category") if meta.get(k) not in (None, "")}
-    note_text = "; ".join(dict.fromkeys(n for n in notes if n))
-    if len(note_text) > 2000:
-        note_text = note_text[:1997] + "..."
-    pid = profile_id(ctx, meta, key)
-    header = {
-        "id": pid,
-        "gpu": meta.get("gpu"),
-        "gpus_per_replica": meta.get("gpus_per_replica", 1),
-        "tp": meta.get("tp", 1),
-        "pp": meta.get("pp", 1),
-        "dp": meta.get("dp", 1),
-        "engine": meta.get("engine") or "unknown",
-        "engine_version": meta.get("engine_version") or "",
-        "model": meta.get("model"),
-        "precision": meta.get("precision"),
-        "mode": meta.get("mode"),
-        "mode_params": mode_params,
-        "workload": workload,
-        "provenance": {
-            "kind": ctx.provenance_kind,
-            "source": f"{ctx.fmt} result file {ctx.name}"[:2000],
-            "date": ctx.today,
-            "notes": note_text,
-        },
-        "points": [{"concurrency": 1, "output_tok_s": 1.0}],  # stand-in; real points are validated already
-    }
-    try:
-        checked = Profile.model_validate(header)
-    except ValidationError as err:
-        reader.problems.extend(problems_from_validation(err, ctx.file, f"profile {pid}"))
-        return None
-    points = sorted(points, key=lambda p: p.concurrency)
-    return checked.model_copy(update={"points": points})
-
-
-def assemble(ctx: Context, raws: list[RawPoint], reader: Reader, notes: Iterable[str] = ()) -> ImportResult:
-    """Overrides, missing fields, point validation, grouping into profiles, duplicated points."""
-    result = ImportResult(ctx.file, ctx.fmt)
-    file_notes = list(notes)
-    for raw in raws:
-        apply_overrides(raw.meta, ctx.overrides)
-
-    missing = [name for name in REQUIRED_META if any(not raw.meta.get(name) for raw in raws)]
-    # Check every distinct id once; a bad one drops its points with one problem.
-    bad_values: set[tuple[str, str]] = set()
-    for name in REQUIRED_META:
-        if name in missing:
-            continue
-        seen: set[str] = set()
-        for raw in raws:
-            value = str(raw.meta[name])
-            if value in seen:
-                continue
-            seen.add(value)
-            why = id_problem(name, value)
-            if why is not None:
-                bad_values.add((name, value))
-                from_override = getattr(ctx.overrides, name) is not None
-                reader.problem(name if from_override else raw.sources.get(name, sub(raw.where, name)), why)
-
-    good: list[tuple[RawPoint, ProfilePoint]] = []
-    for raw in raws:
-        point = validate_point(raw, reader)
-        if point is not None:
-            good.append((raw, point))
-
-    if not raws and not reader.problems:
-        reader.problem("file", f"no benchmark results found in this {ctx.fmt} file")
-    if missing:
-        result.missing = missing
-        reader.problems.extend(missing_problems(ctx, missing))
-        result.problems = reader.problems
-        return result
-
-    groups: dict[tuple[Any, ...], list[tuple[RawPoint, ProfilePoint]]] = {}
-    for raw, point in good:
-        if any((name, str(raw.meta[name])) in bad_values for name in REQUIRED_META):
-            continue
-        key = tuple(raw.meta.get(k) for k in _GROUP_FIELDS) + _length_key(raw.meta)
-        groups.setdefault(key, []).append((raw, point))
-
-    for key, members in groups.items():
-        meta = dict(members[0][0].meta)
-        for length in ("isl", "osl"):
-            values = [v for m in members if isinstance(v := m[0].meta.get(length), int | float) and v > 0]
-            meta[length] = max(1, round(sum(values) / len(values))) if values else None
-        first_at: dict[int, str] = {}
-        points: list[ProfilePoint] = []
-        for raw, point in members:
-            if point.concurrency in first_at:
-                reader.problem(
-                    raw.sources.get("concurrency", raw.where),
-                    f"duplicated point: concurrency {point.concurrency} already read at {first_at[point.concurrency]}"
-                    " (kept the first)",
-                )
-                continue
-            first_at[point.concurrency] = raw.where
-            points.append(point)
-        point_notes = [n for m in members for n in m[0].meta.get("notes", ())]
-        profile = make_profile(ctx, meta, key, points, [*file_notes, *point_notes], reader)
-        if profile is not None:
-            result.profiles.append(profile)
-    result.problems = reader.problems
-    return result
-
-
-def _length_key(meta: Mapping[str, Any]) -> tuple[Any, ...]:
-    isl, osl = meta.get("isl"), meta.get("osl")
-    if meta.get("lengths_measured"):
-        return (bucket(isl), bucket(osl))
-    return (isl, osl)
-
-
-def note_once(notes: list[str]) -> Callable[[str], None]:
-    """A function that appends a note unless it is already there."""
-
-    def add(text: str) -> None:
-        if text not in notes:
-            notes.append(text)
-
-    return add

@@ -18,18 +18,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from calculator.importers._assemble import given_value, make_profile, missing_problems, not_applied
 from calculator.importers._common import (
+    ASSUMED_PRECISION,
     MAX_PROBLEMS_PER_KIND,
     REQUIRED_META,
+    SUPPLY_HINT,
     Context,
     ImportResult,
     Reader,
     header_cells,
-    id_problem,
-    make_profile,
-    missing_problems,
-    normalise_override,
 )
+from calculator.importers._ids import id_problem, normalise_override, precision_from_name
 from calculator.schema import ProfilePoint
 
 CSV_TEMPLATE_COLUMNS: tuple[str, ...] = (
@@ -225,7 +225,7 @@ def _first_line(e: object) -> str:
 def import_csv(text: str, ctx: Context, delimiter: str = ",") -> ImportResult:
     """Profiles from our CSV template; never raises for bad content."""
     reader = Reader(ctx.file)
-    result = ImportResult(ctx.file, "csv")
+    result = ImportResult(ctx.file, "csv", warnings=reader.warnings)
     text = _LEADING_BLANK_LINES.sub("", text.lstrip("\ufeff"))
     df = read_table(text, delimiter, reader)
     result.problems = reader.problems
@@ -249,7 +249,7 @@ def import_csv(text: str, ctx: Context, delimiter: str = ",") -> ImportResult:
     problems = _Problems(reader)
     bad = pd.Series(False, index=df.index)
     numbers = _check_numbers(df, problems, bad)
-    meta, missing = _check_ids(df, ctx, problems, bad)
+    meta, missing, precision_assumed = _check_ids(df, ctx, problems, bad)
     for column in TEXT_COLUMNS:
         if column in df.columns:
             too_long = df[column].str.len() > MAX_TEXT
@@ -267,7 +267,8 @@ def import_csv(text: str, ctx: Context, delimiter: str = ",") -> ImportResult:
     frame = pd.DataFrame({c: numbers[c] for c in numbers}, index=df.index).loc[good]
     for column, values in meta.items():
         frame[column] = values.loc[good]
-    frame["gpus_per_replica"] = _gpus(frame, ctx)
+    frame["gpus_per_replica"] = _gpus(frame, ctx, reader)
+    frame["_precision_assumed"] = precision_assumed.loc[good]
     for column in ("isl", "osl", "block_size"):
         if column not in frame.columns:
             frame[column] = np.nan
@@ -296,6 +297,8 @@ def import_csv(text: str, ctx: Context, delimiter: str = ",") -> ImportResult:
     points = build_points(frame)
     notes = df["notes"].loc[frame.index] if "notes" in df.columns else None
     assumed_gpus = "gpus_per_replica" not in df.columns and ctx.overrides.gpus_per_replica is None
+    if assumed_gpus:
+        reader.warn("gpus_per_replica", f"not in this csv file: assumed 1; {SUPPLY_HINT['gpus_per_replica']}")
     for key, positions in frame.groupby(keys, dropna=False, sort=False).indices.items():
         first = frame.iloc[positions[0]]
         group_meta: dict[str, Any] = {k: _plain(first[k]) for k in keys}
@@ -303,6 +306,8 @@ def import_csv(text: str, ctx: Context, delimiter: str = ",") -> ImportResult:
         gpus = int(group_meta["gpus_per_replica"])
         group_meta.update(tp=gpus, pp=1, dp=1)
         group_notes = ["gpus_per_replica not given: assumed 1"] if assumed_gpus else []
+        if frame["_precision_assumed"].iloc[positions].any():
+            group_notes.append(f"precision {ASSUMED_PRECISION} assumed: not in the file")
         if notes is not None:
             group_notes += [str(n) for n in notes.iloc[positions].unique() if n]
         group_points = [points[i] for i in positions]
@@ -366,22 +371,43 @@ def _check_numbers(df: pd.DataFrame, problems: _Problems, bad: pd.Series) -> dic
 
 def _check_ids(
     df: pd.DataFrame, ctx: Context, problems: _Problems, bad: pd.Series
-) -> tuple[dict[str, pd.Series], list[str]]:
-    """gpu, model, mode, precision per row (override > column), engine texts; which are missing."""
+) -> tuple[dict[str, pd.Series], list[str], pd.Series]:
+    """gpu, model, mode, precision per row (the column's value, else the given one), engine texts; which
+    are missing; and which rows' precision is assumed (bf16: no precision in the row, its model name or given)."""
     meta: dict[str, pd.Series] = {}
     missing: list[str] = []
+    assumed = pd.Series(False, index=df.index)
     for column in ID_COLUMNS:
-        override = getattr(ctx.overrides, column)
-        if override is not None and str(override).strip():
-            values = pd.Series(normalise_override(column, str(override)), index=df.index, dtype=object)
-        elif column in df.columns:
+        given = given_value(ctx.overrides, column)
+        if column in df.columns:
             values = df[column].str.lower().astype(object)
+            if column in ("model", "precision"):
+                values = values.map({u: normalise_override(column, u) if u else "" for u in values.unique()})
         else:
+            values = pd.Series("", index=df.index, dtype=object)
+        empty = values == ""
+        if column == "precision" and empty.any() and "model" in df.columns:
+            by_name = df["model"].map({u: precision_from_name(u) or "" for u in df["model"].unique()})
+            values = values.where(~empty, by_name)
+            empty = values == ""
+        if given is not None:
+            conflict = ~empty & (values != given)
+            if conflict.any():
+                rows = df.index[conflict]
+                message = not_applied(column, values.loc[rows[0]], given) + f" ({len(rows)} rows)"
+                problems.reader.warn(f"row {rows[0]}, {column}", message)
+            values = values.where(~empty, given)
+            empty = values == ""
+        if column == "precision" and empty.any():
+            assumed = empty.copy()
+            values = values.where(~empty, ASSUMED_PRECISION)
+            problems.reader.warn(
+                "precision", f"not in this csv file: assumed {ASSUMED_PRECISION}; {SUPPLY_HINT['precision']}"
+            )
+            empty = values == ""
+        if empty.all() and column not in df.columns:
             missing.append(column)
             continue
-        if column in ("model", "precision"):
-            values = values.map({u: normalise_override(column, u) if u else "" for u in values.unique()})
-        empty = values == ""
         if empty.any():
             problems.rows(df.index[empty], column, "empty: fill the column or give the value for the whole file")
             missing.append(column)
@@ -393,13 +419,11 @@ def _check_ids(
                 bad |= mask
         meta[column] = values
     for column, default in (("engine", ctx.overrides.engine or "unknown"), ("engine_version", "")):
-        if column == "engine" and ctx.overrides.engine:
-            meta[column] = pd.Series(default, index=df.index, dtype=object)
-        elif column in df.columns:
+        if column in df.columns:
             meta[column] = df[column].astype(object).where(df[column] != "", default)
         else:
             meta[column] = pd.Series(default, index=df.index, dtype=object)
-    return meta, missing
+    return meta, missing, assumed
 
 
 def _check_consistency(numbers: dict[str, pd.Series], problems: _Problems, bad: pd.Series) -> None:
@@ -417,12 +441,19 @@ def _check_consistency(numbers: dict[str, pd.Series], problems: _Problems, bad: 
                 bad |= mask
 
 
-def _gpus(frame: pd.DataFrame, ctx: Context) -> pd.Series:
-    if ctx.overrides.gpus_per_replica is not None:
-        return pd.Series(int(ctx.overrides.gpus_per_replica), index=frame.index)
-    if "gpus_per_replica" in frame.columns:
-        return frame["gpus_per_replica"].fillna(1).astype("int64")
-    return pd.Series(1, index=frame.index)
+def _gpus(frame: pd.DataFrame, ctx: Context, reader: Reader) -> pd.Series:
+    """GPUs per replica per row: the column's value, else the given one, else 1 (noted by the caller)."""
+    given = ctx.overrides.gpus_per_replica
+    fill = int(given) if given is not None else 1
+    if "gpus_per_replica" not in frame.columns:
+        return pd.Series(fill, index=frame.index)
+    column = frame["gpus_per_replica"]
+    if given is not None:
+        conflict = column.notna() & (column != given)
+        if conflict.any():
+            row = frame.index[conflict][0]
+            reader.warn(f"row {row}, gpus_per_replica", not_applied("gpus_per_replica", int(column.loc[row]), given))
+    return column.fillna(fill).astype("int64")
 
 
 def _plain(value: Any) -> Any:

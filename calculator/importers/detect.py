@@ -1,5 +1,6 @@
 """Which format a file is in, from its content (never its name): our profile YAML/JSON, our CSV
-template, or the result files of SGLang, vLLM, GuideLLM, AIPerf/GenAI-Perf, llmperf, InferenceX.
+template, or the result files of SGLang, vLLM, GuideLLM, AIPerf/GenAI-Perf (JSON or CSV export),
+llmperf, InferenceX, and NLD's SGLang metrics summary.
 
 `sniff()` also hands back what it parsed so an importer does not parse the file twice.
 """
@@ -13,9 +14,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from calculator.importers._common import _LINE_BREAK, Reader, header_cells, json_constant, json_stream
+from calculator.importers.aiperf import is_aiperf_csv
+from calculator.importers.inferencex import is_nested_row
+from calculator.importers.llmperf import is_fork_summary
+from calculator.importers.nld_summary import is_nld_summary
 from calculator.loader import InputError, Problem, parse_yaml
 
-FORMATS: tuple[str, ...] = ("profile", "csv", "sglang", "vllm", "guidellm", "aiperf", "llmperf", "inferencex")
+FORMATS: tuple[str, ...] = (
+    "profile",
+    "csv",
+    "sglang",
+    "vllm",
+    "guidellm",
+    "aiperf",
+    "llmperf",
+    "inferencex",
+    "nld_summary",
+)
 
 # Metric blocks AIPerf and GenAI-Perf write at the top level of their profile export.
 AIPERF_METRICS: frozenset[str] = frozenset(
@@ -74,6 +89,8 @@ def sniff(text: str, file: str) -> Sniffed:
             return Sniffed("csv", delimiter=delimiter)
         if "tput_per_gpu" in columns or "output_tput_per_gpu" in columns:
             return Sniffed("inferencex", delimiter=delimiter)
+        if is_aiperf_csv(cells):
+            return Sniffed("aiperf", delimiter=delimiter)
     try:
         doc = parse_yaml(text, file)
     except InputError as e:
@@ -111,7 +128,7 @@ def classify_document(doc: Any) -> tuple[str, str]:
     if isinstance(doc, list):
         if doc and all(isinstance(r, Mapping) for r in doc):
             first = doc[0]
-            if "tput_per_gpu" in first or "output_tput_per_gpu" in first:
+            if "tput_per_gpu" in first or "output_tput_per_gpu" in first or is_nested_row(first):
                 return "inferencex", ""
             fmt = classify_record(first)
             if fmt != "unknown":
@@ -130,11 +147,15 @@ def classify_document(doc: Any) -> tuple[str, str]:
             return "unknown", what
     if isinstance(doc.get("benchmarks"), list):
         return "guidellm", ""
+    if is_nld_summary(doc):
+        return "nld_summary", ""
+    if is_nested_row(doc):
+        return "inferencex", ""
     records = doc.get("records")
     metrics: Mapping[Any, Any] = records if isinstance(records, Mapping) else doc
     if any(isinstance(metrics.get(k), Mapping) for k in AIPERF_METRICS):
         return "aiperf", ""
-    if "num_concurrent_requests" in doc or any(str(k).startswith("results_") for k in doc):
+    if "num_concurrent_requests" in doc or any(str(k).startswith("results_") for k in doc) or is_fork_summary(doc):
         return "llmperf", ""
     if "tput_per_gpu" in doc or "output_tput_per_gpu" in doc:
         return "inferencex", ""

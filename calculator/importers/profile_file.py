@@ -1,9 +1,10 @@
 """Our own profile format (YAML or JSON): one Profile, or a ProfileSet of several.
 
 Validated strictly (`extra="forbid"`); each profile of a set stands or falls alone, so one bad
-profile does not hide the good ones. A file's declared provenance cannot be checked, so it becomes the
-import's kind (`uploaded` by default) with the declared kind kept in the notes; `provenance_kind="declared"`
-keeps it as written (for files the operator vouches for).
+profile does not hide the good ones. A profile states everything, so values the user gives fill in
+nothing here; one that contradicts the file is reported as a warning, never applied. A file's declared
+provenance cannot be checked, so it becomes the import's kind (`uploaded` by default) with the declared
+kind kept in the notes; `provenance_kind="declared"` keeps it as written (for files the operator vouches for).
 """
 
 from __future__ import annotations
@@ -13,14 +14,16 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from calculator.importers._common import DECLARED, Context, ImportResult
+from calculator.importers._assemble import DECLARED, FILLABLE, given_value, not_applied
+from calculator.importers._common import Context, ImportResult
 from calculator.loader import Problem, problems_from_validation
 from calculator.schema import Profile, ProfileSet
 
 
 def import_profile(doc: Any, ctx: Context) -> ImportResult:
-    """Profiles from a parsed profile document; overrides do not apply (the file is complete)."""
+    """Profiles from a parsed profile document; given values fill in nothing (the file is complete)."""
     result = ImportResult(ctx.file, "profile")
+    result.warnings = _not_applied(doc, ctx)
     if not isinstance(doc, Mapping):
         result.problems.append(Problem(ctx.file, "file", "expected a profile (a mapping with id, gpu, ..., points)"))
         return result
@@ -62,8 +65,27 @@ def import_profile(doc: Any, ctx: Context) -> ImportResult:
     return result
 
 
+def _not_applied(doc: Any, ctx: Context) -> list[Problem]:
+    """A warning for each given value that a profile of the file states otherwise (once per field and value)."""
+    in_set = isinstance(doc, Mapping) and "profiles" in doc
+    items = doc.get("profiles") if in_set else [doc]
+    given: dict[str, object] = {key: given_value(ctx.overrides, key) for key in FILLABLE}
+    given["gpus_per_replica"] = ctx.overrides.gpus_per_replica
+    warnings: dict[tuple[str, str], Problem] = {}
+    for i, item in enumerate(items if isinstance(items, list) else []):
+        if not isinstance(item, Mapping):
+            continue
+        for key, value in given.items():
+            stated = item.get(key)
+            if value is not None and stated is not None and str(stated).strip().lower() != str(value).lower():
+                at = f"profiles[{i}].{key}" if in_set else key
+                warnings.setdefault((key, str(stated)), Problem(ctx.file, at, not_applied(key, stated, value)))
+    return list(warnings.values())
+
+
 def _relabel(profile: Profile, ctx: Context) -> Profile:
-    """The import's provenance kind, unless the caller keeps what the file declares."""
+    """The import's provenance kind (uploaded), unless the caller keeps what the file declares. Only the
+    provenance kind is relabelled; the profile's gpu, model, mode and precision are the file's."""
     declared = profile.provenance
     if ctx.provenance_kind == DECLARED or declared.kind == ctx.provenance_kind:
         return profile
