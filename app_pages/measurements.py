@@ -1,33 +1,31 @@
 """Measurements: upload your own benchmark results (several files at once: our profile YAML/JSON, the CSV
 template, SGLang, vLLM, GuideLLM, AIPerf/GenAI-Perf, llmperf, InferenceX). Each file shows its detected
-format and every problem by file, row and field; a form supplies what a format lacks (GPU, model, mode,
-precision). Good points join this session with provenance `uploaded` and appear on every page; they can be
+format, every problem by file, row and field, and what was assumed; a form supplies what a format lacks (GPU,
+model, mode; precision and GPUs per replica where they were assumed) and maps a GPU the catalog does not know to
+one it does. Good points join this session with provenance `uploaded` and appear on every page; they can be
 removed, and are never written to disk. A broken file changes nothing already loaded.
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 import streamlit as st
 
 from app_pages import state
 from calculator import labels as lb
+from calculator import uploads as up
+from calculator.importers import Overrides, csv_template
 from calculator.schema import KNOWN_MODELS, KNOWN_MODES, PRECISIONS
-from calculator.uploads import digest as upload_digest
-from calculator.uploads import make_upload, problems_frame, uploads_summary
 
 st.title("Your measurements")
 
-try:
-    from calculator.importers import Overrides, csv_template, import_bytes
-except ImportError:  # the importers are written by another engineer; the page says so until they land
-    st.warning("The importers are not available in this build: uploads are disabled.", icon=":material/construction:")
-    st.stop()
-
 state.init_state()
-pending: dict[str, dict[str, Any]] = st.session_state["pending"]
-dismissed: set[str] = st.session_state.setdefault("dismissed", set())
+pending: dict[str, up.PendingImport] = st.session_state["pending"]
+added: dict[str, str] = st.session_state.setdefault("added_uid", {})  # pending digest -> its upload's uid
+salt: str = st.session_state.setdefault("_upload_salt", secrets.token_hex(8))
+known = state.known_gpus()
 
 st.caption(
     "Files stay in this browser session: they are parsed in memory, never written to disk, and gone when the "
@@ -37,7 +35,7 @@ top = st.columns([3, 1], vertical_alignment="bottom")
 files = top[0].file_uploader(
     "Upload measurement files",
     accept_multiple_files=True,
-    type=["yaml", "yml", "json", "jsonl", "csv", "txt"],
+    type=["yaml", "yml", "json", "jsonl", "csv"],
     key="upload_files",
     help="Several files at once. Our profile format (docs/schema), the CSV template, or the result files of "
     "SGLang bench_serving, vLLM bench serve, GuideLLM, AIPerf/GenAI-Perf, llmperf or InferenceX.",
@@ -54,83 +52,146 @@ top[1].download_button(
 )
 
 
-def add_upload(digest: str, name: str, fmt: str, profiles: list[Any]) -> int:
-    """Add a file's good profiles to the session (replacing an earlier import of the same file)."""
-    upload = make_upload(digest, name, fmt, profiles)
-    if upload is None:
-        return 0
-    state.uploads()[digest] = upload
+def add_upload(key: str) -> None:
+    """Add (or, after new choices, replace) the file's good points in the session."""
+    entry = pending[key]
+    if entry.result is None:
+        return
+    uid = up.upload_uid(salt, entry.data, entry.overrides, entry.gpu_map)
+    upload = up.make_upload(uid, entry.result.name, entry.result.format, entry.profiles())
+    old = added.pop(key, None)
+    if old is not None:
+        state.uploads().pop(old, None)  # the same file imported with other choices: never both
+    if upload is not None:
+        state.uploads()[uid] = upload
+        added[key] = uid
     state.points_changed()
-    dismissed.discard(digest)
-    return len(upload.points)
 
 
-def run_import(digest: str, name: str, data: bytes, overrides: Any) -> None:
-    """Import one file; any failure is recorded against that file only."""
-    try:
-        result = import_bytes(data, name, overrides)
-        entry = {"file": name, "data": data, "result": result, "overrides": overrides, "error": None}
-    except Exception as e:
-        entry = {
-            "file": name,
-            "data": data,
-            "result": None,
-            "overrides": overrides,
-            "error": f"{type(e).__name__}: {e}",
-        }
-    pending[digest] = entry
-    res = entry["result"]
-    if res is not None and res.ok and digest not in dismissed:
-        add_upload(digest, name, res.format, res.profiles)
+def ready(entry: up.PendingImport) -> bool:
+    """A clean import whose GPUs the catalog knows (else the form asks to map them) and that lacks nothing."""
+    res = entry.result
+    return bool(res and res.ok and not res.missing and not up.unknown_gpus(entry.profiles(), known))
 
 
+duplicates: list[tuple[str, str]] = []
 for f in files or []:
     try:
         data = f.getvalue()
     except Exception as e:
-        st.error(f"{lb.md_escape(f.name)}: could not read the upload ({lb.md(e)}).", icon=":material/error:")
+        st.error(f"{lb.md(f.name)}: could not read the upload ({lb.md(e)}).", icon=":material/error:")
         continue
-    digest = upload_digest(data)
-    if digest not in pending:
-        run_import(digest, f.name, data, Overrides())
+    key = up.digest(data)
+    if key in pending:
+        if pending[key].file != f.name:
+            duplicates.append((f.name, pending[key].file))
+        continue
+    pending[key] = up.run_import(f.name, data, Overrides())
+    if ready(pending[key]):
+        add_upload(key)
 
-current = {upload_digest(f.getvalue()) for f in files or []}
-for digest in [d for d in pending if d not in current]:
-    del pending[digest]  # the file was removed from the uploader; its added points stay until removed below
+current = {up.digest(f.getvalue()) for f in files or []}
+for key in [k for k in pending if k not in current]:
+    del pending[key]  # the file was removed from the uploader; its added points stay until removed below
+    added.pop(key, None)
+for name, first in duplicates:
+    st.info(
+        f"{lb.md(name)} has the same content as {lb.md(first)}, which is already listed: it was not added twice.",
+        icon=":material/content_copy:",
+    )
+
+
+def supply_form(key: str, entry: up.PendingImport, asks: list[str], unmapped: list[str]) -> None:
+    """What the file lacks or had to assume, and a GPU for each GPU id the catalog does not know."""
+    with st.form(key=f"supply_{key}", border=False):
+        if unmapped:
+            st.markdown(
+                "The file names GPU(s) the catalog has no spec or price for: "
+                + ", ".join(lb.md(g) for g in unmapped)
+                + ". Map each to the GPU it is (the points are then priced and compared as that GPU, and say so)."
+            )
+        if asks:
+            st.markdown("Supply what the file does not say (a value you give only fills in what the file lacks):")
+        given: dict[str, Any] = {}
+        mapping: dict[str, str | None] = {}
+        cols = st.columns(max(len(asks) + len(unmapped), 1))
+        for i, gpu in enumerate(unmapped):
+            mapping[gpu] = cols[i].selectbox(
+                f"GPU for {gpu[:40]}", known, index=None, format_func=state.gpu_name, key=f"map_gpu_{key}_{i}"
+            )
+        for col, field in zip(cols[len(unmapped) :], asks, strict=False):
+            if field == "gpu":
+                given["gpu"] = col.selectbox(
+                    "GPU", known, index=known.index("h100-sxm") if "h100-sxm" in known else 0,
+                    format_func=state.gpu_name, key=f"sup_gpu_{key}",
+                )  # fmt: skip
+            elif field == "model":
+                given["model"] = col.selectbox(
+                    "Model", list(KNOWN_MODELS), accept_new_options=True, key=f"sup_model_{key}"
+                )
+            elif field == "mode":
+                given["mode"] = col.selectbox("Mode", list(KNOWN_MODES), accept_new_options=True, key=f"sup_mode_{key}")
+            elif field == "precision":
+                given["precision"] = col.selectbox(
+                    "Precision (assumed bf16)", list(PRECISIONS), index=list(PRECISIONS).index("bf16"),
+                    key=f"sup_prec_{key}",
+                )  # fmt: skip
+            elif field == "gpus_per_replica":
+                given["gpus_per_replica"] = col.number_input(
+                    "GPUs per replica (assumed 1)", min_value=1, max_value=1024, value=1, step=1,
+                    key=f"sup_gpr_{key}", help="TP x PP x DP GPUs of one replica (prefill + decode when disaggregated)",
+                )  # fmt: skip
+        if st.form_submit_button("Apply and import", key=f"apply_{key}", icon=":material/check:"):
+            if any(v is None for v in mapping.values()):
+                st.error("Pick a GPU for every unknown GPU id.", icon=":material/error:")
+                return
+            old = entry.overrides
+            merged = {k: getattr(old, k) for k in ("gpu", "model", "mode", "precision", "gpus_per_replica")}
+            for k, v in given.items():
+                merged[k] = int(v) if k == "gpus_per_replica" else str(v).strip().lower()
+            gpu_map = {**entry.gpu_map, **{k: str(v) for k, v in mapping.items() if v}}
+            pending[key] = up.run_import(entry.file, entry.data, Overrides(**merged), gpu_map)
+            if ready(pending[key]):
+                add_upload(key)
+            st.rerun()
+
 
 # ---------------------------------------------------------------------------------------------
-# Per file: detected format, what it found, problems, and a form for what it lacks
+# Per file: detected format, what it found, problems and assumptions, and a form for what it lacks
 
-for digest, entry in pending.items():
-    res = entry["result"]
-    with st.container(border=True, key=f"file_{digest}"):
+for key, entry in pending.items():
+    res = entry.result
+    with st.container(border=True, key=f"file_{key}"):
         head = st.columns([3, 1, 1])
-        head[0].markdown(f"**{lb.md_escape(entry['file'])}**")
+        head[0].markdown(f"**{lb.md(entry.file)}**")
         if res is None:
             head[1].badge("error", color="red")
-            st.error(f"{lb.md_escape(entry['file'])}: {lb.md_escape(entry['error'], 400)}", icon=":material/error:")
+            st.error(f"{lb.md(entry.file)}: {lb.md(entry.error, 400)}", icon=":material/error:")
             continue
         head[1].badge(res.format, color="blue" if res.format != "unknown" else "gray", icon=":material/description:")
         n_points = sum(len(p.points) for p in res.profiles)
-        added = digest in state.uploads()
-        head[2].badge("added" if added else "not added", color="green" if added else "orange")
-        st.caption(f"{len(res.profiles)} profile(s), {n_points:,} point(s), {len(res.problems)} problem(s).")
+        is_added = added.get(key) in state.uploads()
+        head[2].badge("added" if is_added else "not added", color="green" if is_added else "orange")
+        st.caption(
+            f"{len(res.profiles)} profile(s), {n_points:,} point(s), {len(res.problems)} problem(s), "
+            f"{len(res.warnings)} assumption(s) or note(s)."
+        )
         if res.problems:
-            probs = problems_frame(res.problems)
+            probs = up.problems_frame(res.problems)
             # Missing fields are asked for in the form below; everything else is an error in the file: one line
             # saying how many and where, then each problem once, in row order.
             errors = probs[~probs["where"].isin(list(res.missing))]
             if not errors.empty:
                 rows = errors["row"].dropna().astype(int).unique().tolist()
                 st.error(
-                    f"{lb.md_escape(entry['file'])}: {len(errors)} problem(s)"
+                    f"{lb.md(entry.file)}: {len(errors)} problem(s)"
                     + (f" in row(s) {', '.join(map(str, rows[:12]))}{'…' if len(rows) > 12 else ''}" if rows else "")
                     + ": see the table below.",
                     icon=":material/error:",
                 )
             st.dataframe(
                 probs.drop(columns=["row"]).head(500),
-                key=f"problems_{digest}",
+                key=f"problems_{key}",
                 hide_index=True,
                 column_config={
                     "file": "File",
@@ -138,53 +199,31 @@ for digest, entry in pending.items():
                     "problem": st.column_config.TextColumn("Problem", width="large"),
                 },
             )
-        if res.missing:
-            with st.form(key=f"supply_{digest}", border=False):
-                st.markdown("This format does not say everything a profile needs. Supply it:")
-                cols = st.columns(len(res.missing))
-                given: dict[str, Any] = {}
-                for col, field in zip(cols, res.missing, strict=True):
-                    if field == "gpu":
-                        gpus = state.known_gpus()
-                        given["gpu"] = col.selectbox(
-                            "GPU",
-                            gpus,
-                            index=gpus.index("h100-sxm") if "h100-sxm" in gpus else 0,
-                            format_func=state.gpu_name,
-                            key=f"sup_gpu_{digest}",
-                        )
-                    elif field == "model":
-                        given["model"] = col.selectbox(
-                            "Model", list(KNOWN_MODELS), accept_new_options=True, key=f"sup_model_{digest}"
-                        )
-                    elif field == "mode":
-                        given["mode"] = col.selectbox(
-                            "Mode", list(KNOWN_MODES), accept_new_options=True, key=f"sup_mode_{digest}"
-                        )
-                    elif field == "precision":
-                        given["precision"] = col.selectbox(
-                            "Precision",
-                            list(PRECISIONS),
-                            index=list(PRECISIONS).index("bf16"),
-                            key=f"sup_prec_{digest}",
-                        )
-                if st.form_submit_button("Apply and import", key=f"apply_{digest}", icon=":material/check:"):
-                    old = entry["overrides"]
-                    merged = {k: getattr(old, k) for k in ("gpu", "model", "mode", "precision")}
-                    merged.update({k: (str(v).strip().lower() if v is not None else None) for k, v in given.items()})
-                    dismissed.discard(digest)
-                    run_import(digest, entry["file"], entry["data"], Overrides(**merged))
-                    st.rerun()
-        elif (
+        if res.warnings or res.ignored:
+            with st.expander(f"What was assumed, derived or not read ({len(res.warnings)})", icon=":material/info:"):
+                for w in res.warnings[:50]:
+                    st.markdown(f"- **{lb.md(w.where)}**: {lb.md(w.message, 400)}")
+                if len(res.warnings) > 50:
+                    st.caption(f"… and {len(res.warnings) - 50} more.")
+                ignored = [line for line in res.report() if line.startswith("ignored:")]
+                if ignored:
+                    st.caption(lb.md(ignored[0], 1000))
+        asks = up.fields_to_ask(res, entry.overrides)
+        unmapped = up.unknown_gpus(entry.profiles(), known)
+        if asks or unmapped:
+            supply_form(key, entry, asks, unmapped)
+        if (
             res.profiles
-            and not added
+            and not res.missing
+            and not unmapped
+            and not is_added
             and st.button(
                 f"Add the {n_points:,} good point(s) anyway" if res.problems else f"Add {n_points:,} point(s)",
-                key=f"add_{digest}",
+                key=f"add_{key}",
                 icon=":material/add:",
             )
         ):
-            add_upload(digest, entry["file"], res.format, res.profiles)
+            add_upload(key)
             st.rerun()
 
 # ---------------------------------------------------------------------------------------------
@@ -195,17 +234,18 @@ ups = state.uploads()
 if not ups:
     st.caption("No uploaded points yet. The bundled data is used on every page.")
 else:
-    summary = uploads_summary(ups.values())
+    summary = up.uploads_summary(ups.values())
     st.dataframe(summary.drop(columns=["uid"]), key="uploads_table", hide_index=True)
     for uid, u in list(ups.items()):
         if st.button(f"Remove {u.file}", key=f"rm_{uid}", icon=":material/delete:"):
             del ups[uid]
-            dismissed.add(uid)
+            for k in [k for k, v in added.items() if v == uid]:
+                del added[k]
             state.points_changed()
             st.rerun()
     if len(ups) > 1 and st.button("Remove all uploads", key="rm_all", icon=":material/delete_sweep:"):
-        dismissed.update(ups)
         ups.clear()
+        added.clear()
         state.points_changed()
         st.rerun()
     with st.expander("Uploaded points", icon=":material/table:"):

@@ -6,13 +6,14 @@ disk; the app keeps Uploads in its session state.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from calculator.catalog import normalise_points, profiles_to_points
+from calculator.importers import ImportResult, Overrides, import_bytes
 from calculator.loader import Problem
 from calculator.schema import Profile
 
@@ -78,3 +79,82 @@ def uploads_summary(uploads: Iterable[Upload]) -> pd.DataFrame:
             for u in uploads
         ]
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# One file's import as the upload form sees it
+
+
+@dataclass
+class PendingImport:
+    """One uploaded file's import: its bytes, what the user supplied (Overrides) and which of the file's GPU ids
+    they mapped to a catalog GPU, and the result (or the error when even reading failed)."""
+
+    file: str
+    data: bytes
+    overrides: Overrides
+    gpu_map: dict[str, str]
+    result: ImportResult | None
+    error: str | None = None
+
+    def profiles(self) -> list[Profile]:
+        """The good profiles, with the user's GPU mapping applied (and said in each profile's notes)."""
+        if self.result is None:
+            return []
+        return map_gpus(self.result.profiles, self.gpu_map)
+
+
+def run_import(name: str, data: bytes, overrides: Overrides, gpu_map: Mapping[str, str] | None = None) -> PendingImport:
+    """Import one file's bytes; a failure is recorded against that file only."""
+    try:
+        result = import_bytes(data, name, overrides)
+    except Exception as e:  # a reader bug must not take the page (or other files) down
+        return PendingImport(name, data, overrides, dict(gpu_map or {}), None, f"{type(e).__name__}: {e}")
+    return PendingImport(name, data, overrides, dict(gpu_map or {}), result)
+
+
+def map_gpus(profiles: Sequence[Profile], gpu_map: Mapping[str, str]) -> list[Profile]:
+    """Profiles whose GPU id the user mapped to a catalog GPU carry the mapped id, and say so in their notes."""
+    out = []
+    for p in profiles:
+        target = gpu_map.get(p.gpu)
+        if not target or target == p.gpu:
+            out.append(p)
+            continue
+        note = f"GPU {p.gpu!r} in the file, mapped to {target!r} by the user"
+        notes = f"{p.provenance.notes}; {note}" if p.provenance.notes else note
+        out.append(p.model_copy(update={"gpu": target, "provenance": p.provenance.model_copy(update={"notes": notes})}))
+    return out
+
+
+def unknown_gpus(profiles: Iterable[Profile], known: Iterable[str]) -> list[str]:
+    """GPU ids the profiles name that the catalog has no spec (and so no price) for."""
+    known_set = set(known)
+    return sorted({p.gpu for p in profiles} - known_set)
+
+
+ASKED_WHEN_ASSUMED = ("precision", "gpus_per_replica")
+
+
+FORM_FIELDS = ("gpu", "model", "mode", "precision", "gpus_per_replica")
+
+
+def fields_to_ask(result: ImportResult, overrides: Overrides = Overrides()) -> list[str]:  # noqa: B008 (frozen)
+    """What the upload form asks for: the fields the file lacks (still missing, or already supplied by the user, who
+    may correct them), then precision and GPUs per replica where the import had to assume them (a warning names
+    them). In the order of FORM_FIELDS."""
+    assumed = {w.where for w in result.warnings} & set(ASKED_WHEN_ASSUMED)
+    supplied = {f for f in FORM_FIELDS if getattr(overrides, f, None) is not None}
+    wanted = set(result.missing) | assumed | supplied
+    return [f for f in FORM_FIELDS if f in wanted]
+
+
+def upload_uid(session_salt: str, data: bytes, overrides: Overrides, gpu_map: Mapping[str, str]) -> str:
+    """An upload's id (and cache key): the bytes AND the choices made for them (supplied fields, GPU mapping), salted
+    per session, so another session's identical file with another GPU never shares a cache entry with this one."""
+    h = hashlib.sha256()
+    h.update(session_salt.encode())
+    h.update(hashlib.sha256(data).digest())
+    h.update(repr(sorted(vars(overrides).items())).encode())
+    h.update(repr(sorted(gpu_map.items())).encode())
+    return h.hexdigest()[:16]

@@ -61,7 +61,7 @@ def test_upload_of_several_files_adds_uploaded_points_that_appear_on_compare() -
         at, ("mine.yaml", OWN_PROFILE), ("template_points.csv", (FIXTURES / "template_points.csv").read_bytes())
     )
     assert not at.exception
-    formats = sorted(e["result"].format for e in at.session_state["pending"].values())
+    formats = sorted(e.result.format for e in at.session_state["pending"].values())
     assert formats == ["csv", "profile"]
     assert len(at.session_state["uploads"]) == 2
     t = compare_table(at)
@@ -129,3 +129,79 @@ def test_uploaded_gpu_on_compare_sits_beside_its_estimated_rows() -> None:
     assert not est.empty and est["est_error"].str.startswith("±").all()
     # The upload's configuration (nld-8b self_spec bf16) has data here, so it gets no estimate.
     assert est[(est["model"] == "nld-8b") & (est["mode"] == "self_spec") & (est["precision"] == "bf16")].empty
+
+
+UNKNOWN_GPU_PROFILE = OWN_PROFILE.replace(b"gpu: h100-sxm", b"gpu: intel-xpu-max")
+
+
+def test_a_gpu_the_catalog_does_not_know_is_mapped_before_it_is_added() -> None:
+    at = open_measurements()
+    at = upload(at, ("xpu.yaml", UNKNOWN_GPU_PROFILE))
+    assert not at.exception
+    assert len(at.session_state["uploads"]) == 0  # never added "anyway" without a price
+    assert not [b for b in at.button if b.key and b.key.startswith("add_")]
+    key = next(iter(at.session_state["pending"]))
+    assert any("intel-xpu-max" in m.value for m in at.markdown)
+    at.selectbox(key=f"map_gpu_{key}_0").set_value("h100-sxm")
+    at.button(key=f"apply_{key}").click().run()
+    assert not at.exception
+    (upload_,) = at.session_state["uploads"].values()
+    assert set(upload_.points["gpu"]) == {"h100-sxm"}
+    assert upload_.points["provenance_notes"].str.contains("mapped to 'h100-sxm' by the user").all()
+    t = compare_table(at)
+    assert is_uploaded(t).any()  # priced as the GPU it was mapped to
+
+
+def test_supplying_another_gpu_replaces_the_upload_and_changes_its_key() -> None:
+    data = (FIXTURES / "sglang_bench_serving.jsonl").read_bytes()
+    at = open_measurements()
+    at = upload(at, ("sglang.jsonl", data))
+    key = next(iter(at.session_state["pending"]))
+    at.selectbox(key=f"sup_gpu_{key}").set_value("h100-sxm")
+    at.button(key=f"apply_{key}").click().run()
+    first = set(at.session_state["uploads"])
+    at.selectbox(key=f"sup_gpu_{key}").set_value("b200")
+    at.button(key=f"apply_{key}").click().run()
+    ups = at.session_state["uploads"]
+    assert len(ups) == 1 and set(ups) != first  # the same bytes with another choice: another key, one upload
+    assert set(next(iter(ups.values())).points["gpu"]) == {"b200"}
+
+
+def test_the_same_file_in_two_sessions_with_different_gpus_stays_apart() -> None:
+    data = (FIXTURES / "sglang_bench_serving.jsonl").read_bytes()
+    gpus = []
+    for gpu in ("h100-sxm", "h200"):
+        at = open_measurements()
+        at = upload(at, ("sglang.jsonl", data))
+        key = next(iter(at.session_state["pending"]))
+        at.selectbox(key=f"sup_gpu_{key}").set_value(gpu)
+        at.button(key=f"apply_{key}").click().run()
+        t = compare_table(at)
+        gpus.append(set(t.loc[is_uploaded(t), "gpu"]))
+    assert gpus == [{"h100-sxm"}, {"h200"}]
+
+
+def test_identical_bytes_under_a_new_name_are_not_merged_without_a_word() -> None:
+    at = open_measurements()
+    at = upload(at, ("mine.yaml", OWN_PROFILE), ("copy.yaml", OWN_PROFILE))
+    assert not at.exception
+    assert len(at.session_state["uploads"]) == 1
+    assert any("copy.yaml" in i.value and "same content" in i.value for i in at.info)
+
+
+def test_assumed_precision_and_gpu_count_are_shown_and_can_be_supplied() -> None:
+    data = (ROOT / "tests" / "fixtures" / "real" / "vllm" / "er0080_vllm0251_bench_serve_opt125m_c2.json").read_bytes()
+    at = open_measurements()
+    at = upload(at, ("vllm.json", data))
+    key = next(iter(at.session_state["pending"]))
+    at.selectbox(key=f"sup_gpu_{key}").set_value("h100-sxm")
+    at.selectbox(key=f"sup_mode_{key}").set_value("ar")
+    at.button(key=f"apply_{key}").click().run()
+    assert not at.exception
+    expanders = [e.label for e in at.expander]
+    assert any("assumed" in label for label in expanders)
+    at.selectbox(key=f"sup_prec_{key}").set_value("fp8")
+    at.number_input(key=f"sup_gpr_{key}").set_value(2)
+    at.button(key=f"apply_{key}").click().run()
+    (u,) = at.session_state["uploads"].values()
+    assert set(u.points["precision"]) == {"fp8"} and set(u.points["gpus_per_replica"]) == {2}
