@@ -82,14 +82,23 @@ for col, (ext, label) in zip(cols, export.DOCUMENT_FORMATS.items(), strict=True)
 
 st.subheader("Charts (interactive HTML, open offline)")
 targets = inputs.targets
-frontier_fig = charts.frontier_figure(result.dense, targets.min_tok_s_user)
-frontier_fig.update_layout(title=f"Throughput vs interactivity on {state.gpu_name(inputs.gpu)}")
-cost_fig = charts.cost_figure(result.priced, cost_col, cost_label)
-cost_fig.update_layout(title=f"{cost_label} by concurrency on {state.gpu_name(inputs.gpu)}")
+gpu_title = state.gpu_name(inputs.gpu)
+
+
+def frontier_html() -> bytes:
+    fig = charts.frontier_figure(result.dense, targets.min_tok_s_user)
+    return export.chart_html(charts.titled(fig, f"Throughput vs interactivity on {gpu_title}")).encode("utf-8")
+
+
+def cost_html() -> bytes:
+    fig = charts.cost_figure(result.priced, cost_col, cost_label)
+    return export.chart_html(charts.titled(fig, f"{cost_label} by concurrency on {gpu_title}")).encode("utf-8")
+
+
 h = st.columns(2)
 h[0].download_button(
     "Download the frontier chart",
-    data=lambda: export.chart_html(frontier_fig).encode("utf-8"),
+    data=frontier_html,
     file_name=f"{stem}-frontier.html",
     mime=export.MIME_TYPES["html"],
     key="dl_frontier_html",
@@ -99,7 +108,7 @@ h[0].download_button(
 )
 h[1].download_button(
     "Download the cost chart",
-    data=lambda: export.chart_html(cost_fig).encode("utf-8"),
+    data=cost_html,
     file_name=f"{stem}-cost.html",
     mime=export.MIME_TYPES["html"],
     key="dl_cost_html",

@@ -77,8 +77,21 @@ def base_layout(fig: go.Figure, *, x_title: str, y_title: str, height: int = 460
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
         hoverlabel={"align": "left"},
     )
-    fig.update_xaxes(title_text=x_title, showgrid=True)
-    fig.update_yaxes(title_text=y_title, showgrid=True, separatethousands=True)
+    # automargin: the margins grow to fit tick labels and axis titles (a standalone HTML page has no container to
+    # hide them in; with 10 px margins the ticks were clipped).
+    fig.update_xaxes(title_text=x_title, showgrid=True, automargin=True)
+    fig.update_yaxes(title_text=y_title, showgrid=True, separatethousands=True, automargin=True)
+    return fig
+
+
+def titled(fig: go.Figure, title: str) -> go.Figure:
+    """A figure for a page of its own (the Export HTML): the title on top, the legend moved below the plot so the
+    two never overlap, and room for both."""
+    fig.update_layout(
+        title={"text": title, "x": 0, "xanchor": "left", "y": 0.98, "yanchor": "top"},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0, "xanchor": "left"},
+        margin={"l": 60, "r": 30, "t": 70, "b": 60},
+    )
     return fig
 
 

@@ -162,7 +162,7 @@ def classify_document(doc: Any) -> tuple[str, str]:
     fmt = classify_record(doc)
     if fmt != "unknown":
         return fmt, ""
-    return "unknown", "none of the formats we read (see docs/formats.md)"
+    return "unknown", "none of the formats we read"
 
 
 _SGLANG_KEY = re.compile(r"_(e2e_latency_ms)$")

@@ -121,3 +121,35 @@ def test_reloading_the_export_page_keeps_the_scenario(export_page: Page, artifac
     wait_for_idle(export_page, ready=DOWNLOAD)
     table = pd.read_csv(io.BytesIO(download(export_page, "Download CSV", artifacts)))
     assert set(table["gpu"]) == {"gb200"}, f"the Export page's URL lost the scenario: {export_page.url}"
+
+
+@pytest.mark.parametrize("label", ["Download the frontier chart", "Download the cost chart"])
+def test_exported_chart_draws_its_title_clear_of_the_legend_and_every_tick_inside(
+    export_page: Page, artifacts: Path, label: str
+) -> None:
+    """The downloaded HTML opened on its own in Chromium: the title box does not overlap the legend box, and no
+    axis tick label is cut off at the page's edge."""
+    html = download(export_page, label, artifacts)
+    path = artifacts / "downloads" / f"opened-{label.split()[-2]}.html"
+    path.write_bytes(html)
+    chart = export_page.context.new_page()
+    chart.set_viewport_size({"width": 1100, "height": 700})
+    chart.goto(path.resolve().as_uri())
+    chart.wait_for_selector(".main-svg .legend", timeout=60_000)
+    title = chart.locator(".gtitle").bounding_box()
+    legend = chart.locator(".legend").first.bounding_box()
+    assert title and legend
+    overlap = not (
+        title["y"] + title["height"] <= legend["y"]
+        or legend["y"] + legend["height"] <= title["y"]
+        or title["x"] + title["width"] <= legend["x"]
+        or legend["x"] + legend["width"] <= title["x"]
+    )
+    assert not overlap, (title, legend)
+    width = chart.viewport_size["width"]
+    for tick in chart.locator(".xtick text, .ytick text").all():
+        box = tick.bounding_box()
+        if box:
+            assert box["x"] >= 0 and box["x"] + box["width"] <= width, (tick.inner_text(), box)
+    chart.screenshot(path=str(artifacts / f"chart-{label.split()[-2]}.png"))
+    chart.close()
