@@ -357,7 +357,7 @@ def cheapest_meeting(
 # Workload lengths: does a curve's throughput reflect the user's input/output lengths?
 
 # SPEED-Bench qualitative split as the bundled profiles ran it (prompts of ~250 tokens plus the chat
-# template, mean generation ~640 tokens; calculator/estimate.py uses the same figures).
+# template, mean generation ~640 tokens; calculator/estimator/observations.py uses the same figures).
 SPEED_BENCH_TYPICAL_ISL = 300
 SPEED_BENCH_TYPICAL_OSL = 640
 LENGTH_TOLERANCE = 4.0  # a curve "reflects" the user's lengths when both are within this factor
