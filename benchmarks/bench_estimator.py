@@ -1,18 +1,22 @@
 """Benchmark: the estimator's solver, the production one (calculator.estimator.fitting.solve) against the
-other candidate kept here (scipy.optimize.least_squares, trust-region reflective, with the same analytic
-Jacobian and bounds), in the same run, on the bundled data.
+other one kept here (OTHER_SOLVER), on the same residuals, analytic Jacobian and bounds, in the same run, on the
+bundled data. Today the other one is scipy.optimize.least_squares (trust-region reflective).
 
 Timed, median of --repeats: a cold fit (observations built, θ solved, FitResult made), a warm estimate (fit
 cached: one estimate_points call of 4 GPUs x 4 concurrencies), leave-one-out by point and by GPU (one warm-
 started refit per left-out key). Also printed: the objective each solver reaches (½ Σ residuals², lower is
 better) and how far the two disagree on predictions, so a faster solver that stops elsewhere is seen.
 
-Run: `python benchmarks/bench_estimator.py [--repeats 3]`.
+Run: `python benchmarks/bench_estimator.py [--repeats 3]`, and again with OPENBLAS_NUM_THREADS=1: least_squares
+factorises the Jacobian (an SVD) at every trust-region step through scipy's threaded OpenBLAS, which on a shared
+2-core machine under load (other tests, a browser) can be many times slower than single-threaded; the hand-written
+solver's 41 x 41 solve hardly notices. The setting in force is printed first.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -65,6 +69,14 @@ def estimate(catalog: Catalog) -> FloatArray:
     return out
 
 
+OTHER_SOLVER: Solver = least_squares_solve
+
+
+def summary(solver: Solver) -> str:
+    """A solver in words: the first sentence of its docstring."""
+    return (solver.__doc__ or solver.__name__).split(". ")[0].split("(")[0].strip().rstrip(".")
+
+
 def clear_caches() -> None:
     """Forget every fit (and the prior per layout) so the next call fits cold."""
     fitting_module._FIT_CACHE.clear()
@@ -72,28 +84,32 @@ def clear_caches() -> None:
     parameters.prior.cache_clear()
 
 
-def median_s(run: Callable[[], object], repeats: int, *, cold: bool) -> float:
-    times = []
-    for _ in range(repeats):
-        if cold:
-            clear_caches()
-        t0 = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
-
-
-def measure(solver: Solver, catalog: Catalog, repeats: int) -> dict[str, float]:
-    """Seconds for each task with `solver` as the estimator's solver."""
-    fitting_module.solve = solver  # type: ignore[assignment]
-    clear_caches()
-    out = {
-        "cold fit": median_s(lambda: fit(catalog), repeats, cold=True),
-        "warm estimate": median_s(lambda: estimate(catalog), repeats, cold=False),
-        "leave-one-point-out": median_s(lambda: leave_one_out(catalog, group="point"), repeats, cold=False),
-        "leave-one-gpu-out": median_s(lambda: leave_one_out(catalog, group="gpu"), repeats, cold=False),
+def task_runs(catalog: Catalog) -> dict[str, tuple[Callable[[], object], bool]]:
+    """Each timed task: what it runs, and whether it starts cold (every fit forgotten first)."""
+    return {
+        "cold fit": (lambda: fit(catalog), True),
+        "warm estimate": (lambda: estimate(catalog), False),
+        "leave-one-point-out": (lambda: leave_one_out(catalog, group="point"), False),
+        "leave-one-gpu-out": (lambda: leave_one_out(catalog, group="gpu"), False),
     }
-    return out
+
+
+def measure(solvers: list[Solver], catalog: Catalog, repeats: int) -> list[dict[str, float]]:
+    """Median seconds of each task with each solver, the solvers interleaved (A B, B A, ...) so that load from
+    other processes on a shared machine falls on both alike."""
+    times: list[dict[str, list[float]]] = [{} for _ in solvers]
+    for task, (run, cold) in task_runs(catalog).items():
+        for i in range(repeats):
+            order = list(range(len(solvers)))[:: 1 if i % 2 == 0 else -1]
+            for k in order:
+                fitting_module.solve = solvers[k]  # type: ignore[assignment]
+                clear_caches()
+                if not cold:
+                    fit(catalog)  # warm: the full fit is cached, as in the app
+                t0 = time.perf_counter()
+                run()
+                times[k].setdefault(task, []).append(time.perf_counter() - t0)
+    return [{task: statistics.median(ts) for task, ts in t.items()} for t in times]
 
 
 def quality(solver: Solver, catalog: Catalog) -> tuple[float, FloatArray, FloatArray, list[float]]:
@@ -114,10 +130,14 @@ def main() -> int:
     catalog = load_catalog()
     load_models()
     production: Solver = fitting_module.solve
-    label = (production.__doc__ or "fitting.solve").split("(")[0].strip().rstrip(".")
-    solvers = {f"production: {label}": production, "candidate: scipy least_squares (trf)": least_squares_solve}
-    times = {name: measure(solver, catalog, args.repeats) for name, solver in solvers.items()}
-    (name_a, a), (name_b, b) = times.items()
+    solvers = {
+        f"production (fitting.solve): {summary(production)}": production,
+        f"kept here for comparison: {summary(OTHER_SOLVER)}": OTHER_SOLVER,
+    }
+    threads = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS") if k in os.environ}
+    print(f"BLAS threads: {threads or 'library default'}; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.1f}")
+    a, b = measure(list(solvers.values()), catalog, args.repeats)
+    name_a, name_b = solvers
     print(f"median of {args.repeats}, seconds      {'A':>10} {'B':>10}   B/A")
     for task in a:
         print(f"{task:28s} {a[task]:10.4f} {b[task]:10.4f}   {b[task] / a[task]:5.2f}x")
