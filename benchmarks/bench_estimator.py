@@ -1,16 +1,16 @@
 """Benchmark: the estimator's solver, the production one (calculator.estimator.fitting.solve) against the
 other one kept here (OTHER_SOLVER), on the same residuals, analytic Jacobian and bounds, in the same run, on the
-bundled data. Today the other one is scipy.optimize.least_squares (trust-region reflective).
+bundled data. Today the other one is scipy.optimize.least_squares (trust-region reflective, LSMR steps).
 
 Timed, median of --repeats: a cold fit (observations built, θ solved, FitResult made), a warm estimate (fit
 cached: one estimate_points call of 4 GPUs x 4 concurrencies), leave-one-out by point and by GPU (one warm-
 started refit per left-out key). Also printed: the objective each solver reaches (½ Σ residuals², lower is
 better) and how far the two disagree on predictions, so a faster solver that stops elsewhere is seen.
 
-Run: `python benchmarks/bench_estimator.py [--repeats 3]`, and again with OPENBLAS_NUM_THREADS=1: least_squares
-factorises the Jacobian (an SVD) at every trust-region step through scipy's threaded OpenBLAS, which on a shared
-2-core machine under load (other tests, a browser) can be many times slower than single-threaded; the hand-written
-solver's 41 x 41 solve hardly notices. The setting in force is printed first.
+Run: `python benchmarks/bench_estimator.py [--repeats 3]`. The BLAS threads and the load are printed first: with
+its default trust-region solver (an SVD of the Jacobian per step through scipy's threaded OpenBLAS) least_squares
+ran several times slower on this shared 2-core machine under load (other tests, a browser) than with
+OPENBLAS_NUM_THREADS=1; with LSMR steps, as here, it does not depend on BLAS threads.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ ESTIMATE_GPUS = ["h100-sxm", "a100-80gb", "b200", "gb200"]  # NLD-8B self-specul
 def least_squares_solve(
     obs: Observations, layout: Layout, weight: FloatArray, theta0: FloatArray | None = None
 ) -> FloatArray:
-    """scipy.optimize.least_squares (trust-region reflective) on the same residuals, Jacobian and bounds."""
+    """scipy.optimize.least_squares (trust-region reflective, LSMR steps) on the same residuals, Jacobian and
+    bounds. LSMR, not the default SVD: it reaches the same optimum and needs no threaded LAPACK call per step."""
     lo, hi = bounds(layout)
     theta = np.clip(theta_start(layout) if theta0 is None else theta0, lo, hi)
     if not np.any(weight > 0):
@@ -54,6 +55,7 @@ def least_squares_solve(
         jac=lambda x: fitting_module.residual_jacobian(obs, layout, x, weight),
         bounds=(lo, hi),
         method="trf",
+        tr_solver="lsmr",
         ftol=1e-10,
         xtol=1e-10,
         gtol=1e-10,
