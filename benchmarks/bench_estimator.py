@@ -76,7 +76,8 @@ OTHER_SOLVER: Solver = least_squares_solve
 
 def summary(solver: Solver) -> str:
     """A solver in words: the first sentence of its docstring."""
-    return (solver.__doc__ or solver.__name__).split(". ")[0].split("(")[0].strip().rstrip(".")
+    first = " ".join((solver.__doc__ or solver.__name__).split()).split(". ")[0]
+    return first.split(" (")[0].rstrip(".")
 
 
 def clear_caches() -> None:
