@@ -3,11 +3,11 @@ each turned into the rows of forwards of its decoding-mode cycle (built once per
 
 Observations are every serving profile point (vendor, vendor_internal, community, measured, uploaded; not
 estimated ones) and every measured ForwardCost point. A serving point is predicted as B x a / cycle time through
-the decoding-mode model (calculator/modes.py):
-each forward of its cycle reads the KV of context + OSL/2 tokens per sequence (the mean over a request), and
-the cycle's last target forward also carries the B x a x ISL / OSL prompt tokens of the requests that replace
-finished ones (chunked prefill: their FLOPs and KV writes join that forward's roofline). A forward-surface point
-is one timed forward. Points the estimator cannot model are listed in `excluded` with why.
+the decoding-mode model (calculator/modes.py): each forward of its cycle reads the KV of context + OSL/2 tokens
+per sequence (the mean over a request), and the cycle's last target forward also carries the B x a x ISL / OSL
+prompt tokens of the requests that replace finished ones (chunked prefill: their FLOPs and KV writes join that
+forward's roofline). A forward-surface point is one timed forward. Points the estimator cannot model are listed
+in `excluded` with why.
 """
 
 from __future__ import annotations
