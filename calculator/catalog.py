@@ -30,7 +30,13 @@ from calculator.schema import (
     WorkloadTable,
 )
 
-BUNDLED_DIR = Path(__file__).resolve().parent.parent / "hardware_profiles"
+_PACKAGE_DIR = Path(__file__).resolve().parent
+# The bundled data: inside the package when pip installed it (pyproject.toml ships hardware_profiles/ as
+# calculator/hardware_profiles, so `nld-cost` reads it from any directory), else beside it in the checkout.
+BUNDLED_DIR = next(
+    (d for d in (_PACKAGE_DIR / "hardware_profiles", _PACKAGE_DIR.parent / "hardware_profiles") if d.is_dir()),
+    _PACKAGE_DIR.parent / "hardware_profiles",
+)
 PROFILE_DIRS = ("vendor", "vendor_internal", "community", "measured")
 DATA_SUFFIXES = (".yaml", ".yml", ".json")
 

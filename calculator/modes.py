@@ -1,7 +1,7 @@
 """Decoding modes as cycles of forward passes (DESIGN.md §4), and tokens per forward (TPF) by workload.
 
 A mode repeats a cycle of forwards and emits `a` tokens per cycle on average. With t(B, q, L) the time
-of one forward at batch B, q new tokens per sequence and KV context L (calculator/estimate.py, or a
+of one forward at batch B, q new tokens per sequence and KV context L (calculator/estimator/, or a
 measured surface):
 
     cycle_time(B, L)            = Σ_forwards count x scale x t(B, q, L)       (scale < 1 for draft models)
@@ -9,7 +9,7 @@ measured surface):
     request latency             = TTFT + OSL x cycle_time / a
 
 In steady state each cycle also prefills B x a x ISL / OSL prompt tokens (prefill_tokens_per_cycle), which
-chunked-prefill engines run inside the cycle's forwards; calculator/estimate.py adds their cost there.
+chunked-prefill engines run inside the cycle's forwards; calculator/estimator/ adds their cost there.
 
 The cycles (count x forward):
 - ar:          1 x (q=1, causal); a = 1; TPF = 1.

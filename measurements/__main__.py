@@ -11,13 +11,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+PROG = "python -m measurements"
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     """The argparse tree of all commands."""
     from measurements import sglang_serving, torch_forward, tpf
 
     parser = argparse.ArgumentParser(
-        prog="python -m measurements",
+        prog=prog,
         description="Record forward-pass costs, serving sweeps and tokens per forward into profiles the app loads.",
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -32,10 +34,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
     """Parse the command line and run the chosen command; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    args = build_parser(prog).parse_args(argv)
     if args.command == "forward":
         from measurements.torch_forward import main as forward_main
 
@@ -58,6 +60,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except InputError as e:
         return report_input_error(e)
     return 0
+
+
+def script_main() -> int:
+    """The `nld-measure` console script (installed by pip): `main` under that name."""
+    return main(prog="nld-measure")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,13 @@ EXIT_UNAVAILABLE = 2  # bad input, missing package, missing hardware or weights:
 EXIT_INTERRUPTED = 130
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-MEASURED_DIR = REPO_ROOT / "hardware_profiles" / "measured"
+IN_CHECKOUT = (REPO_ROOT / "hardware_profiles").is_dir() and (REPO_ROOT / "calculator").is_dir()
+"""Running from a source checkout (the repo's hardware_profiles/ beside the package), not a pip-installed copy."""
+# Where results go by default. In a checkout: the repo's hardware_profiles/, which the app and the CLI load by
+# themselves. Installed (`pip install .`, `nld-measure`): ./measured/ under the current directory, never inside
+# site-packages (often read-only, lost on upgrade); give it to `nld-cost ... --data measured/` to use it.
+MEASURED_DIR = REPO_ROOT / "hardware_profiles" / "measured" if IN_CHECKOUT else Path("measured")
+MEASURED_TPF_DIR = REPO_ROOT / "hardware_profiles" / "workloads" if IN_CHECKOUT else Path("measured")
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -93,7 +99,8 @@ def int_list(text: str) -> list[int]:
 def command_line(argv: Sequence[str] | None = None) -> str:
     """The command as the user typed it (shell-quoted), for the file's provenance."""
     args = list(sys.argv[1:] if argv is None else argv)
-    return shlex.join(["python", "-m", "measurements", *args])
+    program = ["nld-measure"] if Path(sys.argv[0]).name == "nld-measure" else ["python", "-m", "measurements"]
+    return shlex.join([*program, *args])
 
 
 def today() -> str:
@@ -118,7 +125,9 @@ __all__ = [
     "EXIT_INTERRUPTED",
     "EXIT_OK",
     "EXIT_UNAVAILABLE",
+    "IN_CHECKOUT",
     "MEASURED_DIR",
+    "MEASURED_TPF_DIR",
     "REPO_ROOT",
     "UserError",
     "command_line",

@@ -9,11 +9,11 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from calculator.catalog import BUNDLED_DIR
 from calculator.loader import InputError, decode_text, parse_yaml, read_bytes, validate_as
 from calculator.schema import ForwardCost, GpuCatalog, GpuSpec
-from measurements.common import REPO_ROOT
 
-GPUS_FILE = REPO_ROOT / "hardware_profiles" / "gpus.yaml"
+GPUS_FILE = BUNDLED_DIR / "gpus.yaml"
 DECODE_BUDGET = 0.70
 
 

@@ -377,7 +377,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--host", default="127.0.0.1", help="host the launched server binds to")
     p.add_argument("--port", type=int, default=30000, help="port of the launched server")
     p.add_argument("--startup-timeout", type=float, default=1800.0, help="seconds to wait for /health")
-    p.add_argument("--out", type=Path, help="default: hardware_profiles/measured/serve-<model>-<mode>-<gpu>-....yaml")
+    p.add_argument("--out", type=Path, help="default: hardware_profiles/measured/serve-<model>-<mode>-<gpu>-....yaml"
+                   " (installed with pip: ./measured/...)")
     p.add_argument("--resume", action="store_true", help="continue --out, skipping finished concurrencies")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
 

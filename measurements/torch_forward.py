@@ -25,6 +25,7 @@ from measurements.common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_UNAVAILABLE,
+    IN_CHECKOUT,
     MEASURED_DIR,
     UserError,
     command_line,
@@ -339,7 +340,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=int, default=1,
                    help="CPU threads for torch (default 1: steadier timings on a small or shared machine)")
     p.add_argument("--no-cuda-graphs", action="store_true", help="time eager launches instead of CUDA graphs")
-    p.add_argument("--out", type=Path, help="default: hardware_profiles/measured/forward-<model>-<device>-<dtype>.yaml")
+    p.add_argument("--out", type=Path, help="default: hardware_profiles/measured/forward-<model>-<device>-<dtype>.yaml"
+                   " (installed with pip: ./measured/...)")
     p.add_argument("--resume", action="store_true", help="continue --out, skipping points already in it")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
     p.add_argument("--check-roofline", action="store_true",
@@ -505,12 +507,19 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None,
     print(f"wrote {out}: {len(cost.points)} points, {len(cost.skipped)} skipped", file=sys.stderr)
     for entry in cost.skipped:
         print(f"  skipped {entry}", file=sys.stderr)
-    print(
-        f"next: `streamlit run app.py` and open the Forward passes page (files under hardware_profiles/measured/ "
-        f"load automatically; press 'Reload measured files' if the app is already running), or check the file with "
-        f"`python -m calculator validate {out}`",
-        file=sys.stderr,
-    )
+    if IN_CHECKOUT:
+        print(
+            f"next: `streamlit run app.py` and open the Forward passes page (files under hardware_profiles/measured/ "
+            f"load automatically; press 'Reload measured files' if the app is already running), or check the file "
+            f"with `python -m calculator validate {out}`",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            f"next: check the file with `nld-cost validate {out}`; `nld-cost estimate --data {out} ...` fits the "
+            f"estimator to it too",
+            file=sys.stderr,
+        )
     if args.check_roofline:
         from measurements.roofline import print_report
 

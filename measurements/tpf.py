@@ -22,7 +22,7 @@ from measurements.common import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_UNAVAILABLE,
-    REPO_ROOT,
+    MEASURED_TPF_DIR,
     UserError,
     command_line,
     prepare_out,
@@ -152,7 +152,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="JSONL, one {\"prompt\": ..., \"category\": ...} per line")
     p.add_argument("--max-new-tokens", type=int, default=512)
     p.add_argument("--model-id", help="model id for the table (default: derived from the path, e.g. nld-8b)")
-    p.add_argument("--out", type=Path, help="default: hardware_profiles/workloads/measured-tpf-<model>-<mode>.yaml")
+    p.add_argument("--out", type=Path, help="default: hardware_profiles/workloads/measured-tpf-<model>-<mode>.yaml"
+                   " (installed with pip: ./measured/...)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
 
 
@@ -207,7 +208,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
     model_id = args.model_id or model_id_for(str(args.model.resolve()))
     if slug(model_id) != model_id:
         raise UserError(f"--model-id {model_id!r}: use an id like nld-8b")
-    out: Path = args.out or REPO_ROOT / "hardware_profiles" / "workloads" / f"measured-tpf-{model_id}-{args.mode}.yaml"
+    out: Path = args.out or MEASURED_TPF_DIR / f"measured-tpf-{model_id}-{args.mode}.yaml"
     prepare_out(out, False, args.overwrite)
 
     import torch

@@ -95,21 +95,6 @@ def test_estimated_rows_are_labelled_estimated_and_between_them_interpolated() -
     assert set(out["provenance"]) == {"estimated"}
 
 
-def test_monotone_interpolate_matches_linear_for_two_knots() -> None:
-    y = fr.monotone_interpolate(np.array([0.0, 1.0]), np.array([0.0, 10.0]), np.zeros(2), np.array([0.5]), np.zeros(1))
-    assert y[0] == pytest.approx(5.0)
-
-
-def test_monotone_interpolate_keeps_groups_apart() -> None:
-    x = np.array([0.0, 1.0, 0.0, 1.0])
-    y = np.array([0.0, 10.0, 100.0, 200.0])
-    g = np.array([0, 0, 1, 1])
-    out = fr.monotone_interpolate(x, y, g, np.array([0.5, 0.5, 2.0]), np.array([0, 1, 1]))
-    assert out[0] == pytest.approx(5.0)
-    assert out[1] == pytest.approx(150.0)
-    assert np.isnan(out[2])
-
-
 # ---------------------------------------------------------------------------------------------
 # Frontier and SLO
 

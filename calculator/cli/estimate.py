@@ -1,0 +1,171 @@
+"""`estimate`: estimated throughput for any GPU, mode, concurrency and context from the calibrated roofline
+(calculator.estimator), or with --validate the estimator's own leave-one-out error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from calculator.catalog import load_catalog
+from calculator.cli.common import (
+    EXIT_BAD_DATA,
+    EXIT_OK,
+    UsageError,
+    add_data_argument,
+    add_format_argument,
+    parse_concurrency,
+    render,
+    write_output,
+)
+from calculator.estimator import (
+    BYTES_PER_PARAM,
+    GROUPING_WORDS,
+    KV_BYTES_PER_ELEMENT,
+    error_summary,
+    estimate_points,
+    fit,
+    leave_one_out,
+    summarise_headline,
+)
+from calculator.modes import MODEL_MODES
+
+CLI_COLUMNS = [
+    "gpu",
+    "concurrency",
+    "output_tok_s",
+    "output_tok_s_per_gpu",
+    "tok_s_user",
+    "ttft_ms",
+    "tokens_per_forward",
+    "tpf_assumed",
+    "provenance",
+    "basis",
+]
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register `estimate` on the CLI's subparsers."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "estimate",
+        help="estimated throughput for any GPU, mode, concurrency and context (roofline fitted to our points)",
+        description="Estimate throughput with the calibrated roofline; --validate prints its leave-one-out error.",
+    )
+    p.add_argument("--gpu", action="append", default=[], metavar="ID", help="gpu id (repeat or comma-separate)")
+    p.add_argument("--model", metavar="ID", help="model id (nld-3b, nld-8b, nld-14b, qwen3-8b)")
+    p.add_argument("--mode", metavar="MODE", help=f"decoding mode: {', '.join(MODEL_MODES)}")
+    p.add_argument("--block", type=int, metavar="K", help="block size (diffusion, self_spec); default 32")
+    tpf = p.add_mutually_exclusive_group()
+    tpf.add_argument("--tpf", type=float, metavar="X", help="tokens per forward (self_spec: acceptance length / 2)")
+    tpf.add_argument(
+        "--workload",
+        metavar="NAME",
+        help="SPEED-Bench category or benchmark for the TPF (default: SPEED-Bench average)",
+    )
+    p.add_argument(
+        "--concurrency",
+        nargs="+",
+        default=["1"],
+        metavar="N",
+        help="concurrencies, comma- or space-separated: 1,4,16,64 or 1 4 16 64",
+    )
+    p.add_argument("--isl", type=int, default=1024, metavar="N", help="input tokens per request (default 1024)")
+    p.add_argument("--osl", type=int, default=1024, metavar="N", help="output tokens per request (default 1024)")
+    p.add_argument(
+        "--context", type=int, metavar="N", help="KV tokens per sequence when decoding starts (default: ISL)"
+    )
+    p.add_argument("--precision", default="bf16", choices=list(BYTES_PER_PARAM), help="weight precision")
+    p.add_argument("--kv-precision", default="bf16", choices=list(KV_BYTES_PER_ELEMENT), help="KV cache precision")
+    add_format_argument(p)
+    p.add_argument(
+        "--validate",
+        action="store_true",
+        help="print the estimator's leave-one-out error instead: by default both groupings (a point of a GPU we"
+        " have data for; a GPU we have no data for)",
+    )
+    p.add_argument(
+        "--group",
+        choices=["point", "profile", "gpu"],
+        default=None,
+        help="with --validate: only this grouping, per GPU and mode (leave out a point, a profile or a GPU)",
+    )
+    p.add_argument("--details", action="store_true", help="with --validate: every point, not just the summary")
+    add_data_argument(p, "extra profile / forward-cost files")
+    return p
+
+
+def _run_validate(args: argparse.Namespace) -> int:
+    """`estimate --validate`: the headline leave-one-out errors (both groupings), or one grouping's table."""
+    catalog = load_catalog(args.data)
+    result = fit(catalog)
+    fitted_text = f"pooled {result.pooled.text()}; fp8 gain {result.fp8_gain:.2f}"
+    if args.group is not None:
+        loo = leave_one_out(catalog, group=args.group)
+        write_output(render(loo if args.details else error_summary(loo), args.format, float_digits=1))
+        print(
+            f"leave-one-{args.group}-out ({GROUPING_WORDS[args.group]}) over {len(loo)} points"
+            f" ({int(loo['in_fit'].sum()) if len(loo) else 0} fitted); {fitted_text}",
+            file=sys.stderr,
+        )
+        return EXIT_OK
+    loos = {g: leave_one_out(catalog, group=g) for g in ("point", "gpu")}
+    headline = summarise_headline(loos)
+    if args.format != "md":
+        write_output(render(headline, args.format, float_digits=1))
+    else:
+        print("Estimator error, leave-one-out (each figure predicted by a fit that did not see it):\n")
+        print(render(headline, "md", float_digits=1))
+        for grouping, loo in loos.items():
+            table = loo if args.details else error_summary(loo)
+            print(f"Predicting {GROUPING_WORDS[grouping]} (leave-one-{grouping}-out), per GPU and mode:\n")
+            print(render(table, "md", float_digits=1))
+    print(
+        "leave-one-point-out: error on a point of a GPU we have data for; leave-one-gpu-out: error on a GPU we"
+        f" have no data for (the figure that applies to estimates on such GPUs); {fitted_text}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def run(args: argparse.Namespace) -> int:
+    """The `estimate` command: 0 ok, 1 nothing to show (all skipped) or bad data, 2 bad arguments."""
+    if args.validate:
+        return _run_validate(args)
+    catalog = load_catalog(args.data)
+    try:
+        missing = [
+            flag for flag, value in (("--gpu", args.gpu), ("--model", args.model), ("--mode", args.mode)) if not value
+        ]
+        if missing:
+            raise ValueError(f"missing {', '.join(missing)} (or give --validate)")
+        gpus = [g for item in args.gpu for g in item.split(",") if g]
+        df = estimate_points(
+            catalog,
+            gpus,
+            args.model,
+            args.mode,
+            concurrency=parse_concurrency(args.concurrency),
+            isl=args.isl,
+            osl=args.osl,
+            context_tokens=args.context,
+            precision=args.precision,
+            block_size=args.block,
+            tpf=args.tpf,
+            workload=args.workload,
+            kv_precision=args.kv_precision,
+        )
+    except (ValueError, LookupError) as e:
+        raise UsageError(e.args[0] if e.args else e) from None
+    for line in df.attrs.get("skipped", []):
+        print(f"skipped: {line}", file=sys.stderr)
+    if df.empty:
+        print("no estimate: every configuration was skipped", file=sys.stderr)
+        return EXIT_BAD_DATA
+    table = df.assign(
+        output_tok_s_per_gpu=df["output_tok_s"] / df["gpus_per_replica"],
+        tok_s_user=1000.0 / df["tpot_ms_p50"],
+        ttft_ms=df["ttft_ms_p50"],
+    )[CLI_COLUMNS]
+    write_output(render(table, args.format))
+    return EXIT_OK

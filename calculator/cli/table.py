@@ -1,0 +1,250 @@
+"""`table`: the cost table, one row per (profile point x matching price offer), from the bundled data plus
+users' files, with estimated rows for priced GPUs that have no data (labelled so), filtered and sorted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from calculator.catalog import Catalog, load_catalog, normalise_points
+from calculator.cli.common import (
+    EXIT_BAD_DATA,
+    EXIT_OK,
+    UsageError,
+    add_data_argument,
+    add_format_argument,
+    add_override_flags,
+    expand_paths,
+    id_warnings,
+    import_path,
+    known_gpus,
+    known_models,
+    overrides_from,
+    parse_concurrency,
+    render,
+    unknown_gpus,
+    write_output,
+)
+from calculator.cost import DEFAULT_PRICE_RATIO, price_table, quote_offers
+from calculator.importers import Overrides
+from calculator.loader import Problem
+from calculator.schema import TIERS, Profile
+
+TABLE_COLUMNS = [
+    "gpu",
+    "provider",
+    "instance",
+    "tier",
+    "model",
+    "mode",
+    "precision",
+    "block_size",
+    "concurrency",
+    "gpus_per_replica",
+    "output_tok_s",
+    "output_tok_s_per_gpu",
+    "total_tok_s_per_gpu",
+    "tok_s_user",
+    "usd_per_gpu_hour",
+    "usd_per_mtok_output",
+    "usd_per_mtok_total",
+    "usd_per_mtok_input_r",
+    "usd_per_mtok_output_r",
+    "provenance",
+    "source",
+    "as_of",
+    "price_as_of",
+    "price_source",
+    "profile_id",
+]
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register `table` on the CLI's subparsers."""
+    t: argparse.ArgumentParser = subparsers.add_parser(
+        "table", help="cost table: one row per (profile point x matching price offer)"
+    )
+    t.add_argument("--gpu", nargs="+", default=[], metavar="ID", help="only these gpu ids")
+    t.add_argument("--model", nargs="+", default=[], metavar="ID", help="only these model ids")
+    t.add_argument(
+        "--mode", nargs="+", default=[], metavar="ID", help="only these modes (ar, diffusion, self_spec, ...)"
+    )
+    t.add_argument("--precision", nargs="+", default=[], metavar="P", help="only these precisions")
+    t.add_argument(
+        "--tier", nargs="+", default=[], choices=TIERS, metavar="T", help=f"only these tiers: {', '.join(TIERS)}"
+    )
+    t.add_argument("--provider", nargs="+", default=[], metavar="P", help="only these providers (case-insensitive)")
+    t.add_argument(
+        "--concurrency",
+        nargs="+",
+        default=[],
+        metavar="N",
+        help="only these concurrencies (1 4 16 or 1,4,16)",
+    )
+    t.add_argument("--provenance", nargs="+", default=[], metavar="KIND", help="only these provenance kinds")
+    t.add_argument(
+        "--price-usd-per-gpu-hour",
+        type=float,
+        metavar="X",
+        help="price every row at your own quote instead of the catalog",
+    )
+    t.add_argument(
+        "--utilisation", type=float, default=1.0, metavar="U", help="fraction of paid GPU time doing work (0-1]"
+    )
+    t.add_argument(
+        "--price-ratio", type=float, default=DEFAULT_PRICE_RATIO, metavar="R", help="output/input token price ratio"
+    )
+    add_data_argument(t, "extra profile/result files or folders")
+    t.add_argument(
+        "--no-estimates",
+        dest="estimates",
+        action="store_false",
+        help="only published and measured points (by default GPUs without data get estimated rows, labelled so)",
+    )
+    t.add_argument("--isl", type=int, default=1024, metavar="N", help="input tokens per request for estimates")
+    t.add_argument("--osl", type=int, default=1024, metavar="N", help="output tokens per request for estimates")
+    t.add_argument("--sort", default="usd_per_mtok_output", metavar="COLUMN", help="sort by this column")
+    t.add_argument("--limit", type=int, metavar="N", help="print at most N rows")
+    add_format_argument(t, ("csv", "json", "md"))
+    t.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    t.add_argument("--all-columns", action="store_true", help="every column, not just the main ones")
+    add_override_flags(t, prefix="data-")
+    return t
+
+
+def load_extra_points(paths: Sequence[Path], overrides: Overrides) -> tuple[pd.DataFrame, list[Problem]]:
+    """Points from users' files in any supported format; every problem is returned, nothing raised."""
+    from calculator.catalog import profiles_to_points
+
+    profiles: list[Profile] = []
+    files: list[str] = []
+    problems: list[Problem] = []
+    gpus = known_gpus()
+    models = known_models()
+    for f in expand_paths(paths):
+        result = import_path(f, overrides)
+        problems.extend(_table_flags(p) for p in result.problems)
+        if not result.profiles and not result.problems:
+            problems.append(Problem(str(f), "file", "no points found"))
+        unknown = unknown_gpus(str(f), result.profiles, gpus)
+        problems.extend(unknown)
+        bad = {pr.where.split(" ", 1)[1].rsplit(".", 1)[0] for pr in unknown}
+        kept = [p for p in result.profiles if p.id not in bad]
+        for w in id_warnings(str(f), kept, models):
+            print(w, file=sys.stderr)
+        profiles.extend(kept)
+        files.extend([str(f)] * len(kept))
+    return profiles_to_points(profiles, files), problems
+
+
+def _table_flags(problem: Problem) -> Problem:
+    """Importers name validate's flags (--gpu ...); on `table` the same values are given as --data-gpu ..."""
+    message = problem.message
+    for name in ("gpu", "model", "mode", "precision"):
+        message = message.replace(f"give --{name} ", f"give --data-{name} ")
+    return Problem(problem.file, problem.where, message)
+
+
+def _filter(df: pd.DataFrame, column: str, wanted: Sequence[object], *, casefold: bool = False) -> pd.DataFrame:
+    if not wanted:
+        return df
+    if casefold:
+        keys = {str(w).casefold() for w in wanted}
+        return df[df[column].astype(str).str.casefold().isin(keys)]
+    return df[df[column].isin(list(wanted))]
+
+
+def _check_ids(catalog: Catalog, points: pd.DataFrame, args: argparse.Namespace) -> None:
+    known = {
+        "gpu": set(catalog.gpus["id"]),
+        "model": set(points["model"]),
+        "mode": set(points["mode"]),
+        "precision": set(points["precision"]),
+    }
+    for name in ("gpu", "model", "mode", "precision"):
+        unknown = [x for x in getattr(args, name) if x not in known[name]]
+        if unknown:
+            raise UsageError(
+                f"--{name}: unknown {', '.join(map(repr, unknown))}; known: {', '.join(sorted(known[name]))}"
+            )
+
+
+def build_table(args: argparse.Namespace) -> tuple[pd.DataFrame, list[Problem]]:
+    """The priced, filtered, sorted table for `args`, and the problems in their --data files."""
+    catalog = load_catalog()
+    points = catalog.points
+    problems: list[Problem] = []
+    if args.data:
+        extra, problems = load_extra_points(args.data, overrides_from(args))
+        points = normalise_points(pd.concat([points, extra], ignore_index=True))
+    try:
+        args.concurrency = parse_concurrency(args.concurrency) if args.concurrency else []
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    _check_ids(catalog, points, args)
+    if args.isl < 1 or args.osl < 1:
+        raise UsageError("--isl and --osl must be at least 1 token")
+    if args.estimates and (not args.provenance or "estimated" in args.provenance):
+        from calculator.estimator import gap_estimates
+
+        estimated = gap_estimates(
+            catalog,
+            points,
+            isl=args.isl,
+            osl=args.osl,
+            gpus=args.gpu,
+            models=args.model,
+            modes=args.mode,
+            precisions=args.precision,
+            concurrency=args.concurrency,
+        )
+        points = normalise_points(pd.concat([points, estimated], ignore_index=True))
+    for col in ("gpu", "model", "mode", "precision", "concurrency"):
+        points = _filter(points, col, getattr(args, col))
+    points = _filter(points, "provenance", args.provenance)
+
+    if args.price_usd_per_gpu_hour is not None:
+        if not args.price_usd_per_gpu_hour > 0:
+            raise UsageError("--price-usd-per-gpu-hour must be a positive number")
+        prices = quote_offers(sorted(set(points["gpu"])), args.price_usd_per_gpu_hour)
+        prices["tier"] = "quote"  # not a catalog tier: your own price
+    else:
+        prices = catalog.prices
+        prices = _filter(prices, "tier", args.tier)
+        prices = _filter(prices, "provider", args.provider, casefold=True)
+    if not 0 < args.utilisation <= 1:
+        raise UsageError(f"--utilisation must be in (0, 1], got {args.utilisation}")
+    if not args.price_ratio > 0:
+        raise UsageError(f"--price-ratio must be > 0, got {args.price_ratio}")
+    table = price_table(points, prices, utilisation=args.utilisation, price_ratio=args.price_ratio)
+    if args.sort not in table.columns:
+        raise UsageError(f"--sort: no column {args.sort!r}")
+    table = table.sort_values([args.sort, "gpu", "provider"], kind="stable").reset_index(drop=True)
+    if args.limit is not None:
+        table = table.head(args.limit)
+    if not args.all_columns:
+        table = table[[c for c in TABLE_COLUMNS if c in table.columns]]
+    return table, problems
+
+
+def run(args: argparse.Namespace) -> int:
+    """The `table` command: 0 ok (also when no row matched, said on stderr), 1 problems in --data."""
+    table, problems = build_table(args)
+    if problems:  # never price a partial upload silently: automation must see the failure
+        for p in problems:
+            print(p, file=sys.stderr)
+        print(
+            f"error: {len(problems)} problem(s) in --data; fix them (see docs/formats.md) and run again",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_DATA
+    write_output(render(table, args.format), args.out, rows=len(table))
+    if table.empty:
+        print("no rows: no profile point matched an offer with these filters", file=sys.stderr)
+    return EXIT_OK
