@@ -14,7 +14,7 @@ import streamlit as st
 from calculator import charts, compare, gpu_compare, planning, scenario
 from calculator.catalog import Catalog, load_catalog
 from calculator.cost import CostSettings, price_table
-from calculator.estimate import error_summary, leave_one_out, summarise_headline
+from calculator.estimator import error_summary, leave_one_out, summarise_headline
 
 
 @st.cache_resource(show_spinner="Loading the bundled data…")

@@ -15,7 +15,7 @@ import pandas as pd
 
 from calculator import frontier
 from calculator.catalog import Catalog, concat_points, normalise_points
-from calculator.estimate import estimate_points
+from calculator.estimator import estimate_points
 
 EST_CONCURRENCY: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128)
 BLOCK_MODES = ("diffusion", "self_spec")

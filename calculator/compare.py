@@ -15,7 +15,7 @@ from calculator import frontier
 from calculator.catalog import Catalog, concat_points
 from calculator.checks import EST_CONCURRENCY
 from calculator.cost import CostSettings, cheapest, price_table
-from calculator.estimate import GAP_CONFIGS, gap_estimates
+from calculator.estimator import GAP_CONFIGS, gap_estimates
 from calculator.labels import PROVENANCE_LABELS, add_labels
 from calculator.schema import TIERS
 

@@ -13,7 +13,7 @@ import pandas as pd
 from calculator import frontier
 from calculator.catalog import Catalog, concat_points
 from calculator.cost import CostSettings, price_table
-from calculator.estimate import estimate_points
+from calculator.estimator import estimate_points
 from calculator.labels import PROVENANCE_LABELS, add_labels
 
 FOCUS_GPUS: tuple[str, ...] = ("a100-80gb", "h100-sxm", "h200", "b200", "gb200", "mi300x")

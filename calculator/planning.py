@@ -17,7 +17,7 @@ from calculator import capacity as cap
 from calculator import frontier
 from calculator.catalog import Catalog, concat_points
 from calculator.checks import EST_CONCURRENCY, Notice, Targets, check_notices, with_counterparts
-from calculator.estimate import gap_estimates
+from calculator.estimator import gap_estimates
 from calculator.labels import add_labels, md
 
 

@@ -1,9 +1,7 @@
-"""calculator/estimator/__init__.py: the public surface the app and the CLI import, and the transition shim
-calculator.estimate that app_pages/ uses until it moves to calculator.estimator."""
+"""calculator/estimator/__init__.py: the public surface the app and the CLI import."""
 
 from __future__ import annotations
 
-import calculator.estimate as shim
 import calculator.estimator as estimator
 
 PUBLIC = {
@@ -20,9 +18,3 @@ def test_the_package_exports_the_public_names_and_nothing_private():
     assert set(estimator.__all__) >= PUBLIC
     assert all(hasattr(estimator, name) for name in estimator.__all__)
     assert not [name for name in estimator.__all__ if name.startswith("_")]
-
-
-def test_the_transition_shim_gives_app_pages_the_same_objects():
-    for name in estimator.__all__:
-        assert getattr(shim, name) is getattr(estimator, name), name
-    assert shim._headline is estimator.summarise_headline  # the old private name app_pages/hardware.py calls
