@@ -1,6 +1,6 @@
 """Benchmark: the estimator's solver, the production one (calculator.estimator.fitting.solve) against the
 other one kept here (OTHER_SOLVER), on the same residuals, analytic Jacobian and bounds, in the same run, on the
-bundled data. Today the other one is scipy.optimize.least_squares (trust-region reflective, LSMR steps).
+bundled data. Today the other one is the hand-written Levenberg-Marquardt that least_squares replaced.
 
 Timed, median of --repeats: a cold fit (observations built, θ solved, FitResult made), a warm estimate (fit
 cached: one estimate_points call of 4 GPUs x 4 concurrencies), leave-one-out by point and by GPU (one warm-
@@ -9,8 +9,8 @@ better) and how far the two disagree on predictions, so a faster solver that sto
 
 Run: `python benchmarks/bench_estimator.py [--repeats 3]`. The BLAS threads and the load are printed first: with
 its default trust-region solver (an SVD of the Jacobian per step through scipy's threaded OpenBLAS) least_squares
-ran several times slower on this shared 2-core machine under load (other tests, a browser) than with
-OPENBLAS_NUM_THREADS=1; with LSMR steps, as here, it does not depend on BLAS threads.
+ran several times slower on a shared 2-core machine under load (other tests, a browser) than with
+OPENBLAS_NUM_THREADS=1; with LSMR steps, as in fitting.solve, it does not depend on BLAS threads.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from scipy.optimize import least_squares
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -40,28 +39,41 @@ Solver = Callable[[Observations, Layout, FloatArray, FloatArray | None], FloatAr
 ESTIMATE_GPUS = ["h100-sxm", "a100-80gb", "b200", "gb200"]  # NLD-8B self-speculation on each
 
 
-def least_squares_solve(
+def levenberg_marquardt_solve(
     obs: Observations, layout: Layout, weight: FloatArray, theta0: FloatArray | None = None
 ) -> FloatArray:
-    """scipy.optimize.least_squares (trust-region reflective, LSMR steps) on the same residuals, Jacobian and
-    bounds. LSMR, not the default SVD: it reaches the same optimum and needs no threaded LAPACK call per step."""
+    """The hand-written Levenberg-Marquardt (the estimator's solver before least_squares): projected steps on the
+    normal equations, bounds by clipping, stopping when an iteration lowers the cost by < 1e-6 of it."""
     lo, hi = bounds(layout)
     theta = np.clip(theta_start(layout) if theta0 is None else theta0, lo, hi)
     if not np.any(weight > 0):
         return theta
-    solution = least_squares(
-        lambda x: fitting_module.residuals(obs, layout, x, weight),
-        theta,
-        jac=lambda x: fitting_module.residual_jacobian(obs, layout, x, weight),
-        bounds=(lo, hi),
-        method="trf",
-        tr_solver="lsmr",
-        ftol=1e-10,
-        xtol=1e-10,
-        gtol=1e-10,
-    )
-    out: FloatArray = np.asarray(solution.x, dtype=np.float64)
-    return out
+    res = fitting_module.residuals(obs, layout, theta, weight)
+    cost = 0.5 * float(res @ res)
+    damping = 1e-3
+    for _ in range(200):
+        jac = fitting_module.residual_jacobian(obs, layout, theta, weight)
+        normal = jac.T @ jac
+        grad = jac.T @ res
+        scale = np.diag(normal).copy()
+        improved = False
+        while damping < 1e10:
+            step = np.linalg.solve(normal + damping * np.diag(scale), grad)
+            candidate = np.clip(theta - step, lo, hi)
+            res_new = fitting_module.residuals(obs, layout, candidate, weight)
+            cost_new = 0.5 * float(res_new @ res_new)
+            if np.isfinite(cost_new) and cost_new <= cost:
+                improved = True
+                break
+            damping *= 4.0
+        if not improved:
+            break
+        done = cost - cost_new <= 1e-6 * (1.0 + cost)
+        theta, res, cost = candidate, res_new, cost_new
+        damping = max(damping / 3.0, 1e-9)
+        if done:
+            break
+    return theta
 
 
 def estimate(catalog: Catalog) -> FloatArray:
@@ -71,7 +83,7 @@ def estimate(catalog: Catalog) -> FloatArray:
     return out
 
 
-OTHER_SOLVER: Solver = least_squares_solve
+OTHER_SOLVER: Solver = levenberg_marquardt_solve
 
 
 def summary(solver: Solver) -> str:
