@@ -45,22 +45,13 @@ def priced(
 
 @st.cache_resource(show_spinner="Checking the estimator on GPUs it has not seen…")
 def estimator_gpu_error() -> pd.DataFrame:
-    """The estimator's error on a GPU it has no data for (leave-one-GPU-out), as median and worst absolute % error
-    per mode and over all modes (mode "all"), from the bundled data. Empty when the check fails."""
-    cols = ["mode", "points", "median_abs_error_pct", "worst_abs_error_pct"]
-    try:
-        summary = error_summary(leave_one_out(bundled_catalog(), group="gpu"))
-    except (ValueError, LookupError):
-        return pd.DataFrame(columns=cols)
-    return summary[summary["gpu"] == "all"][cols].reset_index(drop=True)
+    """compare.unseen_gpu_errors on the bundled data, once per process."""
+    return compare.unseen_gpu_errors(bundled_catalog())
 
 
 def estimate_errors_by_mode() -> dict[str, str]:
-    """The error text of each mode checked, and "all" (see labels.estimate_error_text)."""
-    from calculator.labels import estimate_error_text
-
-    errors = estimator_gpu_error()
-    return {str(m): estimate_error_text(errors, str(m)) for m in errors["mode"]}
+    """The error text beside estimates, per mode and "all" (compare.error_texts)."""
+    return compare.error_texts(estimator_gpu_error())
 
 
 @st.cache_resource(show_spinner="Checking the estimator against every point we hold (leave-one-out)…")

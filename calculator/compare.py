@@ -15,8 +15,8 @@ from calculator import frontier
 from calculator.catalog import Catalog, concat_points
 from calculator.checks import EST_CONCURRENCY
 from calculator.cost import CostSettings, cheapest, price_table
-from calculator.estimator import GAP_CONFIGS, gap_estimates
-from calculator.labels import PROVENANCE_LABELS, add_labels
+from calculator.estimator import GAP_CONFIGS, error_summary, gap_estimates, leave_one_out
+from calculator.labels import PROVENANCE_LABELS, add_labels, estimate_error_text
 from calculator.schema import TIERS
 
 CONCURRENCY_VIEWS = ("best", "highest")
@@ -37,6 +37,24 @@ def filter_options(points: pd.DataFrame, prices: pd.DataFrame) -> dict[str, list
         "model": sorted(set(points["model"]) | {m for m, *_ in GAP_CONFIGS}),
         "provenance": [p for p in PROVENANCE_LABELS if p in set(points["provenance"]) or p == "estimated"],
     }
+
+
+ERROR_COLUMNS = ["mode", "points", "median_abs_error_pct", "worst_abs_error_pct"]
+
+
+def unseen_gpu_errors(catalog: Catalog) -> pd.DataFrame:
+    """The estimator's error on a GPU it has no data for (leave-one-GPU-out over the catalog's data), as median and
+    worst absolute % error per mode and over all modes (mode "all"). Empty when the check cannot run."""
+    try:
+        summary = error_summary(leave_one_out(catalog, group="gpu"))
+    except (ValueError, LookupError):
+        return pd.DataFrame(columns=ERROR_COLUMNS)
+    return summary[summary["gpu"] == "all"][ERROR_COLUMNS].reset_index(drop=True)
+
+
+def error_texts(errors: pd.DataFrame) -> dict[str, str]:
+    """The error text shown beside estimates, per mode checked and "all" (labels.estimate_error_text)."""
+    return {str(m): estimate_error_text(errors, str(m)) for m in errors["mode"]}
 
 
 def estimate_pool(

@@ -1,0 +1,178 @@
+"""`plan`: a token volume and latency targets → a fleet and a monthly bill per (model, mode, GPU, offer), in whole
+instances, with provenance and basis — the same core as the Capacity page (calculator.planning.plan_capacity), so
+the page and the command give the same bill for the same inputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from calculator.capacity import DAYS_PER_MONTH, Demand
+from calculator.catalog import load_catalog, normalise_points
+from calculator.checks import Targets
+from calculator.cli.common import (
+    EXIT_BAD_DATA,
+    EXIT_OK,
+    UsageError,
+    add_data_argument,
+    add_format_argument,
+    add_override_flags,
+    overrides_from,
+    render,
+    write_output,
+)
+from calculator.compare import error_texts, unseen_gpu_errors
+from calculator.planning import PlanRequest, api_break_even, basis_text, break_even_verdict, plan_capacity, plan_rows
+from calculator.schema import TIERS
+
+PLAN_COLUMNS = [
+    "gpu", "model", "mode", "precision", "block_size", "provider", "instance", "tier", "concurrency", "point_basis",
+    "tok_s_user", "ttft_ms_p50", "replicas", "gpus_per_replica", "gpus", "instances", "gpus_per_instance",
+    "gpus_billed", "replicas_offpeak", "instances_offpeak", "replica_output_tok_s", "monthly_usd",
+    "usd_per_mtok_effective", "fleet_utilisation", "usd_per_gpu_hour", "price_as_of", "provenance", "est_error",
+    "source", "check_note", "profile_id", "offer_id",
+]  # fmt: skip
+
+
+def _finite(value: float, flag: str, *, low: float, high: float, inclusive_low: bool = True) -> float:
+    ok = math.isfinite(value) and (value >= low if inclusive_low else value > low) and value <= high
+    if not ok:
+        bound = f"{'>=' if inclusive_low else '>'} {low:g} and <= {high:g}"
+        raise UsageError(f"{flag} must be a number {bound}, got {value}")
+    return value
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register `plan` on the CLI's subparsers."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "plan",
+        help="capacity plan: replicas, whole instances, GPUs and a monthly bill per (model, mode, GPU, offer)",
+        description="Size a fleet for a token volume and latency targets, as the app's Capacity page does.",
+    )
+    vol = p.add_mutually_exclusive_group(required=True)
+    vol.add_argument("--output-tokens-per-month", type=float, metavar="N", help="output tokens per month")
+    vol.add_argument("--output-tokens-per-day", type=float, metavar="N", help="output tokens per day (x 30.42)")
+    p.add_argument("--peak-factor", type=float, default=2.0, metavar="F", help="peak / average demand (default 2)")
+    p.add_argument("--peak-hours", type=float, default=8.0, metavar="H", help="peak hours per day (default 8)")
+    p.add_argument("--isl", type=int, default=1024, metavar="N", help="input tokens per request (default 1024)")
+    p.add_argument("--osl", type=int, default=1024, metavar="N", help="output tokens per request (default 1024)")
+    p.add_argument("--min-tok-s-user", type=float, default=50.0, metavar="X", help="tokens/s per user (0: none)")
+    p.add_argument("--max-ttft-ms", type=float, default=0.0, metavar="Y", help="TTFT p50 target in ms (0: none)")
+    p.add_argument(
+        "--unchecked-pass",
+        action="store_true",
+        help="a TTFT target on a source without TTFT passes, flagged (default: it fails, as on the page)",
+    )
+    p.add_argument(
+        "--rank-other-lengths",
+        action="store_true",
+        help="rank data reported at lengths far from yours (default: estimates at your lengths stand in)",
+    )
+    p.add_argument("--gpu", nargs="+", default=[], metavar="ID", help="only these gpu ids (default: every priced GPU)")
+    p.add_argument(
+        "--tier", nargs="+", default=["on_demand"], choices=TIERS, metavar="T", help="price tiers (default on_demand)"
+    )
+    p.add_argument("--utilisation", type=float, default=1.0, metavar="U", help="replica load at peak, (0, 1]")
+    p.add_argument("--autoscale", action="store_true", help="the off-peak hours run a smaller fleet")
+    p.add_argument("--no-estimates", dest="estimates", action="store_false", help="plan on data only")
+    p.add_argument(
+        "--cheapest-per-provider",
+        action="store_true",
+        help="each curve's cheapest offer per provider and tier (the page's default view) instead of every offer",
+    )
+    p.add_argument("--api-usd-per-mtok-output", type=float, metavar="X", help="also say the break-even with an API")
+    p.add_argument("--api-usd-per-mtok-input", type=float, default=0.0, metavar="X", help="the API's input price")
+    p.add_argument("--limit", type=int, metavar="N", help="print at most N rows (cheapest first)")
+    add_data_argument(p, "your own profile/result files or folders, planned with the bundled data")
+    add_format_argument(p, ("md", "csv", "json"))
+    p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    add_override_flags(p, prefix="data-")
+    return p
+
+
+def build_request(args: argparse.Namespace) -> PlanRequest:
+    """The plan's inputs, every one range-checked (a usage error names the flag)."""
+    if args.output_tokens_per_month is not None:
+        per_month = _finite(args.output_tokens_per_month, "--output-tokens-per-month", low=0, high=1e18,
+                            inclusive_low=False)  # fmt: skip
+    else:
+        per_day = _finite(args.output_tokens_per_day, "--output-tokens-per-day", low=0, high=1e17, inclusive_low=False)
+        per_month = per_day * DAYS_PER_MONTH
+    if not 1 <= args.isl <= 1_000_000 or not 1 <= args.osl <= 1_000_000:
+        raise UsageError("--isl and --osl must be 1 to 1,000,000 tokens")
+    util = _finite(args.utilisation, "--utilisation", low=0, high=1, inclusive_low=False)
+    tps = _finite(args.min_tok_s_user, "--min-tok-s-user", low=0, high=1e6)
+    ttft = _finite(args.max_ttft_ms, "--max-ttft-ms", low=0, high=1e7)
+    if args.limit is not None and args.limit < 1:
+        raise UsageError(f"--limit must be at least 1, got {args.limit}")
+    try:
+        demand = Demand(
+            output_tokens_per_month=per_month,
+            peak_to_average=_finite(args.peak_factor, "--peak-factor", low=1, high=100),
+            peak_hours_per_day=_finite(args.peak_hours, "--peak-hours", low=0, high=24, inclusive_low=False),
+            isl=args.isl,
+            osl=args.osl,
+        )
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    targets = Targets(
+        max_ttft_ms=ttft or None,
+        min_tok_s_user=tps or None,
+        strict=not args.unchecked_pass,
+        est_len=not args.rank_other_lengths,
+    )
+    return PlanRequest(
+        demand=demand, targets=targets, gpus=tuple(sorted(args.gpu)), tiers=tuple(sorted(args.tier)),
+        utilisation=util, autoscale=args.autoscale, with_estimates=args.estimates,
+    )  # fmt: skip
+
+
+def run(args: argparse.Namespace) -> int:
+    """The `plan` command: 0 ok (also when no curve meets the targets, said on stderr), 1 problems in --data."""
+    from calculator.cli.table import load_extra_points
+
+    request = build_request(args)
+    catalog = load_catalog()
+    unknown = [g for g in args.gpu if g not in set(catalog.gpus["id"])]
+    if unknown:
+        raise UsageError(f"--gpu: unknown {', '.join(map(repr, unknown))}; known: {', '.join(catalog.gpus['id'])}")
+    points = catalog.points
+    if args.data:
+        extra, problems = load_extra_points(args.data, overrides_from(args))
+        if problems:
+            for p in problems:
+                print(p, file=sys.stderr)
+            print(f"error: {len(problems)} problem(s) in --data; fix them and run again", file=sys.stderr)
+            return EXIT_BAD_DATA
+        points = normalise_points(pd.concat([points, extra], ignore_index=True))
+    errors = error_texts(unseen_gpu_errors(catalog)) if request.with_estimates else {}
+    plan = plan_capacity(catalog, points, catalog.prices, request, errors)
+    print(basis_text(plan).replace("**", ""), file=sys.stderr)
+    for n in plan.notices:
+        print("note: " + n.text.replace("**", "").replace("*", ""), file=sys.stderr)
+    for line in plan.problems:
+        print(f"note: {line}", file=sys.stderr)
+    if plan.plans.empty:
+        why = "no curve meets the targets within its data range" if plan.ops.empty else "no price offer matched"
+        print(f"no plan: {why}", file=sys.stderr)
+        write_output(render(pd.DataFrame(columns=PLAN_COLUMNS), args.format), args.out, rows=0)
+        return EXIT_OK
+    rows = plan_rows(plan.plans, every_offer=not args.cheapest_per_provider)
+    if args.limit is not None:
+        rows = rows.head(args.limit)
+    table = rows[[c for c in PLAN_COLUMNS if c in rows.columns]].reset_index(drop=True)
+    write_output(render(table, args.format), args.out, rows=len(table))
+    if args.api_usd_per_mtok_output is not None:
+        api_out = _finite(args.api_usd_per_mtok_output, "--api-usd-per-mtok-output", low=0, high=1e6,
+                          inclusive_low=False)  # fmt: skip
+        api_in = _finite(args.api_usd_per_mtok_input, "--api-usd-per-mtok-input", low=0, high=1e6)
+        be = api_break_even(plan.plans.iloc[0], request.demand, api_out=api_out, api_in=api_in,
+                            utilisation=request.utilisation)  # fmt: skip
+        print(break_even_verdict(be).replace("**", ""), file=sys.stderr)
+    return EXIT_OK

@@ -1,0 +1,74 @@
+"""`plan`: the Capacity page's core on the command line — replicas, whole instances, GPUs billed and a monthly bill
+per (model, mode, GPU, offer) with provenance and basis; the page and the command give the same bill."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+REQUIRED = {
+    "gpu", "model", "mode", "provider", "instance", "tier", "replicas", "instances", "gpus", "gpus_billed",
+    "monthly_usd", "usd_per_mtok_effective", "provenance", "source", "est_error",
+}  # fmt: skip
+
+
+def plan_json(run_cli, *args: str) -> list[dict[str, object]]:
+    proc = run_cli("plan", "--format", "json", *args)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)  # type: ignore[no-any-return]
+
+
+def test_plan_on_a_gpu_without_data_uses_labelled_estimates(run_cli):
+    rows = plan_json(run_cli, "--output-tokens-per-month", "1e10", "--gpu", "h100-sxm")
+    assert rows and set(rows[0]) >= REQUIRED
+    assert {r["gpu"] for r in rows} == {"h100-sxm"}
+    assert all(r["provenance"] == "estimated" and str(r["est_error"]).startswith("±") for r in rows)
+    bills = [r["monthly_usd"] for r in rows]
+    assert bills == sorted(bills)
+
+
+def test_plan_bills_whole_instances(run_cli):
+    rows = plan_json(run_cli, "--output-tokens-per-day", "1e9", "--gpu", "b200")
+    lam = [r for r in rows if r["provider"] == "Lambda" and r["instance"] == "8x B200"]
+    assert lam
+    for r in lam:
+        assert r["gpus_billed"] % 8 == 0 and r["gpus_billed"] >= r["gpus"]
+        assert r["monthly_usd"] == pytest.approx(r["gpus_billed"] * 730 * r["usd_per_gpu_hour"], rel=1e-9)
+
+
+def test_the_command_and_the_capacity_page_give_the_same_bill(run_cli):
+    rows = plan_json(run_cli, "--output-tokens-per-month", "1e10", "--gpu", "h100-sxm", "--min-tok-s-user", "50")
+    at = AppTest.from_file(APP, default_timeout=180)
+    for k, v in {"vol": "10000000000", "vol_unit": "month", "cap_gpu": ["h100-sxm"], "tps": "50"}.items():
+        at.query_params[k] = v
+    at.switch_page("app_pages/capacity.py")
+    at.run()
+    assert not at.exception
+    bill = next(m.value for m in at.metric if m.label == "Cheapest monthly bill")
+    assert float(bill.strip("$").replace(",", "")) == pytest.approx(rows[0]["monthly_usd"], abs=0.5)
+    page = next(d.value for d in at.dataframe if "monthly_usd" in d.value.columns)
+    assert page["monthly_usd"].min() == pytest.approx(rows[0]["monthly_usd"], rel=1e-9)
+
+
+def test_impossible_targets_say_so_and_bad_flags_are_usage_errors(run_cli):
+    proc = run_cli("plan", "--output-tokens-per-month", "1e10", "--min-tok-s-user", "100000")
+    assert proc.returncode == 0 and "no plan" in proc.stderr
+    for args, flag in (
+        (["--output-tokens-per-month", "-5"], "--output-tokens-per-month"),
+        (["--output-tokens-per-month", "inf"], "--output-tokens-per-month"),
+        (["--output-tokens-per-month", "1e9", "--utilisation", "0"], "--utilisation"),
+        (["--output-tokens-per-month", "1e9", "--peak-factor", "nan"], "--peak-factor"),
+        (["--output-tokens-per-month", "1e9", "--gpu", "h100"], "--gpu"),
+        (["--output-tokens-per-month", "1e9", "--limit", "-3"], "--limit"),
+    ):
+        proc = run_cli("plan", *args)
+        assert proc.returncode == 2 and flag in proc.stderr and "Traceback" not in proc.stderr, (args, proc.stderr)
+
+
+def test_break_even_verdict_names_which_is_cheaper(run_cli):
+    proc = run_cli("plan", "--output-tokens-per-month", "1e6", "--gpu", "b200", "--api-usd-per-mtok-output", "0.4")
+    assert proc.returncode == 0 and "the API is cheaper" in proc.stderr
