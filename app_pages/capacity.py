@@ -159,74 +159,17 @@ every_offer = st.toggle(
     key="cap_all_offers",
     help="Off: each curve with its cheapest offer per provider. On: every offer (instance type, region, tier).",
 )
-shown = lb.dash_missing(planning.plan_rows(plans, every_offer=every_offer), {"ttft_ms_p50": "%,.0f"})
-st.dataframe(
-    shown,
-    key="capacity_table",
-    hide_index=True,
-    column_order=[
-        "gpu",
-        "curve",
-        "provider",
-        "instance",
-        "tier_label",
-        "monthly_usd",
-        "usd_per_mtok_effective",
-        "badge",
-        "est_error",
-        "replicas",
-        "gpus_per_replica",
-        "instances",
-        "gpus_per_instance",
-        "gpus_billed",
-        "replicas_offpeak",
-        "instances_offpeak",
-        "concurrency",
-        "point_basis",
-        "tok_s_user",
-        "ttft_ms_p50",
-        "slo_note",
-        "check_note",
-        "replica_output_tok_s",
-        "fleet_utilisation",
-        "usd_per_gpu_hour",
-        "price_as_of",
+w.table(
+    planning.plan_rows(plans, every_offer=every_offer),
+    "capacity_table",
+    [
+        "gpu", "curve", "provider", "instance", "tier_label", "monthly_usd", "usd_per_mtok_effective", "badge",
+        "est_error", "replicas", "gpus_per_replica", "instances", "gpus_per_instance", "gpus_billed",
+        "replicas_offpeak", "instances_offpeak", "concurrency", "point_basis", "tok_s_user", "ttft_ms_p50",
+        "slo_note", "check_note", "replica_output_tok_s", "fleet_utilisation", "usd_per_gpu_hour", "price_as_of",
         "source",
     ],
-    column_config={
-        "gpu": "GPU",
-        "curve": "Model mode precision",
-        "provider": "Provider",
-        "instance": "Instance",
-        "tier_label": "Tier",
-        "monthly_usd": st.column_config.NumberColumn("Monthly bill", format="$%,.0f"),
-        "usd_per_mtok_effective": w.usd_column("Effective $/M output", "Monthly bill / monthly output tokens x 1e6"),
-        "badge": w.provenance_column(),
-        "est_error": st.column_config.TextColumn(
-            "Estimate error", help="Estimated curves: the estimator's error on a GPU it has no data for."
-        ),
-        "replicas": st.column_config.NumberColumn("Replicas (peak)", format="%d"),
-        "gpus_per_replica": st.column_config.NumberColumn("GPUs per replica", format="%d"),
-        "instances": st.column_config.NumberColumn("Instances (peak)", format="%d"),
-        "gpus_per_instance": st.column_config.NumberColumn("GPUs per instance", format="%d"),
-        "gpus_billed": st.column_config.NumberColumn("GPUs billed", format="%,d"),
-        "replicas_offpeak": st.column_config.NumberColumn("Replicas (off-peak)", format="%d"),
-        "instances_offpeak": st.column_config.NumberColumn("Instances (off-peak)", format="%d"),
-        "concurrency": st.column_config.NumberColumn("Concurrency", format="%d"),
-        "point_basis": st.column_config.TextColumn(
-            "Point", help="data point (the source reports it), interpolated (between two), or estimated"
-        ),
-        "tok_s_user": st.column_config.NumberColumn("Tok/s per user", format="%,.1f"),
-        "ttft_ms_p50": w.number_or_text_column(shown, "ttft_ms_p50", "TTFT p50 (ms)", "%,.0f"),
-        "slo_note": st.column_config.TextColumn("TTFT check"),
-        "check_note": st.column_config.TextColumn("What could be checked", width="medium"),
-        "replica_output_tok_s": w.rate_column("Replica output tok/s"),
-        "fleet_utilisation": st.column_config.NumberColumn("Fleet utilisation", format="percent"),
-        "usd_per_gpu_hour": st.column_config.NumberColumn("$/GPU-hour", format="$%.3f"),
-        "price_as_of": "Price as of",
-        "source": st.column_config.TextColumn("Throughput source / estimate basis", width="medium"),
-    },
-)
+)  # fmt: skip
 
 # ---------------------------------------------------------------------------------------------
 st.subheader("Mixed plan: one mode at peak, another off-peak")
@@ -238,49 +181,15 @@ if mixed.empty:
     )
 else:
     st.markdown(lb.escape_dollars(planning.mixed_text(mixed.iloc[0])))
-    st.dataframe(
+    w.table(
         mixed,
-        key="mixed_table",
-        hide_index=True,
-        column_order=[
-            "gpu",
-            "provider",
-            "tier",
-            "peak_label",
-            "peak_replicas",
-            "offpeak_label",
-            "offpeak_replicas",
-            "mixed_monthly_usd",
-            "best_single_label",
-            "best_single_monthly_usd",
-            "saving_usd",
-            "benefit",
-            "peak_tok_s_user",
-            "offpeak_tok_s_user",
-            "best_single_offpeak_tok_s_user",
-            "usd_per_gpu_hour",
+        "mixed_table",
+        [
+            "gpu", "provider", "tier", "peak_label", "peak_replicas", "offpeak_label", "offpeak_replicas",
+            "mixed_monthly_usd", "best_single_label", "best_single_monthly_usd", "saving_usd", "benefit",
+            "peak_tok_s_user", "offpeak_tok_s_user", "best_single_offpeak_tok_s_user", "usd_per_gpu_hour",
         ],
-        column_config={
-            "gpu": "GPU",
-            "provider": "Provider",
-            "tier": "Tier",
-            "peak_label": "At peak",
-            "peak_replicas": st.column_config.NumberColumn("Peak replicas", format="%d"),
-            "offpeak_label": "Off-peak",
-            "offpeak_replicas": st.column_config.NumberColumn("Off-peak replicas", format="%d"),
-            "mixed_monthly_usd": st.column_config.NumberColumn("Mixed monthly", format="$%,.0f"),
-            "best_single_label": "Best single mode",
-            "best_single_monthly_usd": st.column_config.NumberColumn("Best single monthly", format="$%,.0f"),
-            "saving_usd": st.column_config.NumberColumn("Saving", format="$%,.0f"),
-            "benefit": "Benefit",
-            "usd_per_gpu_hour": st.column_config.NumberColumn("$/GPU-hour", format="$%.3f"),
-            "peak_tok_s_user": st.column_config.NumberColumn("Peak tok/s per user", format="%,.0f"),
-            "offpeak_tok_s_user": st.column_config.NumberColumn("Off-peak tok/s per user", format="%,.0f"),
-            "best_single_offpeak_tok_s_user": st.column_config.NumberColumn(
-                "Single-mode off-peak tok/s per user", format="%,.0f"
-            ),
-        },
-    )
+    )  # fmt: skip
 st.caption(
     "Mixed plans assume an autoscaled fleet (each band sized on its own mode); same-weights switching "
     "(NLD AR ↔ self-spec) needs one deployment, different models need two."

@@ -178,57 +178,21 @@ if view.gpus_without_rows:
 for p in est_problems:
     st.caption(f"Not estimated: {p}")
 
-shown = lb.dash_missing(
-    table.assign(star=table["cheapest_on_gpu"].map({True: "★", False: ""})), {"usd_at_c1": "$%.3f"}
-)  # a curve without a point at concurrency 1 shows "—"
-total_shown = cost_col == "usd_per_mtok_total"
 columns = [
-    "star", "gpu", "model", "mode", "precision", "block", "concurrency", cost_col,
-    *(["usd_at_c1"] if "usd_at_c1" in shown else []),
-    *(["total_is_derived"] if total_shown and "total_is_derived" in shown else []),
+    "star", "gpu", "model", "mode", "precision", "block", "concurrency", cost_col, "usd_at_c1",
+    *(["total_is_derived"] if cost_col == "usd_per_mtok_total" else []),
     "badge", "est_error", "data_at", "output_tok_s_per_gpu", "tok_s_user", "provider", "instance", "tier_label",
     "usd_per_gpu_hour", "price_as_of", "as_of", "source", "price_source", "provenance_notes",
 ]  # fmt: skip
-hidden = ["provenance", "profile_id", "offer_id", "cheapest_on_gpu"]  # in the data (tests, CSV), not shown
-st.dataframe(
+w.table(
     # ★ (pinned) marks the cheapest option per GPU; a row tint (a pandas Styler) would cost ~0.4 s per rerun here.
-    shown[columns + hidden],
-    key="compare_table",
-    hide_index=True,
-    column_order=columns,
-    column_config={
+    table.assign(star=table["cheapest_on_gpu"].map({True: "★", False: ""})),
+    "compare_table",
+    columns,
+    keep=["provenance", "profile_id", "offer_id", "cheapest_on_gpu"],  # in the data (tests, CSV), not shown
+    overrides={
         "star": st.column_config.TextColumn("★", width=30, help="Cheapest option on this GPU", pinned=True),
-        "gpu": "GPU",
-        "model": "Model",
-        "mode": "Mode",
-        "precision": "Precision",
-        "block": st.column_config.TextColumn("Block", help="Block size (diffusion, self-speculation); — for none"),
-        "concurrency": st.column_config.NumberColumn("Concurrency", format="%d"),
-        cost_col: w.usd_column(cost_label, settings.help),
-        "usd_at_c1": w.number_or_text_column(
-            shown, "usd_at_c1", "$/M at concurrency 1", "$%.3f", "The same curve and offer serving a single request."
-        ),
-        "total_is_derived": st.column_config.CheckboxColumn(
-            "Total derived", help="The source gave output tokens only; input tokens/s come from ISL/OSL."
-        ),
-        "data_at": st.column_config.TextColumn("Data at", help="Concurrencies the curve has points for"),
-        "est_error": st.column_config.TextColumn(
-            "Estimate error",
-            help="Estimated rows only: the estimator's error on a GPU it has no data for (leave-one-GPU-out, median "
-            "and worst absolute error over the points we hold, for this mode).",
-        ),
-        "output_tok_s_per_gpu": w.rate_column("Output tok/s per GPU"),
-        "tok_s_user": st.column_config.NumberColumn("Tok/s per user", format="%,.1f"),
-        "provider": "Provider",
-        "instance": "Instance",
-        "tier_label": "Tier",
-        "usd_per_gpu_hour": st.column_config.NumberColumn("$/GPU-hour", format="$%.3f"),
-        "price_as_of": "Price as of",
-        "badge": w.provenance_column(),
-        "as_of": "Figure date",
-        "source": st.column_config.TextColumn("Throughput source / estimate basis", width="medium"),
-        "price_source": st.column_config.TextColumn("Price source", width="medium"),
-        "provenance_notes": st.column_config.TextColumn("Notes", width="large"),
+        cost_col: st.column_config.NumberColumn(cost_label, format="$%.3f", help=settings.help),
     },
     alt="Cost per million tokens by GPU, model, mode and price offer",
 )

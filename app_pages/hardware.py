@@ -56,41 +56,19 @@ if not table.empty:
     )
 
 show = gpu_compare.comparison_rows(result, state.gpu_names())
-numbers = {"output_tok_s_per_gpu": "%,.0f", "tok_s_user": "%,.1f", cost_col: "$%.3f"}
-show = lb.dash_missing(show, numbers)  # "no data" rows: "—", never "None"
 
 
-st.dataframe(
+w.table(
     show,
-    key="hardware_table",
-    hide_index=True,
-    column_order=[
-        "gpu_name",
-        "kind",
-        "badge",
-        "block",
-        "output_tok_s_per_gpu",
-        "tok_s_user",
-        cost_col,
-        "provider",
-        "tpf_assumed",
-        "basis",
-        "source",
-    ],
-    column_config={
-        "gpu_name": "GPU",
-        "kind": "Figure",
-        "badge": w.provenance_column(),
-        "block": st.column_config.TextColumn("Block"),
-        "output_tok_s_per_gpu": w.number_or_text_column(show, "output_tok_s_per_gpu", "Output tok/s per GPU", "%,.0f"),
-        "tok_s_user": w.number_or_text_column(show, "tok_s_user", "Tok/s per user", "%,.1f"),
-        cost_col: w.number_or_text_column(show, cost_col, f"{cost_label}, cheapest on-demand", "$%.3f"),
-        "provider": "Cheapest on-demand provider",
-        "tpf_assumed": st.column_config.CheckboxColumn("TPF assumed"),
-        "basis": st.column_config.TextColumn("Basis", width="large"),
-        "source": st.column_config.TextColumn("Source", width="medium"),
+    "hardware_table",
+    ["gpu_name", "kind", "badge", "block", "output_tok_s_per_gpu", "tok_s_user", cost_col, "provider", "tpf_assumed",
+     "basis", "source"],
+    keep=["gpu", "provenance", "profile_id", "model", "mode"],
+    overrides={
+        cost_col: w.column_config(cost_col, show) | {"label": f"{cost_label}, cheapest on-demand"},
+        "provider": st.column_config.TextColumn("Cheapest on-demand provider"),
     },
-)
+)  # fmt: skip
 for line in result.skipped:
     st.caption(f"Skipped: {line}")
 
@@ -100,58 +78,8 @@ try:
 except (ValueError, LookupError) as ex:
     st.warning(f"The leave-one-out check failed: {ex}", icon=":material/warning:")
 else:
-    overall = summary[(summary["gpu"] == "all") & (summary["mode"] == "all")]
-    unseen = (
-        headline[(headline["grouping"] == "gpu") & (headline["modes"] == "all")] if not headline.empty else headline
-    )
-    if not unseen.empty:
-        u = unseen.iloc[0]
-        per_mode = headline[(headline["grouping"] == "gpu") & (headline["modes"] != "all")]
-        st.markdown(
-            f"**On a GPU it has no data for** (most estimated rows: every GPU's points predicted by a fit that "
-            f"never saw that GPU): median absolute error **{u['median_abs_error_pct']:.0f} %**, worst "
-            f"**{u['worst_abs_error_pct']:.0f} %** over {int(u['points'])} points"
-            + (
-                " ("
-                + "; ".join(
-                    f"{lb.mode_label(str(r['modes']))} {r['median_abs_error_pct']:.0f} % median"
-                    for _, r in per_mode.iterrows()
-                )
-                + ")"
-                if not per_mode.empty
-                else ""
-            )
-            + ". Read estimated bars as a range, not a number."
-        )
-    if not overall.empty:
-        o = overall.iloc[0]
-        st.markdown(
-            f"**On a point of a GPU it has data for** (leave-one-out over the **{int(o['points'])}** points we "
-            f"hold, each predicted with the estimator refitted without it): median absolute error "
-            f"**{o['median_abs_error_pct']:.1f} %**, worst "
-            f"**{o['worst_abs_error_pct']:.1f} %**. Most of these points are vendor figures, so this checks the "
-            "model against the vendor, not against independent hardware."
-        )
-    st.dataframe(
-        summary,
-        key="loo_table",
-        hide_index=True,
-        column_config={
-            "gpu": "GPU",
-            "mode": "Mode",
-            "points": st.column_config.NumberColumn("Points", format="%d"),
-            "median_abs_error_pct": st.column_config.NumberColumn("Median |error|", format="%.1f %%"),
-            "worst_abs_error_pct": st.column_config.NumberColumn("Worst |error|", format="%.1f %%"),
-        },
-    )
+    for text in gpu_compare.trust_texts(summary, headline):
+        st.markdown(text)
+    w.table(summary, "loo_table", list(summary.columns))
     with st.expander("Every leave-one-out prediction", icon=":material/table:"):
-        st.dataframe(
-            loo,
-            key="loo_points_table",
-            hide_index=True,
-            column_config={
-                "actual_tok_s": w.rate_column("Data (tok/s)"),
-                "predicted_tok_s": w.rate_column("Predicted (tok/s)"),
-                "error_pct": st.column_config.NumberColumn("Error", format="%+.1f %%"),
-            },
-        )
+        w.table(loo, "loo_points_table", list(loo.columns))

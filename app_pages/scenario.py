@@ -277,77 +277,26 @@ with tab_cost:
         )
 with tab_table:
     st.markdown("**Crossover, self-speculation vs AR** (throughput per GPU)")
-    st.dataframe(
+    w.table(
         crossings,
-        key="crossover_table",
-        hide_index=True,
-        column_config={
-            "gpu": "GPU",
-            "challenger_label": "Self-spec curve",
-            "baseline_label": "AR curve",
-            "status": "Status",
-            "last_win_concurrency": st.column_config.NumberColumn("Last win at", format="%d"),
-            "first_loss_concurrency": st.column_config.NumberColumn("First loss at", format="%d"),
-            "crossover_concurrency": st.column_config.NumberColumn("Crossover ≈", format="%.1f"),
-            "advantage_at_min": st.column_config.NumberColumn("Advantage at min", format="%.2fx"),
-            "advantage_at_max": st.column_config.NumberColumn("Advantage at max", format="%.2fx"),
-            "basis": st.column_config.TextColumn("Basis", width="large"),
-            "uses_estimate": st.column_config.CheckboxColumn("Uses an estimate"),
-            "like_precision": st.column_config.CheckboxColumn("Like precision"),
-        },
-        column_order=[
-            "gpu",
-            "challenger_label",
-            "baseline_label",
-            "status",
-            "last_win_concurrency",
-            "first_loss_concurrency",
-            "crossover_concurrency",
-            "advantage_at_min",
-            "advantage_at_max",
-            "like_precision",
-            "uses_estimate",
+        "crossover_table",
+        [
+            "gpu", "challenger_label", "baseline_label", "status", "last_win_concurrency", "first_loss_concurrency",
+            "crossover_concurrency", "advantage_at_min", "advantage_at_max", "like_precision", "uses_estimate",
             "basis",
         ],
-    )
+        keep=["is_baseline", "challenger_profile", "baseline_profile"],
+    )  # fmt: skip
     if not result.priced.empty:
         st.markdown(f"**Best operating point per curve meeting {slo.describe()}**")
-        ops = scenario.operating_points(result, targets, cost_col)
-        ops = lb.dash_missing(ops, {"ttft_ms_p50": "%,.0f"}) if not ops.empty else ops
-        st.dataframe(
-            ops,
-            key="operating_points_table",
-            hide_index=True,
-            column_order=[
-                "option",
-                "concurrency",
-                "point_basis",
-                cost_col,
-                "output_tok_s_per_gpu",
-                "tok_s_user",
-                "ttft_ms_p50",
-                "badge",
-                "ranked",
-                "slo_note",
-                "check_note",
-                "source",
+        w.table(
+            scenario.operating_points(result, targets, cost_col),
+            "operating_points_table",
+            [
+                "option", "concurrency", "point_basis", cost_col, "output_tok_s_per_gpu", "tok_s_user", "ttft_ms_p50",
+                "badge", "ranked", "slo_note", "check_note", "source",
             ],
-            column_config={
-                "option": "Option",
-                "concurrency": st.column_config.NumberColumn("Concurrency", format="%d"),
-                "point_basis": st.column_config.TextColumn(
-                    "Point", help="data point (the source reports it), interpolated (between two), or estimated"
-                ),
-                "ttft_ms_p50": w.number_or_text_column(ops, "ttft_ms_p50", "TTFT p50 (ms)", "%,.0f"),
-                "ranked": st.column_config.CheckboxColumn("Ranked", help="Counted for the recommendation"),
-                "check_note": st.column_config.TextColumn("What could be checked", width="medium"),
-                cost_col: w.usd_column(cost_label),
-                "output_tok_s_per_gpu": w.rate_column("Output tok/s per GPU"),
-                "tok_s_user": st.column_config.NumberColumn("Tok/s per user", format="%,.1f"),
-                "badge": w.provenance_column(),
-                "slo_note": st.column_config.TextColumn("TTFT check"),
-                "source": st.column_config.TextColumn("Source", width="medium"),
-            },
-        )
+            overrides={cost_col: st.column_config.NumberColumn(cost_label, format="$%.3f")},
+        )  # fmt: skip
 
 st.caption("Share this scenario: the page address holds every input. Download its table and charts on the Export page.")

@@ -12,9 +12,10 @@ import streamlit as st
 
 from app_pages.state import uploads
 from calculator import frontier
+from calculator import labels as lb
 from calculator.checks import Notice, Targets
 from calculator.cost import DENOMINATOR_HELP, DENOMINATORS
-from calculator.labels import EXPORT_LABELS, PRERELEASE_COLOR, PRERELEASE_LABEL, PROVENANCE_COLORS, PROVENANCE_LABELS
+from calculator.labels import PRERELEASE_COLOR, PRERELEASE_LABEL, PROVENANCE_COLORS, PROVENANCE_LABELS
 from calculator.schema import PROVENANCE_KINDS
 
 STRICT_LABEL = "Treat unchecked targets as failed"
@@ -150,34 +151,42 @@ def provenance_column(label: str = "Provenance") -> Any:
     )
 
 
-def usd_column(label: str, help: str | None = None) -> Any:
-    return st.column_config.NumberColumn(label, format="$%.3f", help=help)
-
-
-def rate_column(label: str, help: str | None = None) -> Any:
-    return st.column_config.NumberColumn(label, format="%,.0f", help=help)
-
-
-def number_or_text_column(frame: pd.DataFrame, col: str, label: str, fmt: str, help: str | None = None) -> Any:
-    """A number column, or a text column where the frame holds the numbers as text (gaps shown as "—")."""
-    if col in frame and not pd.api.types.is_numeric_dtype(frame[col]):
-        return st.column_config.TextColumn(label, help=help)
-    return st.column_config.NumberColumn(label, format=fmt, help=help)
+def column_config(name: str, frame: pd.DataFrame | None = None) -> Any:
+    """The st.column_config of a column from its one definition (labels.COLUMNS): a number column with its
+    format, or a text column where the frame holds the numbers as text (gaps written "—"), a checkbox, a
+    percentage, or the provenance badges."""
+    col = lb.column(name)
+    numeric = frame is None or name not in frame or pd.api.types.is_numeric_dtype(frame[name])
+    if col.fmt == "badge":
+        return provenance_column(col.header)
+    if col.fmt == "bool":
+        return st.column_config.CheckboxColumn(col.header, help=col.help)
+    if col.fmt == "percent" and numeric:
+        return st.column_config.NumberColumn(col.header, format="percent", help=col.help)
+    if col.fmt and numeric:
+        return st.column_config.NumberColumn(col.header, format=col.fmt, help=col.help)
+    return st.column_config.TextColumn(col.header, help=col.help, width=col.width)  # type: ignore[arg-type]
 
 
 def export_column_config(columns: Sequence[str], frame: pd.DataFrame | None = None) -> dict[str, Any]:
-    """st.dataframe column_config with EXPORT_LABELS' headers and number formats for the columns present
-    (text columns in `frame`, e.g. numbers with gaps shown as "—", get a text column)."""
-    cfg: dict[str, Any] = {}
-    for col in columns:
-        label, fmt = EXPORT_LABELS.get(str(col), (str(col), None))
-        numeric = frame is None or col not in frame or pd.api.types.is_numeric_dtype(frame[col])
-        if fmt not in (None, "bool") and not numeric:
-            fmt = None
-        if fmt == "bool":
-            cfg[col] = st.column_config.CheckboxColumn(label)
-        elif fmt:
-            cfg[col] = st.column_config.NumberColumn(label, format=fmt)
-        else:
-            cfg[col] = st.column_config.TextColumn(label)
-    return cfg
+    """column_config for every column of an export-style table."""
+    return {str(c): column_config(str(c), frame) for c in columns}
+
+
+def table(
+    frame: pd.DataFrame,
+    key: str,
+    columns: Sequence[str],
+    *,
+    keep: Sequence[str] = (),
+    overrides: dict[str, Any] | None = None,
+    **kwargs: Any,
+) -> None:
+    """A table of `columns` (in that order) with their one definition each: numbers formatted, gaps as "—",
+    headers and tooltips from labels.COLUMNS; `keep` columns travel with the data but are not shown (only these
+    and `columns` are sent to the browser); `overrides` replaces a column's config where a page needs to."""
+    order = [c for c in columns if c in frame.columns]
+    sent = list(dict.fromkeys([*order, *(c for c in keep if c in frame.columns)]))
+    shown = lb.dash_missing(frame[sent], lb.gap_formats(order))
+    config = {c: column_config(c, shown) for c in order} | (overrides or {})
+    st.dataframe(shown, key=key, hide_index=True, column_order=order, column_config=config, **kwargs)

@@ -106,3 +106,37 @@ def comparison_rows(result: GpuComparison, gpu_names: dict[str, str]) -> pd.Data
     if "badge" in show:
         show["badge"] = show["badge"].apply(lambda v: v if isinstance(v, list) else [])
     return show
+
+
+def trust_texts(summary: pd.DataFrame, headline: pd.DataFrame) -> list[str]:
+    """How far to trust the estimates, in words (Markdown): the error on a GPU the estimator has no data for
+    (leave-one-GPU-out, overall and per mode) and on a point of a GPU it has data for (leave-one-out)."""
+    from calculator.labels import mode_label
+
+    out: list[str] = []
+    unseen = (
+        headline[(headline["grouping"] == "gpu") & (headline["modes"] == "all")] if not headline.empty else headline
+    )
+    if not unseen.empty:
+        u = unseen.iloc[0]
+        per_mode = headline[(headline["grouping"] == "gpu") & (headline["modes"] != "all")]
+        modes = "; ".join(
+            f"{mode_label(str(m))} {v:.0f} % median"
+            for m, v in zip(per_mode["modes"], per_mode["median_abs_error_pct"], strict=True)
+        )
+        out.append(
+            "**On a GPU it has no data for** (most estimated rows: every GPU's points predicted by a fit that never "
+            f"saw that GPU): median absolute error **{u['median_abs_error_pct']:.0f} %**, worst "
+            f"**{u['worst_abs_error_pct']:.0f} %** over {int(u['points'])} points"
+            + (f" ({modes})" if modes else "")
+            + ". Read estimated bars as a range, not a number."
+        )
+    overall = summary[(summary["gpu"] == "all") & (summary["mode"] == "all")] if not summary.empty else summary
+    if not overall.empty:
+        o = overall.iloc[0]
+        out.append(
+            f"**On a point of a GPU it has data for** (leave-one-out over the **{int(o['points'])}** points we hold, "
+            f"each predicted with the estimator refitted without it): median absolute error "
+            f"**{o['median_abs_error_pct']:.1f} %**, worst **{o['worst_abs_error_pct']:.1f} %**."
+        )
+    return out

@@ -6,6 +6,7 @@ Pure pandas; the app's column configs and the Plotly figures (calculator/charts.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -149,6 +150,7 @@ LABEL_COLUMNS = ("curve", "prerelease", "option", "provenance_label", "badge", "
 def _profile_labels(first: pd.DataFrame) -> pd.DataFrame:
     """Label columns for one row per profile (see add_labels)."""
     out = pd.DataFrame(index=first.index)
+
     def text(values: pd.Series[Any]) -> np.ndarray:
         return values.astype(str).to_numpy(dtype=object)
 
@@ -271,6 +273,108 @@ def preview_frame(table: pd.DataFrame) -> pd.DataFrame:
             out[col] = raw.map(words).fillna(raw)
     numeric = {k: f for k, (_, f) in EXPORT_LABELS.items() if f and f != "bool"}
     return dash_missing(out, numeric)
+
+
+# ---------------------------------------------------------------------------------------------
+# Every table column users see: header, how its values are written, and a tooltip. One definition per column,
+# so a quantity reads the same on every page. Formats are printf-style; "bool" a checkbox, "badge" the provenance
+# badges, "percent" a fraction shown as a percentage, None text.
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    fmt: str | None = None
+    help: str | None = None
+    width: str | None = None
+
+
+_USD_M, _USD_BILL = "$%.3f", "$%,.0f"
+COLUMNS: dict[str, Column] = {
+    **{k: Column(h, f) for k, (h, f) in EXPORT_LABELS.items()},
+    "source": Column("Throughput source / estimate basis", None, width="medium"),
+    "price_source": Column("Price source", None, width="medium"),
+    "basis": Column("Basis", None, width="large"),
+    "provenance_notes": Column("Notes", None, width="large"),
+    "badge": Column("Provenance", "badge"),
+    "option": Column("Option"),
+    "curve": Column("Model mode precision"),
+    "block": Column("Block", None, "Block size (diffusion, self-speculation); — for none"),
+    "tier_label": Column("Tier"),
+    "point_basis": Column(
+        "Point", None, "data point (the source reports it), interpolated (between two), or estimated"
+    ),
+    "slo_note": Column("TTFT check"),
+    "check_note": Column("What could be checked", None, width="medium"),
+    "est_error": Column(
+        "Estimate error",
+        None,
+        "Estimated rows only: the estimator's error on a GPU it has no data for "
+        "(leave-one-GPU-out, median and worst absolute error over the points we hold, for this mode).",
+    ),
+    "data_at": Column("Data at", None, "Concurrencies the curve has points for"),
+    "usd_at_c1": Column("$/M at concurrency 1", _USD_M, "The same curve and offer serving a single request."),
+    "ranked": Column("Ranked", "bool", "Counted for the recommendation"),
+    # capacity
+    "monthly_usd": Column("Monthly bill", _USD_BILL, "Whole instances, 730 h a month"),
+    "usd_per_mtok_effective": Column("Effective $/M output", _USD_M, "Monthly bill / monthly output tokens x 1e6"),
+    "replicas": Column("Replicas (peak)", "%d"),
+    "gpus_per_replica": Column("GPUs per replica", "%d"),
+    "gpus": Column("GPUs used", "%,d"),
+    "instances": Column("Instances (peak)", "%d"),
+    "gpus_per_instance": Column("GPUs per instance", "%d"),
+    "gpus_billed": Column("GPUs billed", "%,d"),
+    "replicas_offpeak": Column("Replicas (off-peak)", "%d"),
+    "instances_offpeak": Column("Instances (off-peak)", "%d"),
+    "replica_output_tok_s": Column("Replica output tok/s", "%,.0f"),
+    "fleet_utilisation": Column("Fleet utilisation", "percent"),
+    "peak_label": Column("At peak"),
+    "peak_replicas": Column("Peak replicas", "%d"),
+    "offpeak_label": Column("Off-peak"),
+    "offpeak_replicas": Column("Off-peak replicas", "%d"),
+    "mixed_monthly_usd": Column("Mixed monthly", _USD_BILL),
+    "best_single_label": Column("Best single mode"),
+    "best_single_monthly_usd": Column("Best single monthly", _USD_BILL),
+    "saving_usd": Column("Saving", _USD_BILL),
+    "benefit": Column("Benefit"),
+    "peak_tok_s_user": Column("Peak tok/s per user", "%,.0f"),
+    "offpeak_tok_s_user": Column("Off-peak tok/s per user", "%,.0f"),
+    "best_single_offpeak_tok_s_user": Column("Single-mode off-peak tok/s per user", "%,.0f"),
+    # crossover
+    "challenger_label": Column("Self-spec curve"),
+    "baseline_label": Column("AR curve"),
+    "status": Column("Status"),
+    "last_win_concurrency": Column("Last win at", "%d"),
+    "first_loss_concurrency": Column("First loss at", "%d"),
+    "crossover_concurrency": Column("Crossover ≈", "%.1f"),
+    "advantage_at_min": Column("Advantage at min", "%.2fx"),
+    "advantage_at_max": Column("Advantage at max", "%.2fx"),
+    "like_precision": Column("Like precision", "bool"),
+    "uses_estimate": Column("Uses an estimate", "bool"),
+    # the estimator's own error
+    "points": Column("Points", "%d"),
+    "median_abs_error_pct": Column("Median |error|", "%.1f %%"),
+    "worst_abs_error_pct": Column("Worst |error|", "%.1f %%"),
+    "actual_tok_s": Column("Data (tok/s)", "%,.0f"),
+    "predicted_tok_s": Column("Predicted (tok/s)", "%,.0f"),
+    "error_pct": Column("Error", "%+.1f %%"),
+    # GPU comparison and uploads
+    "gpu_name": Column("GPU"),
+    "kind": Column("Figure"),
+    "file": Column("File"),
+    "where": Column("Row / field"),
+    "problem": Column("Problem", None, width="large"),
+}
+
+
+def column(name: str) -> Column:
+    """The column's definition (a header from the name where none is defined)."""
+    return COLUMNS.get(name, Column(name.replace("_", " ")))
+
+
+def gap_formats(columns: list[str] | tuple[str, ...]) -> dict[str, str]:
+    """printf formats of the numeric columns among `columns` (for dash_missing)."""
+    return {c: f for c in columns if (f := column(c).fmt) and f not in ("bool", "badge", "percent")}
 
 
 def estimate_error_text(errors: pd.DataFrame, mode: str | None = None) -> str:
