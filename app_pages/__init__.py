@@ -1,1 +1,1 @@
-"""App pages (one module per page) and their shared helpers (common.py)."""
+"""App pages (one module per page) and their shared pieces: state (session and URL), cached, widgets."""

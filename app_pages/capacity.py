@@ -169,6 +169,7 @@ w.table(
         "slo_note", "check_note", "replica_output_tok_s", "fleet_utilisation", "usd_per_gpu_hour", "price_as_of",
         "source",
     ],
+    keep=["provenance", "profile_id", "offer_id", "tier", "gpus", "model", "mode"],
 )  # fmt: skip
 
 # ---------------------------------------------------------------------------------------------

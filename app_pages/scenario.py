@@ -12,7 +12,7 @@ import streamlit as st
 
 from app_pages import cached, state
 from app_pages import widgets as w
-from calculator import charts, scenario
+from calculator import charts, links, scenario
 from calculator import labels as lb
 from calculator.checks import check_notices
 from calculator.schema import TIERS
@@ -61,7 +61,7 @@ with st.container(border=True):
         "Context length (tokens)",
         options=[0, *scenario.CONTEXT_CHOICES],
         value=0,
-        format_func=state.context_label,
+        format_func=links.context_label,
         key="ctx",
         bind="query-params",
         help="KV context per sequence when decoding starts. auto (default): the prompt, ISL — the rule every page "

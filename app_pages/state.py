@@ -8,23 +8,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
 from app_pages.cached import bundled_catalog, frame_digest
+from calculator import links
 from calculator.catalog import normalise_points, prices_frame
-from calculator.cost import DEFAULT_DENOMINATOR, DEFAULT_PRICE_RATIO, DENOMINATORS, CostSettings
+from calculator.cost import DEFAULT_DENOMINATOR, DEFAULT_PRICE_RATIO, CostSettings
 from calculator.labels import md_escape
-from calculator.scenario import (
-    AS_MEASURED,
-    CONTEXT_CHOICES,
-    CROSSOVER_BASELINES,
-    NLD_SIZES,
-    SPEED_BENCH_CATEGORIES,
-    ScenarioInputs,
-)
-from calculator.schema import TIERS, PriceOffer
+from calculator.scenario import ScenarioInputs
+from calculator.schema import PriceOffer
 from calculator.uploads import Upload, uploaded_points
 
 
@@ -125,93 +118,17 @@ def gpu_name(gpu: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # The scenario in the URL
 
-# Every scenario input that lives in the URL (util is the sidebar's, bound on every page).
-SCENARIO_URL_KEYS: tuple[str, ...] = (
-    "size", "gpu", "tier", "provider", "isl", "osl", "ctx", "cat", "ttft", "tps", "strict", "est_len", "base",
-)  # fmt: skip
-
-
-def context_label(tokens: int | None) -> str:
-    """How the context slider (and the URL) writes a context: auto (derived from ISL), or 8K, 64K ..."""
-    return "auto" if not tokens else f"{int(tokens) // 1024}K"
-
-
-def parse_context(raw: str) -> int | None:
-    """A URL context back to tokens (auto: None); ValueError when it is not one of the slider's choices."""
-    text = str(raw).strip()
-    if text.lower() == "auto":
-        return None
-    for n in CONTEXT_CHOICES:
-        if text.upper() == context_label(n):
-            return n
-    raise ValueError(f"not a context choice: {text!r}")
-
-
-def _url_text(key: str, v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if key == "ctx":
-        return context_label(v)
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    return str(v)
-
-
-def url_params(inputs: ScenarioInputs) -> dict[str, str]:
-    """The inputs that differ from the defaults, as the URL writes them (bool true/false, context 8K)."""
-    d = ScenarioInputs()
-    return {k: _url_text(k, getattr(inputs, k)) for k in SCENARIO_URL_KEYS if getattr(inputs, k) != getattr(d, k)}
-
-
-def parse_param(raw: str, default: Any) -> Any:
-    """A URL value as the type of its default; None (use the default) when it does not parse."""
-    raw = str(raw).strip()
-    try:
-        if isinstance(default, bool):
-            return raw.lower() in ("1", "true", "yes")
-        if isinstance(default, int):
-            return int(float(raw))
-        if isinstance(default, float):
-            v = float(raw)
-            return v if np.isfinite(v) else None
-    except ValueError:
-        return None
-    return raw or None
-
-
 def scenario_from_state() -> ScenarioInputs:
     """The scenario as the session (and so the URL) holds it; defaults where a widget was never drawn."""
-    d = ScenarioInputs()
-    s = st.session_state
 
     def get(key: str, default: Any) -> Any:
         """Session value, else the URL's (a link opened straight on this page), else the default."""
-        v = s.get(key)
+        v = st.session_state.get(key)
         if v is None and key in st.query_params:
-            v = parse_param(st.query_params.get(key, ""), default)
+            v = links.parse_param(st.query_params.get(key, ""), default)
         return default if v is None else v
 
-    def clamp(v: float, lo: float, hi: float) -> float:
-        return min(max(v, lo), hi)
-
-    # Values can come from a URL: keep them in the ranges the widgets allow.
-    size, tier, cat, base = get("size", d.size), get("tier", d.tier), get("cat", d.cat), get("base", d.base)
-    return ScenarioInputs(
-        size=size if size in NLD_SIZES else d.size,
-        gpu=str(get("gpu", d.gpu))[:64],
-        tier=tier if tier in TIERS else d.tier,
-        provider=str(get("provider", d.provider))[:200],
-        isl=int(clamp(int(get("isl", d.isl)), 1, 1_000_000)),
-        osl=int(clamp(int(get("osl", d.osl)), 1, 1_000_000)),
-        ctx=context_from_state(),
-        cat=cat if cat in (AS_MEASURED, *SPEED_BENCH_CATEGORIES) else d.cat,
-        ttft=clamp(float(get("ttft", d.ttft)), 0.0, 600_000.0),
-        tps=clamp(float(get("tps", d.tps)), 0.0, 100_000.0),
-        util=int(clamp(int(get("util", d.util)), 5, 100)),
-        strict=bool(get("strict", d.strict)),
-        est_len=bool(get("est_len", d.est_len)),
-        base=base if base in CROSSOVER_BASELINES else d.base,
-    )
+    return links.scenario_from(get, context_from_state())
 
 
 def context_from_state() -> int | None:
@@ -219,7 +136,7 @@ def context_from_state() -> int | None:
     v = st.session_state.get("ctx")
     if v is None and "ctx" in st.query_params:
         try:
-            return parse_context(st.query_params.get("ctx", ""))
+            return links.parse_context(st.query_params.get("ctx", ""))
         except ValueError:
             return None
     return int(v) if v else None
@@ -228,7 +145,7 @@ def context_from_state() -> int | None:
 def pin_scenario_to_url(inputs: ScenarioInputs) -> None:
     """Write the scenario's inputs into the URL on a page that does not draw them (Export), so that page's own
     address is a link to the same scenario. Parameters bound to a widget on this page are left to it."""
-    for k, v in url_params(inputs).items():
+    for k, v in links.url_params(inputs).items():
         if st.query_params.get(k) == v:
             continue
         try:
@@ -260,42 +177,6 @@ def url_value_notice(key: str, options: Sequence[Any], what: str, *, multi: bool
     )
 
 
-# Every bound widget whose valid values do not depend on the page: (lowest, highest, whole numbers only) for numbers,
-# the options for choices. A link's value outside them is removed before any widget reads it (a number input raises
-# on inf; others fall back silently), and the page says so.
-NUMBER_PARAMS: dict[str, tuple[float, float, bool]] = {
-    "isl": (1, 1_000_000, True),
-    "osl": (1, 1_000_000, True),
-    "ttft": (0, 600_000, False),
-    "tps": (0, 100_000, False),
-    "util": (5, 100, True),
-    "vol": (1_000_000, 1e15, False),
-    "peak": (1, 24, False),
-    "peak_h": (1, 24, False),
-    "api_out": (0.001, 1000, False),
-    "api_in": (0, 1000, False),
-    "hw_conc": (1, 128, True),
-}
-_BOOL = ("true", "false")
-CHOICE_PARAMS: dict[str, tuple[str, ...]] = {
-    "size": tuple(NLD_SIZES),
-    "cat": (AS_MEASURED, *SPEED_BENCH_CATEGORIES),
-    "ctx": ("auto", *(f"{n // 1024}K" for n in CONTEXT_CHOICES)),
-    "denom": tuple(DENOMINATORS),
-    "vol_unit": ("day", "month"),
-    "base": tuple(CROSSOVER_BASELINES),
-    **dict.fromkeys(("strict", "est_len", "c_est", "c_chart", "autoscale", "hw_all"), _BOOL),
-}
-
-
-def _number_ok(raw: str, lo: float, hi: float, whole: bool) -> bool:
-    try:
-        v = float(raw)
-    except (TypeError, ValueError, OverflowError):
-        return False
-    return bool(np.isfinite(v)) and lo <= v <= hi and (not whole or float(v).is_integer())
-
-
 def _drop_url_param(key: str) -> None:
     """Remove a parameter from the URL and from the values bound widgets are seeded from on this page load.
 
@@ -315,21 +196,9 @@ def _drop_url_param(key: str) -> None:
 def sanitize_url() -> None:
     """Remove the link's values that no widget may take (not a number, non-finite, out of range, not an option)
     before any widget reads them, and say so once per session and value (st.info)."""
-    bad: list[tuple[str, str, str]] = []
-    for key in list(st.query_params):
-        values = st.query_params.get_all(key)
-        if key in NUMBER_PARAMS:
-            lo, hi, whole = NUMBER_PARAMS[key]
-            wrong = [v for v in values if not _number_ok(v, lo, hi, whole)]
-            what = f"a {'whole ' if whole else ''}number from {lo:,g} to {hi:,g}"
-        elif key in CHOICE_PARAMS:
-            wrong = [v for v in values if v not in CHOICE_PARAMS[key]]
-            what = "one of " + ", ".join(CHOICE_PARAMS[key][:8]) + ("…" if len(CHOICE_PARAMS[key]) > 8 else "")
-        else:
-            continue
-        if wrong:
-            _drop_url_param(key)
-            bad.extend((key, v, what) for v in wrong)
+    bad = links.invalid_values({k: st.query_params.get_all(k) for k in st.query_params})
+    for key in dict.fromkeys(k for k, _, _ in bad):
+        _drop_url_param(key)
     seen: set[str] = st.session_state.setdefault("_url_notices", set())
     for key, value, what in bad:
         sig = f"{key}={value}"

@@ -1,4 +1,4 @@
-"""`python -m calculator table|validate|schema|estimate ...`: the command line lives in calculator/cli/."""
+"""`python -m calculator table|plan|validate|schema|estimate ...`: the command line lives in calculator/cli/."""
 
 from __future__ import annotations
 
