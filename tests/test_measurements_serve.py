@@ -16,10 +16,8 @@ import pytest
 from calculator.loader import decode_text, parse_yaml, validate_as
 from calculator.schema import Profile
 from measurements.__main__ import build_parser
+from measurements.sglang_process import PopenServer, ServeDeps, ServerHandle
 from measurements.sglang_serving import (
-    PopenServer,
-    ServeDeps,
-    ServerHandle,
     accept_length_from_server_info,
     bench_command,
     main,
@@ -239,7 +237,7 @@ def _free_port() -> int:
 
 @pytest.mark.parametrize("failure", ["interrupt", "crash"])
 def test_the_server_it_started_is_stopped_on_ctrl_c_and_on_errors(tmp_path: Path, failure: str) -> None:
-    from measurements.sglang_serving import http_ok
+    from measurements.sglang_process import http_ok
 
     port = _free_port()
     launcher = LaunchedFake(port)
