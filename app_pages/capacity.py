@@ -141,9 +141,15 @@ m[3].metric("Average fleet utilisation", f"{best['fleet_utilisation']:.0%}", bor
 st.markdown(lb.escape_dollars(planning.best_plan_text(best)))
 w.show_notices(planning.plan_notices(plan, best))
 
-st.plotly_chart(
-    charts.monthly_bill_figure(planning.cheapest_per_curve(plans)), key="capacity_chart", config={"displaylogo": False}
-)
+# Lazy tabs (only the open one runs; the chart tab loads Plotly's script): the plans table is the answer.
+tab_plans, tab_chart = st.tabs(["Plans", "Monthly bill chart"], key="cap_tab", bind="query-params")
+with tab_chart:
+    if tab_chart.open:
+        st.plotly_chart(
+            charts.monthly_bill_figure(planning.cheapest_per_curve(plans)),
+            key="capacity_chart",
+            config={"displaylogo": False},
+        )
 single_point = plan.single_point_options()
 if single_point:
     st.caption(
@@ -153,24 +159,26 @@ if single_point:
         + ("…" if len(single_point) > 6 else "")
     )
 
-every_offer = st.toggle(
-    "Every offer",
-    value=False,
-    key="cap_all_offers",
-    help="Off: each curve with its cheapest offer per provider. On: every offer (instance type, region, tier).",
-)
-w.table(
-    planning.plan_rows(plans, every_offer=every_offer),
-    "capacity_table",
-    [
-        "gpu", "curve", "provider", "instance", "tier_label", "monthly_usd", "usd_per_mtok_effective", "badge",
-        "est_error", "replicas", "gpus_per_replica", "instances", "gpus_per_instance", "gpus_billed",
-        "replicas_offpeak", "instances_offpeak", "concurrency", "point_basis", "tok_s_user", "ttft_ms_p50",
-        "slo_note", "check_note", "replica_output_tok_s", "fleet_utilisation", "usd_per_gpu_hour", "price_as_of",
-        "source",
-    ],
-    keep=["provenance", "profile_id", "offer_id", "tier", "gpus", "model", "mode"],
-)  # fmt: skip
+with tab_plans:
+    if tab_plans.open:
+        every_offer = st.toggle(
+            "Every offer",
+            value=False,
+            key="cap_all_offers",
+            help="Off: each curve with its cheapest offer per provider. On: every offer (instance type, region, tier).",
+        )
+        w.table(
+            planning.plan_rows(plans, every_offer=every_offer),
+            "capacity_table",
+            [
+                "gpu", "curve", "provider", "instance", "tier_label", "monthly_usd", "usd_per_mtok_effective", "badge",
+                "est_error", "replicas", "gpus_per_replica", "instances", "gpus_per_instance", "gpus_billed",
+                "replicas_offpeak", "instances_offpeak", "concurrency", "point_basis", "tok_s_user", "ttft_ms_p50",
+                "slo_note", "check_note", "replica_output_tok_s", "fleet_utilisation", "usd_per_gpu_hour",
+                "price_as_of", "source",
+            ],
+            keep=["provenance", "profile_id", "offer_id", "tier", "gpus", "model", "mode"],
+        )  # fmt: skip
 
 # ---------------------------------------------------------------------------------------------
 st.subheader("Mixed plan: one mode at peak, another off-peak")
@@ -235,8 +243,13 @@ with b[2]:
         st.success(verdict, icon=":material/check_circle:")
     else:
         st.warning(verdict, icon=":material/cloud:")
-st.plotly_chart(
-    charts.break_even_figure(be.curve, demand.output_tokens_per_month),
-    key="breakeven_chart",
-    config={"displaylogo": False},
+chart = st.expander(
+    "Monthly cost against volume (chart)", icon=":material/show_chart:", key="cap_be", on_change="rerun"
 )
+with chart:
+    if chart.open:
+        st.plotly_chart(
+            charts.break_even_figure(be.curve, demand.output_tokens_per_month),
+            key="breakeven_chart",
+            config={"displaylogo": False},
+        )

@@ -42,33 +42,37 @@ for p in result.problems:
 
 errors = cached.estimator_gpu_error()
 error_text = lb.estimate_error_text(errors, mode)
-if not table.empty:
-    row = errors[errors["mode"].isin([mode, "all"])]
-    pct = float(row["median_abs_error_pct"].iloc[0]) if not row.empty else None
-    st.plotly_chart(
-        charts.gpu_comparison_figure(table, int(conc), pct), key="hardware_chart", config={"displaylogo": False}
-    )
-    st.caption(
-        "Solid bars: data points (their provenance above the bar: vendor-reported, vendor internal, community, "
-        "measured here or uploaded). Pale hatched bars: estimated by the roofline model"
-        + (f", off by {error_text} on a GPU it has not seen (error bars: the median)" if error_text else "")
-        + "."
-    )
-
+# Lazy tabs (only the open one runs; the chart tab loads Plotly's script): the table is the answer.
+tab_table, tab_chart = st.tabs(["Table", "Chart"], key="hw_tab", bind="query-params")
+with tab_chart:
+    if tab_chart.open and not table.empty:
+        row = errors[errors["mode"].isin([mode, "all"])]
+        pct = float(row["median_abs_error_pct"].iloc[0]) if not row.empty else None
+        st.plotly_chart(
+            charts.gpu_comparison_figure(table, int(conc), pct), key="hardware_chart", config={"displaylogo": False}
+        )
+        st.caption(
+            "Solid bars: data points (their provenance above the bar: vendor-reported, vendor internal, community, "
+            "measured here or uploaded). Pale hatched bars: estimated by the roofline model"
+            + (f", off by {error_text} on a GPU it has not seen (error bars: the median)" if error_text else "")
+            + "."
+        )
 show = gpu_compare.comparison_rows(result, state.gpu_names())
 
 
-w.table(
-    show,
-    "hardware_table",
-    ["gpu_name", "kind", "badge", "block", "output_tok_s_per_gpu", "tok_s_user", cost_col, "provider", "tpf_assumed",
-     "basis", "source"],
-    keep=["gpu", "provenance", "profile_id", "model", "mode"],
-    overrides={
-        cost_col: w.column_config(cost_col, show) | {"label": f"{cost_label}, cheapest on-demand"},
-        "provider": st.column_config.TextColumn("Cheapest on-demand provider"),
-    },
-)  # fmt: skip
+with tab_table:
+    if tab_table.open:
+        w.table(
+            show,
+            "hardware_table",
+            ["gpu_name", "kind", "badge", "block", "output_tok_s_per_gpu", "tok_s_user", cost_col, "provider",
+             "tpf_assumed", "basis", "source"],
+            keep=["gpu", "provenance", "profile_id", "model", "mode"],
+            overrides={
+                cost_col: w.column_config(cost_col, show) | {"label": f"{cost_label}, cheapest on-demand"},
+                "provider": st.column_config.TextColumn("Cheapest on-demand provider"),
+            },
+        )  # fmt: skip
 for line in result.skipped:
     st.caption(f"Skipped: {line}")
 

@@ -244,59 +244,60 @@ with h2.container(border=True):
 # ---------------------------------------------------------------------------------------------
 # Charts
 
-tab_frontier, tab_cost, tab_table = st.tabs(["Frontier", "Cost by concurrency", "Crossover and operating points"])
+# Lazy tabs: only the open tab runs (and only a chart tab loads Plotly's script, ~1 s of browser time), so the
+# first render is the answer and its tables (benchmarks/bench_pages.py); the chosen tab is in the URL.
+tab_table, tab_frontier, tab_cost = st.tabs(
+    ["Crossover and operating points", "Frontier", "Cost by concurrency"], key="sc_tab", bind="query-params"
+)
 with tab_frontier:
-    st.plotly_chart(
-        charts.target_line(
-            cached.frontier_figure(key, result.dense, scenario.faded_options(result)), targets.min_tok_s_user
-        ),
-        key="frontier_chart",
-        config={"displaylogo": False},
-    )
-    st.caption(
-        "Markers: the concurrencies a source reports (its data points: vendor, community, measured here or "
-        "uploaded). Solid and dashed lines interpolate monotonically between them and never go beyond. Dotted lines "
-        "without markers: estimated curves (roofline model at your lengths). Colour = decoding mode (shades tell its "
-        "configurations apart; a data curve and its estimate share a shade); dashed = fp8. Tokens/s per user = "
-        "1000 / TPOT where reported, else output tok/s / concurrency."
-    )
-with tab_cost:
-    if result.priced.empty:
-        st.info("No price for this GPU and tier: add one on the Prices page.", icon=":material/sell:")
-    else:
+    if tab_frontier.open:
         st.plotly_chart(
-            charts.cost_figure(
-                result.priced,
-                cost_col,
-                cost_label,
-                crosses["crossover_concurrency"].head(1).tolist(),
-                scenario.faded_options(result),
+            charts.target_line(
+                cached.frontier_figure(key, result.dense, scenario.faded_options(result)), targets.min_tok_s_user
             ),
-            key="cost_chart",
+            key="frontier_chart",
             config={"displaylogo": False},
         )
+        st.caption(charts.FRONTIER_CAPTION)
+with tab_cost:
+    if tab_cost.open:
+        if result.priced.empty:
+            st.info("No price for this GPU and tier: add one on the Prices page.", icon=":material/sell:")
+        else:
+            st.plotly_chart(
+                charts.cost_figure(
+                    result.priced,
+                    cost_col,
+                    cost_label,
+                    crosses["crossover_concurrency"].head(1).tolist(),
+                    scenario.faded_options(result),
+                ),
+                key="cost_chart",
+                config={"displaylogo": False},
+            )
 with tab_table:
-    st.markdown("**Crossover, self-speculation vs AR** (throughput per GPU)")
-    w.table(
-        crossings,
-        "crossover_table",
-        [
-            "gpu", "challenger_label", "baseline_label", "status", "last_win_concurrency", "first_loss_concurrency",
-            "crossover_concurrency", "advantage_at_min", "advantage_at_max", "like_precision", "uses_estimate",
-            "basis",
-        ],
-        keep=["is_baseline", "challenger_profile", "baseline_profile"],
-    )  # fmt: skip
-    if not result.priced.empty:
-        st.markdown(f"**Best operating point per curve meeting {slo.describe()}**")
+    if tab_table.open:
+        st.markdown("**Crossover, self-speculation vs AR** (throughput per GPU)")
         w.table(
-            scenario.operating_points(result, targets, cost_col),
-            "operating_points_table",
+            crossings,
+            "crossover_table",
             [
-                "option", "concurrency", "point_basis", cost_col, "output_tok_s_per_gpu", "tok_s_user", "ttft_ms_p50",
-                "badge", "ranked", "slo_note", "check_note", "source",
+                "gpu", "challenger_label", "baseline_label", "status", "last_win_concurrency", "first_loss_concurrency",
+                "crossover_concurrency", "advantage_at_min", "advantage_at_max", "like_precision", "uses_estimate",
+                "basis",
             ],
-            overrides={cost_col: st.column_config.NumberColumn(cost_label, format="$%.3f")},
+            keep=["is_baseline", "challenger_profile", "baseline_profile"],
         )  # fmt: skip
+        if not result.priced.empty:
+            st.markdown(f"**Best operating point per curve meeting {slo.describe()}**")
+            w.table(
+                scenario.operating_points(result, targets, cost_col),
+                "operating_points_table",
+                [
+                    "option", "concurrency", "point_basis", cost_col, "output_tok_s_per_gpu", "tok_s_user",
+                    "ttft_ms_p50", "badge", "ranked", "slo_note", "check_note", "source",
+                ],
+                overrides={cost_col: st.column_config.NumberColumn(cost_label, format="$%.3f")},
+            )  # fmt: skip
 
 st.caption("Share this scenario: the page address holds every input. Download its table and charts on the Export page.")

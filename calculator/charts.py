@@ -227,6 +227,15 @@ def _curve_traces(
         )
 
 
+FRONTIER_CAPTION = (
+    "Markers: the concurrencies a source reports (its data points: vendor, community, measured here or uploaded). "
+    "Solid and dashed lines interpolate monotonically between them and never go beyond. Dotted lines without markers: "
+    "estimated curves (roofline model at your lengths). Colour = decoding mode (shades tell its configurations apart; "
+    "a data curve and its estimate share a shade); dashed = fp8. Tokens/s per user = 1000 / TPOT where reported, else "
+    "output tok/s / concurrency."
+)
+
+
 def frontier_figure(
     dense: pd.DataFrame, min_tok_s_user: float | None = None, faded: frozenset[str] = frozenset()
 ) -> go.Figure:

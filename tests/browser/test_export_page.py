@@ -41,7 +41,7 @@ def rows_shown(page: Page) -> int:
 def export_page(page: Page, artifacts: Path) -> Page:
     """The Export page reached the way a user does: a shared scenario link, then the navigation."""
     page.goto(SCENARIO)
-    wait_for_idle(page, ready='[data-testid="stPlotlyChart"]')
+    wait_for_idle(page, ready='[data-testid="stDataFrame"]')
     nav_to(page, "Export", ready=DOWNLOAD)
     full_screenshot(page, artifacts / "page-export-scenario.png")
     assert exception_texts(page) == []

@@ -12,7 +12,7 @@ from tests.browser.streamlit_server import exception_texts, wait_for_idle
 
 pytestmark = pytest.mark.browser
 
-CHART = '[data-testid="stPlotlyChart"]'
+CHART = '[data-testid="stDataFrame"]'  # the first tab: the tables (charts are lazy tabs)
 
 
 def metric_values(page: Page) -> list[str]:
@@ -52,3 +52,17 @@ def test_scenario_url_round_trips(page: Page, browser: Browser) -> None:
         assert metric_values(other) == shared
     finally:
         ctx.close()
+
+
+def test_the_frontier_tab_draws_its_chart_when_opened_and_is_a_link(page: Page) -> None:
+    page.goto("/scenario")
+    wait_for_idle(page, ready=CHART)
+    assert page.locator('[data-testid="stPlotlyChart"]').count() == 0  # charts are drawn only when their tab opens
+    page.get_by_role("tab", name="Frontier").click()
+    wait_for_idle(page, ready='[data-testid="stPlotlyChart"]')
+    assert exception_texts(page) == []
+    assert "sc_tab=" in page.url
+    other = page.context.new_page()
+    other.goto(page.url)
+    wait_for_idle(other, ready='[data-testid="stPlotlyChart"]')  # the link opens on the same tab
+    other.close()
