@@ -178,6 +178,7 @@ with tab_plans:
                 "price_as_of", "source",
             ],
             keep=["provenance", "profile_id", "offer_id", "tier", "gpus", "model", "mode"],
+            alt="Fleet plans per curve and offer",
         )  # fmt: skip
 
 # ---------------------------------------------------------------------------------------------

@@ -68,6 +68,7 @@ with tab_table:
             ["gpu_name", "kind", "badge", "block", "output_tok_s_per_gpu", "tok_s_user", cost_col, "provider",
              "tpf_assumed", "basis", "source"],
             keep=["gpu", "provenance", "profile_id", "model", "mode"],
+            alt="One configuration across GPUs",
             overrides={
                 cost_col: w.column_config(cost_col, show) | {"label": f"{cost_label}, cheapest on-demand"},
                 "provider": st.column_config.TextColumn("Cheapest on-demand provider"),

@@ -287,6 +287,7 @@ with tab_table:
                 "basis",
             ],
             keep=["is_baseline", "challenger_profile", "baseline_profile"],
+            alt="Crossover of self-speculation and AR curves",
         )  # fmt: skip
         if not result.priced.empty:
             st.markdown(f"**Best operating point per curve meeting {slo.describe()}**")
@@ -298,6 +299,7 @@ with tab_table:
                     "ttft_ms_p50", "badge", "ranked", "slo_note", "check_note", "source",
                 ],
                 overrides={cost_col: st.column_config.NumberColumn(cost_label, format="$%.3f")},
+                alt="Best operating point per curve",
             )  # fmt: skip
 
 st.caption("Share this scenario: the page address holds every input. Download its table and charts on the Export page.")
