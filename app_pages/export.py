@@ -18,10 +18,12 @@ from calculator import labels as lb
 
 st.title("Export")
 
-inputs = state.scenario_from_state()
-state.pin_scenario_to_url(inputs)  # this page draws none of the scenario's widgets: keep its address a link
 points_key, points = state.all_points()
 prices_key, prices = state.all_prices()
+inputs, resets = scenario.available_choices(prices, state.scenario_from_state())
+state.pin_scenario_to_url(inputs)  # this page draws none of the scenario's widgets: keep its address a link
+for note in resets:
+    st.info(note, icon=":material/link_off:")
 settings = state.cost_settings()
 cost_col, cost_label = settings.cost_column, settings.cost_label
 key, result = cached.build_scenario(inputs, points_key, points, prices_key, prices, settings.price_ratio)

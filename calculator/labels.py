@@ -103,14 +103,19 @@ def md_escape(text: str, limit: int = 200) -> str:
     """User-controlled text (a URL value, a file or profile name, a note) made literal in Markdown: every ASCII
     punctuation mark that Markdown or Streamlit's directives (:red[...], :material/...:) and autolinks read is
     backslash-escaped (an underscore inside a word, which GFM never reads as emphasis, is kept: `self_spec`), line
-    breaks become spaces, and the text is cut to `limit` characters. No link, image or HTML survives."""
+    breaks become spaces, and the text is cut to `limit` characters. No link (autolinks included), image or HTML
+    survives."""
     flat = " ".join(str(text)[: max(limit, 0) + 1].split())
     cut = flat[:limit] + ("…" if len(flat) > limit else "")
     out = []
     for i, ch in enumerate(cut):
         intraword = ch == "_" and 0 < i < len(cut) - 1 and cut[i - 1].isalnum() and cut[i + 1].isalnum()
         out.append("\\" + ch if ch in _MARKDOWN_PUNCTUATION and not intraword else ch)
-    return "".join(out)
+    # GFM's autolink literals (http://..., www....) survive backslash escapes: a zero-width space breaks them.
+    text = "".join(out)
+    for marker in ("//", "www.", "WWW."):
+        text = text.replace(marker, marker[0] + "\u200b" + marker[1:])
+    return text
 
 
 def md(value: object, limit: int = 200) -> str:

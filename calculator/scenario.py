@@ -6,6 +6,7 @@ targets and the self-speculation vs AR crossover. The Scenario and Export pages 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -198,6 +199,26 @@ def offers_for(prices: pd.DataFrame, gpu: str, tier: str | None = None) -> pd.Da
     if tier is not None:
         out = out[out["tier"] == tier]
     return out.sort_values("usd_per_gpu_hour")
+
+
+def available_choices(prices: pd.DataFrame, inputs: ScenarioInputs) -> tuple[ScenarioInputs, list[str]]:
+    """The inputs with a tier or provider the GPU has no offer for reset to the defaults (the cheapest offer of
+    the default tier), and what was reset, in words (a page that does not draw those widgets says so)."""
+    from calculator.labels import md
+
+    notes: list[str] = []
+    offers = prices[prices["gpu"] == inputs.gpu]
+    tier, provider = inputs.tier, inputs.provider
+    if not offers.empty and tier not in set(offers["tier"]):
+        notes.append(f"{md(inputs.gpu)} has no {md(tier)} offer: the on-demand price is used.")
+        tier = ScenarioInputs().tier
+    in_tier = offers[offers["tier"] == tier]
+    if provider != CHEAPEST and provider not in set(in_tier["provider"].astype(str)):
+        notes.append(f"No {md(tier)} offer from {md(provider)} for {md(inputs.gpu)}: the cheapest offer is used.")
+        provider = CHEAPEST
+    if (tier, provider) == (inputs.tier, inputs.provider):
+        return inputs, notes
+    return dataclasses.replace(inputs, tier=tier, provider=provider), notes
 
 
 def price_scenario(

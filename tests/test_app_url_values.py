@@ -59,3 +59,12 @@ def test_a_link_value_in_a_notice_is_literal_text():
     text = " ".join(m.value for m in at.markdown) + notices(at)
     assert "](http" not in text.replace("\\]\\(http", "")  # brackets and parentheses are escaped
     assert "![i]" not in text
+
+
+def test_export_with_a_provider_the_gpu_has_no_offer_from_says_so_and_prices_the_cheapest():
+    at = open_page("app_pages/export.py", provider="![x](http://example.com/x.png)", gpu="b200")
+    assert not at.exception
+    assert any("cheapest offer is used" in i.value for i in at.info)
+    assert not any("no priced rows" in w.value for w in at.warning)
+    text = " ".join(m.value for m in at.markdown) + notices(at)
+    assert "http://" not in text and "](" not in text.replace("\\](", "")
