@@ -115,11 +115,6 @@ class CompareView:
         return from_data.iloc[0]
 
 
-def _fill_lengths(points: pd.DataFrame, isl: int, osl: int) -> pd.DataFrame:
-    """ISL/OSL where a profile does not say (for the total and split denominators); stated values stay."""
-    return points.assign(isl=points["isl"].fillna(isl), osl=points["osl"].fillna(osl))
-
-
 def compare_view(
     pool: pd.DataFrame,
     prices: pd.DataFrame,
@@ -153,13 +148,13 @@ def compare_view(
             chosen = at[at["concurrency"] == int(query.concurrency)]
         except (TypeError, ValueError):
             chosen = at[at["concurrency"] == 1]
-    chosen = _fill_lengths(chosen, query.isl, query.osl)
+    chosen = frontier.fill_lengths(chosen, query.isl, query.osl)
     with_c1 = query.concurrency in CONCURRENCY_VIEWS
     # One pricing pass for the chosen points and, in the best/highest views, the same curves at concurrency 1.
     to_price = chosen.assign(_c1=False)
     if with_c1:
         to_price = pd.concat(
-            [to_price, _fill_lengths(at[at["concurrency"] == 1], query.isl, query.osl).assign(_c1=True)]
+            [to_price, frontier.fill_lengths(at[at["concurrency"] == 1], query.isl, query.osl).assign(_c1=True)]
         )
     tier_prices = prices[prices["tier"].isin(query.tiers)] if query.tiers else prices
     priced_all = price_table(

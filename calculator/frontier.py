@@ -288,6 +288,27 @@ LENGTH_CHECK_COLUMNS = [
 ]
 
 
+def fill_lengths(points: pd.DataFrame, isl: int, osl: int) -> pd.DataFrame:
+    """ISL/OSL where a source does not state them, by one rule for every page and the CLI: a SPEED-Bench run takes
+    that benchmark's typical lengths (SPEED_BENCH_TYPICAL_ISL/OSL), anything else the user's; stated lengths stay.
+    (The total-token and input/output-split denominators need them.)"""
+    if points.empty:
+        return points
+    speed = (
+        points["dataset"].astype(str).str.contains("speed-bench", case=False, regex=False)
+        if "dataset" in points
+        else pd.Series(False, index=points.index)
+    )
+    fill_isl = np.where(speed, float(SPEED_BENCH_TYPICAL_ISL), float(isl))
+    fill_osl = np.where(speed, float(SPEED_BENCH_TYPICAL_OSL), float(osl))
+    out_isl = pd.to_numeric(points["isl"], errors="coerce").astype("float64")
+    out_osl = pd.to_numeric(points["osl"], errors="coerce").astype("float64")
+    return points.assign(
+        isl=out_isl.fillna(pd.Series(fill_isl, index=points.index)).round().astype("Int64"),
+        osl=out_osl.fillna(pd.Series(fill_osl, index=points.index)).round().astype("Int64"),
+    )
+
+
 def length_check(points: pd.DataFrame, isl: int, osl: int, *, tolerance: float = LENGTH_TOLERANCE) -> pd.DataFrame:
     """Per curve (profile_id): the input/output lengths its throughput was reported at, against `isl`/`osl`.
 

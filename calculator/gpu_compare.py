@@ -77,12 +77,14 @@ def compare_gpus(
             skipped = list(est.attrs.get("skipped", []))
     table = concat_points(rows)
     if not table.empty:
-        table = frontier.with_rates(table)
+        table = frontier.with_rates(frontier.fill_lengths(table, 1024, 1024))
         priced = price_table(table, prices, utilisation=settings.utilisation, price_ratio=settings.price_ratio)
         priced = priced[priced["tier"] == "on_demand"]
         cost_col = settings.cost_column
         best_price = (
-            priced.sort_values(cost_col).groupby("profile_id", sort=False).head(1)[["profile_id", cost_col, "provider"]]
+            priced.sort_values([cost_col, "usd_per_gpu_hour"])
+            .groupby("profile_id", sort=False)
+            .head(1)[["profile_id", cost_col, "provider"]]
             if not priced.empty
             else pd.DataFrame(columns=["profile_id", cost_col, "provider"])
         )

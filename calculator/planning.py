@@ -102,7 +102,7 @@ def plan_capacity(
     pts, checks, more = with_counterparts(catalog, pts, isl=isl, osl=osl, targets=targets)
     problems += more
     ranked_ids = set(checks.loc[checks["ranked"], "profile_id"])
-    filled = pts.assign(isl=pts["isl"].fillna(isl), osl=pts["osl"].fillna(osl)).reset_index(drop=True)
+    filled = frontier.fill_lengths(pts, isl, osl).reset_index(drop=True)
     dense = frontier.with_rates(frontier.interpolate_points(filled))
     labelled = add_labels(pts.drop_duplicates("profile_id"))
     names = {str(k): str(v) for k, v in zip(labelled["profile_id"], labelled["option"], strict=True)}

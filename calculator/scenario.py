@@ -188,7 +188,7 @@ def scenario_curves(catalog: Catalog, points: pd.DataFrame, inputs: ScenarioInpu
     if pts.empty:
         dense = add_labels(pts)
     else:
-        filled = pts.assign(isl=pts["isl"].fillna(isl), osl=pts["osl"].fillna(osl))
+        filled = frontier.fill_lengths(pts, isl, osl)
         dense = add_labels(frontier.with_rates(frontier.interpolate_points(filled)))
     return ScenarioCurves(points=pts, dense=dense, estimate_note=note, problems=problems + more, checks=checks)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from calculator import frontier
 from calculator.catalog import Catalog, load_catalog, normalise_points
 from calculator.cli.common import (
     EXIT_BAD_DATA,
@@ -222,6 +223,7 @@ def build_table(args: argparse.Namespace) -> tuple[pd.DataFrame, list[Problem]]:
         raise UsageError(f"--utilisation must be in (0, 1], got {args.utilisation}")
     if not args.price_ratio > 0:
         raise UsageError(f"--price-ratio must be > 0, got {args.price_ratio}")
+    points = frontier.fill_lengths(points, args.isl, args.osl)  # the same rule as every page
     table = price_table(points, prices, utilisation=args.utilisation, price_ratio=args.price_ratio)
     if args.sort not in table.columns:
         raise UsageError(f"--sort: no column {args.sort!r}")
