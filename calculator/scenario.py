@@ -16,6 +16,7 @@ from calculator import frontier
 from calculator.catalog import Catalog, concat_points
 from calculator.checks import Targets, estimate_configs, with_counterparts
 from calculator.cost import CostSettings, price_table
+from calculator.estimator import GAP_CONFIGS
 from calculator.labels import add_labels, without_labels
 from calculator.modes import decode_context_tokens
 
@@ -155,6 +156,14 @@ class ScenarioResult:
         return self.curves.checks
 
 
+def missing_configs(points: pd.DataFrame, model: str) -> list[tuple[str, str, str, int | None]]:
+    """The reference configurations (estimator.GAP_CONFIGS, exactly what Compare, Capacity and the CLI table
+    estimate, with NLD-8B's taken by the scenario's NLD size) that have no data among `points` (one GPU's)."""
+    have = set(zip(points["model"], points["mode"], points["precision"], strict=True))
+    wanted = [(model if m == "nld-8b" else m, mode, prec, block) for m, mode, prec, block in GAP_CONFIGS]
+    return [c for c in dict.fromkeys(wanted) if c[:3] not in have]
+
+
 def scenario_curves(catalog: Catalog, points: pd.DataFrame, inputs: ScenarioInputs) -> ScenarioCurves:
     """The curves for a scenario: the chosen NLD size and the baselines on the GPU (plus uploads on it), estimates
     for modes with no data there, and estimated counterparts (at the user's lengths) of data curves that cannot be
@@ -167,19 +176,17 @@ def scenario_curves(catalog: Catalog, points: pd.DataFrame, inputs: ScenarioInpu
     models = {model, *BASELINE_MODELS, *up_models}
     pts = points[(points["gpu"] == inputs.gpu) & points["model"].isin(models)]
     note, problems = "", list[str]()
-    have = set(zip(pts["model"], pts["mode"], strict=True))
-    wanted = [(model, m) for m in ("ar", "diffusion", "self_spec")] + [("qwen3-8b", "ar")]
-    missing = [mm for mm in wanted if mm not in have]
+    missing = missing_configs(pts, model)
     if missing:
         cfg = pd.DataFrame(
-            {"gpu": inputs.gpu, "model": [m for m, _ in missing], "mode": [md for _, md in missing],
-             "precision": None, "block_size": None}
+            {"gpu": inputs.gpu, "model": [c[0] for c in missing], "mode": [c[1] for c in missing],
+             "precision": [c[2] for c in missing], "block_size": [c[3] for c in missing]}
         )  # fmt: skip
         est, problems = estimate_configs(catalog, cfg, isl=isl, osl=osl, ctx=ctx, workload=inputs.workload)
         if not est.empty:
             pts = concat_points([pts, est])
-            note = "Estimated curves (dotted) fill modes with no data on this GPU: " + "; ".join(
-                f"{m} {md}" for m, md in missing
+            note = "Estimated curves (dotted) fill configurations with no data on this GPU: " + "; ".join(
+                f"{m} {md} {p}" for m, md, p, _ in missing
             )
     pts, checks, more = with_counterparts(
         catalog, pts.reset_index(drop=True), isl=isl, osl=osl, targets=targets, ctx=ctx, workload=inputs.workload

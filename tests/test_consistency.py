@@ -141,3 +141,13 @@ def test_total_token_cost_is_the_same_on_compare_and_in_the_table_and_uses_speed
     pts = catalog.points[catalog.points["gpu"] == "b200"].assign(osl=None)
     filled = fill_lengths(pts, 4096, 256)
     assert set(filled["isl"]) == {300} and set(filled["osl"]) == {640}
+
+
+def test_scenario_shows_every_configuration_compare_and_capacity_estimate(catalog):
+    res = build_scenario(catalog, catalog.points, catalog.prices, ScenarioInputs(gpu=GPU), price_ratio=4.0)
+    configs = set(zip(res.dense["model"], res.dense["mode"], res.dense["precision"], strict=True))
+    pool, _ = estimate_pool(catalog, catalog.points, catalog.prices, isl=1024, osl=1024)
+    on_gpu = pool[(pool["gpu"] == GPU) & pool["model"].isin(["nld-8b", "qwen3-8b"])]
+    expected = set(zip(on_gpu["model"], on_gpu["mode"], on_gpu["precision"], strict=True))
+    assert expected <= configs, expected - configs
+    assert ("nld-8b", "self_spec", "fp8") in configs and ("qwen3-8b", "spec_eagle3", "bf16") in configs
