@@ -222,19 +222,15 @@ with h2.container(border=True):
             f"{x['advantage_at_min']:.2f}x at concurrency {int(x['common_min_concurrency'])}, "
             f"{x['advantage_at_max']:.2f}x at {int(x['common_max_concurrency'])}.{spread}"
             + (" Uses an estimated curve." if x["uses_estimate"] else "")
-            + (
-                " **Data at SPEED-Bench lengths, not yours** (no pair at your lengths crosses)."
-                if not x["ranked_pair"] and not differ.empty
-                else ""
-            )
+
         )
-    elif crossings.empty or not crossings["is_baseline"].any():
+    elif crossings.empty:
         st.caption(
             f"No {lb.model_label(inputs.model)} self-speculation curve and {inputs.baseline_text} curve on this GPU "
-            "to compare."
+            "that both reflect your lengths, to compare."
         )
     else:
-        first = crossings[crossings["is_baseline"]].iloc[0]
+        first = crossings.iloc[0]
         kind = "the estimated curves' common range" if first["uses_estimate"] else "the curves' common data range"
         st.caption(
             f"No crossover within {kind}: {first['status']} "
@@ -286,7 +282,7 @@ with tab_table:
                 "crossover_concurrency", "advantage_at_min", "advantage_at_max", "like_precision", "uses_estimate",
                 "basis",
             ],
-            keep=["is_baseline", "challenger_profile", "baseline_profile"],
+            keep=["challenger_profile", "baseline_profile", "baseline_model"],
             alt="Crossover of self-speculation and AR curves",
         )  # fmt: skip
         if not result.priced.empty:

@@ -223,8 +223,13 @@ def with_counterparts(
 ) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
     """The points plus, for every data curve that cannot be ranked (no TTFT under a strict TTFT target, or
     lengths far from the user's with est_len on), an estimated curve of the same configuration at the user's
-    lengths (which has a TTFT). Returns (points, curve_checks of the result, estimator problems)."""
-    checks = curve_checks(points, isl=isl, osl=osl, targets=targets)
+    lengths (which has a TTFT). A context override (`ctx`, a cached conversation or document) counts as the input
+    length the curves are checked against: data at a short prompt does not reflect a 32K context.
+    Returns (points, curve_checks of the result, estimator problems)."""
+    from calculator.modes import decode_context_tokens
+
+    check_isl = decode_context_tokens(isl, ctx)
+    checks = curve_checks(points, isl=check_isl, osl=osl, targets=targets)
     need = checks.loc[~checks["ranked"] & (checks["provenance"] != "estimated"), "profile_id"]
     problems: list[str] = []
     if need.empty:
@@ -237,4 +242,4 @@ def with_counterparts(
     if est.empty:
         return points, checks, problems
     out = concat_points([points, est])
-    return out, curve_checks(out, isl=isl, osl=osl, targets=targets), problems
+    return out, curve_checks(out, isl=check_isl, osl=osl, targets=targets), problems

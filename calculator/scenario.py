@@ -272,28 +272,34 @@ def scenario_crossover(dense: pd.DataFrame) -> pd.DataFrame:
 
 
 def headline_crossovers(crossings: pd.DataFrame, result: ScenarioResult) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The crossover table annotated (uses_estimate, ranked_pair, baseline_model, is_baseline) and the crossing pairs
-    the headline reports, best first: only the scenario's NLD size against the chosen baseline (ScenarioInputs.base,
-    Qwen3-8B AR by default); pairs of ranked curves (they reflect the user's lengths) before others, like precision
-    (bf16 first) before unlike, pairs without estimates before pairs with; the latest crossover first."""
+    """The crossover pairs worth showing, and those the headline reports, best first.
+
+    Shown: the scenario's NLD size against the chosen baseline (ScenarioInputs.base, Qwen3-8B AR by default), and only
+    pairs of curves that both reflect the user's lengths (ranked: with *Prefer estimates at your lengths* on, data at
+    other lengths gives way to estimates at yours), so a data curve at ~300 tokens is never set against an estimate at
+    32K. Labels are the curves' own (with "(estimated)", engine, pre-release). Headline: crossing pairs, like precision
+    (bf16 first) before unlike, pairs without estimates before pairs with; the latest crossover first. Columns added:
+    uses_estimate, ranked_pair, challenger_model, baseline_model."""
     dense = result.dense
-    estimated = set(dense.loc[dense["provenance"] == "estimated", "profile_id"])
+    first = dense.drop_duplicates("profile_id").set_index("profile_id")
+    estimated = set(first.index[first["provenance"] == "estimated"])
     ranked_ids = set(result.checks.loc[result.checks["ranked"], "profile_id"])
-    model_of = dense.drop_duplicates("profile_id").set_index("profile_id")["model"].astype(str)
+    model_of, curve_of = first["model"].astype(str), first["curve"].astype(str)
     out = crossings.assign(
         uses_estimate=crossings["challenger_profile"].isin(estimated) | crossings["baseline_profile"].isin(estimated),
         ranked_pair=crossings["challenger_profile"].isin(ranked_ids) & crossings["baseline_profile"].isin(ranked_ids),
         challenger_model=crossings["challenger_profile"].map(model_of),
         baseline_model=crossings["baseline_profile"].map(model_of),
+        challenger_label=crossings["challenger_profile"].map(curve_of).fillna(crossings["challenger_label"]),
+        baseline_label=crossings["baseline_profile"].map(curve_of).fillna(crossings["baseline_label"]),
     )
-    out["is_baseline"] = (out["baseline_model"] == result.inputs.baseline_model) & (
-        out["challenger_model"] == result.inputs.model
+    shown = (
+        out["ranked_pair"]
+        & (out["baseline_model"] == result.inputs.baseline_model)
+        & (out["challenger_model"] == result.inputs.model)
     )
-    out = out.sort_values(["is_baseline", "uses_estimate", "status"], ascending=[False, True, True])
-    out = out.reset_index(drop=True)
-    crosses = out[(out["status"] == "crosses") & out["is_baseline"]]
-    if crosses["ranked_pair"].any():
-        crosses = crosses[crosses["ranked_pair"]]
+    out = out[shown].sort_values(["uses_estimate", "status"]).reset_index(drop=True)
+    crosses = out[out["status"] == "crosses"]
     like = crosses[crosses["like_precision"]]
     if not like.empty:
         bf16 = like[like["challenger_precision"] == "bf16"]

@@ -108,6 +108,22 @@ def test_the_crossover_is_measured_against_the_chosen_baseline(catalog):
         crossings, crosses = headline_crossovers(scenario_crossover(res.dense), res)
         assert not crosses.empty
         assert set(crosses["baseline_model"]) == {model} and set(crosses["challenger_model"]) == {"nld-8b"}
-        assert crossings["is_baseline"].sum() < len(crossings)  # the other baseline's pairs stay in the table
+        assert set(crossings["baseline_model"]) == {model}  # only the chosen baseline's pairs are shown
     assert ScenarioInputs().baseline_text == "Qwen3-8B AR"
     assert ScenarioInputs(size="14B", base="own").baseline_text == "NLD-14B's own AR mode"
+
+
+def test_the_crossover_never_pairs_curves_at_different_lengths(catalog):
+    res = build_scenario(catalog, catalog.points, catalog.prices, ScenarioInputs(isl=32768), price_ratio=4.0)
+    crossings, _ = headline_crossovers(scenario_crossover(res.dense), res)
+    ranked = set(res.checks.loc[res.checks["ranked"], "profile_id"])
+    assert not crossings.empty
+    assert crossings["challenger_profile"].isin(ranked).all() and crossings["baseline_profile"].isin(ranked).all()
+    assert crossings["challenger_label"].str.contains("(estimated)", regex=False).all()  # B200 data is at ~300 in
+    assert not crossings.duplicated(["challenger_label", "baseline_label"]).any()
+
+
+def test_a_context_override_is_checked_like_a_long_prompt(catalog):
+    res = scenario_curves(catalog, catalog.points, ScenarioInputs(ctx=32768))
+    data = res.checks[res.checks["provenance"] != "estimated"]
+    assert not data.empty and not data["ranked"].any()  # short-prompt data does not reflect a 32K context
