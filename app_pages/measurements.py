@@ -122,15 +122,23 @@ def supply_form(key: str, entry: up.PendingImport, asks: list[str], unmapped: li
         for col, field in zip(cols[len(unmapped) :], asks, strict=False):
             if field == "gpu":
                 given["gpu"] = col.selectbox(
-                    "GPU", known, index=known.index("h100-sxm") if "h100-sxm" in known else 0,
-                    format_func=state.gpu_name, key=f"sup_gpu_{key}",
+                    "GPU", known, index=None, format_func=state.gpu_name, key=f"sup_gpu_{key}",
+                    placeholder="Choose the GPU it ran on",
                 )  # fmt: skip
             elif field == "model":
                 given["model"] = col.selectbox(
-                    "Model", list(KNOWN_MODELS), accept_new_options=True, key=f"sup_model_{key}"
+                    "Model",
+                    list(KNOWN_MODELS),
+                    index=None,
+                    accept_new_options=True,
+                    key=f"sup_model_{key}",
+                    placeholder="Choose or type the model",
                 )
             elif field == "mode":
-                given["mode"] = col.selectbox("Mode", list(KNOWN_MODES), accept_new_options=True, key=f"sup_mode_{key}")
+                given["mode"] = col.selectbox(
+                    "Mode", list(KNOWN_MODES), index=None, accept_new_options=True, key=f"sup_mode_{key}",
+                    placeholder="Choose the decoding mode",
+                )  # fmt: skip
             elif field == "precision":
                 given["precision"] = col.selectbox(
                     "Precision (assumed bf16)", list(PRECISIONS), index=list(PRECISIONS).index("bf16"),
@@ -142,8 +150,10 @@ def supply_form(key: str, entry: up.PendingImport, asks: list[str], unmapped: li
                     key=f"sup_gpr_{key}", help="TP x PP x DP GPUs of one replica (prefill + decode when disaggregated)",
                 )  # fmt: skip
         if st.form_submit_button("Apply and import", key=f"apply_{key}", icon=":material/check:"):
-            if any(v is None for v in mapping.values()):
-                st.error("Pick a GPU for every unknown GPU id.", icon=":material/error:")
+            unset = [f for f in ("gpu", "model", "mode") if f in given and given[f] is None]
+            if unset or any(v is None for v in mapping.values()):
+                what = ", ".join(unset + (["a GPU for every unknown GPU id"] if None in mapping.values() else []))
+                st.error(f"Choose {what}: nothing is assumed for you.", icon=":material/error:")
                 return
             old = entry.overrides
             merged = {k: getattr(old, k) for k in ("gpu", "model", "mode", "precision", "gpus_per_replica")}
@@ -202,7 +212,7 @@ for key, entry in pending.items():
         if res.warnings or res.ignored:
             with st.expander(f"What was assumed, derived or not read ({len(res.warnings)})", icon=":material/info:"):
                 for w in res.warnings[:50]:
-                    st.markdown(f"- **{lb.md(w.where)}**: {lb.md(w.message, 400)}")
+                    st.markdown(f"- **{lb.md(w.where)}**: {lb.md(up.app_wording(w.message), 400)}")
                 if len(res.warnings) > 50:
                     st.caption(f"… and {len(res.warnings) - 50} more.")
                 ignored = [line for line in res.report() if line.startswith("ignored:")]

@@ -127,10 +127,12 @@ def check_notices(
         )
     differ = checks[checks["lengths_differ"]]
     if not differ.empty:
-        where = str(differ["lengths_note"].iloc[0]).split(";")[0].removeprefix("reported at ")
+        where = "; ".join(
+            dict.fromkeys(str(n).split(";")[0].removeprefix("reported at ") for n in differ["lengths_note"])
+        )
         notices.append(
             Notice(
-                f"**Throughput of {len(differ)} data curve(s) was reported at SPEED-Bench lengths ({where}); your "
+                f"**Throughput of {len(differ)} data curve(s) was reported at other lengths ({where}); your "
                 f"ISL {isl:,} / OSL {osl:,} is not reflected in them.** "
                 + (
                     "Estimated curves at your lengths (dotted) are added and ranked instead; the data curves stay "

@@ -7,6 +7,7 @@ Pure pandas; the app's column configs and the Plotly figures (calculator/charts.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any
 
 import numpy as np
@@ -167,7 +168,11 @@ def _profile_labels(first: pd.DataFrame) -> pd.DataFrame:
     clash = pd.Series(key).duplicated(keep=False).to_numpy()
     if clash.any():
         eng_clash = (first.groupby(key)["engine"].transform("nunique") > 1).to_numpy()
-        extra = np.where(eng_clash, text(first["engine"]), text(first["profile_id"]))
+        # Otherwise by the file an upload came from, else by the profile id (never shown where a name exists).
+        ids = text(first["profile_id"])
+        files = text(first["file"].map(lambda f: PurePath(str(f)).name)) if "file" in first else None
+        fallback = ids if files is None else np.where(files != "", files, ids)
+        extra = np.where(eng_clash, text(first["engine"]), fallback)
         curve = np.where(clash, curve + " (" + extra + ")", curve)
     curve = np.where(pre, curve + " (pre-release)", curve)
     out["curve"] = curve

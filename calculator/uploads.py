@@ -6,6 +6,7 @@ disk; the app keeps Uploads in its session state.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -50,11 +51,22 @@ def uploaded_points(uploads: Iterable[Upload]) -> pd.DataFrame:
     return normalise_points(pd.concat(frames, ignore_index=True))
 
 
+_CLI_HINT = re.compile(r"give --[a-z-]+ [^;]*? (?:on the command line, )?or (?=pick|set)")
+_DOCS_HINT = re.compile(r";? ?\(?see docs/formats\.md(?: for what we read)?\)?")
+
+
+def app_wording(message: str) -> str:
+    """A message the importers word for both the CLI and the app, as the app says it (no --flags, no docs/ paths):
+    "give --gpu ID ... on the command line, or pick the GPU in the upload form" -> "pick the GPU in the upload
+    form"."""
+    return _DOCS_HINT.sub("", _CLI_HINT.sub("", message)).strip()
+
+
 def problems_frame(problems: Sequence[Problem | Any]) -> pd.DataFrame:
-    """Each problem once (file, where, message), sorted by row number (row 3 before row 4 before row 10), then
-    by where; problems without a row (file-level) first. Column `row` holds the parsed row number."""
+    """Each problem once (file, where, message in the app's words), sorted by row number (row 3 before row 4
+    before row 10), then by where; problems without a row (file-level) first. Column `row` holds the row number."""
     df = pd.DataFrame(
-        [{"file": p.file, "where": p.where, "problem": p.message} for p in problems],
+        [{"file": p.file, "where": p.where, "problem": app_wording(p.message)} for p in problems],
         columns=["file", "where", "problem"],
     ).drop_duplicates()
     df["row"] = pd.to_numeric(df["where"].str.extract(r"(?i)\brow\s+(\d+)", expand=False), errors="coerce")

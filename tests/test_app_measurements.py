@@ -205,3 +205,16 @@ def test_assumed_precision_and_gpu_count_are_shown_and_can_be_supplied() -> None
     at.button(key=f"apply_{key}").click().run()
     (u,) = at.session_state["uploads"].values()
     assert set(u.points["precision"]) == {"fp8"} and set(u.points["gpus_per_replica"]) == {2}
+
+
+def test_messages_on_the_page_speak_to_the_form_not_the_command_line() -> None:
+    at = open_measurements()
+    at = upload(at, ("sglang.jsonl", (FIXTURES / "sglang_bench_serving.jsonl").read_bytes()), ("junk.json", b"{x"))
+    assert not at.exception
+    shown = " ".join(str(v) for d in at.dataframe for v in d.value.get("problem", []))
+    shown += " ".join(e.value for e in at.error)
+    assert "--gpu" not in shown and "command line" not in shown and "docs/formats.md" not in shown
+    key = next(k for k, e in at.session_state["pending"].items() if e.file == "sglang.jsonl")
+    assert at.selectbox(key=f"sup_gpu_{key}").value is None  # nothing is pre-chosen for the user
+    at.button(key=f"apply_{key}").click().run()
+    assert len(at.session_state["uploads"]) == 0 and any("Choose gpu" in e.value for e in at.error)
