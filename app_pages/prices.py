@@ -66,7 +66,7 @@ with tab_edit:
     changes = st.session_state.get("price_editor") or {}
     touched = any(changes.get(k) for k in ("edited_rows", "added_rows", "deleted_rows"))
     if touched:
-        offers, problems = validate_offer_rows(edited, gpu_ids)
+        offers, problems = validate_offer_rows(edited, gpu_ids, catalog.offers)
         if problems:
             st.error(
                 "These edits are not applied; the prices in use are unchanged until every row is valid:\n\n"

@@ -38,8 +38,27 @@ def _clean(v: Any) -> Any:
     return v
 
 
-def validate_offer_rows(df: pd.DataFrame, known_gpus: Sequence[str]) -> tuple[list[PriceOffer], list[str]]:
-    """Each edited row through PriceOffer; problems name the row (1-based), the offer id and the field."""
+def mark_edits(offer: PriceOffer, original: PriceOffer | None, today: str) -> PriceOffer:
+    """An offer the user changed says so: its source becomes "edited by you (was: ...)" and its date today's, so an
+    edited price never passes for the public figure it replaced. Unchanged and new rows are left as they are."""
+    if original is None or offer == original or offer.source.startswith("edited by you"):
+        return offer
+    fields = [f for f in type(offer).model_fields if getattr(offer, f) != getattr(original, f)]
+    return offer.model_copy(
+        update={"source": f"edited by you ({', '.join(fields)}; was: {original.source})"[:2000], "as_of": today}
+    )
+
+
+def validate_offer_rows(
+    df: pd.DataFrame, known_gpus: Sequence[str], original: Sequence[PriceOffer] = ()
+) -> tuple[list[PriceOffer], list[str]]:
+    """Each edited row through PriceOffer; problems name the row (1-based), the offer id and the field (a check
+    across fields, such as a price outside its low/high range, names the fields to fix). Rows that differ from the
+    `original` offer of their id are marked as edited (mark_edits)."""
+    from datetime import date
+
+    before = {o.id: o for o in original}
+    today = date.today().isoformat()
     offers: list[PriceOffer] = []
     problems: list[str] = []
     seen: dict[str, int] = {}
@@ -51,7 +70,8 @@ def validate_offer_rows(df: pd.DataFrame, known_gpus: Sequence[str]) -> tuple[li
             offer = PriceOffer.model_validate(clean)
         except ValidationError as e:
             for p in problems_from_validation(e, "prices"):
-                problems.append(f"{label}, {p.where}: {p.message}")
+                where = p.where if p.where not in ("prices", "file") else "usd_per_gpu_hour / low / high"
+                problems.append(f"{label}, {where}: {p.message}")
             continue
         if offer.gpu not in known_gpus:
             problems.append(f"{label}, gpu: unknown gpu id {offer.gpu!r} (known: {', '.join(known_gpus)})")
@@ -60,5 +80,5 @@ def validate_offer_rows(df: pd.DataFrame, known_gpus: Sequence[str]) -> tuple[li
             problems.append(f"{label}, id: duplicate {offer.id!r} (also row {seen[offer.id]})")
             continue
         seen[offer.id] = i
-        offers.append(offer)
+        offers.append(mark_edits(offer, before.get(offer.id), today))
     return offers, problems

@@ -58,3 +58,26 @@ def test_the_price_editor_does_not_clamp_what_is_typed():
     config = json.loads(editor.proto.columns)
     for col in ("usd_per_gpu_hour", "usd_per_gpu_hour_low", "usd_per_gpu_hour_high", "gpus_per_instance"):
         assert "min_value" not in config[col].get("type_config", {}), col
+
+
+def test_an_edited_price_says_it_was_edited_and_when(catalog):
+    from datetime import date
+
+    df = offers_frame(catalog.offers[:2]).astype(object)
+    df.loc[0, "usd_per_gpu_hour"] = 5.0
+    df.loc[0, "usd_per_gpu_hour_low"] = None
+    df.loc[0, "usd_per_gpu_hour_high"] = None
+    offers, problems = validate_offer_rows(df, [g.id for g in catalog.gpu_specs], catalog.offers)
+    assert not problems
+    edited, untouched = offers
+    assert edited.source.startswith("edited by you (usd_per_gpu_hour") and edited.as_of == date.today().isoformat()
+    assert catalog.offers[0].source in edited.source
+    assert untouched == catalog.offers[1]
+
+
+def test_a_price_outside_its_range_names_the_fields_to_fix(catalog):
+    ranged = next(o for o in catalog.offers if o.usd_per_gpu_hour_low is not None)
+    df = offers_frame([ranged]).astype(object)
+    df.loc[0, "usd_per_gpu_hour"] = ranged.usd_per_gpu_hour_low / 2
+    _, problems = validate_offer_rows(df, [g.id for g in catalog.gpu_specs])
+    assert len(problems) == 1 and "usd_per_gpu_hour / low / high" in problems[0] and "file" not in problems[0]
