@@ -15,6 +15,7 @@ from app_pages import widgets as w
 from calculator import charts, links, scenario
 from calculator import labels as lb
 from calculator.checks import check_notices
+from calculator.modes import long_context_note
 from calculator.schema import TIERS
 
 st.title("Scenario")
@@ -96,12 +97,8 @@ key, result = cached.build_scenario(inputs, points_key, points, prices_key, pric
 notes = []
 if inputs.ctx is not None:
     notes.append(f"Context override: {inputs.context_text}. Compare, Capacity and the CLI derive it from ISL.")
-if inputs.context_tokens > scenario.PUBLISHED_CONTEXT_TOKENS:
-    notes.append(
-        f"Context {inputs.context_tokens:,} tokens is beyond any published tokens-per-forward or throughput (~16K): "
-        "estimated curves there assume the published TPF still holds; data curves are at their own (shorter) "
-        "workload."
-    )
+if long_context_note(inputs.context_tokens):
+    notes.append(long_context_note(inputs.context_tokens))
 if cat != scenario.AS_MEASURED:
     text = scenario.category_note(cached.bundled_catalog(), cat)
     if text:

@@ -186,6 +186,9 @@ def estimate_configs(
         except (ValueError, LookupError) as e:
             problems.append(declined_text(catalog, str(model), str(mode), str(prec), b, e))
             continue
+        skipped = list(dict.fromkeys(df.attrs.get("skipped", [])))
+        if skipped:
+            problems.append(f"{model} {mode}: " + "; ".join(skipped[:3]) + (" …" if len(skipped) > 3 else ""))
         if not df.empty:
             frames.append(df)
     return (concat_points(frames) if frames else normalise_points(pd.DataFrame())), problems

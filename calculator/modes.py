@@ -59,6 +59,20 @@ SPEED_BENCH = "speed-bench"  # the workload name meaning "SPEED-Bench average" (
 
 
 
+PUBLISHED_CONTEXT_TOKENS = 16384  # no TPF or throughput is published beyond ~16K context (facts/nemotron.md §8)
+
+
+def long_context_note(context_tokens: int) -> str:
+    """What a context beyond any published figure means for the answer ("" within it)."""
+    if context_tokens <= PUBLISHED_CONTEXT_TOKENS:
+        return ""
+    return (
+        f"Context {context_tokens:,} tokens is beyond any published tokens-per-forward or throughput (~16K): "
+        "estimated curves there assume the published TPF still holds; data curves are at their own (shorter) "
+        "workload."
+    )
+
+
 def decode_context_tokens(isl: int, override: int | None = None) -> int:
     """The KV context per sequence when decoding starts: the prompt (ISL), or an explicit longer context (a cached
     conversation or document the prompt extends; never below ISL). One rule for every page, the CLI and the

@@ -19,6 +19,7 @@ from calculator.catalog import Catalog, concat_points
 from calculator.checks import EST_CONCURRENCY, Notice, Targets, check_notices, with_counterparts
 from calculator.estimator import gap_estimates
 from calculator.labels import add_labels, md
+from calculator.modes import long_context_note
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ def plan_capacity(
     labelled = add_labels(pts.drop_duplicates("profile_id"))
     names = {str(k): str(v) for k, v in zip(labelled["profile_id"], labelled["option"], strict=True)}
     notices, differ = check_notices(checks, targets, isl, osl, names)
+    if long_context_note(isl):
+        notices.append(Notice(long_context_note(isl), ":material/info:"))
     plan = CapacityPlan(
         request=request, points=pts, dense=dense, checks=checks, names=names, notices=notices, differ=differ,
         problems=problems,
@@ -133,7 +136,10 @@ def plan_capacity(
         if request.autoscale
         else add_labels(cap.fleet_plans(ops, offers, request.demand, utilisation=util, autoscale=True))
     )
-    plan.mixed = cap.mixed_plans(auto, request.demand, dense)
+    mixed = cap.mixed_plans(auto, request.demand, dense)
+    # A mixed plan is worth showing only where it beats (or ties, faster) the cheapest plan of all, not merely the
+    # best single mode of its own offer.
+    plan.mixed = mixed[mixed["mixed_monthly_usd"] <= plan.plans["monthly_usd"].min() + 1e-6].reset_index(drop=True)
     return plan
 
 
@@ -269,10 +275,14 @@ def break_even_verdict(be: BreakEven) -> str:
     )
     if np.isnan(be.break_even_tokens_per_month):
         return at_volume + " Self-hosting never breaks even with this API price at this peak factor."
+    first, steady = be.break_even_tokens_per_month, be.cheaper_above_tokens_per_month
+    if steady <= first * (1 + 1e-9):
+        return at_volume + f" Self-hosting is cheaper at every volume above {fmt_tokens(first)} output tokens/month."
     return (
         at_volume
-        + f" Self-hosting breaks even at {fmt_tokens(be.break_even_tokens_per_month)} output tokens/month and is "
-        f"cheaper at every volume above {fmt_tokens(be.cheaper_above_tokens_per_month)}/month."
+        + f" Self-hosting first costs what the API does at {fmt_tokens(first)} output tokens/month; because the fleet "
+        f"grows in whole instances, it is cheaper at every volume only above {fmt_tokens(steady)}/month (below that, "
+        "it depends on how full the last instance is)."
     )
 
 

@@ -37,7 +37,6 @@ SPEED_BENCH_CATEGORIES: tuple[str, ...] = (
 )
 AS_MEASURED = "as measured (mixed)"
 CONTEXT_CHOICES: tuple[int, ...] = (1024, 2048, 4096, 8192, 16384, 32768, 65536, 131072)
-PUBLISHED_CONTEXT_TOKENS = 16384  # no TPF or throughput is published beyond ~16K context (facts/nemotron.md §8)
 CHEAPEST = "cheapest"
 # The AR baseline the self-speculation crossover is measured against: a model id, or OWN_AR (the NLD size's own AR
 # mode on the same weights).

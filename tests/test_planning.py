@@ -62,3 +62,14 @@ def test_break_even_volume_is_where_the_fleet_costs_what_the_api_does(catalog):
     assert np.all(np.diff(curve["self_host_usd"]) >= 0)
     cheap = api_break_even(best, request().demand, api_out=1e-6, api_in=0.0, utilisation=1.0)
     assert math.isnan(cheap.break_even_tokens_per_month)
+
+
+def test_a_long_prompt_is_said_to_be_beyond_published_figures_and_mixed_plans_never_cost_more(catalog):
+    demand = Demand.per_day(1e9, isl=32768, osl=1024)
+    plan = plan_capacity(
+        catalog, catalog.points, catalog.prices, PlanRequest(demand=demand, targets=Targets(None, 20.0))
+    )
+    assert any("beyond any published" in n.text for n in plan.notices)
+    plan = plan_capacity(catalog, catalog.points, catalog.prices, request())
+    if not plan.mixed.empty:
+        assert (plan.mixed["mixed_monthly_usd"] <= plan.plans["monthly_usd"].min() + 1e-6).all()
