@@ -133,7 +133,8 @@ m3.metric("GPUs compared", f"{table['gpu'].nunique()}", border=True)
 n_est = view.estimated_rows
 st.caption(
     lb.escape_dollars(
-        f"Cheapest: **{lb.md(top['option'])}** at concurrency {int(top['concurrency'])}, {top['provenance_label']}"
+        f"Cheapest: **{lb.md(top['option'])}** at concurrency {int(top['concurrency'])}"
+        + ("" if top["provenance"] == "estimated" else f", {top['provenance_label']}")
         + (", pre-release checkpoint" if top["prerelease"] else "")
         + f". Showing **{cost_label}** at utilisation {settings.utilisation:.0%}, {query.concurrency_text()}. ★ marks "
         "the cheapest option on each GPU."

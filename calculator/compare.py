@@ -139,6 +139,8 @@ def compare_view(
     data_at = (span["min"].astype(str) + "–" + span["max"].astype(str)).where(
         span["min"] != span["max"], span["min"].astype(str) + " only"
     )
+    estimated_ids = set(at.loc[at["provenance"] == "estimated", "profile_id"])
+    data_at = data_at.where(~data_at.index.isin(estimated_ids), "estimated at " + data_at)
     if query.concurrency in CONCURRENCY_VIEWS:
         metric = "output_tok_s_per_gpu" if query.concurrency == "best" else "concurrency"
         idx = at.groupby("profile_id")[metric].idxmax().dropna()

@@ -99,7 +99,8 @@ def interpolate_points(
     Rows at a source concurrency are the source rows unchanged; rows between two data
     concurrencies are interpolated (PCHIP in log2 concurrency) column by column over INTERPOLATED_COLUMNS,
     each from the points where that column is known. Outside a curve's range: no row (never extrapolated).
-    Adds `point_basis`: "data point" or "estimated" at a source concurrency, else "interpolated".
+    Adds `point_basis`: "data point" or "estimated" at a source concurrency, else "interpolated" (an estimated
+    curve's rows are all "estimated").
     """
     if points.empty:
         out = points.copy()
@@ -142,7 +143,9 @@ def interpolate_points(
     for col in ("requests_completed", "requests_failed"):
         if col in template:
             template[col] = pd.NA
-    template["point_basis"] = "interpolated"
+    # Between two estimated concurrencies the curve is still an estimate: never "interpolated" like data.
+    est = template["provenance"].astype(str).eq("estimated") if "provenance" in template else False
+    template["point_basis"] = np.where(est, "estimated", "interpolated")
     out = pd.concat([source_rows, template.astype(source_rows.dtypes.to_dict(), errors="ignore")], ignore_index=True)
     return out.sort_values([*keys, "concurrency"]).reset_index(drop=True)
 

@@ -88,10 +88,12 @@ def test_interpolated_latency_columns_follow_known_points_only() -> None:
     assert 50.0 < out.loc[out["concurrency"] == 2, "ttft_ms_p50"].item() < 80.0
 
 
-def test_estimated_rows_are_labelled_estimated_and_between_them_interpolated() -> None:
+def test_an_estimated_curve_is_estimated_at_every_concurrency_never_interpolated_like_data() -> None:
     pts = curve("e", [1, 4], [100.0, 300.0], provenance="estimated")
     out = fr.interpolate_points(pts, [1, 2, 4])
-    assert out["point_basis"].tolist() == ["estimated", "interpolated", "estimated"]
+    assert out["point_basis"].tolist() == ["estimated", "estimated", "estimated"]
+    data = fr.interpolate_points(curve("d", [1, 4], [100.0, 300.0]), [1, 2, 4])
+    assert data["point_basis"].tolist() == ["data point", "interpolated", "data point"]
     assert set(out["provenance"]) == {"estimated"}
 
 
