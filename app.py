@@ -13,7 +13,7 @@ from app_pages.widgets import sidebar
 
 st.set_page_config(
     page_title="Diffusion LLM cost planner",
-    page_icon=":material/payments:",
+    page_icon="💲",  # an emoji: drawn locally (a Material icon fetches its font from Google)
     layout="wide",
 )
 

@@ -65,8 +65,8 @@ with tab_table:
         w.table(
             show,
             "hardware_table",
-            ["gpu_name", "kind", "badge", "block", "output_tok_s_per_gpu", "tok_s_user", cost_col, "provider",
-             "tpf_assumed", "basis", "source"],
+            ["gpu_name", "kind", "badge", "engine", "block", "output_tok_s_per_gpu", "tok_s_user", cost_col,
+             "provider", "tpf_assumed", "basis", "source"],
             keep=["gpu", "provenance", "profile_id", "model", "mode"],
             alt="One configuration across GPUs",
             overrides={
@@ -74,6 +74,10 @@ with tab_table:
                 "provider": st.column_config.TextColumn("Cheapest on-demand provider"),
             },
         )  # fmt: skip
+st.caption(
+    "Data points are the source's own figures at its own lengths; estimates are made at ISL/OSL 1,024/1,024 (decode "
+    "context = the prompt). Prices: each GPU's cheapest on-demand offer."
+)
 for line in result.skipped:
     st.caption(f"Skipped: {line}")
 

@@ -370,6 +370,7 @@ COLUMNS: dict[str, Column] = {
     "error_pct": Column("Error", "%+.1f %%"),
     # GPU comparison and uploads
     "gpu_name": Column("GPU"),
+    "engine": Column("Engine", None, "The serving engine (and build) the figure was taken with"),
     "kind": Column("Figure"),
     "file": Column("File"),
     "where": Column("Row / field"),
