@@ -13,7 +13,7 @@ import streamlit as st
 
 from app_pages import cached, state
 from app_pages import widgets as w
-from calculator import charts, export, scenario
+from calculator import charts, export, links, scenario
 from calculator import labels as lb
 
 st.title("Export")
@@ -36,7 +36,13 @@ st.markdown(
     + f", ISL/OSL {inputs.isl}/{inputs.osl}, {inputs.targets.slo().describe()}, utilisation {inputs.util}%, "
     f"{cost_label}; unchecked targets {'count as failed' if inputs.strict else 'pass, flagged'}; "
     f"{'estimates at your lengths preferred' if inputs.est_len else 'data curves ranked at their own lengths'}. "
-    "Change it on the Scenario page; this page's address is a shareable link to the same export."
+    "This page's address is a shareable link to the same export."
+)
+st.page_link(
+    "app_pages/scenario.py",
+    label="Change this scenario on the Scenario page",
+    icon=":material/tune:",
+    query_params=links.url_params(inputs),  # the top navigation drops a link's values; this keeps them
 )
 n_unchecked = int((~result.checks["ranked"]).sum()) if not result.checks.empty else 0
 if n_unchecked:

@@ -153,3 +153,15 @@ def test_exported_chart_draws_its_title_clear_of_the_legend_and_every_tick_insid
             assert box["x"] >= 0 and box["x"] + box["width"] <= width, (tick.inner_text(), box)
     chart.screenshot(path=str(artifacts / f"chart-{label.split()[-2]}.png"))
     chart.close()
+
+
+def test_a_shared_export_link_leads_to_the_same_scenario(page: Page) -> None:
+    """A colleague opens an Export link, then goes to change the scenario: it is still theirs, not the defaults."""
+    page.goto("/export?gpu=h100-sxm&isl=2048&osl=512")
+    wait_for_idle(page, ready=DOWNLOAD)
+    page.get_by_role("link", name=re.compile("Change this scenario")).click()
+    wait_for_idle(page, ready='[data-testid="stDataFrame"]')
+    assert "gpu=h100-sxm" in page.url and "isl=2048" in page.url, page.url
+    gpu = page.get_by_role("combobox", name="GPU", exact=True)
+    assert "h100" in (gpu.input_value() or "").lower()
+    assert page.get_by_role("spinbutton", name="Input length (tokens)").input_value() == "2048"
