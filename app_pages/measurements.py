@@ -210,7 +210,10 @@ for key, entry in pending.items():
                 },
             )
         if res.warnings or res.ignored:
-            with st.expander(f"What was assumed, derived or not read ({len(res.warnings)})", icon=":material/info:"):
+            label = f"What was assumed or derived ({len(res.warnings)})" if res.warnings else "What was not read"
+            if res.ignored:
+                label += f" · {len(res.ignored)} field(s) not read"
+            with st.expander(label, icon=":material/info:"):
                 for w in res.warnings[:50]:
                     st.markdown(f"- **{lb.md(w.where)}**: {lb.md(up.app_wording(w.message), 400)}")
                 if len(res.warnings) > 50:
