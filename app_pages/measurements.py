@@ -141,13 +141,14 @@ def supply_form(key: str, entry: up.PendingImport, asks: list[str], unmapped: li
                 )  # fmt: skip
             elif field == "precision":
                 given["precision"] = col.selectbox(
-                    "Precision (assumed bf16)", list(PRECISIONS), index=list(PRECISIONS).index("bf16"),
-                    key=f"sup_prec_{key}",
+                    "Precision", list(PRECISIONS), index=None, key=f"sup_prec_{key}",
+                    placeholder="assumed bf16: choose to say",
                 )  # fmt: skip
             elif field == "gpus_per_replica":
                 given["gpus_per_replica"] = col.number_input(
-                    "GPUs per replica (assumed 1)", min_value=1, max_value=1024, value=1, step=1,
-                    key=f"sup_gpr_{key}", help="TP x PP x DP GPUs of one replica (prefill + decode when disaggregated)",
+                    "GPUs per replica", min_value=1, max_value=1024, value=None, step=1, key=f"sup_gpr_{key}",
+                    placeholder="assumed 1: give to say",
+                    help="TP x PP x DP GPUs of one replica (prefill + decode when disaggregated)",
                 )  # fmt: skip
         if st.form_submit_button("Apply and import", key=f"apply_{key}", icon=":material/check:"):
             unset = [f for f in ("gpu", "model", "mode") if f in given and given[f] is None]
@@ -158,7 +159,8 @@ def supply_form(key: str, entry: up.PendingImport, asks: list[str], unmapped: li
             old = entry.overrides
             merged = {k: getattr(old, k) for k in ("gpu", "model", "mode", "precision", "gpus_per_replica")}
             for k, v in given.items():
-                merged[k] = int(v) if k == "gpus_per_replica" else str(v).strip().lower()
+                if v is not None:  # left empty: the file's value, or what the import assumes, stands
+                    merged[k] = int(v) if k == "gpus_per_replica" else str(v).strip().lower()
             gpu_map = {**entry.gpu_map, **{k: str(v) for k, v in mapping.items() if v}}
             pending[key] = up.run_import(entry.file, entry.data, Overrides(**merged), gpu_map)
             if ready(pending[key]):
