@@ -174,13 +174,19 @@ def _run_forward(args: argparse.Namespace) -> int:
         )
     except (ValueError, LookupError) as e:
         raise UsageError(e.args[0] if e.args else e) from None
-    for line in df.attrs.get("skipped", []):
-        print(f"skipped: {line}", file=sys.stderr)
-    if df.empty:
-        print("no estimate: every batch was skipped", file=sys.stderr)
+    if _nothing_left(df, "batch"):
         return EXIT_BAD_DATA
     write_output(render(df[FORWARD_COLUMNS], args.format))
     return EXIT_OK
+
+
+def _nothing_left(df: Any, what: str) -> bool:
+    """Say on stderr what was skipped, and whether every row was (nothing to print)."""
+    for line in df.attrs.get("skipped", []):
+        print(f"skipped: {line}", file=sys.stderr)
+    if df.empty:
+        print(f"no estimate: every {what} was skipped", file=sys.stderr)
+    return bool(df.empty)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -215,10 +221,7 @@ def run(args: argparse.Namespace) -> int:
         )
     except (ValueError, LookupError) as e:
         raise UsageError(e.args[0] if e.args else e) from None
-    for line in df.attrs.get("skipped", []):
-        print(f"skipped: {line}", file=sys.stderr)
-    if df.empty:
-        print("no estimate: every configuration was skipped", file=sys.stderr)
+    if _nothing_left(df, "configuration"):
         return EXIT_BAD_DATA
     table = df.assign(
         output_tok_s_per_gpu=df["output_tok_s"] / df["gpus_per_replica"],

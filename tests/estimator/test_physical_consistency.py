@@ -15,7 +15,6 @@ from calculator.estimator.roofline import dominates
 CATALOG = load_catalog()
 MODELS = load_models()
 SPECS = {g.id: g for g in CATALOG.gpu_specs}
-NVIDIA = [g for g, s in SPECS.items() if s.vendor == "nvidia"]
 PAIRS = [(a, b) for a in SPECS for b in SPECS if dominates(SPECS[a], SPECS[b])]
 CONCURRENCY = [1, 4, 16, 64, 256]
 CONFIGS = [
