@@ -1,6 +1,7 @@
 """Forward passes: the forward-cost surfaces recorded by `python -m measurements forward` (files under
-hardware_profiles/measured/): time of one forward by batch, query tokens and context, with the achieved
-memory bandwidth against the GPU's roofline. These are measurements of this tool, never vendor figures.
+hardware_profiles/measured/) and the bundled third-party ones: time of one forward by batch, query tokens and context,
+with the achieved memory bandwidth against the GPU's roofline, and the estimator's bare-forward time beside it
+(`python -m calculator estimate --forward`) where the surface's GPU and model are known.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ import streamlit as st
 from app_pages import cached
 from calculator import charts
 from calculator.catalog import forward_points_frame
+from calculator.estimator import estimated_forward_ms
 
 st.title("Forward passes")
 st.caption(
-    "What one forward pass costs on a device, measured by this project's own tool: the input the estimator "
-    "calibrates on. Provenance of every row: **measured** (random weights: timing only, no accuracy)."
+    "What one forward pass costs on a device: the input the estimator calibrates on. Surfaces recorded by this "
+    "project's own tool are **measured** (random weights: timing only, no accuracy); bundled third-party surfaces "
+    "carry their own provenance. Dashed lines: the estimator's bare-forward time for the same shapes (**estimated**)."
 )
 
 top = st.columns([3, 1])
@@ -49,8 +52,10 @@ choice = st.selectbox(
 )
 rows = frame[frame["surface_id"] == choice]
 meta = rows.iloc[0]
+kind = next(fc.provenance.kind for fc in catalog.forward_costs if fc.id == choice)
+badge = {"measured": "green", "community": "violet", "uploaded": "blue"}.get(kind, "orange")
 st.markdown(
-    f":green-badge[measured] **{meta['model']}** ({meta['precision']}, {meta['weights']} weights) on "
+    f":{badge}-badge[{kind}] **{meta['model']}** ({meta['precision']}, {meta['weights']} weights) on "
     f"**{meta['device']}**{f' (gpu id `{meta.gpu}`)' if meta['gpu'] else ' (no gpu id: not priced)'} · "
     f"{meta['date']} · source: {meta['source']}"
 )
@@ -60,6 +65,7 @@ attention = st.segmented_control(
     help="causal: AR decode and self-spec verify; block: diffusion denoise and self-spec draft (bidirectional).",
 )  # fmt: skip
 sub = rows[rows["attention"] == (attention or "causal")]
+sub = sub.assign(estimated_ms=estimated_forward_ms(catalog, sub))
 fig = go.Figure()
 for (batch, query), g in sub.groupby(["batch", "query_tokens"], sort=True):
     g = g.sort_values("context_tokens")
@@ -76,9 +82,21 @@ for (batch, query), g in sub.groupby(["batch", "query_tokens"], sort=True):
                 "arrayminus": (g["time_ms_median"] - g["time_ms_p10"]).tolist(),
             },
             hovertemplate="context %{x:,} tokens<br>%{y:.3f} ms per forward (median; bars p10-p90)"
-            "<br>provenance: measured<extra></extra>",
+            f"<br>provenance: {kind}<extra></extra>",
         )
     )
+    if g["estimated_ms"].notna().any():
+        fig.add_trace(
+            go.Scatter(
+                x=g["context_tokens"],
+                y=g["estimated_ms"],
+                mode="lines",
+                line={"dash": "dash"},
+                name=f"estimated: batch {batch}, {query} query tokens",
+                hovertemplate="context %{x:,} tokens<br>%{y:.3f} ms per forward<br>provenance: estimated"
+                " (estimate --forward)<extra></extra>",
+            )
+        )
 charts.base_layout(
     fig, x_title="Context already in the KV cache (tokens per sequence)", y_title="Time per forward (ms)"
 )
@@ -92,6 +110,7 @@ table = sub[
         "time_ms_median",
         "time_ms_p10",
         "time_ms_p90",
+        "estimated_ms",
         "achieved_tb_s",
         "achieved_tflops",
         "hbm_roofline_fraction",
@@ -107,6 +126,9 @@ st.dataframe(
         "time_ms_median": st.column_config.NumberColumn("Median (ms)", format="%.3f"),
         "time_ms_p10": st.column_config.NumberColumn("p10 (ms)", format="%.3f"),
         "time_ms_p90": st.column_config.NumberColumn("p90 (ms)", format="%.3f"),
+        "estimated_ms": st.column_config.NumberColumn(
+            "Estimated (ms)", format="%.3f", help="the estimator's bare forward (estimate --forward): estimated"
+        ),
         "achieved_tb_s": st.column_config.NumberColumn("Achieved TB/s", format="%.3f"),
         "achieved_tflops": st.column_config.NumberColumn("Achieved TFLOP/s", format="%.2f"),
         "hbm_roofline_fraction": st.column_config.NumberColumn(
@@ -115,4 +137,7 @@ st.dataframe(
     },
 )
 if not meta["gpu"]:
-    st.caption("Share of HBM peak is empty: this device has no gpu id in gpus.yaml (a CPU or an unmapped GPU).")
+    st.caption(
+        "Share of HBM peak and the estimate are empty: this device has no gpu id in gpus.yaml (a CPU or an unmapped"
+        " GPU)."
+    )

@@ -1,16 +1,17 @@
-"""Benchmark: the estimator's solver, the production one (calculator.estimator.fitting.solve) against the
-other one kept here (OTHER_SOLVER), on the same residuals, analytic Jacobian and bounds, in the same run, on the
-bundled data. Today the other one is the hand-written Levenberg-Marquardt that least_squares replaced.
+"""Benchmark: the estimator's cold and warm costs (issue 10's budget: an estimate for one configuration in < 1 s on
+a warm cache), and, with --compare-solvers, the production solver (calculator.estimator.fitting.solve) against the
+hand-written Levenberg-Marquardt kept here (OTHER_SOLVER), on the same residuals, analytic Jacobian and bounds.
 
-Timed, median of --repeats: a cold fit (observations built, θ solved, FitResult made), a warm estimate (fit
-cached: one estimate_points call of 4 GPUs x 4 concurrencies), leave-one-out by point and by GPU (one warm-
-started refit per left-out key). Also printed: the objective each solver reaches (½ Σ residuals², lower is
-better) and how far the two disagree on predictions, so a faster solver that stops elsewhere is seen.
+Timed, median of --repeats, with the on-disk cache in a temporary folder:
+- cold fit: observations built, θ solved, FitResult made (no cache in memory or on disk);
+- fit from the disk cache: a new process's first fit (memory caches cleared, the fit on disk);
+- warm estimate: one estimate_points call (NLD-8B self_spec on 4 GPUs x 4 concurrencies), the fit in memory;
+- estimate, new process: `python -m calculator estimate` for one configuration, cold (empty disk cache) and warm
+  (the fit on disk): what a user waits for at the command line, imports and the catalog load included;
+- leave-one-GPU-out and leave-one-point-out (one warm-started refit per left-out key), cold.
 
-Run: `python benchmarks/bench_estimator.py [--repeats 3]`. The BLAS threads and the load are printed first: with
-its default trust-region solver (an SVD of the Jacobian per step through scipy's threaded OpenBLAS) least_squares
-ran several times slower on a shared 2-core machine under load (other tests, a browser) than with
-OPENBLAS_NUM_THREADS=1; with LSMR steps, as in fitting.solve, it does not depend on BLAS threads.
+Run: `python benchmarks/bench_estimator.py [--repeats 3] [--compare-solvers]`. The BLAS threads and the load are
+printed first: least_squares runs LSMR steps (no threaded SVD), so it does not depend on BLAS threads.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,6 +34,7 @@ import calculator.estimator.parameters as parameters
 from calculator.catalog import Catalog, load_catalog, load_models
 from calculator.estimator import estimate_points, fit, headline_errors, leave_one_out
 from calculator.estimator import fitting as fitting_module
+from calculator.estimator import validation as validation_module
 from calculator.estimator.observations import Observations
 from calculator.estimator.parameters import Layout, bounds, theta_start
 from calculator.estimator.roofline import FloatArray
@@ -92,11 +96,52 @@ def summary(solver: Solver) -> str:
     return first.split(" (")[0].rstrip(".")
 
 
-def clear_caches() -> None:
-    """Forget every fit (and the prior per layout) so the next call fits cold."""
+def clear_caches(disk: bool = True) -> None:
+    """Forget every fit in memory (and the prior per layout), and with disk=True the on-disk cache too."""
     fitting_module._FIT_CACHE.clear()
+    fitting_module._STATE_CACHE.clear()
     fitting_module._KEY_BY_IDENTITY.clear()
+    validation_module._LOO_CACHE.clear()
     parameters.prior.cache_clear()
+    folder = os.environ.get("NLD_COST_CACHE_DIR")
+    if disk and folder:
+        for f in Path(folder).glob("estimator-*.json"):
+            f.unlink()
+
+
+CLI_ESTIMATE = ["estimate", "--gpu", "h100-sxm", "--model", "qwen3-8b", "--mode", "ar", "--concurrency", "16",
+                "--format", "json"]  # fmt: skip
+
+
+def cli_estimate() -> None:
+    """One `python -m calculator estimate` in a new process (inherits NLD_COST_CACHE_DIR)."""
+    root = Path(__file__).resolve().parent.parent
+    subprocess.run([sys.executable, "-m", "calculator", *CLI_ESTIMATE], cwd=root, capture_output=True, check=True)
+
+
+def timings(catalog: Catalog, repeats: int) -> dict[str, float]:
+    """Median seconds of each task with the production solver (cold = every cache emptied first)."""
+    tasks: dict[str, tuple[Callable[[], object], str]] = {
+        "cold fit": (lambda: fit(catalog), "cold"),
+        "fit from the disk cache": (lambda: fit(catalog), "disk"),
+        "warm estimate (in memory)": (lambda: estimate(catalog), "memory"),
+        "estimate, new process, cold": (cli_estimate, "cold"),
+        "estimate, new process, warm": (cli_estimate, "disk"),
+        "leave-one-gpu-out, cold": (lambda: leave_one_out(catalog, group="gpu"), "memory"),
+        "leave-one-point-out, cold": (lambda: leave_one_out(catalog, group="point"), "memory"),
+    }
+    out: dict[str, list[float]] = {}
+    for task, (run, start) in tasks.items():
+        for _ in range(repeats):
+            clear_caches(disk=True)
+            if start in ("disk", "memory"):
+                fit(catalog)  # the fit on disk (and in memory)
+                if start == "disk":
+                    clear_caches(disk=False)
+            t0 = time.perf_counter()
+            run()
+            out.setdefault(task, []).append(time.perf_counter() - t0)
+    return {task: statistics.median(ts) for task, ts in out.items()}
 
 
 def task_runs(catalog: Catalog) -> dict[str, tuple[Callable[[], object], bool]]:
@@ -118,7 +163,7 @@ def measure(solvers: list[Solver], catalog: Catalog, repeats: int) -> list[dict[
             order = list(range(len(solvers)))[:: 1 if i % 2 == 0 else -1]
             for k in order:
                 fitting_module.solve = solvers[k]  # type: ignore[assignment]
-                clear_caches()
+                clear_caches(disk=True)
                 if not cold:
                     fit(catalog)  # warm: the full fit is cached, as in the app
                 t0 = time.perf_counter()
@@ -130,7 +175,7 @@ def measure(solvers: list[Solver], catalog: Catalog, repeats: int) -> list[dict[
 def quality(solver: Solver, catalog: Catalog) -> tuple[float, FloatArray, FloatArray, list[float]]:
     """Objective reached, predictions of every observation, an estimate's tok/s, headline medians."""
     fitting_module.solve = solver  # type: ignore[assignment]
-    clear_caches()
+    clear_caches(disk=True)
     _, state = fitting_module.fitted(catalog)
     res = fitting_module.residuals(state.obs, state.layout, state.theta, state.weight)
     pred, _ = parameters.evaluate(state.obs, state.layout, state.theta)
@@ -141,16 +186,25 @@ def quality(solver: Solver, catalog: Catalog) -> tuple[float, FloatArray, FloatA
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--compare-solvers", action="store_true", help="also time the hand-written solver against it")
     args = ap.parse_args()
+    os.environ["NLD_COST_CACHE_DIR"] = tempfile.mkdtemp(prefix="bench-estimator-")
+    os.environ.pop("NLD_COST_CACHE", None)
     catalog = load_catalog()
     load_models()
+    threads = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS") if k in os.environ}
+    print(f"BLAS threads: {threads or 'library default'}; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.1f}")
+    print(f"{len(catalog.points)} profile points, {sum(len(f.points) for f in catalog.forward_costs)} forward points")
+    print(f"median of {args.repeats}, seconds")
+    for task, seconds in timings(catalog, args.repeats).items():
+        print(f"  {task:32s} {seconds:8.3f}")
+    if not args.compare_solvers:
+        return 0
     production: Solver = fitting_module.solve
     solvers = {
         f"production (fitting.solve): {summary(production)}": production,
         f"kept here for comparison: {summary(OTHER_SOLVER)}": OTHER_SOLVER,
     }
-    threads = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS") if k in os.environ}
-    print(f"BLAS threads: {threads or 'library default'}; {os.cpu_count()} CPUs; load {os.getloadavg()[0]:.1f}")
     a, b = measure(list(solvers.values()), catalog, args.repeats)
     name_a, name_b = solvers
     print(f"median of {args.repeats}, seconds      {'A':>10} {'B':>10}   B/A")

@@ -364,6 +364,7 @@ COLUMNS: dict[str, Column] = {
     # the estimator's own error
     "points": Column("Points", "%d"),
     "median_abs_error_pct": Column("Median |error|", "%.1f %%"),
+    "p90_abs_error_pct": Column("p90 |error|", "%.1f %%"),
     "worst_abs_error_pct": Column("Worst |error|", "%.1f %%"),
     "actual_tok_s": Column("Data (tok/s)", "%,.0f"),
     "predicted_tok_s": Column("Predicted (tok/s)", "%,.0f"),

@@ -43,6 +43,8 @@ KNOWN_MODELS: dict[str, str] = {
     "nld-3b": "Nemotron-Labs-Diffusion-3B",
     "nld-8b": "Nemotron-Labs-Diffusion-8B",
     "nld-14b": "Nemotron-Labs-Diffusion-14B",
+    "llama-3-8b": "Llama-3-8B-Instruct (autoregressive baseline)",
+    "llama-3.1-8b": "Llama-3.1-8B-Instruct (autoregressive baseline)",
 }
 
 _ID_RE = r"^[a-z0-9][a-z0-9._-]*$"
@@ -97,6 +99,11 @@ class GpuSpec(Strict):
     bf16_tflops: PositiveFloat = Field(description="dense BF16 TFLOPS")
     fp8_tflops: PositiveFloat | None = Field(default=None, description="dense FP8 TFLOPS; None if unsupported")
     fp4_tflops: PositiveFloat | None = Field(default=None, description="dense FP4 TFLOPS; None if unsupported")
+    fp16_accumulate_tflops: PositiveFloat | None = Field(
+        default=None,
+        description="dense FP16 tensor TFLOPS with FP16 accumulate, where it exceeds bf16_tflops (GeForce cards run"
+        " FP32 accumulate at half rate); quantised weight-only kernels on fp16 activations run at it",
+    )
     tdp_w: PositiveFloat
     interconnect: Text
     all_in_power_kw: PositiveFloat | None = Field(
@@ -252,6 +259,9 @@ class Profile(Strict):
     mode: ModeId
     mode_params: ModeParams = Field(default_factory=ModeParams)
     workload: Workload = Field(default_factory=Workload)
+    kv_cache_precision: Literal["bf16", "fp16", "fp8"] | None = Field(
+        default=None, description="KV cache precision the engine ran (None: the 16-bit default, or not stated)"
+    )
     provenance: Provenance
     points: list[ProfilePoint] = Field(min_length=1, max_length=100_000)
 

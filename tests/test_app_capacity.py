@@ -102,11 +102,12 @@ def test_long_input_and_ttft_do_not_reuse_the_short_input_bill() -> None:
     assert "checked only where a source reports TTFT" in basis
     bill = metrics(at).get("Cheapest monthly bill")
     assert bill != base  # either no plan meets 500 ms at 32K input, or a different (estimated) one
-    # With a looser target the plan runs on estimates at 32K input: dearer than the 1K bill.
+    # With a looser target the plan runs on estimates, or on the independent ~28.6K-token measurements (AccelMark
+    # Suite D, with their TTFT), at 32K input: dearer than the 1K bill.
     loose = open_page(isl="32000", ttft="2000", tps="20")
     assert not loose.exception
     plans = next(d.value for d in loose.dataframe if "monthly_usd" in d.value.columns)
-    assert (plans["provenance"] == "estimated").all()
+    assert set(plans["provenance"]) <= {"estimated", "community"}
     assert float(metrics(loose)["Cheapest monthly bill"].strip("$").replace(",", "")) > float(
         base.strip("$").replace(",", "")
     )
@@ -126,11 +127,11 @@ def plan_table(at: AppTest):
 
 
 def test_a_gpu_without_data_is_planned_on_estimates_from_a_link() -> None:
-    at = open_page(cap_gpu=["h100-sxm"])  # no published NLD or Qwen3 data on H100
+    at = open_page(cap_gpu=["h100-nvl"])  # no data at all on H100 NVL (H100 SXM has independent Llama data)
     assert not at.exception
-    assert at.multiselect(key="cap_gpu").value == ["h100-sxm"]
+    assert at.multiselect(key="cap_gpu").value == ["h100-nvl"]
     plans = plan_table(at)
-    assert set(plans["gpu"]) == {"h100-sxm"}
+    assert set(plans["gpu"]) == {"h100-nvl"}
     assert (plans["provenance"] == "estimated").all()
     assert plans["est_error"].str.startswith("±").all()
     assert any("estimated" in m.value for m in at.markdown if m.value.startswith("Cheapest:"))

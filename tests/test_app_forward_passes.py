@@ -1,4 +1,5 @@
-"""AppTest: the Forward passes page shows a surface recorded by the real `measurements forward` command."""
+"""AppTest: the Forward passes page shows a surface recorded by the real `measurements forward` command, and the
+bundled third-party B200 surface with the estimator's bare-forward time beside it."""
 
 from __future__ import annotations
 
@@ -37,21 +38,39 @@ def with_measured(monkeypatch: pytest.MonkeyPatch, measured_dir: Path):  # type:
     common.bundled_catalog.clear()
 
 
-def test_page_without_surfaces_says_how_to_make_one() -> None:
+def test_page_without_surfaces_says_how_to_make_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(catalog_module, "bundled_profile_paths", lambda: [])
     common.bundled_catalog.clear()
     at = AppTest.from_file(PAGE, default_timeout=120).run()
     assert not at.exception
-    if not common.bundled_catalog().forward_costs:
-        assert any("No forward-cost surfaces yet" in i.value for i in at.info)
+    assert any("No forward-cost surfaces yet" in i.value for i in at.info)
+    common.bundled_catalog.clear()
+
+
+def test_page_draws_the_bundled_b200_surface_with_the_estimate_beside_it() -> None:
+    common.bundled_catalog.clear()
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    at.selectbox(key="fp_surface").set_value("umass-b200-nld-14b-bf16-linearspec-forward").run()
+    assert not at.exception
+    assert any("community" in m.value and "nld-14b" in m.value for m in at.markdown)
+    table = at.dataframe[0].value
+    assert len(table) == 14 and table["estimated_ms"].notna().all()
+    ratio = table["estimated_ms"] / table["time_ms_median"]
+    assert ratio.between(0.5, 1.5).all()
 
 
 def test_page_shows_a_measured_cpu_surface(with_measured) -> None:  # type: ignore[no-untyped-def]
     at = AppTest.from_file(PAGE, default_timeout=120).run()
     assert not at.exception
+    tiny = next(fc.id for fc in common.bundled_catalog().forward_costs if fc.model == "tiny")
+    at.selectbox(key="fp_surface").set_value(tiny).run()
+    assert not at.exception
     assert any("measured" in m.value and "tiny" in m.value for m in at.markdown)
     table = at.dataframe[0].value
     assert len(table) == 2 * 2 * 2  # batch x query x context, causal
     assert (table["time_ms_median"] > 0).all()
+    assert table["estimated_ms"].isna().all()  # a CPU: no gpu id, nothing to estimate on
     at.segmented_control(key="fp_attention").set_value("block").run()
     assert not at.exception
     assert set(at.dataframe[0].value["query_tokens"]) == {8}  # block attention is timed for q > 1 only

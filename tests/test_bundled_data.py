@@ -31,6 +31,11 @@ FACT_GPU_IDS = {
     "a100-40gb", "a100-80gb", "h100-sxm", "h100-pcie", "h100-nvl", "h200", "b200", "gb200", "b300", "gb300",
     "rtx-pro-6000", "l40s", "l4", "a10g", "mi300x", "mi325x", "mi355x", "dgx-spark",
 }  # fmt: skip
+# GPUs the independent measurements need (facts/independent_data.md §3): AccelMark, TensorRT-LLM, community sweeps.
+INDEPENDENT_GPU_IDS = {
+    "a800-80gb", "h20-3e", "gh200", "rtx-3090", "rtx-4090", "rtx-4090d", "rtx-5090", "rtx-6000-ada", "rtx-a6000",
+    "v100-pcie-32gb", "v100s-pcie-32gb",
+}  # fmt: skip
 
 
 def model_for(data: Any, file: str) -> type[BaseModel]:
@@ -122,12 +127,11 @@ def test_dates_are_quoted_strings_in_the_yaml(path: Path) -> None:
     assert _dates_in(raw(path)) == []
 
 
-def test_the_gpu_catalog_holds_the_18_gpus_of_the_facts() -> None:
+def test_the_gpu_catalog_holds_the_gpus_of_the_facts_and_of_the_independent_data() -> None:
     catalog = gpus()
-    assert len(catalog.gpus) == 18
-    assert {g.id for g in catalog.gpus} == FACT_GPU_IDS
+    assert {g.id for g in catalog.gpus} == FACT_GPU_IDS | INDEPENDENT_GPU_IDS
     approximate = {g.id for g in catalog.gpus if g.approximate}
-    assert approximate == {"rtx-pro-6000", "dgx-spark", "a10g"}
+    assert approximate == {"rtx-pro-6000", "dgx-spark", "a10g", "h20-3e", "rtx-4090d", "rtx-5090"}
     by_id = {g.id: g for g in catalog.gpus}
     assert by_id["a100-80gb"].fp8_tflops is None
     assert by_id["h100-sxm"].bf16_tflops == 989

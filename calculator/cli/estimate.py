@@ -1,5 +1,6 @@
 """`estimate`: estimated throughput for any GPU, mode, concurrency and context from the calibrated roofline
-(calculator.estimator), or with --validate the estimator's own leave-one-out error.
+(calculator.estimator); with --forward the device time of one bare forward (to hold against `measurements forward`);
+with --validate the estimator's own leave-one-out error (median and p90 per mode and per GPU).
 """
 
 from __future__ import annotations
@@ -21,11 +22,14 @@ from calculator.cli.common import (
 )
 from calculator.estimator import (
     BYTES_PER_PARAM,
+    ENGINE_CLASSES,
+    FORWARD_COLUMNS,
     GROUPING_WORDS,
     KV_BYTES_PER_ELEMENT,
     error_summary,
     estimate_points,
     fit,
+    forward_estimates,
     leave_one_out,
     summarise_headline,
 )
@@ -34,12 +38,14 @@ from calculator.modes import MODEL_MODES
 CLI_COLUMNS = [
     "gpu",
     "concurrency",
+    "running_batch",
     "output_tok_s",
     "output_tok_s_per_gpu",
     "tok_s_user",
     "ttft_ms",
     "tokens_per_forward",
     "tpf_assumed",
+    "weight_only",
     "provenance",
     "basis",
 ]
@@ -73,11 +79,31 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--isl", type=int, default=1024, metavar="N", help="input tokens per request (default 1024)")
     p.add_argument("--osl", type=int, default=1024, metavar="N", help="output tokens per request (default 1024)")
     p.add_argument(
-        "--context", type=int, metavar="N", help="KV tokens per sequence when decoding starts (default: ISL)"
+        "--context",
+        type=int,
+        metavar="N",
+        help="KV tokens per sequence when decoding starts (default: ISL); with --forward: tokens already cached",
     )
     p.add_argument("--precision", default="bf16", choices=list(BYTES_PER_PARAM), help="weight precision")
     p.add_argument("--kv-precision", default="bf16", choices=list(KV_BYTES_PER_ELEMENT), help="KV cache precision")
+    p.add_argument(
+        "--engine",
+        choices=list(ENGINE_CLASSES),
+        default=None,
+        help="serving engine class the estimate is for (default: sglang, the engine of every NLD serving figure)",
+    )
     add_format_argument(p)
+    fw = p.add_argument_group("--forward: the device time of one bare forward (as `python -m measurements forward`)")
+    fw.add_argument(
+        "--forward",
+        action="store_true",
+        help="estimate one forward per --batch instead of served throughput (needs --gpu, --model)",
+    )
+    fw.add_argument("--batch", nargs="+", default=["1"], metavar="N", help="batch sizes, comma- or space-separated")
+    fw.add_argument("--query-tokens", type=int, default=1, metavar="Q", help="new tokens per sequence (default 1)")
+    fw.add_argument(
+        "--attention", choices=["causal", "block"], default="causal", help="mask of the forward (default causal)"
+    )
     p.add_argument(
         "--validate",
         action="store_true",
@@ -128,10 +154,47 @@ def _run_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _run_forward(args: argparse.Namespace) -> int:
+    """`estimate --forward`: one row per batch size (FORWARD_COLUMNS), the bare forward's device time."""
+    catalog = load_catalog(args.data)
+    gpus = [g for item in args.gpu for g in item.split(",") if g]
+    try:
+        if len(gpus) != 1 or not args.model:
+            raise ValueError("--forward needs one --gpu and a --model")
+        df = forward_estimates(
+            catalog,
+            gpus[0],
+            args.model,
+            precision=args.precision,
+            batch=parse_concurrency(args.batch),
+            query_tokens=args.query_tokens,
+            context_tokens=args.context if args.context is not None else 0,
+            attention=args.attention,
+            kv_precision=args.kv_precision,
+        )
+    except (ValueError, LookupError) as e:
+        raise UsageError(e.args[0] if e.args else e) from None
+    if _nothing_left(df, "batch"):
+        return EXIT_BAD_DATA
+    write_output(render(df[FORWARD_COLUMNS], args.format))
+    return EXIT_OK
+
+
+def _nothing_left(df: Any, what: str) -> bool:
+    """Say on stderr what was skipped, and whether every row was (nothing to print)."""
+    for line in df.attrs.get("skipped", []):
+        print(f"skipped: {line}", file=sys.stderr)
+    if df.empty:
+        print(f"no estimate: every {what} was skipped", file=sys.stderr)
+    return bool(df.empty)
+
+
 def run(args: argparse.Namespace) -> int:
     """The `estimate` command: 0 ok, 1 nothing to show (all skipped) or bad data, 2 bad arguments."""
     if args.validate:
         return _run_validate(args)
+    if args.forward:
+        return _run_forward(args)
     catalog = load_catalog(args.data)
     try:
         missing = [
@@ -154,13 +217,11 @@ def run(args: argparse.Namespace) -> int:
             tpf=args.tpf,
             workload=args.workload,
             kv_precision=args.kv_precision,
+            engine=args.engine,
         )
     except (ValueError, LookupError) as e:
         raise UsageError(e.args[0] if e.args else e) from None
-    for line in df.attrs.get("skipped", []):
-        print(f"skipped: {line}", file=sys.stderr)
-    if df.empty:
-        print("no estimate: every configuration was skipped", file=sys.stderr)
+    if _nothing_left(df, "configuration"):
         return EXIT_BAD_DATA
     table = df.assign(
         output_tok_s_per_gpu=df["output_tok_s"] / df["gpus_per_replica"],

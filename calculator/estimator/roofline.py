@@ -1,24 +1,34 @@
-"""The forward-time model: what one forward reads and computes, and how long it takes on a GPU
-(a roofline over the datasheet's HBM bandwidth and peak FLOP/s, with fitted efficiencies and overheads).
+"""The forward-time model: what one forward reads and computes, and how long it takes on a GPU (two rooflines over
+the datasheet's memory bandwidth and peak FLOP/s, one for the GEMMs and one for attention, with fitted efficiencies
+and overheads).
 
 One forward at batch B, q new tokens per sequence and KV context L takes
 
-    t(B, q, L) = overhead + B x overhead_per_seq + max(bytes / (hbm_tb_s x η_bw), flops / (peak x η_fl))
-    bytes      = weights read + B x (L + q) x kv_bytes_per_token + B x q x activation_bytes_per_token
-    flops      = B x q x (2 x (layer + LM-head params) + 4 x layers x heads x head_dim x L_att),
-                 L_att = L + q/2 (causal mask) or L + q (block mask)
+    t(B, q, L) = overhead + B x overhead_per_seq
+                 + max(gemm_bytes / (HBM x η_bw), gemm_flops / (peak x gain x η_fl))        GEMMs (weights)
+                 + max(kv_bytes / (HBM x η_kv), attention_flops / (peak_bf16 x η_fl))        attention (KV cache)
+    gemm_bytes      = weights read + B x q x activation_bytes_per_token
+    gemm_flops      = B x q x 2 x (layer + LM-head params)
+    kv_bytes        = B x (L + q) x kv_bytes_per_token
+    attention_flops = B x q x 4 x layers x heads x head_dim x L_att,  L_att = L + q/2 (causal mask) or L + q (block)
+
+The GEMMs and attention run as separate kernels, so their times add; each is memory- or compute-bound on its own.
+KV reads are gathers over a paged cache and reach a lower fraction of the bandwidth than streamed weights (η_kv,
+engine-dependent: decode attention at 28K tokens of context ran at ~0.2-1.6 TB/s on A100s across vLLM versions).
 
 - weights read per forward: decoder layers at the precision's bytes per parameter (bf16/fp16 2, fp8/int8 1,
-  int4/int4_awq 0.5 + group-128 scales and zeros ≈ 0.52, fp4/nvfp4 0.5625) plus the LM head, which
-  quantised checkpoints keep in bf16; the input embedding is a gather (held in memory, not read).
-- KV cache in bf16 (2 B per element) unless kv_precision="fp8"; kv_bytes_per_token = 2 x layers x
-  kv_heads x head_dim x bytes.
-- activations ≈ 2 B x layers x (4 x hidden + 2 x intermediate) per token (hidden state and MLP
-  intermediates written and read once per layer; rough, it only matters near the ridge point).
-- peak: bf16 dense TFLOPS, times the fitted fp8 gain (≤ the datasheet's fp8/bf16 ratio) for fp8/int8
-  (and fp4) compute on GPUs with those tensor cores; weight-only int4 (AWQ) computes in bf16.
-- overhead: fixed engine time per forward (scheduling, sampling, launches); overhead_per_seq: the part
-  that grows with the number of running sequences (per-request bookkeeping, sampling, streaming).
+  int4/int4_awq 0.5 + group-128 scales and zeros ≈ 0.52, fp4/nvfp4 0.5625) plus the LM head, which quantised
+  checkpoints keep in bf16; the input embedding is a gather (held in memory, not read).
+- KV cache in bf16 (2 B per element) unless kv_precision="fp8"; kv_bytes_per_token = 2 x layers x kv_heads x
+  head_dim x bytes.
+- activations ≈ 2 B x layers x (4 x hidden + 2 x intermediate) per token (hidden state and MLP intermediates
+  written and read once per layer; rough, it only matters near the ridge point).
+- gain: the fitted fp8 gain (≤ the datasheet's fp8/bf16 ratio) for fp8/int8 (and fp4) GEMMs on GPUs with those
+  tensor cores; for weight-only quantised GEMMs (int4/AWQ everywhere, fp8/fp4 without their tensor cores: the
+  weights are dequantised to bf16 inside the GEMM) a fitted factor <= 1 for the dequantisation work. Attention
+  computes in bf16.
+- overhead: fixed engine time per forward (scheduling, sampling, launches); overhead_per_seq: the part that grows
+  with the number of running sequences (per-request bookkeeping, sampling, streaming).
 """
 
 from __future__ import annotations
@@ -51,22 +61,40 @@ _QUANTISED = {"fp8", "int8", "int4_awq", "int4", "fp4", "nvfp4"}  # LM head stay
 _FP8_COMPUTE = {"fp8", "int8"}
 _FP4_COMPUTE = {"fp4", "nvfp4"}
 
+# GPU families: architecture x memory class. GPUs of one family share their fitted efficiencies and overheads and
+# differ only by their datasheet (bandwidth, FLOP/s, memory), so within a family a GPU whose figures are all >=
+# another's is never estimated slower. Memory class matters: GDDR and LPDDR parts reach a different fraction of their
+# bandwidth and run at lower power than HBM parts of the same architecture. Two parts sit apart from their
+# architecture: the H20 (an export part with 78 of the H100's 132 SMs, too few to keep its HBM busy: AccelMark
+# measured it slower than an H100 at batch 1 despite more bandwidth) and the L4 (72 W: it cannot hold its clocks under
+# load; 100-request batches ran at under half of what its datasheet and the other Ada parts imply).
 GPU_FAMILIES: dict[str, str] = {
     "a100-40gb": "ampere",
     "a100-80gb": "ampere",
-    "a10g": "ampere",
+    "a800-80gb": "ampere",
+    "a10g": "ampere-gddr",
+    "rtx-3090": "ampere-gddr",
+    "rtx-a6000": "ampere-gddr",
     "h100-sxm": "hopper",
     "h100-pcie": "hopper",
     "h100-nvl": "hopper",
     "h200": "hopper",
+    "h20-3e": "hopper-cut",
+    "gh200": "hopper",
     "b200": "blackwell",
     "gb200": "blackwell",
     "b300": "blackwell",
     "gb300": "blackwell",
-    "rtx-pro-6000": "blackwell",
-    "dgx-spark": "blackwell",
+    "rtx-pro-6000": "blackwell-gddr",
+    "rtx-5090": "blackwell-gddr",
+    "dgx-spark": "blackwell-lpddr",
     "l40s": "ada",
-    "l4": "ada",
+    "l4": "ada-lowpower",
+    "rtx-4090": "ada",
+    "rtx-4090d": "ada",
+    "rtx-6000-ada": "ada",
+    "v100-pcie-32gb": "volta",
+    "v100s-pcie-32gb": "volta",
     "mi300x": "amd",
     "mi325x": "amd",
     "mi355x": "amd",
@@ -75,35 +103,99 @@ _FAMILY_NAME_HINTS: tuple[tuple[str, str], ...] = (
     ("gh200", "hopper"),
     ("h100", "hopper"),
     ("h200", "hopper"),
-    ("h20", "hopper"),
+    ("h20", "hopper-cut"),
     ("h800", "hopper"),
+    ("gb10", "blackwell-lpddr"),
+    ("spark", "blackwell-lpddr"),
+    ("rtx pro", "blackwell-gddr"),
+    ("rtx 50", "blackwell-gddr"),
     ("b200", "blackwell"),
     ("b300", "blackwell"),
-    ("gb10", "blackwell"),
     ("blackwell", "blackwell"),
-    ("rtx pro", "blackwell"),
     ("a100", "ampere"),
     ("a800", "ampere"),
-    ("a10", "ampere"),
-    ("a40", "ampere"),
-    ("a6000", "ampere"),
+    ("a30", "ampere"),
+    ("rtx 30", "ampere-gddr"),
+    ("a6000", "ampere-gddr"),
+    ("a40", "ampere-gddr"),
+    ("a10", "ampere-gddr"),
+    ("v100", "volta"),
     ("l40", "ada"),
+    ("l4 ", "ada-lowpower"),
     ("l4", "ada"),
+    ("rtx 40", "ada"),
     ("ada", "ada"),
 )
 
 
 def gpu_family(spec: GpuSpec) -> str:
-    """hopper | blackwell | ampere | ada | amd | other: by id, else by vendor and name."""
+    """The GPU's family (architecture x memory class, GPU_FAMILIES): by id, else by vendor and name; "other"."""
     if spec.id in GPU_FAMILIES:
         return GPU_FAMILIES[spec.id]
     if spec.vendor == "amd":
         return "amd"
-    name = f"{spec.id} {spec.name}".casefold()
+    name = f"{spec.id} {spec.name}".casefold().replace("-", " ")
     for hint, family in _FAMILY_NAME_HINTS:
         if hint in name:
             return family
     return "other"
+
+
+def dominates(a: GpuSpec, b: GpuSpec) -> bool:
+    """Whether GPU a's datasheet figures are all >= b's (bandwidth, bf16/fp8/fp4 and FP16-accumulate tensor rates,
+    memory) and both run the same vendor's software stack: then a is never estimated slower than b."""
+    if a.id == b.id or a.vendor != b.vendor:
+        return False
+
+    def at_least(x: float | None, y: float | None) -> bool:
+        return y is None or (x is not None and x >= y)
+
+    return (
+        a.hbm_tb_s >= b.hbm_tb_s
+        and a.bf16_tflops >= b.bf16_tflops
+        and a.memory_gb >= b.memory_gb
+        and at_least(a.fp8_tflops, b.fp8_tflops)
+        and at_least(a.fp4_tflops, b.fp4_tflops)
+        and (a.fp16_accumulate_tflops or a.bf16_tflops) >= (b.fp16_accumulate_tflops or b.bf16_tflops)
+    )
+
+
+def weight_only(spec: GpuSpec, compute_class: str) -> bool:
+    """True when the precision's compute needs tensor cores the GPU lacks (fp8 without fp8 tensor cores: A100, A10G,
+    A6000, RTX 3090, V100; fp4 without fp4 ones: everything before Blackwell): engines then run the quantised weights
+    weight-only (e.g. vLLM's Marlin W8A16 / W4A16 kernels), i.e. the small weights are read and compute is 16-bit."""
+    if compute_class == "fp8":
+        return spec.fp8_tflops is None
+    if compute_class == "fp4":
+        return spec.fp4_tflops is None
+    return False
+
+
+def weight_only_bits(spec: GpuSpec, cost: ModelCost) -> int:
+    """Bits of weights dequantised inside a 16-bit GEMM (8 or 4), or 0 when the GEMM computes at its precision:
+    int4/AWQ weights everywhere, fp8/fp4 where the GPU lacks those tensor cores."""
+    if cost.compute_class == "bf16" and cost.weight_bits < 16:
+        return cost.weight_bits
+    if weight_only(spec, cost.compute_class):
+        return cost.weight_bits
+    return 0
+
+
+def weight_only_ratio(spec: GpuSpec) -> float:
+    """Peak of a weight-only quantised GEMM (16-bit activations) / the bf16 peak: the FP16-accumulate rate where the GPU
+    has a faster one (GeForce cards: 2x), else 1; the fitted weight-only factor then covers the dequantisation."""
+    return max(spec.fp16_accumulate_tflops or spec.bf16_tflops, spec.bf16_tflops) / spec.bf16_tflops
+
+
+def tensor_core_ratio(spec: GpuSpec, compute_class: str) -> float:
+    """Datasheet peak of the compute class / bf16 peak (1 for bf16 and for weight-only quantisation)."""
+    if weight_only(spec, compute_class):
+        return 1.0
+    if compute_class == "fp8" and spec.fp8_tflops:
+        return spec.fp8_tflops / spec.bf16_tflops
+    if compute_class == "fp4" and spec.fp4_tflops:
+        return spec.fp4_tflops / spec.bf16_tflops
+    return 1.0
 
 
 @dataclass(frozen=True)
@@ -117,6 +209,7 @@ class ModelCost:
     dense_flops_per_token: float  # 2 x (layer + LM head params)
     attention_flops_per_token_ctx: float  # 4 x layers x heads x head_dim
     compute_class: str  # bf16 | fp8 | fp4 | fp32
+    weight_bits: int = 16  # bits per weight of the decoder layers: 16 (or 32), 8, 4
 
 
 def model_cost(
@@ -151,16 +244,18 @@ def model_cost(
         dense_flops_per_token=2.0 * (layers + head),
         attention_flops_per_token_ctx=4.0 * arch.num_layers * arch.num_attention_heads * arch.head_dim,
         compute_class=compute_class,
+        weight_bits=8 if bpp == 1.0 else 4 if bpp < 1.0 else 16,
     )
 
 
 def peak_flops(spec: GpuSpec, compute_class: str, fp8_gain: float) -> tuple[float, str]:
-    """Usable peak FLOP/s for a compute class: bf16 TFLOPS x min(fitted fp8 gain, datasheet ratio)."""
+    """Usable peak FLOP/s for a compute class: bf16 TFLOPS x min(fitted fp8 gain, datasheet ratio) where the GPU has
+    the tensor cores (weight_only otherwise: bf16)."""
     bf16 = spec.bf16_tflops * 1e12
     if compute_class == "fp32":
         return bf16 * 0.5, "bf16/2 (fp32 via tf32)"
-    if compute_class in ("fp8", "fp4") and spec.fp8_tflops:
-        ratio = (spec.fp4_tflops if compute_class == "fp4" and spec.fp4_tflops else spec.fp8_tflops) / spec.bf16_tflops
+    ratio = tensor_core_ratio(spec, compute_class)
+    if compute_class in ("fp8", "fp4") and ratio > 1.0:
         gain = min(fp8_gain, ratio)
         return bf16 * gain, f"bf16 x {gain:.2f} ({compute_class} gain)"
     return bf16, "bf16"
@@ -181,31 +276,38 @@ def roofline_terms(
     peak_flops_s: npt.ArrayLike,
     eta_bw: npt.ArrayLike,
     eta_fl: npt.ArrayLike,
-    extra_bytes: npt.ArrayLike = 0.0,
-    extra_flops: npt.ArrayLike = 0.0,
-) -> tuple[FloatArray, FloatArray]:
-    """(memory time, compute time) of forwards, s: bytes / (HBM x η_bw) and flops / (peak x η_fl), vectorised.
+    eta_kv: npt.ArrayLike | None = None,
+    gemm_gain: npt.ArrayLike = 1.0,
+    extra_gemm_bytes: npt.ArrayLike = 0.0,
+    extra_gemm_flops: npt.ArrayLike = 0.0,
+    extra_kv_bytes: npt.ArrayLike = 0.0,
+    extra_attention_flops: npt.ArrayLike = 0.0,
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """(GEMM memory time, GEMM compute time, attention memory time, attention compute time) of forwards, s, vectorised.
 
-    bytes = W + B x (L + q) x kv + B x q x act + extra;  flops = B x q x (F + A x L_att) + extra, with
-    L_att = L + q/2 (causal) or L + q (block). The extras carry chunked-prefill tokens riding in a forward.
+    The extras carry chunked-prefill tokens riding in a forward (their activations, FLOPs and KV writes).
+    `peak_flops_s` is the bf16 peak; `gemm_gain` multiplies it for the GEMMs (fp8 gain, weight-only factor).
     """
     b = np.asarray(batch, dtype=np.float64)
     q = np.asarray(query_tokens, dtype=np.float64)
     ctx = np.asarray(context_tokens, dtype=np.float64)
     tokens = b * q
     l_att = ctx + np.where(np.asarray(block_attention, dtype=bool), q, 0.5 * q)
-    nbytes = (
-        np.asarray(weight_bytes)
-        + b * (ctx + q) * np.asarray(kv_bytes_per_token)
-        + tokens * np.asarray(activation_bytes_per_token)
-        + np.asarray(extra_bytes)
+    bw = np.asarray(hbm_bytes_s, dtype=np.float64)
+    peak = np.asarray(peak_flops_s, dtype=np.float64)
+    e_fl = np.asarray(eta_fl, dtype=np.float64)
+    e_kv = np.asarray(eta_bw if eta_kv is None else eta_kv, dtype=np.float64)
+    gemm_bytes = (
+        np.asarray(weight_bytes) + tokens * np.asarray(activation_bytes_per_token) + np.asarray(extra_gemm_bytes)
     )
-    flops = tokens * (np.asarray(dense_flops_per_token) + np.asarray(attention_flops_per_token_ctx) * l_att) + (
-        np.asarray(extra_flops)
-    )
-    t_mem: FloatArray = nbytes / (np.asarray(hbm_bytes_s) * np.asarray(eta_bw))
-    t_fl: FloatArray = flops / (np.asarray(peak_flops_s) * np.asarray(eta_fl))
-    return t_mem, t_fl
+    gemm_flops = tokens * np.asarray(dense_flops_per_token) + np.asarray(extra_gemm_flops)
+    kv_bytes = b * (ctx + q) * np.asarray(kv_bytes_per_token) + np.asarray(extra_kv_bytes)
+    att_flops = tokens * np.asarray(attention_flops_per_token_ctx) * l_att + np.asarray(extra_attention_flops)
+    gm: FloatArray = gemm_bytes / (bw * np.asarray(eta_bw, dtype=np.float64))
+    gf: FloatArray = gemm_flops / (peak * np.asarray(gemm_gain, dtype=np.float64) * e_fl)
+    am: FloatArray = kv_bytes / (bw * e_kv)
+    af: FloatArray = att_flops / (peak * e_fl)
+    return gm, gf, am, af
 
 
 def forward_time_s(
@@ -225,12 +327,12 @@ def forward_time_s(
     eta_fl: npt.ArrayLike,
     overhead_s: npt.ArrayLike,
     overhead_per_seq_s: npt.ArrayLike = 0.0,
+    eta_kv: npt.ArrayLike | None = None,
+    gemm_gain: npt.ArrayLike = 1.0,
 ) -> FloatArray:
-    """t = overhead + B x overhead_per_seq + max(bytes / (HBM x η_bw), flops / (peak x η_fl)), vectorised.
-
-    bytes = W + B x (L + q) x kv + B x q x act;  flops = B x q x (F + A x (L + q/2 causal | L + q block)).
-    """
-    t_mem, t_fl = roofline_terms(
+    """t = overhead + B x overhead_per_seq + max(GEMM memory, GEMM compute) + max(attention memory, attention compute),
+    vectorised (the module docstring; eta_kv defaults to eta_bw)."""
+    gm, gf, am, af = roofline_terms(
         batch=batch,
         query_tokens=query_tokens,
         context_tokens=context_tokens,
@@ -244,10 +346,12 @@ def forward_time_s(
         peak_flops_s=peak_flops_s,
         eta_bw=eta_bw,
         eta_fl=eta_fl,
+        eta_kv=eta_kv,
+        gemm_gain=gemm_gain,
     )
     b = np.asarray(batch, dtype=np.float64)
     fixed = np.asarray(overhead_s, dtype=np.float64) + b * np.asarray(overhead_per_seq_s, dtype=np.float64)
-    out: FloatArray = fixed + np.maximum(t_mem, t_fl)
+    out: FloatArray = fixed + np.maximum(gm, gf) + np.maximum(am, af)
     return out
 
 
@@ -256,12 +360,14 @@ def row_times(
     *,
     eta_bw: FloatArray,
     eta_fl: FloatArray,
+    eta_kv: FloatArray,
     fixed_s: FloatArray,
     gain: FloatArray,
-) -> tuple[FloatArray, FloatArray, FloatArray]:
-    """(t, memory term, compute term) of each forward row (observations.cycle_rows): t = fixed + max(memory,
-    compute), the roofline above with the row's chunked-prefill bytes and FLOPs and the fp8 gain on peak."""
-    mem, fl = roofline_terms(
+) -> tuple[FloatArray, tuple[FloatArray, FloatArray, FloatArray, FloatArray]]:
+    """(t, (GEMM memory, GEMM compute, attention memory, attention compute)) of each forward row
+    (observations.cycle_rows): the rooflines above with the row's chunked-prefill extras; `gain` multiplies the GEMMs'
+    peak (fp8 gain, weight-only factor)."""
+    terms = roofline_terms(
         batch=rows["batch"],
         query_tokens=rows["q"],
         context_tokens=rows["ctx"],
@@ -272,11 +378,16 @@ def row_times(
         dense_flops_per_token=rows["F"],
         attention_flops_per_token_ctx=rows["A"],
         hbm_bytes_s=rows["hbm"],
-        peak_flops_s=rows["peak"] * gain,
+        peak_flops_s=rows["peak"],
         eta_bw=eta_bw,
         eta_fl=eta_fl,
-        extra_bytes=rows["xB"],
-        extra_flops=rows["xF"],
+        eta_kv=eta_kv,
+        gemm_gain=gain,
+        extra_gemm_bytes=rows["xBg"],
+        extra_gemm_flops=rows["xFd"],
+        extra_kv_bytes=rows["xBa"],
+        extra_attention_flops=rows["xFa"],
     )
-    t: FloatArray = fixed_s + np.maximum(mem, fl)
-    return t, mem, fl
+    gm, gf, am, af = terms
+    t: FloatArray = fixed_s + np.maximum(gm, gf) + np.maximum(am, af)
+    return t, terms

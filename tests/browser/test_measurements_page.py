@@ -47,6 +47,8 @@ def test_uploaded_profile_is_listed_and_priced_on_compare(page: Page, artifacts:
     # Same session, another page: the uploaded point is priced next to the bundled data.
     nav_to(page, "Compare", ready='[data-testid="stDataFrame"]')
     page.get_by_label("GPUs").click()
+    # The list is long (and virtualised) since the community data: type to bring the option into view.
+    page.keyboard.type("h100-sxm")
     page.get_by_role("option", name="h100-sxm", exact=True).click()
     page.keyboard.press("Escape")
     wait_for_idle(page, ready='[data-testid="stDataFrame"]')

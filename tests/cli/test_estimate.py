@@ -1,7 +1,9 @@
-"""calculator/cli/estimate.py: `estimate` prints one row per concurrency, `--validate` both groupings in
-words, and bad arguments exit 2 with a message."""
+"""calculator/cli/estimate.py: `estimate` prints one row per concurrency, `--forward` one bare forward per batch,
+`--validate` both groupings in words with median and p90, and bad arguments exit 2 with a message."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -13,9 +15,10 @@ def test_cli_estimate_prints_one_row_per_concurrency(capsys):
     rc = main(["estimate", *args, "--concurrency", "1,4,16", "--isl", "1024", "--osl", "512", "--format", "csv"])
     out = capsys.readouterr().out.splitlines()
     assert rc == 0
-    assert out[0].split(",")[:7] == [
+    assert out[0].split(",")[:8] == [
         "gpu",
         "concurrency",
+        "running_batch",
         "output_tok_s",
         "output_tok_s_per_gpu",
         "tok_s_user",
@@ -33,15 +36,43 @@ def test_cli_estimate_takes_concurrencies_comma_or_space_separated(concurrency, 
     assert [int(r.split(",")[1]) for r in rows] == [1, 4, 16]
 
 
+def test_cli_estimate_forward_prints_one_bare_forward_per_batch(capsys):
+    args = ["estimate", "--forward", "--gpu", "b200", "--model", "nld-14b", "--precision", "bf16", "--batch", "1", "8",
+            "128", "--query-tokens", "8", "--context", "800", "--attention", "causal", "--format", "json"]  # fmt: skip
+    assert main(args) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["batch"] for r in rows] == [1, 8, 128]
+    for r in rows:
+        assert {"batch", "query_tokens", "context_tokens", "attention", "forward_ms"} <= set(r)
+        assert (r["query_tokens"], r["context_tokens"], r["attention"]) == (8, 800, "causal")
+        assert r["provenance"] == "estimated"
+    # The independent B200 sweep measured 6.99 / 11.25 / 34.46 ms for these shapes.
+    assert [r["forward_ms"] for r in rows] == pytest.approx([6.99, 11.25, 34.46], rel=0.4)
+    assert rows[0]["forward_ms"] < rows[1]["forward_ms"] < rows[2]["forward_ms"]
+
+
+def test_cli_estimate_for_another_engine_class(capsys):
+    base = ["estimate", "--gpu", "a100-80gb", "--model", "llama-3.1-8b", "--mode", "ar", "--concurrency", "64",
+            "--format", "json"]  # fmt: skip
+    assert main(base) == 0
+    sglang = json.loads(capsys.readouterr().out)[0]
+    assert main([*base, "--engine", "vllm-v0"]) == 0
+    old = json.loads(capsys.readouterr().out)[0]
+    assert old["output_tok_s"] < sglang["output_tok_s"]  # vLLM 0.7.3's per-step overhead
+    assert "vLLM before 0.10" in old["basis"]
+
+
 def test_cli_validate_prints_both_groupings_in_words(capsys):
     assert main(["estimate", "--validate", "--format", "md"]) == 0
     captured = capsys.readouterr()
     assert "a point of a GPU we have data for" in captured.out and "a GPU we have no data for" in captured.out
-    assert "median_abs_error_pct" in captured.out and "| all | all |" in captured.out
+    assert "median_abs_error_pct" in captured.out and "p90_abs_error_pct" in captured.out
+    assert "| all | all |" in captured.out
     assert "leave-one-point-out" in captured.err and "leave-one-gpu-out" in captured.err
     assert main(["estimate", "--validate", "--group", "profile", "--format", "csv"]) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith("gpu,mode,points") and "leave-one-profile-out" in captured.err
+    assert captured.out.startswith("gpu,mode,points,median_abs_error_pct,p90_abs_error_pct")
+    assert "leave-one-profile-out" in captured.err
 
 
 @pytest.mark.parametrize(
@@ -52,6 +83,9 @@ def test_cli_validate_prints_both_groupings_in_words(capsys):
         ["estimate", "--gpu", "b200", "--model", "nld-8b", "--mode", "ar", "--concurrency", "1,x"],
         ["estimate", "--gpu", "b200", "--model", "nld-8b", "--mode", "self_spec", "--workload", "poetry"],
         ["estimate", "--gpu", "b200", "--model", "nld-8b", "--mode", "ar", "--precision", "fp3"],
+        ["estimate", "--forward", "--gpu", "b200", "--gpu", "h100-sxm", "--model", "nld-8b"],
+        ["estimate", "--forward", "--gpu", "b200", "--model", "nld-8b", "--batch", "0"],
+        ["estimate", "--gpu", "b200", "--model", "nld-8b", "--mode", "ar", "--engine", "tgi"],
     ],
 )
 def test_cli_bad_arguments_exit_2_with_a_message_and_no_traceback(argv, capsys):

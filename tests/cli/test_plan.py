@@ -23,9 +23,9 @@ def plan_json(run_cli, *args: str) -> list[dict[str, object]]:
 
 
 def test_plan_on_a_gpu_without_data_uses_labelled_estimates(run_cli):
-    rows = plan_json(run_cli, "--output-tokens-per-month", "1e10", "--gpu", "h100-sxm")
+    rows = plan_json(run_cli, "--output-tokens-per-month", "1e10", "--gpu", "h100-nvl")
     assert rows and set(rows[0]) >= REQUIRED
-    assert {r["gpu"] for r in rows} == {"h100-sxm"}
+    assert {r["gpu"] for r in rows} == {"h100-nvl"}
     assert all(r["provenance"] == "estimated" and str(r["est_error"]).startswith("±") for r in rows)
     bills = [r["monthly_usd"] for r in rows]
     assert bills == sorted(bills)

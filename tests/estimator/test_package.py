@@ -10,7 +10,8 @@ PUBLIC = {
     "ModelCost", "model_cost", "forward_time_s", "peak_flops", "gpu_family", "GPU_FAMILIES", "fit_table",
     "describe_fit", "GROUPING_WORDS", "HEADLINE_COLUMNS", "LOO_COLUMNS", "EXTRA_COLUMNS",
     "TPF_PUBLISHED_CONTEXT_TOKENS", "BYTES_PER_PARAM", "KV_BYTES_PER_ELEMENT", "USABLE_MEMORY_FRACTION",
-    "ESTIMATOR_VERSION",
+    "ESTIMATOR_VERSION", "SUMMARY_COLUMNS", "FORWARD_COLUMNS", "forward_estimates", "estimated_forward_ms",
+    "weight_only", "ENGINE_CLASSES", "REFERENCE_ENGINE", "engine_class", "gap_configs", "reference_configs",
 }  # fmt: skip
 
 

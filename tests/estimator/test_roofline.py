@@ -1,4 +1,5 @@
-"""calculator/estimator/roofline.py: the bytes and FLOPs of one forward, the roofline time, GPU families."""
+"""calculator/estimator/roofline.py: the bytes and FLOPs of one forward, the two rooflines (GEMMs, attention), GPU
+families and weight-only precisions."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from calculator.catalog import load_catalog, load_models
-from calculator.estimator import forward_time_s, gpu_family, model_cost
-from calculator.estimator.roofline import row_times
+from calculator.estimator import forward_time_s, gpu_family, model_cost, weight_only
+from calculator.estimator.roofline import row_times, weight_only_bits, weight_only_ratio
 
 CATALOG = load_catalog()
 MODELS = load_models()
@@ -53,12 +54,19 @@ def test_model_cost_counts_layers_at_the_precision_and_the_lm_head_in_bf16():
         model_cost(arch, "fp3")
 
 
-def test_forward_time_is_overhead_plus_the_larger_roofline_term():
-    memory_bound = timing(batch=1.0)
-    assert memory_bound == pytest.approx(1e-3 + 1e-5 + (16e9 + 1001 * 139264 + 4e6) / (3.35e12 * 0.8))
-    compute_bound = timing(batch=512.0, query_tokens=32.0)
-    flops = 512 * 32 * (17e9 + 557056 * (1000 + 16))
-    assert compute_bound == pytest.approx(1e-3 + 512 * 1e-5 + flops / (989e12 * 0.5))
+def test_forward_time_is_overhead_plus_the_gemm_and_the_attention_rooflines():
+    """GEMMs and attention are separate kernels: each takes the larger of its memory and compute time, and they add.
+    KV reads run at η_kv (a gather over a paged cache), weights at η_bw; attention computes at the bf16 peak."""
+    memory_bound = timing(batch=1.0, eta_kv=0.4)
+    gemm = (16e9 + 4e6) / (3.35e12 * 0.8)
+    kv = 1001 * 139264 / (3.35e12 * 0.4)
+    assert memory_bound == pytest.approx(1e-3 + 1e-5 + gemm + kv)
+    compute_bound = timing(batch=512.0, query_tokens=32.0, gemm_gain=2.0)
+    dense = 512 * 32 * 17e9 / (989e12 * 2.0 * 0.5)
+    attention_flops = 512 * 32 * 557056 * (1000 + 16) / (989e12 * 0.5)
+    attention_bytes = 512 * (1000 + 32) * 139264 / (3.35e12 * 0.8)  # the KV of 512 sequences: still memory-bound
+    assert attention_bytes > attention_flops
+    assert compute_bound == pytest.approx(1e-3 + 512 * 1e-5 + dense + attention_bytes)
 
 
 @settings(max_examples=80, deadline=None)
@@ -78,33 +86,53 @@ def test_forward_time_is_monotone_in_bytes_and_flops(key, base, factor, batch, q
     assert high >= low
 
 
-def test_gpu_families():
-    assert [gpu_family(CATALOG.gpu(g)) for g in ("h100-sxm", "b200", "a100-80gb", "l40s", "mi300x")] == [
-        "hopper",
-        "blackwell",
-        "ampere",
-        "ada",
-        "amd",
-    ]
+def test_gpu_families_are_architecture_and_memory_class():
+    families = {g: gpu_family(CATALOG.gpu(g)) for g in ("h100-sxm", "h200", "b200", "gb200", "b300", "a100-80gb",
+                                                        "l40s", "mi300x", "rtx-4090", "rtx-3090", "rtx-5090",
+                                                        "rtx-pro-6000", "v100s-pcie-32gb", "h20-3e", "l4")}  # fmt: skip
+    assert families == {
+        "h100-sxm": "hopper", "h200": "hopper", "b200": "blackwell", "gb200": "blackwell", "b300": "blackwell",
+        "a100-80gb": "ampere", "l40s": "ada", "mi300x": "amd", "rtx-4090": "ada", "rtx-3090": "ampere-gddr",
+        "rtx-5090": "blackwell-gddr", "rtx-pro-6000": "blackwell-gddr", "v100s-pcie-32gb": "volta",
+        "h20-3e": "hopper-cut", "l4": "ada-lowpower",
+    }  # fmt: skip
     odd = CATALOG.gpu("h200").model_copy(update={"id": "my-gpu", "name": "Mystery accelerator"})
     assert gpu_family(odd) == "other"
+    upload = CATALOG.gpu("h200").model_copy(update={"id": "my-4090", "name": "NVIDIA GeForce RTX 4090"})
+    assert gpu_family(upload) == "ada"
+
+
+def test_fp8_and_fp4_need_their_tensor_cores_else_they_run_weight_only():
+    arch = MODELS["nld-8b"].arch
+    fp8, fp4, int4, bf16 = (model_cost(arch, p) for p in ("fp8", "fp4", "int4", "bf16"))
+    a100, h100, b200 = (CATALOG.gpu(g) for g in ("a100-80gb", "h100-sxm", "b200"))
+    assert weight_only(a100, "fp8") and not weight_only(h100, "fp8")
+    assert weight_only(h100, "fp4") and not weight_only(b200, "fp4")
+    assert weight_only_bits(a100, fp8) == 8 and weight_only_bits(h100, fp8) == 0
+    assert weight_only_bits(h100, fp4) == 4 and weight_only_bits(b200, fp4) == 0
+    assert weight_only_bits(b200, int4) == 4  # W4A16 dequantises everywhere
+    assert weight_only_bits(b200, bf16) == 0
+    assert weight_only_ratio(CATALOG.gpu("rtx-3090")) == pytest.approx(2.0, rel=0.01)  # GeForce: FP16 accumulate
+    assert weight_only_ratio(a100) == 1.0
 
 
 def test_forward_rows_use_the_same_roofline_as_forward_time_s():
     """row_times (the fit's and the estimates' form, over rows of forwards) and forward_time_s are one formula:
-    without chunked-prefill extras and fp8 gain they give the same time, memory- and compute-bound alike."""
+    without chunked-prefill extras they give the same time, memory- and compute-bound alike."""
     batch = np.array([1.0, 512.0])
     common = {
         "batch": batch, "q": np.array([1.0, 32.0]), "ctx": np.array([1000.0, 1000.0]),
         "block": np.array([False, True]), "W": np.full(2, 16e9), "kv": np.full(2, 139264.0),
         "act": np.full(2, 4e6), "F": np.full(2, 17e9), "A": np.full(2, 557056.0), "hbm": np.full(2, 3.35e12),
-        "peak": np.full(2, 989e12), "xB": np.zeros(2), "xF": np.zeros(2),
+        "peak": np.full(2, 989e12), "xBg": np.zeros(2), "xBa": np.zeros(2), "xFd": np.zeros(2), "xFa": np.zeros(2),
     }  # fmt: skip
     fixed = 1e-3 + batch * 1e-5
-    t, mem, fl = row_times(common, eta_bw=np.full(2, 0.8), eta_fl=np.full(2, 0.5), fixed_s=fixed, gain=np.ones(2))
+    t, (gm, gf, _, _) = row_times(
+        common, eta_bw=np.full(2, 0.8), eta_fl=np.full(2, 0.5), eta_kv=np.full(2, 0.8), fixed_s=fixed, gain=np.ones(2)
+    )
     expected = [
         timing(batch=1.0),
         timing(batch=512.0, query_tokens=32.0, block_attention=True),  # type: ignore[arg-type]
     ]
     assert t == pytest.approx(expected, rel=1e-12)
-    assert mem[0] > fl[0] and fl[1] > mem[1]  # batch 1 reads weights; batch 512 x 32 tokens computes
+    assert gm[0] > gf[0] and gf[1] > gm[1]  # batch 1 reads weights; batch 512 x 32 tokens computes

@@ -48,6 +48,14 @@ COMMANDS: dict[str, list[str]] = {
         "--precision",
         "fp8", "--concurrency", "1", "16", "--format", "json",
     ],
+    "estimate_forward": [
+        "estimate", "--forward", "--gpu", "b200", "--model", "nld-14b", "--precision", "bf16", "--batch", "1", "8",
+        "128", "--query-tokens", "8", "--context", "800", "--attention", "causal", "--format", "json",
+    ],
+    "estimate_kv_capped": [
+        "estimate", "--gpu", "rtx-4090", "--model", "llama-3.1-8b", "--mode", "ar", "--concurrency", "1", "64", "256",
+        "--isl", "4096", "--osl", "1024", "--format", "json",
+    ],
     "validate_headline": ["estimate", "--validate", "--format", "json"],
     "validate_gpu": ["estimate", "--validate", "--group", "gpu", "--format", "json"],
     "validate_point_details": ["estimate", "--validate", "--group", "point", "--details", "--format", "json"],
