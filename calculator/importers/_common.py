@@ -16,7 +16,7 @@ from pathlib import PurePath
 from typing import Any
 
 from calculator.importers._ids import shown
-from calculator.loader import Problem
+from calculator.loader import JSON_HOOKS, Problem
 from calculator.schema import PRECISIONS, Profile
 
 # ---------------------------------------------------------------------------------------------
@@ -371,7 +371,7 @@ def json_stream(text: str, reader: Reader) -> list[tuple[str, Any]]:
     """Every JSON value in `text`, each with 'line N' where it starts; bad stretches become problems.
 
     Line numbers are counted incrementally, so a file of many records is read in linear time."""
-    decoder = json.JSONDecoder(parse_constant=json_constant)
+    decoder = json.JSONDecoder(parse_constant=json_constant, **JSON_HOOKS)
     out: list[tuple[str, Any]] = []
     pos, end = 0, len(text)
     counted_to, line = 0, 1

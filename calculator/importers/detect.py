@@ -18,7 +18,7 @@ from calculator.importers.aiperf import is_aiperf_csv
 from calculator.importers.inferencex import is_nested_row
 from calculator.importers.llmperf import is_fork_summary
 from calculator.importers.nld_summary import is_nld_summary
-from calculator.loader import InputError, Problem, parse_yaml
+from calculator.loader import JSON_HOOKS, InputError, Problem, check_json_size, parse_yaml
 
 FORMATS: tuple[str, ...] = (
     "profile",
@@ -105,8 +105,9 @@ def sniff(text: str, file: str) -> Sniffed:
 
 
 def _sniff_json(text: str, file: str) -> Sniffed:
+    check_json_size(text, file)
     try:
-        doc = json.loads(text, parse_constant=json_constant)
+        doc = json.loads(text, parse_constant=json_constant, **JSON_HOOKS)
     except json.JSONDecodeError as e:
         reader = Reader(file)
         records = json_stream(text, reader)
