@@ -42,9 +42,19 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class TooLarge(InputError):
+    """Input over one of the reading limits (size, YAML values or depth, JSON objects): said as such, never
+    mistaken for a syntax error by a caller that tries another format."""
+
+
 def fail(file: str, where: str, message: str) -> InputError:
     """Shorthand for an InputError with one problem."""
     return InputError([Problem(file, where, message)])
+
+
+def too_large(file: str, where: str, message: str) -> TooLarge:
+    """Shorthand for a TooLarge with one problem."""
+    return TooLarge([Problem(file, where, message)])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -152,7 +162,7 @@ def check_json_size(text: str, file: str) -> None:
     and lists, found at C speed before any of them is built)."""
     n = text.count("{") + text.count("[")
     if n > MAX_JSON_CONTAINERS:
-        raise fail(
+        raise too_large(
             file,
             "file",
             f"{n:,} objects and lists: more than {MAX_JSON_CONTAINERS:,} are not read (split the file, or leave out "

@@ -14,7 +14,7 @@ import yaml
 from yaml import events as ev
 from yaml.resolver import Resolver
 
-from calculator.loader import InputError, fail
+from calculator.loader import InputError, fail, too_large
 
 # The bundled files hold at most ~3,000 values and a profile of 2,000 points ~20,000. The limit keeps the worst
 # YAML (two bytes per value) within 3x the time of a valid CSV of the same size (benchmarks/bench_hostile.py).
@@ -97,7 +97,7 @@ def _build(parser: Any, file: str) -> Any:
             if stack and isinstance(stack[-1].value, dict) and not stack[-1].has_key:
                 raise fail(file, _where(event), "a list or mapping as a key is not accepted (keys are text)")
             if len(stack) >= MAX_YAML_DEPTH:
-                raise fail(file, _where(event), f"YAML nested more than {MAX_YAML_DEPTH} levels deep")
+                raise too_large(file, _where(event), f"YAML nested more than {MAX_YAML_DEPTH} levels deep")
             stack.append(_Frame([] if cls is sequence_start else {}))
             continue
         elif event is None or cls is ev.StreamEndEvent:
@@ -137,7 +137,7 @@ def _build(parser: Any, file: str) -> Any:
 def _refuse_node(event: Any, nodes: int, file: str) -> None:
     """InputError for a node over the limit, with an anchor or with a tag."""
     if nodes > MAX_YAML_NODES:
-        raise fail(
+        raise too_large(
             file,
             _where(event),
             f"more than {MAX_YAML_NODES:,} YAML values: not read further (save large data as JSON or CSV)",

@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from calculator.importers._assemble import DECLARED, assemble, check_provenance_kind
-from calculator.importers._common import Context, ImportResult, Overrides, RawPoint, Reader
+from calculator.importers._common import (
+    MAX_RECORDS,
+    Context,
+    ImportResult,
+    Overrides,
+    RawPoint,
+    Reader,
+    TooManyProblems,
+)
 from calculator.importers.aiperf import parse_aiperf, parse_aiperf_csv
 from calculator.importers.csv_template import CSV_TEMPLATE_COLUMNS, csv_template, import_csv
 from calculator.importers.detect import FORMATS, Sniffed, detect, sniff
@@ -74,7 +82,7 @@ def import_bytes(
             today=date.today().isoformat(),
         )
         return _import(text, sniffed, ctx)
-    except InputError as e:
+    except (InputError, TooManyProblems) as e:
         return ImportResult(file, fmt, problems=e.problems)
     except RecursionError:
         return ImportResult(file, fmt, problems=[Problem(file, "file", "nested too deeply to read")])
@@ -112,6 +120,8 @@ def _import(text: str, sniffed: Sniffed, ctx: Context) -> ImportResult:
             records = _records(sniffed.doc)
         else:
             records = rows_from_csv(text, sniffed.delimiter, reader)
+        if len(records) > MAX_RECORDS:
+            return _too_many(ctx, fmt, len(records), "records")
         parse = {"sglang": parse_sglang, "vllm": parse_vllm, "inferencex": parse_inferencex}[fmt]
         raws, notes = parse(records, ctx, reader)
     elif fmt == "aiperf" and sniffed.doc is None:
@@ -121,6 +131,9 @@ def _import(text: str, sniffed: Sniffed, ctx: Context) -> ImportResult:
         if not isinstance(doc, Mapping):
             reader.problem("file", f"expected a JSON object for a {fmt} file")
             return ImportResult(ctx.file, fmt, problems=reader.problems)
+        benchmarks = doc.get("benchmarks")
+        if isinstance(benchmarks, list) and len(benchmarks) > MAX_RECORDS:
+            return _too_many(ctx, fmt, len(benchmarks), "benchmarks")
         parse_doc = {
             "guidellm": parse_guidellm,
             "aiperf": parse_aiperf,
@@ -129,6 +142,12 @@ def _import(text: str, sniffed: Sniffed, ctx: Context) -> ImportResult:
         }[fmt]
         raws, notes = parse_doc(doc, ctx, reader)
     return assemble(ctx, raws, reader, notes)
+
+
+def _too_many(ctx: Context, fmt: str, n: int, what: str) -> ImportResult:
+    """The result for a file of more records than one file may hold (said before any is read)."""
+    message = f"{n:,} {what}: at most {MAX_RECORDS:,} are read from one file (split it)"
+    return ImportResult(ctx.file, fmt, problems=[Problem(ctx.file, "file", message)])
 
 
 def _records(doc: Any) -> list[tuple[str, Any]]:
