@@ -93,7 +93,7 @@ def read_bytes(path: Path) -> bytes:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as e:
         raise fail(name, "file", f"cannot read: {e.strerror or e}") from None
-    kind = _file_kind(os.fstat(fd).st_mode)
+    kind = file_kind(os.fstat(fd).st_mode)
     if kind != "file":
         os.close(fd)
         raise fail(name, "file", f"not read: {kind}, not a regular file")
@@ -107,8 +107,8 @@ def read_bytes(path: Path) -> bytes:
     return data
 
 
-def _file_kind(mode: int) -> str:
-    """What a stat mode is, in words ("file" for a regular file)."""
+def file_kind(mode: int) -> str:
+    """What a stat mode is, in words ("file" for a regular file, "a FIFO (named pipe)", "a character device"...)."""
     for test, words in (
         (stat.S_ISREG, "file"),
         (stat.S_ISDIR, "a folder"),
