@@ -17,14 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from calculator.importers import ImportResult, Overrides
+from calculator.importers import SUFFIXES, ImportResult, Overrides, suffix_problem
 from calculator.loader import InputError, Problem, read_bytes
 from calculator.schema import KNOWN_MODELS, KNOWN_MODES, Profile
 
 EXIT_OK = 0
 EXIT_BAD_DATA = 1
 EXIT_USAGE = 2
-IMPORTABLE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".csv")
 OVERRIDE_FIELDS = ("gpu", "model", "mode", "precision", "gpus_per_replica")
 MAX_CONCURRENCY = 1_000_000  # ProfilePoint.concurrency's bound
 FORMATS_DOC = "docs/formats.md"
@@ -137,7 +136,7 @@ def expand_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
         if p.is_dir():  # a folder named on the command line is read even through a link; links inside it are not
             from calculator.catalog import folder_files
 
-            found, notes = folder_files(p, IMPORTABLE_SUFFIXES)
+            found, notes = folder_files(p, SUFFIXES)
             files += found
             skipped += notes
         elif p.exists() or p.is_symlink():
@@ -186,10 +185,9 @@ def check_file(path: Path, overrides: Overrides, gpus: set[str], models: set[str
     error: they cannot be priced) and unknown model or mode ids (warnings). `gpus` empty: not checked; `models`
     None: not checked."""
     name = str(path)
-    if path.suffix.lower() not in IMPORTABLE_SUFFIXES:
-        said = f"a {path.suffix!r} file" if path.suffix else "a file without a suffix"
-        message = f"not read: {said}; only {', '.join(IMPORTABLE_SUFFIXES)} files are read (see {FORMATS_DOC})"
-        return FileCheck(name, "unknown", problems=[Problem(name, "file", message)])
+    not_read = suffix_problem(name)
+    if not_read is not None:
+        return FileCheck(name, "unknown", problems=[not_read])
     try:
         data = read_bytes(path)
     except InputError as e:

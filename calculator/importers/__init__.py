@@ -39,16 +39,30 @@ from calculator.importers.sglang import parse_sglang
 from calculator.importers.vllm import parse_vllm
 from calculator.loader import InputError, Problem, decode_text, read_bytes
 
+# The file suffixes we read (the content decides the format; a name without one of these is not read at all).
+SUFFIXES: tuple[str, ...] = (".yaml", ".yml", ".json", ".jsonl", ".csv")
+
 __all__ = [
     "CSV_TEMPLATE_COLUMNS",
     "FORMATS",
+    "SUFFIXES",
     "ImportResult",
     "Overrides",
     "csv_template",
     "detect",
     "import_bytes",
     "import_path",
+    "suffix_problem",
 ]
+
+
+def suffix_problem(file: str) -> Problem | None:
+    """Why a file is not read by its name (`passwd`, `notes.txt`, `blob.bin`), or None for a suffix we read."""
+    suffix = Path(file).suffix
+    if suffix.lower() in SUFFIXES:
+        return None
+    said = f"a {suffix!r} file" if suffix else "a file without a suffix"
+    return Problem(file, "file", f"not read: {said}; only {', '.join(SUFFIXES)} files are read (see docs/formats.md)")
 
 
 def import_path(path: Path, overrides: Overrides = Overrides(), *, provenance_kind: str = "uploaded") -> ImportResult:  # noqa: B008 - frozen
