@@ -65,7 +65,12 @@ def test_more_records_than_one_file_may_hold_are_refused_before_parsing() -> Non
     data = "\n".join(sglang_record(i + 1) for i in range(MAX_RECORDS + 1)).encode()
     seconds, problems = timed(data, "runs.jsonl")
     assert seconds < 1.0
-    assert problems == [f"file: {MAX_RECORDS + 1:,} records: at most {MAX_RECORDS:,} are read from one file (split it)"]
+    assert problems == [
+        f"file: more than {MAX_RECORDS:,} records: at most {MAX_RECORDS:,} are read from one file (split it)"
+    ]
+    lines = "\n".join(sglang_record(i + 1) for i in range(600_000)).encode()  # 50 MB: read no further than needed
+    seconds, problems = timed(lines, "runs.jsonl")
+    assert seconds < 2.0 and problems[0].startswith("file: more than 10,000 records")
     benchmarks = json.dumps({"benchmarks": [{}] * (MAX_RECORDS + 1)}).encode()
     assert "benchmarks: at most" in timed(benchmarks, "g.json")[1][0]
 

@@ -159,8 +159,10 @@ def _import(text: str, sniffed: Sniffed, ctx: Context) -> ImportResult:
 
 
 def _too_many(ctx: Context, fmt: str, n: int, what: str) -> ImportResult:
-    """The result for a file of more records than one file may hold (said before any is read)."""
-    message = f"{n:,} {what}: at most {MAX_RECORDS:,} are read from one file (split it)"
+    """The result for a file of more records than one file may hold (said before any is read; a stream of
+    records is read only up to one more than the limit)."""
+    counted = f"{n:,} {what}" if n != MAX_RECORDS + 1 else f"more than {MAX_RECORDS:,} {what}"
+    message = f"{counted}: at most {MAX_RECORDS:,} are read from one file (split it)"
     return ImportResult(ctx.file, fmt, problems=[Problem(ctx.file, "file", message)])
 
 

@@ -373,14 +373,17 @@ def image_tag(image: str | None) -> str:
 # CSV headers
 
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+def first_line(text: str) -> str:
+    """The text up to its first line break (CR, LF or CRLF), found at C speed without copying the rest."""
+    lf = text.find("\n")
+    cr = text.find("\r", 0, lf if lf >= 0 else len(text))
+    ends = [i for i in (lf, cr) if i >= 0]
+    return text[: min(ends)] if ends else text
 
 
 def header_cells(text: str, delimiter: str) -> list[str] | None:
     """The cells of the first line, split as pandas' C reader splits lines; None if it is not CSV."""
-    text = text.lstrip("\ufeff")
-    first_break = _LINE_BREAK.search(text)  # (not split: that would copy the rest of the file)
-    first = text[: first_break.start()] if first_break else text
+    first = first_line(text.lstrip("\ufeff"))
     try:
         return next(csv.reader(io.StringIO(first), delimiter=delimiter), [])
     except csv.Error:
@@ -400,16 +403,17 @@ def json_constant(name: str) -> float:
 _BETWEEN_VALUES = re.compile(r"[ \t\r\n,]*")
 
 
-def json_stream(text: str, reader: Reader) -> list[tuple[str, Any]]:
+def json_stream(text: str, reader: Reader, limit: int = MAX_RECORDS + 1) -> list[tuple[str, Any]]:
     """Every JSON value in `text`, each with 'line N' where it starts; bad stretches become problems.
 
     Line numbers are counted incrementally, so a file of many records is read in linear time; reading stops after
-    MAX_PROBLEMS_PER_KIND invalid stretches (json's error message counts lines from the start each time)."""
+    MAX_PROBLEMS_PER_KIND invalid stretches (json's error message counts lines from the start each time), and
+    after `limit` values (one more than a file may hold, so that the caller can say so without reading them all)."""
     decoder = json.JSONDecoder(parse_constant=json_constant, **JSON_HOOKS)
     out: list[tuple[str, Any]] = []
     pos, end = 0, len(text)
     counted_to, line, bad = 0, 1, 0
-    while pos < end:
+    while pos < end and len(out) < limit:
         pos = _BETWEEN_VALUES.match(text, pos).end()  # type: ignore[union-attr]  # (matches the empty string)
         if pos >= end:
             break

@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from calculator.importers._common import (
-    _LINE_BREAK,
     MAX_COLUMNS,
+    MAX_RECORDS,
     MAX_TABLE_ROWS,
     Reader,
+    first_line,
     header_cells,
     json_constant,
     json_stream,
@@ -88,8 +89,7 @@ def sniff(text: str, file: str) -> Sniffed:
         return Sniffed("unknown", reason="the file is empty")
     if stripped[0] in "{[":
         return _sniff_json(text, file)
-    first_break = _LINE_BREAK.search(stripped)
-    header = stripped[: first_break.start()] if first_break else stripped
+    header = first_line(stripped)
     delimiter = csv_delimiter(header)
     cells = None
     if delimiter and header.count(delimiter) >= MAX_COLUMNS:  # not split into cells: a line of 10M cells is 800 MB
@@ -108,7 +108,7 @@ def sniff(text: str, file: str) -> Sniffed:
         elif is_aiperf_csv(cells):
             table = "aiperf"
         if table:
-            check_table_size(stripped, len(cells), file)
+            check_table_size(stripped, len(cells), file, MAX_TABLE_ROWS if table == "csv" else MAX_RECORDS)
             return Sniffed(table, delimiter=delimiter)
     try:
         doc = parse_yaml(text, file)
@@ -203,16 +203,17 @@ def classify_record(rec: Mapping[Any, Any]) -> str:
     return "unknown"
 
 
-def check_table_size(text: str, columns: int, file: str) -> None:
-    """InputError for a table of more than MAX_COLUMNS columns or MAX_TABLE_ROWS lines, before it is parsed."""
+def check_table_size(text: str, columns: int, file: str, max_rows: int = MAX_TABLE_ROWS) -> None:
+    """InputError for a table of more than MAX_COLUMNS columns or `max_rows` lines (our template: MAX_TABLE_ROWS,
+    read column-wise; a foreign table's rows are records, MAX_RECORDS), before it is parsed."""
     if columns > MAX_COLUMNS:
         raise InputError(
             [Problem(file, "row 1", f"{columns:,} columns: at most {MAX_COLUMNS} are read (leave out the others)")]
         )
     lines = text.count("\n") or text.count("\r")
-    if lines > MAX_TABLE_ROWS:
+    if lines > max_rows + 1:
         raise InputError(
-            [Problem(file, "file", f"{lines:,} lines: at most {MAX_TABLE_ROWS:,} rows are read from a file (split it)")]
+            [Problem(file, "file", f"{lines:,} lines: at most {max_rows:,} rows are read from a file (split it)")]
         )
 
 
