@@ -65,13 +65,7 @@ def sglang_line(i: int, minimal: bool = False) -> str:
 
 
 def jsonl(size: int, minimal: bool = False) -> bytes:
-    out, n, i = [], 0, 0
-    while n < size:
-        line = sglang_line(i, minimal) + "\n"
-        out.append(line)
-        n += len(line)
-        i += 1
-    return "".join(out).encode()
+    return lines_of(lambda i: sglang_line(i, minimal) + "\n", size)
 
 
 def wide_csv(columns: int, distinct: bool = True) -> bytes:
@@ -89,8 +83,19 @@ PROFILE_HEAD = (
 
 def profile_json(size: int) -> bytes:
     """Our profile format in JSON, with as many (distinct) points as fit: validation has to look at each."""
-    points = ",".join(f'{{"concurrency": {i + 1}, "output_tok_s": 1.5}}' for i in range(size // 40))
-    return (PROFILE_HEAD + points + "]}").encode()
+    points = lines_of(lambda i: f'{{"concurrency": {i + 1}, "output_tok_s": 1.5}},', size - len(PROFILE_HEAD) - 40)
+    return PROFILE_HEAD.encode() + points + b'{"concurrency": 0, "output_tok_s": 1}]}'
+
+
+def lines_of(make: Callable[[int], str], size: int) -> bytes:
+    """make(0) + make(1) + ... up to about `size` bytes."""
+    out, n, i = [], 0, 0
+    while n < size:
+        piece = make(i)
+        out.append(piece)
+        n += len(piece)
+        i += 1
+    return "".join(out).encode()
 
 
 HOSTILE: dict[str, Callable[[int], bytes]] = {
@@ -103,7 +108,7 @@ HOSTILE: dict[str, Callable[[int], bytes]] = {
     "yaml, list of scalars": lambda s: repeat("- 1\n", s, "points:\n"),
     # more of the same kind
     "yaml, flow list": lambda s: repeat("1,", s, "points: [", "1]\n"),
-    "yaml, many keys": lambda s: "".join(f"k{i}: 1\n" for i in range(s // 9)).encode(),
+    "yaml, many keys": lambda s: lines_of(lambda i: f"k{i}: 1\n", s),
     "yaml, deep nesting": lambda s: repeat("- ", s),
     "json, list of numbers": lambda s: repeat("1,", s, '{"benchmarks": [', "1]}"),
     "json, list of empty objects": lambda s: repeat("{},", s, "[", "{}]"),
