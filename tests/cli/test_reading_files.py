@@ -172,3 +172,15 @@ def test_utf32_with_a_bom_is_read(capsys, tmp_path):
     f.write_bytes(PROFILE.format(x=100).encode("utf-32"))
     code, out, _ = run(capsys, "validate", str(f))
     assert code == 0 and "OK (profile, 1 profiles, 1 points)" in out
+
+
+def test_estimate_data_folders_do_not_follow_links_either(capsys, tmp_path):
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(PROFILE.format(x=999))
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "escape.yaml").symlink_to(outside)
+    code, _, err = run(
+        capsys, "estimate", "--gpu", "h100-sxm", "--model", "nld-8b", "--mode", "ar", "--data", str(folder)
+    )
+    assert code == 0 and f"{folder / 'escape.yaml'}:file: skipped: a symbolic link" in err
