@@ -7,12 +7,11 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from calculator import export
@@ -61,20 +60,6 @@ def test_cli_table_csv_neutralises_every_text_field_of_an_uploaded_file(capsys: 
     assert code == 0
     assert len(planted_cells(out)) >= 5, "the planted formulas reach the table (else the test proves nothing)"
     assert live_cells(out) == []
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Callable[[], bytes]]]:
-    """The download buttons' deferred file builders, by file name (called as a click would)."""
-    files: dict[str, Callable[[], bytes]] = {}
-    original = MediaFileManager.add_deferred
-
-    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):  # type: ignore[no-untyped-def]
-        files[str(file_name)] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
-    yield files
 
 
 def uploaded_session() -> AppTest:

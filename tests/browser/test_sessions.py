@@ -31,12 +31,14 @@ def open_session(browser: Browser, base_url: str, context_args: dict[str, Any]) 
     return page
 
 
-def upload_with_gpu(page: Page, gpu_name: str | None) -> None:
-    """Upload the SGLang file (it names no GPU), pick `gpu_name` in the form (None: keep the default), apply."""
+def upload_with_gpu(page: Page, gpu_name: str) -> None:
+    """Upload the SGLang file (it names no GPU), supply what the form asks for, apply."""
     page.locator(FILE_INPUT).set_input_files(SGLANG)
     wait_for_idle(page, ready='[data-testid="stForm"]')
-    if gpu_name is not None:
-        choose(page, "GPU", gpu_name)
+    choose(page, "GPU", gpu_name)
+    for label, option in (("Model", "qwen3-8b"), ("Mode", "ar")):  # asked only where the file does not say
+        if page.get_by_label(label, exact=True).count():
+            choose(page, label, option)
     page.get_by_role("button", name="Apply and import").click()
     expect(page.get_by_role("heading", name="In this session")).to_be_visible()
     wait_for_idle(page, ready=TABLE)
@@ -68,7 +70,7 @@ def test_the_same_file_with_another_gpu_in_another_session_keeps_each_sessions_g
     browser: Browser, base_url: str, browser_context_args: dict[str, Any]
 ) -> None:
     first = open_session(browser, base_url, browser_context_args)
-    upload_with_gpu(first, None)  # the form's default: H100 SXM
+    upload_with_gpu(first, "H100 SXM")
     assert session_gpus(first) == {"h100-sxm"}
 
     second = open_session(browser, base_url, browser_context_args)
