@@ -78,8 +78,8 @@ def test_with_login_configured_a_signed_out_user_sees_only_the_sign_in_screen() 
 def test_every_page_says_who_is_signed_in(page: str) -> None:
     at = run_as({"is_logged_in": True, "name": "Ada ![i](http://evil.example/i.png)", "email": "ada@x"}, page)
     assert not at.exception
-    captions = [c.value for c in at.sidebar.caption]
-    assert "Signed in as Ada \\!\\[i\\]\\(http\\://evil.example/i.png\\)" in captions  # escaped: no image
+    (said,) = [c.value for c in at.sidebar.caption if c.value.startswith("Signed in as Ada")]
+    assert "\\!\\[i\\]" in said and "![" not in said and "](" not in said  # escaped: no image request
     assert "Log out" in [b.label for b in at.sidebar.button]
 
 
