@@ -1,7 +1,8 @@
 """Cost-per-token planner for diffusion and autoregressive LLM serving: the Streamlit entry point.
 
 Navigation over app_pages/, the shared sidebar (utilisation, cost denominator) and per-session state.
-Run with `streamlit run app.py`; it opens on the bundled data with no other step.
+Run with `streamlit run app.py`; it opens on the bundled data with no other step, on localhost only
+(.streamlit/config.toml). docs/deploy.md: serving it to a team, behind a proxy, with an optional OIDC login.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import streamlit as st
 
 from app_pages.state import init_state, sanitize_url
 from app_pages.widgets import sidebar
+from calculator.labels import md
 
 st.set_page_config(
     page_title="Diffusion LLM cost planner",
@@ -17,6 +19,24 @@ st.set_page_config(
     layout="wide",
 )
 
+
+
+def sign_in() -> None:
+    """With OIDC login configured ([auth] in .streamlit/secrets.toml, docs/deploy.md) nobody gets past this unsigned
+    in; every page's sidebar names who is signed in (also a user named by a proxy via server.trustedUserHeaders)."""
+    if st.user.get("is_logged_in") is False:  # Streamlit sets the flag only when [auth] is configured
+        st.title("Diffusion LLM cost planner")
+        st.write("Sign in to use the planner.")
+        st.button("Log in", on_click=st.login, icon=":material/login:", key="login")
+        st.stop()
+    who = st.user.get("name") or st.user.get("email")
+    if who:
+        st.sidebar.caption(f"Signed in as {md(who, 80)}")
+        if st.user.get("is_logged_in"):
+            st.sidebar.button("Log out", on_click=st.logout, icon=":material/logout:", key="logout")
+
+
+sign_in()
 init_state()
 
 PAGES = [

@@ -7,6 +7,8 @@ The DataFrames are what cost.py, frontier.py and the app work on; one row per pr
 from __future__ import annotations
 
 import operator
+import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +18,16 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel
 
-from calculator.loader import InputError, Problem, decode_text, fail, parse_structured, read_bytes, validate_as
+from calculator.loader import (
+    InputError,
+    Problem,
+    decode_text,
+    fail,
+    file_kind,
+    parse_structured,
+    read_bytes,
+    validate_as,
+)
 from calculator.schema import (
     ForwardCost,
     GpuCatalog,
@@ -132,15 +143,75 @@ def load_document(path: Path, *, expect: str | None = None) -> tuple[str, BaseMo
     return kind, validate_as(_KIND_MODELS[kind], data, name)
 
 
-def data_files(paths: Iterable[Path]) -> list[Path]:
-    """Expand folders into their data files (sorted, recursive); keep files as given."""
+def validate_document(kind: str, data: Any, name: str, gpus: set[str]) -> tuple[str, list[Problem]]:
+    """One of our own data documents (parsed, of `document_kind` kind) validated: a summary of what it holds and
+    the problems past validation (a price for a gpu id gpus.yaml lacks; `gpus` empty: not checked). Raises
+    InputError with every validation problem."""
+    doc = validate_as(_KIND_MODELS[kind], data, name)
+    problems: list[Problem] = []
+    if isinstance(doc, ProfileSet | Profile):
+        profiles = doc.profiles if isinstance(doc, ProfileSet) else [doc]
+        summary = f"{len(profiles)} profiles, {sum(len(p.points) for p in profiles)} points"
+    elif isinstance(doc, PriceCatalog):
+        problems = [
+            Problem(name, f"offers[{i}].gpu", f"unknown gpu id {o.gpu!r} (not in gpus.yaml)")
+            for i, o in enumerate(doc.offers)
+            if gpus and o.gpu not in gpus
+        ]
+        summary = f"{len(doc.offers)} offers"
+    elif isinstance(doc, GpuCatalog):
+        summary = f"{len(doc.gpus)} gpus"
+    elif isinstance(doc, WorkloadTable):
+        summary = f"{len(doc.tpf)} tokens-per-forward entries, {len(doc.accuracy)} accuracy entries"
+    elif isinstance(doc, ModelCatalog):
+        summary = f"{len(doc.models)} model architectures"
+    elif isinstance(doc, ForwardCost):
+        summary = f"forward-cost surface, {len(doc.points)} points"
+    else:
+        summary = kind
+    return summary, problems
+
+
+def data_files(paths: Iterable[Path], skipped: list[Problem] | None = None) -> list[Path]:
+    """Expand folders into their data files (sorted, recursive; see folder_files); keep files as given. What a
+    folder holds that is not read is appended to `skipped` when given."""
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.suffix.lower() in DATA_SUFFIXES and q.is_file()))
+            files, notes = folder_files(p, DATA_SUFFIXES)
+            out.extend(files)
+            if skipped is not None:
+                skipped.extend(notes)
         else:
             out.append(p)
     return out
+
+
+def folder_files(folder: Path, suffixes: Sequence[str]) -> tuple[list[Path], list[Problem]]:
+    """A folder's regular files with these suffixes, recursively and sorted, never following a symbolic link (to
+    a file or a folder, inside or out: a link to /etc/shadow is not read), and what was not read: each link
+    (dangling or not), FIFO, device or socket by name, and the count of files with other suffixes."""
+    files: list[Path] = []
+    skipped: list[Problem] = []
+    other = 0
+    for root, dirs, names in os.walk(folder, followlinks=False):
+        dirs.sort()
+        for name in sorted(names) + sorted(d for d in dirs if (Path(root) / d).is_symlink()):
+            path = Path(root) / name
+            mode = path.lstat().st_mode
+            if stat.S_ISLNK(mode):
+                what = "a symbolic link" if path.exists() else "a dangling symbolic link"
+                skipped.append(Problem(str(path), "file", f"skipped: {what} (links in a folder are not followed)"))
+            elif not stat.S_ISREG(mode):
+                skipped.append(Problem(str(path), "file", f"skipped: {file_kind(mode)}, not a regular file"))
+            elif path.suffix.lower() in suffixes:
+                files.append(path)
+            else:
+                other += 1
+    if other:
+        said = ", ".join(suffixes)
+        skipped.append(Problem(str(folder), "folder", f"{other} other file(s) not read (suffix none of {said})"))
+    return files, skipped
 
 
 # ---------------------------------------------------------------------------------------------
@@ -178,13 +249,14 @@ class LoadedProfiles:
     files: list[str] = field(default_factory=list)  # parallel to profiles
     forward_costs: list[ForwardCost] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)  # what folders held that was not read (links, FIFOs, ...)
 
 
 def load_profile_files(paths: Sequence[Path], *, strict: bool = True) -> LoadedProfiles:
     """Load Profile / ProfileSet / ForwardCost files. strict: raise on the first bad file; else collect problems."""
     out = LoadedProfiles()
     seen: dict[str, str] = {}
-    for f in data_files(paths):
+    for f in data_files(paths, out.skipped):
         try:
             kind, doc = load_document(f)
             if kind not in ("profiles", "profile", "forward_cost"):
@@ -330,6 +402,7 @@ class Catalog:
     prices: pd.DataFrame
     points: pd.DataFrame
     problems: list[Problem] = field(default_factory=list)
+    skipped: list[Problem] = field(default_factory=list)  # what the extra folders held that was not read
 
     def gpu(self, gpu_id: str) -> GpuSpec:
         for g in self.gpu_specs:
@@ -348,8 +421,10 @@ def load_catalog(extra_paths: Sequence[Path] = (), *, strict_bundled: bool = Tru
     offers = load_offers()
     loaded = load_profile_files(bundled_profile_paths(), strict=strict_bundled)
     problems = list(loaded.problems)
+    skipped: list[Problem] = []
     if extra_paths:
         extra = load_profile_files(list(extra_paths), strict=True)
+        skipped = extra.skipped
         loaded.profiles.extend(extra.profiles)
         loaded.files.extend(extra.files)
         loaded.forward_costs.extend(extra.forward_costs)
@@ -363,6 +438,7 @@ def load_catalog(extra_paths: Sequence[Path] = (), *, strict_bundled: bool = Tru
         prices=prices_frame(offers),
         points=profiles_to_points(loaded.profiles, loaded.files),
         problems=problems,
+        skipped=skipped,
     )
 
 

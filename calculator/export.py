@@ -52,8 +52,14 @@ def neutralise(text: str) -> str:
 
 
 def is_text_column(series: pd.Series) -> bool:
-    """True for string and object columns: the ones whose cells are neutralised (numbers, bools, dates are not)."""
-    return bool(pd.api.types.is_string_dtype(series.dtype) or pd.api.types.is_object_dtype(series.dtype))
+    """True for object, string and categorical columns: the ones whose cells are neutralised (numbers, bools and
+    dates are not). price_table returns its text columns (source, engine, dataset, ...) as categoricals."""
+    dtype = series.dtype
+    return bool(
+        isinstance(dtype, pd.CategoricalDtype)
+        or pd.api.types.is_string_dtype(dtype)
+        or pd.api.types.is_object_dtype(dtype)
+    )
 
 
 def _neutralise_cell(value: Any) -> Any:
@@ -63,12 +69,15 @@ def _neutralise_cell(value: Any) -> Any:
 def safe_frame(df: pd.DataFrame) -> pd.DataFrame:
     """A copy with every str cell of every text column neutralised; numeric columns are left as they are.
 
-    In an object column only the str cells change, so a number stored there stays a number.
+    In an object column only the str cells change, so a number stored there stays a number. A categorical
+    column comes back as an object column (two categories may neutralise to one text).
     """
     out = df.copy()
     for col in out.columns:
         s = out[col]
         if is_text_column(s):
+            if isinstance(s.dtype, pd.CategoricalDtype):
+                s = s.astype(object)
             out[col] = s.map(_neutralise_cell, na_action="ignore")
     return out
 
@@ -109,8 +118,10 @@ def _markdown_cell(value: Any, float_digits: int) -> str:
 
 
 def escape_markdown(text: str) -> str:
-    r"""Make text safe inside a GFM table cell: backslashes, pipes and angle brackets escaped, line breaks as <br>."""
-    for ch in ("\\", "|", "<", ">"):
+    r"""Make text literal inside a GFM table cell: backslashes, pipes, angle brackets (HTML, <autolinks>) and square
+    brackets (links, images, reference definitions: no `[x](javascript:...)` or `![i](http://host/i.png)` survives)
+    escaped, line breaks as <br>. A bare https URL stays a URL (sources are links)."""
+    for ch in ("\\", "|", "<", ">", "[", "]"):
         text = text.replace(ch, "\\" + ch)
     return text.replace("\r\n", "<br>").replace("\n", "<br>").replace("\r", "<br>")
 

@@ -1,5 +1,6 @@
-"""Safe reading of untrusted files: size cap, encoding check, YAML without aliases or tags, JSON
-without NaN tricks, and validation errors turned into `FILE:WHERE: message` problems.
+"""Safe reading of untrusted files: regular files only, size cap as read, encoding check, YAML without aliases,
+tags, duplicate keys or YAML 1.1 guesses (calculator/yaml_reader.py), JSON without NaN, duplicate keys or a flood of
+objects, and validation errors turned into `FILE:WHERE: message` problems.
 
 Every input path (bundled data, uploads, CLI arguments) goes through here.
 """
@@ -7,16 +8,16 @@ Every input path (bundled data, uploads, CLI arguments) goes through here.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import yaml
 from pydantic import BaseModel, ValidationError
 
 MAX_FILE_BYTES = 50 * 1024 * 1024  # 50 MiB: a 100,000-row CSV is ~10 MB
-MAX_YAML_NODES = 2_000_000
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -41,9 +42,19 @@ class InputError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+class TooLarge(InputError):
+    """Input over one of the reading limits (size, YAML values or depth, JSON objects): said as such, never
+    mistaken for a syntax error by a caller that tries another format."""
+
+
 def fail(file: str, where: str, message: str) -> InputError:
     """Shorthand for an InputError with one problem."""
     return InputError([Problem(file, where, message)])
+
+
+def too_large(file: str, where: str, message: str) -> TooLarge:
+    """Shorthand for a TooLarge with one problem."""
+    return TooLarge([Problem(file, where, message)])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -51,82 +62,112 @@ def fail(file: str, where: str, message: str) -> InputError:
 
 
 def decode_text(data: bytes, file: str) -> str:
-    """UTF-8 (with or without BOM) or UTF-16 with BOM; anything else is rejected by name."""
+    """UTF-8 (with or without BOM), UTF-16 or UTF-32 with BOM; anything else is rejected by name."""
     if len(data) > MAX_FILE_BYTES:
         raise fail(file, "file", f"{len(data) / 1e6:.1f} MB is over the {MAX_FILE_BYTES / 1e6:.0f} MB limit")
     if not data.strip():
         raise fail(file, "file", "the file is empty")
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    # UTF-32's little-endian BOM begins with UTF-16's: test it first, or UTF-32 reads as UTF-16 with NULs.
+    for boms, codec in (((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"), "utf-32"), ((b"\xff\xfe", b"\xfe\xff"), "utf-16")):
+        if data.startswith(boms):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError as e:
+                raise fail(file, f"byte {e.start}", f"not valid {codec.upper()} text") from None
+            break
+    else:
         try:
-            return data.decode("utf-16")
+            text = data.decode("utf-8-sig")
         except UnicodeDecodeError as e:
-            raise fail(file, f"byte {e.start}", "not valid UTF-16 text") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise fail(file, f"byte {e.start}", "not UTF-8 text (save the file as UTF-8)") from None
+            raise fail(file, f"byte {e.start}", "not UTF-8 text (save the file as UTF-8)") from None
     if "\x00" in text:
         raise fail(file, "file", "binary content (NUL bytes); expected a text file")
     return text
 
 
 def read_bytes(path: Path) -> bytes:
-    """Read a file from disk, refusing oversized ones before reading them."""
+    """A regular file's bytes, at most MAX_FILE_BYTES of them as read (not as `stat` says: /proc and friends
+    report 0). FIFOs, devices, sockets and folders are refused without being opened for a blocking read."""
     name = str(path)
     try:
-        size = path.stat().st_size
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as e:
         raise fail(name, "file", f"cannot read: {e.strerror or e}") from None
-    if size > MAX_FILE_BYTES:
-        raise fail(name, "file", f"{size / 1e6:.1f} MB is over the {MAX_FILE_BYTES / 1e6:.0f} MB limit")
-    try:
-        return path.read_bytes()
-    except OSError as e:
-        raise fail(name, "file", f"cannot read: {e.strerror or e}") from None
+    kind = file_kind(os.fstat(fd).st_mode)
+    if kind != "file":
+        os.close(fd)
+        raise fail(name, "file", f"not read: {kind}, not a regular file")
+    with os.fdopen(fd, "rb") as f:  # buffered: read(n) loops until n bytes or the end
+        try:
+            data = f.read(MAX_FILE_BYTES + 1)
+        except OSError as e:
+            raise fail(name, "file", f"cannot read: {e.strerror or e}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise fail(name, "file", f"over the {MAX_FILE_BYTES / 1e6:.0f} MB limit: not read")
+    return data
 
 
-class _SafeNoAliasLoader(yaml.SafeLoader):
-    """SafeLoader that refuses anchors/aliases (billion-laughs) and any explicit tag."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()  # type: ignore[no-untyped-call]
-            raise yaml.constructor.ConstructorError(
-                None, None, "YAML aliases (*name) are not accepted", event.start_mark
-            )
-        event = self.peek_event()  # type: ignore[no-untyped-call]
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            raise yaml.constructor.ConstructorError(
-                None, None, "YAML anchors (&name) are not accepted", event.start_mark
-            )
-        tag = getattr(event, "tag", None)
-        implicit = getattr(event, "implicit", (True, True))
-        if tag is not None and tag not in ("!", "?") and not _is_implicit(implicit):
-            raise yaml.constructor.ConstructorError(None, None, f"YAML tags ({tag}) are not accepted", event.start_mark)
-        return super().compose_node(parent, index)
-
-
-def _is_implicit(implicit: Any) -> bool:
-    if isinstance(implicit, tuple):
-        return any(bool(x) for x in implicit)
-    return bool(implicit)
+def file_kind(mode: int) -> str:
+    """What a stat mode is, in words ("file" for a regular file, "a FIFO (named pipe)", "a character device"...)."""
+    for test, words in (
+        (stat.S_ISREG, "file"),
+        (stat.S_ISDIR, "a folder"),
+        (stat.S_ISFIFO, "a FIFO (named pipe)"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISSOCK, "a socket"),
+    ):
+        if test(mode):
+            return words
+    return "a special file"
 
 
 def parse_yaml(text: str, file: str) -> Any:
-    """YAML via a no-alias, no-tag SafeLoader; one document only."""
-    try:
-        docs = list(yaml.load_all(text, Loader=_SafeNoAliasLoader))
-    except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark is not None else "file"
-        problem = getattr(e, "problem", None) or str(e).splitlines()[0]
-        raise fail(file, where, f"invalid YAML: {problem}") from None
-    except RecursionError:
-        raise fail(file, "file", "YAML nested too deeply") from None
-    if len(docs) != 1:
-        raise fail(file, "file", f"expected one YAML document, found {len(docs)}")
-    return docs[0]
+    """One YAML document read by the rules of YAML 1.2's core schema, strictly: see calculator/yaml_reader.py."""
+    from calculator.yaml_reader import read_yaml
+
+    return read_yaml(text, file)
+
+
+# JSON: no NaN, no duplicate keys, no number of hundreds of digits, and at most MAX_JSON_CONTAINERS objects and
+# lists, counted before parsing (a `[{},{},...]` of 50 MB would otherwise become 12 million dicts).
+MAX_JSON_CONTAINERS = 1_000_000
+MAX_NUMBER_DIGITS = 100
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """json's object_pairs_hook: a dict, or ValueError when a key appears twice (JSON leaves it open which wins)."""
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key {key[:60]!r} in one object (which of its values is meant?)")
+            seen.add(key)
+    return out
+
+
+def bounded_int(digits: str) -> int:
+    """json's parse_int: an int, or ValueError for a number too long to be a measurement."""
+    if len(digits) > MAX_NUMBER_DIGITS:
+        raise ValueError(f"a number of {len(digits.lstrip('-'))} digits is out of range")
+    return int(digits)
+
+
+JSON_HOOKS: dict[str, Any] = {"object_pairs_hook": unique_keys, "parse_int": bounded_int}
+
+
+def check_json_size(text: str, file: str) -> None:
+    """InputError when the text holds more '{' and '[' than MAX_JSON_CONTAINERS (an upper bound on its objects
+    and lists, found at C speed before any of them is built)."""
+    n = text.count("{") + text.count("[")
+    if n > MAX_JSON_CONTAINERS:
+        raise too_large(
+            file,
+            "file",
+            f"{n:,} objects and lists: more than {MAX_JSON_CONTAINERS:,} are not read (split the file, or leave out "
+            "per-request details)",
+        )
 
 
 def _reject_constant(name: str) -> Any:
@@ -141,8 +182,9 @@ def parse_json(text: str, file: str, *, allow_infinity: bool = False) -> Any:
             return float(name.replace("Infinity", "inf"))
         return _reject_constant(name)
 
+    check_json_size(text, file)
     try:
-        return json.loads(text, parse_constant=constant)
+        return json.loads(text, parse_constant=constant, **JSON_HOOKS)
     except json.JSONDecodeError as e:
         raise fail(file, f"line {e.lineno}, column {e.colno}", f"invalid JSON: {e.msg}") from None
     except ValueError as e:

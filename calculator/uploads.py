@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 
 from calculator.catalog import normalise_points, profiles_to_points
-from calculator.importers import ImportResult, Overrides, import_bytes
+from calculator.importers import ImportResult, Overrides, import_bytes, suffix_problem
 from calculator.loader import Problem
 from calculator.schema import Profile
 
@@ -117,7 +117,12 @@ class PendingImport:
 
 
 def run_import(name: str, data: bytes, overrides: Overrides, gpu_map: Mapping[str, str] | None = None) -> PendingImport:
-    """Import one file's bytes; a failure is recorded against that file only."""
+    """Import one file's bytes; a failure is recorded against that file only. A name without a suffix we read
+    (notes.txt) is not read at all, whatever its content, as on the command line."""
+    not_read = suffix_problem(name)
+    if not_read is not None:
+        refused = ImportResult(name, "unknown", problems=[not_read])
+        return PendingImport(name, data, overrides, dict(gpu_map or {}), refused)
     try:
         result = import_bytes(data, name, overrides)
     except Exception as e:  # a reader bug must not take the page (or other files) down

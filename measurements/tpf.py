@@ -155,6 +155,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help="default: hardware_profiles/workloads/measured-tpf-<model>-<mode>.yaml"
                    " (installed with pip: ./measured/...)")
     p.add_argument("--overwrite", action="store_true", help="replace an existing --out")
+    p.add_argument("--trust-remote-code", action="store_true",
+                   help="run the checkpoint's own Python code (NLD's generate functions live there): read it first")
 
 
 def check_environment(args: argparse.Namespace) -> None:
@@ -169,6 +171,11 @@ def check_environment(args: argparse.Namespace) -> None:
         raise UserError(
             f"--model {args.model}: no config.json there. `tpf` needs a local copy of the real weights, e.g. "
             "huggingface-cli download nvidia/Nemotron-Labs-Diffusion-8B --local-dir PATH"
+        )
+    if not args.trust_remote_code:
+        raise UserError(
+            f"--model {args.model}: the checkpoint's generate functions are its own Python code ({args.model}/*.py), "
+            "which loading runs with your permissions; read it, then give --trust-remote-code to run it"
         )
     if args.lora is not None and not args.lora.is_dir():
         raise UserError(f"--lora {args.lora}: no such folder (the adapter is the repo's linear_spec_lora/ folder)")
@@ -219,8 +226,9 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
 
     device = torch.device("cuda", torch.cuda.current_device())
     info = describe_device(device)
-    tokenizer = AutoTokenizer.from_pretrained(args.model, trust_remote_code=True)
-    model = AutoModel.from_pretrained(args.model, trust_remote_code=True, dtype=torch.bfloat16).to(device).eval()
+    trust = bool(args.trust_remote_code)  # check_environment refused to go on without it
+    tokenizer = AutoTokenizer.from_pretrained(args.model, trust_remote_code=trust)
+    model = AutoModel.from_pretrained(args.model, trust_remote_code=trust, dtype=torch.bfloat16).to(device).eval()
     if args.lora is not None:
         from peft import PeftModel
 

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
-import pytest
-from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
@@ -55,20 +53,6 @@ def test_export_without_a_price_says_why() -> None:
 def test_hostile_url_values_are_clamped_or_ignored() -> None:
     at = open_page(util="99999", isl="-5", osl="abc", ctx="1e9", gpu="../../etc/passwd", tier="gold", size="1T")
     assert not at.exception
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Callable[[], bytes]]]:
-    """The download buttons' deferred file builders, by file name (called as a click would)."""
-    files: dict[str, Callable[[], bytes]] = {}
-    original = MediaFileManager.add_deferred
-
-    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kw):  # type: ignore[no-untyped-def]
-        files[str(file_name)] = data_callable
-        return original(self, data_callable, mimetype, coordinates, file_name=file_name, **kw)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
-    yield files
 
 
 def test_exports_carry_the_assumptions(downloads: dict[str, Callable[[], bytes]]) -> None:

@@ -84,17 +84,25 @@ def test_a_bad_prompts_file_is_reported_before_anything_loads(tmp_path: Path) ->
     assert proc.returncode == 2 and "prompts.jsonl:line 1" in proc.stderr
 
 
+def test_the_checkpoints_own_code_runs_only_with_an_explicit_flag(tmp_path: Path) -> None:
+    (tmp_path / "config.json").write_text("{}", encoding="utf-8")
+    proc = tpf("--model", str(tmp_path), "--mode", "ar", "--prompts", str(prompts_file(tmp_path, GOOD)))
+    assert proc.returncode == 2 and "give --trust-remote-code to run it" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
 def test_a_lora_outside_self_speculation_is_refused(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text("{}", encoding="utf-8")
     (tmp_path / "lora").mkdir()
     proc = tpf("--model", str(tmp_path), "--mode", "diffusion", "--lora", str(tmp_path / "lora"),
-               "--prompts", str(prompts_file(tmp_path, GOOD)))
+               "--prompts", str(prompts_file(tmp_path, GOOD)), "--trust-remote-code")
     assert proc.returncode == 2 and "self_spec only" in proc.stderr
 
 
 def test_without_transformers_or_a_gpu_the_command_exits_2(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text("{}", encoding="utf-8")
-    proc = tpf("--model", str(tmp_path), "--mode", "self_spec", "--prompts", str(prompts_file(tmp_path, GOOD)))
+    proc = tpf("--model", str(tmp_path), "--mode", "self_spec", "--prompts", str(prompts_file(tmp_path, GOOD)),
+               "--trust-remote-code")
     if importlib.util.find_spec("transformers") is None:
         assert proc.returncode == 2 and "needs transformers" in proc.stderr
     else:

@@ -36,7 +36,10 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
     """Parse the command line and run the chosen command; returns the exit code (common.py says which)."""
-    args = build_parser(prog).parse_args(argv)
+    try:
+        args = build_parser(prog).parse_args(argv)
+    except SystemExit as e:  # argparse's usage errors (exit 2, already printed) and --help (0): returned, not raised
+        return e.code if isinstance(e.code, int) else EXIT_USAGE
     try:
         return COMMANDS[args.command](args)
     except UsageError as e:

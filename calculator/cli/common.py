@@ -1,5 +1,6 @@
 """What every command of the command line shares: usage errors and exit codes, the flags for what a foreign
-result file lacks, concurrency lists, reading users' files (`--data`, `validate FILE`), and writing the output.
+result file lacks, number and concurrency arguments, reading users' files (`--data`, `validate FILE`: one reader,
+`check_file`, so both give one verdict), and writing the output.
 
 Exit codes: 0 ok; 1 bad data (every problem printed as `FILE:WHERE: message`); 2 a command-line mistake.
 Output is rendered by calculator.export.render (md, csv or json), to stdout or to `--out FILE`.
@@ -8,21 +9,24 @@ Output is rendered by calculator.export.render (md, csv or json), to stdout or t
 from __future__ import annotations
 
 import argparse
+import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from calculator.importers import ImportResult, Overrides
-from calculator.loader import InputError, Problem
+from calculator.importers import SUFFIXES, ImportResult, Overrides, suffix_problem
+from calculator.loader import InputError, Problem, read_bytes
 from calculator.schema import KNOWN_MODELS, KNOWN_MODES, Profile
 
 EXIT_OK = 0
 EXIT_BAD_DATA = 1
 EXIT_USAGE = 2
-IMPORTABLE_SUFFIXES = (".yaml", ".yml", ".json", ".jsonl", ".csv")
 OVERRIDE_FIELDS = ("gpu", "model", "mode", "precision", "gpus_per_replica")
+MAX_CONCURRENCY = 1_000_000  # ProfilePoint.concurrency's bound
+FORMATS_DOC = "docs/formats.md"
 
 
 class UsageError(Exception):
@@ -34,8 +38,8 @@ class UsageError(Exception):
 
 
 def add_override_flags(p: argparse.ArgumentParser, prefix: str = "") -> None:
-    """Flags that supply what a foreign result file lacks; `table` prefixes them with --data- (its
-    --gpu/--model/--mode filter rows; a single filter value also serves as the override)."""
+    """Flags that supply what a foreign result file lacks; `table` prefixes them with --data- (its own
+    --gpu/--model/--mode only filter rows, and never fill in or relabel a file's)."""
     g = p.add_argument_group("what a foreign result file lacks (SGLang, vLLM, GuideLLM, AIPerf, ...)")
     for name, meta, text in (
         ("gpu", "ID", "gpu id"),
@@ -47,22 +51,15 @@ def add_override_flags(p: argparse.ArgumentParser, prefix: str = "") -> None:
         g.add_argument(
             f"--{prefix}{name}",
             dest=f"ov_{name.replace('-', '_')}",
-            type=int if name == "gpus-per-replica" else str,
+            type=bounded_int(1, 4096) if name == "gpus-per-replica" else str,
             metavar=meta,
-            help=f"{text} for files that do not name one",
+            help=f"{text} for files that do not name one (a file's own value is kept, with a warning)",
         )
 
 
 def overrides_from(args: argparse.Namespace) -> Overrides:
-    """The Overrides the override flags give (on `table`, a single --gpu/--model/... filter value too)."""
-    values: dict[str, object] = {}
-    for name in OVERRIDE_FIELDS:
-        value = getattr(args, f"ov_{name}", None)
-        filter_values = getattr(args, name, None) if args.command == "table" else None
-        if value is None and isinstance(filter_values, list) and len(filter_values) == 1:
-            value = filter_values[0]
-        values[name] = value
-    return Overrides(**values)  # type: ignore[arg-type]
+    """The Overrides the override flags give (only those: a filter is never an override)."""
+    return Overrides(**{name: getattr(args, f"ov_{name}", None) for name in OVERRIDE_FIELDS})
 
 
 def add_data_argument(p: argparse.ArgumentParser, help_text: str) -> None:
@@ -76,32 +73,168 @@ def add_format_argument(p: argparse.ArgumentParser, choices: Sequence[str] = ("m
 
 
 def parse_concurrency(text: str | Sequence[str]) -> list[int]:
-    """Concurrencies from "1,4,16", "1 4 16" or ["1", "4", "16"] (argparse nargs="+"), or any mix."""
+    """Concurrencies from "1,4,16", "1 4 16" or ["1", "4", "16"] (argparse nargs="+"), or any mix; each in
+    1..MAX_CONCURRENCY."""
     joined = text if isinstance(text, str) else " ".join(text)
     try:
-        values = [int(x) for x in joined.replace(",", " ").split()]
+        values = [int(x) for x in joined.replace(",", " ").split() if len(x) <= 20]
     except ValueError:
         raise ValueError(f"--concurrency must be integers separated by commas or spaces, got {joined!r}") from None
     if not values or min(values) < 1:
         raise ValueError(f"--concurrency must be integers >= 1, got {joined!r}")
+    if max(values) > MAX_CONCURRENCY:
+        raise ValueError(f"--concurrency must be at most {MAX_CONCURRENCY:,}, got {max(values):,}")
     return values
+
+
+def finite_float(low: float, high: float = math.inf, *, low_open: bool = False) -> Callable[[str], float]:
+    """An argparse type: a finite number in [low, high] ((low, high] with low_open); inf, nan, 1e400 and
+    subnormal nonsense such as 1e-320 for a fraction are refused with the range in words."""
+    shown = f"{'more than' if low_open else 'at least'} {low:g}" + (f" and at most {high:g}" if high < math.inf else "")
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        inside = (value > low if low_open else value >= low) and value <= high
+        if not math.isfinite(value) or not inside:
+            raise argparse.ArgumentTypeError(f"expected a finite number {shown}, got {text!r}")
+        return value
+
+    return parse
+
+
+def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
+    """An argparse type: an integer in [low, high]."""
+    shown = f"at least {low}" + (f" and at most {high:,}" if high is not None else "")
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text) if len(text) <= 20 else None
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"expected an integer {shown}, got {text[:40]!r}")
+        return value
+
+    return parse
 
 
 # ---------------------------------------------------------------------------------------------
 # Users' files
 
 
-def expand_paths(paths: Sequence[Path]) -> list[Path]:
-    """Files, with folders expanded to the importable files under them; InputError for a missing path."""
-    out: list[Path] = []
+def expand_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
+    """Files to read, and what was not: each file named is kept (check_file says if it cannot be read); a folder
+    gives its importable files, recursively, never following a symbolic link (to a file or a folder, inside or
+    out); links, FIFOs, devices and sockets in it are named as skipped, other suffixes counted. InputError for a
+    path that does not exist."""
+    files: list[Path] = []
+    skipped: list[Problem] = []
     for p in paths:
-        if p.is_dir():
-            out.extend(sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in IMPORTABLE_SUFFIXES))
-        elif p.exists():
-            out.append(p)
+        if p.is_dir():  # a folder named on the command line is read even through a link; links inside it are not
+            from calculator.catalog import folder_files
+
+            found, notes = folder_files(p, SUFFIXES)
+            files += found
+            skipped += notes
+        elif p.exists() or p.is_symlink():
+            files.append(p)
         else:
             raise InputError([Problem(str(p), "file", "no such file or folder")])
-    return out
+    return files, skipped
+
+
+@dataclass
+class FileCheck:
+    """One users' file as `validate` and `table --data` read it: one reader (check_file), one verdict.
+
+    `problems` make the file invalid; `warnings` (assumed, not applied, unknown model or mode ids) and `ignored`
+    (fields not read) do not; `summary` is the OK line."""
+
+    name: str
+    kind: str
+    profiles: list[Profile] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    ignored: list[str] = field(default_factory=list)
+    summary: str = ""
+    result: ImportResult | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def notes(self) -> list[str]:
+        """Each warning as `FILE:WHERE: warning: message`, then `FILE: ignored: ...` (the fields not read)."""
+        out = [f"{w.file}:{w.where}: warning: {w.message}" for w in self.warnings]
+        if self.result is not None:
+            out += [f"{self.name}: {line}" for line in self.result.report() if line.startswith("ignored:")]
+        return out
+
+    def lines(self) -> list[str]:
+        """What `validate` prints for the file: each problem, the notes, then the summary when the file is valid."""
+        return [str(p) for p in self.problems] + self.notes() + ([self.summary] if self.ok and self.summary else [])
+
+
+def check_file(path: Path, overrides: Overrides, gpus: set[str], models: set[str] | None = None) -> FileCheck:
+    """Read one file as the CLI does everywhere: a supported suffix, a regular file within the size limit, the
+    format detected from its content (our profile, CSV template or a foreign result file via the importers, else
+    one of our own data files: GPUs, prices, workloads, models, forward-cost surfaces), then unknown GPU ids (an
+    error: they cannot be priced) and unknown model or mode ids (warnings). `gpus` empty: not checked; `models`
+    None: not checked."""
+    name = str(path)
+    not_read = suffix_problem(name)
+    if not_read is not None:
+        return FileCheck(name, "unknown", problems=[not_read])
+    try:
+        data = read_bytes(path)
+    except InputError as e:
+        return FileCheck(name, "unknown", problems=e.problems)
+    from calculator.importers import import_bytes
+
+    result: ImportResult = import_bytes(data, name, overrides)
+    if result.format == "unknown":
+        own = _own_document(data, name, gpus, yaml=path.suffix.lower() in (".yaml", ".yml"))
+        if own is not None:
+            return own
+    check = FileCheck(name, result.format, list(result.profiles), list(result.problems), list(result.warnings))
+    check.ignored, check.result = list(result.ignored), result
+    if result.missing and not check.problems:
+        missing = ", ".join(result.missing)
+        check.problems.append(Problem(name, "file", f"missing {missing}: give --{result.missing[0]} ID"))
+    if not result.profiles and not check.problems:
+        check.problems.append(Problem(name, "file", "no points found"))
+    unknown = unknown_gpus(name, result.profiles, gpus)
+    check.problems += unknown
+    bad_ids = {u.where.split(" ", 1)[1].rsplit(".", 1)[0] for u in unknown}
+    check.profiles = [p for p in result.profiles if p.id not in bad_ids]
+    check.warnings += id_warnings(name, result.profiles, models) if models else []
+    n = sum(len(p.points) for p in result.profiles)
+    check.summary = f"{name}: OK ({result.format}, {len(result.profiles)} profiles, {n} points)"
+    return check
+
+
+def _own_document(data: bytes, name: str, gpus: set[str], *, yaml: bool) -> FileCheck | None:
+    """One of our own non-measurement data files (GPUs, prices, workloads, models, a forward-cost surface),
+    validated; None when the content is none of them. Only our own formats are YAML, so for a .yaml file that
+    does not parse, the parse error is the answer."""
+    from calculator.catalog import document_kind, validate_document
+    from calculator.loader import decode_text, parse_structured
+
+    try:
+        doc = parse_structured(decode_text(data, name), name)
+    except InputError as e:
+        return FileCheck(name, "unknown", problems=e.problems) if yaml else None
+    kind = document_kind(doc)
+    if kind in ("unknown", "profiles", "profile"):
+        return None
+    try:
+        summary, problems = validate_document(kind, doc, name, gpus)
+    except InputError as e:
+        return FileCheck(name, kind, problems=e.problems)
+    return FileCheck(name, kind, problems=problems, summary=f"{name}: OK ({kind}: {summary})")
 
 
 def import_path(path: Path, overrides: Overrides) -> ImportResult:
@@ -156,7 +289,7 @@ def id_warnings(name: str, profiles: Sequence[Profile], models: set[str]) -> lis
                 Problem(
                     name,
                     f"profile {p.id}.model",
-                    f"warning: model id {p.model!r} is not one we know "
+                    f"model id {p.model!r} is not one we know "
                     f"({', '.join(sorted(models))}); fine for your own model, else a typo",
                 )
             )
@@ -165,7 +298,7 @@ def id_warnings(name: str, profiles: Sequence[Profile], models: set[str]) -> lis
                 Problem(
                     name,
                     f"profile {p.id}.mode",
-                    f"warning: mode {p.mode!r} is not one we know "
+                    f"mode {p.mode!r} is not one we know "
                     f"({', '.join(KNOWN_MODES)}); fine for your own engine's mode, else a typo",
                 )
             )

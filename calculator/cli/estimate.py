@@ -16,6 +16,8 @@ from calculator.cli.common import (
     UsageError,
     add_data_argument,
     add_format_argument,
+    bounded_int,
+    finite_float,
     parse_concurrency,
     render,
     write_output,
@@ -61,9 +63,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--gpu", action="append", default=[], metavar="ID", help="gpu id (repeat or comma-separate)")
     p.add_argument("--model", metavar="ID", help="model id (nld-3b, nld-8b, nld-14b, qwen3-8b)")
     p.add_argument("--mode", metavar="MODE", help=f"decoding mode: {', '.join(MODEL_MODES)}")
-    p.add_argument("--block", type=int, metavar="K", help="block size (diffusion, self_spec); default 32")
+    p.add_argument(
+        "--block", type=bounded_int(1, 4096), metavar="K", help="block size (diffusion, self_spec); default 32"
+    )
     tpf = p.add_mutually_exclusive_group()
-    tpf.add_argument("--tpf", type=float, metavar="X", help="tokens per forward (self_spec: acceptance length / 2)")
+    tpf.add_argument(
+        "--tpf", type=finite_float(0, low_open=True), metavar="X", help="tokens per forward (self_spec: acceptance / 2)"
+    )
     tpf.add_argument(
         "--workload",
         metavar="NAME",
@@ -124,6 +130,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def _run_validate(args: argparse.Namespace) -> int:
     """`estimate --validate`: the headline leave-one-out errors (both groupings), or one grouping's table."""
     catalog = load_catalog(args.data)
+    for note in catalog.skipped:  # what the --data folders held that was not read
+        print(note, file=sys.stderr)
     result = fit(catalog)
     fitted_text = f"pooled {result.pooled.text()}; fp8 gain {result.fp8_gain:.2f}"
     if args.group is not None:
@@ -196,6 +204,8 @@ def run(args: argparse.Namespace) -> int:
     if args.forward:
         return _run_forward(args)
     catalog = load_catalog(args.data)
+    for note in catalog.skipped:  # what the --data folders held that was not read
+        print(note, file=sys.stderr)
     try:
         missing = [
             flag for flag, value in (("--gpu", args.gpu), ("--model", args.model), ("--mode", args.mode)) if not value

@@ -17,25 +17,28 @@ from calculator.catalog import Catalog, load_catalog, normalise_points
 from calculator.cli.common import (
     EXIT_BAD_DATA,
     EXIT_OK,
+    FORMATS_DOC,
     UsageError,
     add_data_argument,
     add_format_argument,
     add_override_flags,
+    bounded_int,
+    check_file,
     expand_paths,
-    id_warnings,
-    import_path,
+    finite_float,
     known_gpus,
     known_models,
     overrides_from,
     parse_concurrency,
     render,
-    unknown_gpus,
     write_output,
 )
 from calculator.cost import DEFAULT_PRICE_RATIO, price_table, quote_offers
 from calculator.importers import Overrides
 from calculator.loader import Problem
 from calculator.schema import TIERS, Profile
+
+MIN_UTILISATION = 0.01  # below 1 % of paid time doing work, $/M tokens says nothing useful (1e-320 gave inf)
 
 TABLE_COLUMNS = [
     "gpu",
@@ -91,15 +94,23 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     t.add_argument("--provenance", nargs="+", default=[], metavar="KIND", help="only these provenance kinds")
     t.add_argument(
         "--price-usd-per-gpu-hour",
-        type=float,
+        type=finite_float(0, low_open=True),
         metavar="X",
         help="price every row at your own quote instead of the catalog",
     )
     t.add_argument(
-        "--utilisation", type=float, default=1.0, metavar="U", help="fraction of paid GPU time doing work (0-1]"
+        "--utilisation",
+        type=finite_float(MIN_UTILISATION, 1.0),
+        default=1.0,
+        metavar="U",
+        help=f"fraction of paid GPU time doing work ({MIN_UTILISATION:g}-1)",
     )
     t.add_argument(
-        "--price-ratio", type=float, default=DEFAULT_PRICE_RATIO, metavar="R", help="output/input token price ratio"
+        "--price-ratio",
+        type=finite_float(0, low_open=True),
+        default=DEFAULT_PRICE_RATIO,
+        metavar="R",
+        help="output/input token price ratio",
     )
     add_data_argument(t, "extra profile/result files or folders")
     t.add_argument(
@@ -111,7 +122,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     t.add_argument("--isl", type=int, default=1024, metavar="N", help="input tokens per request for estimates")
     t.add_argument("--osl", type=int, default=1024, metavar="N", help="output tokens per request for estimates")
     t.add_argument("--sort", default="usd_per_mtok_output", metavar="COLUMN", help="sort by this column")
-    t.add_argument("--limit", type=int, metavar="N", help="print at most N rows")
+    t.add_argument("--limit", type=bounded_int(0), metavar="N", help="print at most N rows")
     add_format_argument(t, ("csv", "json", "md"))
     t.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of stdout")
     t.add_argument("--all-columns", action="store_true", help="every column, not just the main ones")
@@ -120,7 +131,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def load_extra_points(paths: Sequence[Path], overrides: Overrides) -> tuple[pd.DataFrame, list[Problem]]:
-    """Points from users' files in any supported format; every problem is returned, nothing raised."""
+    """Points from users' files in any supported format, read by check_file as `validate` reads them (the `file`
+    column holds each file's base name, never a path); warnings and what folders held that was not read go to
+    stderr; every problem is returned, nothing raised."""
     from calculator.catalog import profiles_to_points
 
     profiles: list[Profile] = []
@@ -128,26 +141,28 @@ def load_extra_points(paths: Sequence[Path], overrides: Overrides) -> tuple[pd.D
     problems: list[Problem] = []
     gpus = known_gpus()
     models = known_models()
-    for f in expand_paths(paths):
-        result = import_path(f, overrides)
-        problems.extend(_table_flags(p) for p in result.problems)
-        if not result.profiles and not result.problems:
-            problems.append(Problem(str(f), "file", "no points found"))
-        unknown = unknown_gpus(str(f), result.profiles, gpus)
-        problems.extend(unknown)
-        bad = {pr.where.split(" ", 1)[1].rsplit(".", 1)[0] for pr in unknown}
-        kept = [p for p in result.profiles if p.id not in bad]
-        for w in id_warnings(str(f), kept, models):
-            print(w, file=sys.stderr)
-        profiles.extend(kept)
-        files.extend([str(f)] * len(kept))
+    found, skipped = expand_paths(paths)
+    for note in skipped:
+        print(note, file=sys.stderr)
+    for f in found:
+        check = check_file(f, overrides, gpus, models)
+        if check.result is None and check.ok:  # one of our own data files, valid but no measurements
+            message = f"a {check.kind} file, not measurements: --data reads profiles and result files"
+            check.problems.append(Problem(check.name, "file", message))
+        problems.extend(_table_flags(p) for p in check.problems)
+        check.warnings = [_table_flags(w) for w in check.warnings]
+        for line in check.notes():
+            print(line, file=sys.stderr)
+        name = check.result.name if check.result is not None else f.name
+        profiles.extend(check.profiles)
+        files.extend([name] * len(check.profiles))
     return profiles_to_points(profiles, files), problems
 
 
 def _table_flags(problem: Problem) -> Problem:
     """Importers name validate's flags (--gpu ...); on `table` the same values are given as --data-gpu ..."""
     message = problem.message
-    for name in ("gpu", "model", "mode", "precision"):
+    for name in ("gpu", "model", "mode", "precision", "gpus-per-replica"):
         message = message.replace(f"give --{name} ", f"give --data-{name} ")
     return Problem(problem.file, problem.where, message)
 
@@ -241,8 +256,11 @@ def run(args: argparse.Namespace) -> int:
     if problems:  # never price a partial upload silently: automation must see the failure
         for p in problems:
             print(p, file=sys.stderr)
+        said = any(FORMATS_DOC in p.message for p in problems)  # the reference once, not on every line
         print(
-            f"error: {len(problems)} problem(s) in --data; fix them (see docs/formats.md) and run again",
+            f"error: {len(problems)} problem(s) in --data; fix them"
+            + ("" if said else f" ({FORMATS_DOC} says what each format needs)")
+            + " and run again",
             file=sys.stderr,
         )
         return EXIT_BAD_DATA

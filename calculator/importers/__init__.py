@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import Any
 
 from calculator.importers._assemble import DECLARED, assemble, check_provenance_kind
-from calculator.importers._common import Context, ImportResult, Overrides, RawPoint, Reader
+from calculator.importers._common import (
+    MAX_RECORDS,
+    Context,
+    ImportResult,
+    Overrides,
+    RawPoint,
+    Reader,
+    TooManyProblems,
+)
 from calculator.importers.aiperf import parse_aiperf, parse_aiperf_csv
 from calculator.importers.csv_template import CSV_TEMPLATE_COLUMNS, csv_template, import_csv
 from calculator.importers.detect import FORMATS, Sniffed, detect, sniff
@@ -31,16 +39,30 @@ from calculator.importers.sglang import parse_sglang
 from calculator.importers.vllm import parse_vllm
 from calculator.loader import InputError, Problem, decode_text, read_bytes
 
+# The file suffixes we read (the content decides the format; a name without one of these is not read at all).
+SUFFIXES: tuple[str, ...] = (".yaml", ".yml", ".json", ".jsonl", ".csv")
+
 __all__ = [
     "CSV_TEMPLATE_COLUMNS",
     "FORMATS",
+    "SUFFIXES",
     "ImportResult",
     "Overrides",
     "csv_template",
     "detect",
     "import_bytes",
     "import_path",
+    "suffix_problem",
 ]
+
+
+def suffix_problem(file: str) -> Problem | None:
+    """Why a file is not read by its name (`passwd`, `notes.txt`, `blob.bin`), or None for a suffix we read."""
+    suffix = Path(file).suffix
+    if suffix.lower() in SUFFIXES:
+        return None
+    said = f"a {suffix!r} file" if suffix else "a file without a suffix"
+    return Problem(file, "file", f"not read: {said}; only {', '.join(SUFFIXES)} files are read (see docs/formats.md)")
 
 
 def import_path(path: Path, overrides: Overrides = Overrides(), *, provenance_kind: str = "uploaded") -> ImportResult:  # noqa: B008 - frozen
@@ -74,7 +96,7 @@ def import_bytes(
             today=date.today().isoformat(),
         )
         return _import(text, sniffed, ctx)
-    except InputError as e:
+    except (InputError, TooManyProblems) as e:
         return ImportResult(file, fmt, problems=e.problems)
     except RecursionError:
         return ImportResult(file, fmt, problems=[Problem(file, "file", "nested too deeply to read")])
@@ -112,6 +134,8 @@ def _import(text: str, sniffed: Sniffed, ctx: Context) -> ImportResult:
             records = _records(sniffed.doc)
         else:
             records = rows_from_csv(text, sniffed.delimiter, reader)
+        if len(records) > MAX_RECORDS:
+            return _too_many(ctx, fmt, len(records), "records")
         parse = {"sglang": parse_sglang, "vllm": parse_vllm, "inferencex": parse_inferencex}[fmt]
         raws, notes = parse(records, ctx, reader)
     elif fmt == "aiperf" and sniffed.doc is None:
@@ -121,6 +145,9 @@ def _import(text: str, sniffed: Sniffed, ctx: Context) -> ImportResult:
         if not isinstance(doc, Mapping):
             reader.problem("file", f"expected a JSON object for a {fmt} file")
             return ImportResult(ctx.file, fmt, problems=reader.problems)
+        benchmarks = doc.get("benchmarks")
+        if isinstance(benchmarks, list) and len(benchmarks) > MAX_RECORDS:
+            return _too_many(ctx, fmt, len(benchmarks), "benchmarks")
         parse_doc = {
             "guidellm": parse_guidellm,
             "aiperf": parse_aiperf,
@@ -129,6 +156,14 @@ def _import(text: str, sniffed: Sniffed, ctx: Context) -> ImportResult:
         }[fmt]
         raws, notes = parse_doc(doc, ctx, reader)
     return assemble(ctx, raws, reader, notes)
+
+
+def _too_many(ctx: Context, fmt: str, n: int, what: str) -> ImportResult:
+    """The result for a file of more records than one file may hold (said before any is read; a stream of
+    records is read only up to one more than the limit)."""
+    counted = f"{n:,} {what}" if n != MAX_RECORDS + 1 else f"more than {MAX_RECORDS:,} {what}"
+    message = f"{counted}: at most {MAX_RECORDS:,} are read from one file (split it)"
+    return ImportResult(ctx.file, fmt, problems=[Problem(ctx.file, "file", message)])
 
 
 def _records(doc: Any) -> list[tuple[str, Any]]:

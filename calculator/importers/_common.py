@@ -16,7 +16,7 @@ from pathlib import PurePath
 from typing import Any
 
 from calculator.importers._ids import shown
-from calculator.loader import Problem
+from calculator.loader import JSON_HOOKS, Problem
 from calculator.schema import PRECISIONS, Profile
 
 # ---------------------------------------------------------------------------------------------
@@ -96,6 +96,21 @@ SUPPLY_HINT: dict[str, str] = {
 
 MAX_PROBLEMS_PER_KIND = 20  # per field and message; the rest are summarised in one problem
 MAX_IGNORED = 1000  # distinct ignored field names kept per file (a hostile file cannot grow the report)
+# What one file may hold, so that every reader stays linear and bounded in time and memory (issue 13; figures in
+# benchmarks/bench_hostile.py). Each is checked before the work it bounds, with a message saying what to do.
+MAX_PROBLEMS = 200  # problems per file: reading stops at the next one (a file this broken needs fixing first)
+MAX_RECORDS = 10_000  # results records (runs, benchmarks, rows) of a foreign format per file
+MAX_TABLE_ROWS = 200_000  # lines of a CSV table (the design's upload is 100,000 rows)
+MAX_COLUMNS = 500  # columns of a CSV table (ours has 24; InferenceX and AIPerf exports well under 100)
+
+
+class TooManyProblems(Exception):
+    """Raised by Reader.problem past MAX_PROBLEMS: the import stops and reports what it found so far."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__(f"more than {MAX_PROBLEMS} problems")
+
 
 # ---------------------------------------------------------------------------------------------
 # The intermediate record every foreign-format parser produces
@@ -163,6 +178,10 @@ class Reader:
         self._warned: set[tuple[str, str]] = set()
 
     def problem(self, where: str, message: str) -> None:
+        """An error at `where`; past MAX_PROBLEMS, the last one says reading stopped (TooManyProblems)."""
+        if len(self.problems) >= MAX_PROBLEMS:
+            stop = Problem(self.file, where, f"more than {MAX_PROBLEMS} problems: not read further (fix these first)")
+            raise TooManyProblems([*self.problems, stop])
         self.problems.append(Problem(self.file, where, message))
         self.reported.add(where)
 
@@ -285,6 +304,15 @@ def whole(x: float | None) -> int | None:
     return None if x is None else round(x)
 
 
+def stated_count(value: float, where: str, reader: Reader) -> int | None:
+    """A concurrency the file states (max_concurrency, streams, conc): the int, or None and a problem when it is
+    fractional (1.5 is no number of requests in flight; rounding it would hide a wrong field)."""
+    if float(value).is_integer():
+        return int(value)
+    reader.problem(where, f"expected a whole number of concurrent requests, got {value:g}")
+    return None
+
+
 def littles_law(completed: float | None, mean_latency_s: float | None, duration_s: float | None) -> float | None:
     """Mean requests in flight by Little's law, L = completed x mean latency / duration (None when any is
     missing or not positive). What a run without a fixed concurrency ran at, on average."""
@@ -306,7 +334,7 @@ def set_concurrency(
     raw.sources["concurrency"] = sub(where, key)
     value = reader.num(rec, key, where)
     if value is not None:
-        return True, whole(value) or 0
+        return True, stated_count(value, sub(where, key), reader)
     return rec.get(key) is not None, None
 
 
@@ -345,12 +373,17 @@ def image_tag(image: str | None) -> str:
 # CSV headers
 
 
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+def first_line(text: str) -> str:
+    """The text up to its first line break (CR, LF or CRLF), found at C speed without copying the rest."""
+    lf = text.find("\n")
+    cr = text.find("\r", 0, lf if lf >= 0 else len(text))
+    ends = [i for i in (lf, cr) if i >= 0]
+    return text[: min(ends)] if ends else text
 
 
 def header_cells(text: str, delimiter: str) -> list[str] | None:
     """The cells of the first line, split as pandas' C reader splits lines; None if it is not CSV."""
-    first = _LINE_BREAK.split(text.lstrip("\ufeff"), maxsplit=1)[0]
+    first = first_line(text.lstrip("\ufeff"))
     try:
         return next(csv.reader(io.StringIO(first), delimiter=delimiter), [])
     except csv.Error:
@@ -367,17 +400,21 @@ def json_constant(name: str) -> float:
     return {"Infinity": math.inf, "-Infinity": -math.inf}.get(name, math.nan)
 
 
-def json_stream(text: str, reader: Reader) -> list[tuple[str, Any]]:
+_BETWEEN_VALUES = re.compile(r"[ \t\r\n,]*")
+
+
+def json_stream(text: str, reader: Reader, limit: int = MAX_RECORDS + 1) -> list[tuple[str, Any]]:
     """Every JSON value in `text`, each with 'line N' where it starts; bad stretches become problems.
 
-    Line numbers are counted incrementally, so a file of many records is read in linear time."""
-    decoder = json.JSONDecoder(parse_constant=json_constant)
+    Line numbers are counted incrementally, so a file of many records is read in linear time; reading stops after
+    MAX_PROBLEMS_PER_KIND invalid stretches (json's error message counts lines from the start each time), and
+    after `limit` values (one more than a file may hold, so that the caller can say so without reading them all)."""
+    decoder = json.JSONDecoder(parse_constant=json_constant, **JSON_HOOKS)
     out: list[tuple[str, Any]] = []
     pos, end = 0, len(text)
-    counted_to, line = 0, 1
-    while pos < end:
-        while pos < end and text[pos] in " \t\r\n,":
-            pos += 1
+    counted_to, line, bad = 0, 1, 0
+    while pos < end and len(out) < limit:
+        pos = _BETWEEN_VALUES.match(text, pos).end()  # type: ignore[union-attr]  # (matches the empty string)
         if pos >= end:
             break
         line += text.count("\n", counted_to, pos)
@@ -385,6 +422,10 @@ def json_stream(text: str, reader: Reader) -> list[tuple[str, Any]]:
         try:
             value, pos = decoder.raw_decode(text, pos)
         except json.JSONDecodeError as e:
+            bad += 1
+            if bad > MAX_PROBLEMS_PER_KIND:  # each error's line number costs a scan from the start: stop here
+                reader.problem(f"line {e.lineno}", f"over {MAX_PROBLEMS_PER_KIND} invalid stretches: not read further")
+                break
             reader.problem(f"line {e.lineno}", f"invalid JSON: {e.msg} (column {e.colno})")
             nxt = text.find("\n", max(pos, e.pos if e.lineno == line else pos))
             pos = end if nxt < 0 else nxt + 1

@@ -26,6 +26,7 @@ from calculator.importers._common import (
     dig,
     littles_law,
     scaled,
+    stated_count,
     sub,
     whole,
 )
@@ -216,9 +217,10 @@ def _concurrency(doc: Mapping[str, Any], raw: RawPoint, reader: Reader, value: A
         where = ".".join(map(str, conc_path))
         raw.sources["concurrency"] = where
         number = reader.as_number(dig(doc, *conc_path), where)
-        if number is None:
+        conc = None if number is None else stated_count(number, where, reader)
+        if conc is None:
             return False
-        p["concurrency"] = whole(number) or 0
+        p["concurrency"] = conc
         return True
     count, latency_ms, duration_ms = (
         value("request_count", "avg"),

@@ -11,6 +11,7 @@ import csv
 import io
 import re
 import warnings
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -151,7 +152,7 @@ def read_table(text: str, delimiter: str, reader: Reader) -> pd.DataFrame | None
         reader.problem("row 1", "the header row is not valid CSV")
         return None
     names = [c.strip().lower() for c in cells]
-    dupes = sorted({n for n in names if names.count(n) > 1})
+    dupes = sorted(n for n, count in Counter(names).items() if count > 1)  # (list.count per name is quadratic)
     if dupes:
         reader.problem("row 1", f"column(s) {', '.join(map(repr, dupes))} appear more than once")
         return None

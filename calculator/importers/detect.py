@@ -13,12 +13,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from calculator.importers._common import _LINE_BREAK, Reader, header_cells, json_constant, json_stream
+from calculator.importers._common import (
+    MAX_COLUMNS,
+    MAX_RECORDS,
+    MAX_TABLE_ROWS,
+    Reader,
+    first_line,
+    header_cells,
+    json_constant,
+    json_stream,
+)
 from calculator.importers.aiperf import is_aiperf_csv
 from calculator.importers.inferencex import is_nested_row
 from calculator.importers.llmperf import is_fork_summary
 from calculator.importers.nld_summary import is_nld_summary
-from calculator.loader import InputError, Problem, parse_yaml
+from calculator.loader import JSON_HOOKS, InputError, Problem, TooLarge, check_json_size, parse_yaml
 
 FORMATS: tuple[str, ...] = (
     "profile",
@@ -80,19 +89,31 @@ def sniff(text: str, file: str) -> Sniffed:
         return Sniffed("unknown", reason="the file is empty")
     if stripped[0] in "{[":
         return _sniff_json(text, file)
-    header = _LINE_BREAK.split(stripped, maxsplit=1)[0]
+    header = first_line(stripped)
     delimiter = csv_delimiter(header)
-    cells = header_cells(stripped, delimiter) if delimiter else None
+    cells = None
+    if delimiter and header.count(delimiter) >= MAX_COLUMNS:  # not split into cells: a line of 10M cells is 800 MB
+        lowered = header.lower()
+        if ("concurrency" in lowered and "output_tok_s" in lowered) or "tput_per_gpu" in lowered:
+            check_table_size(stripped, header.count(delimiter) + 1, file)
+    elif delimiter:
+        cells = header_cells(header, delimiter)
     if delimiter and cells is not None:
         columns = {c.strip().strip('"').strip().lower() for c in cells}
+        table = ""
         if {"concurrency", "output_tok_s"} <= columns:
-            return Sniffed("csv", delimiter=delimiter)
-        if "tput_per_gpu" in columns or "output_tput_per_gpu" in columns:
-            return Sniffed("inferencex", delimiter=delimiter)
-        if is_aiperf_csv(cells):
-            return Sniffed("aiperf", delimiter=delimiter)
+            table = "csv"
+        elif "tput_per_gpu" in columns or "output_tput_per_gpu" in columns:
+            table = "inferencex"
+        elif is_aiperf_csv(cells):
+            table = "aiperf"
+        if table:
+            check_table_size(stripped, len(cells), file, MAX_TABLE_ROWS if table == "csv" else MAX_RECORDS)
+            return Sniffed(table, delimiter=delimiter)
     try:
         doc = parse_yaml(text, file)
+    except TooLarge:
+        raise
     except InputError as e:
         first = e.problems[0]
         if delimiter:
@@ -105,8 +126,9 @@ def sniff(text: str, file: str) -> Sniffed:
 
 
 def _sniff_json(text: str, file: str) -> Sniffed:
+    check_json_size(text, file)
     try:
-        doc = json.loads(text, parse_constant=json_constant)
+        doc = json.loads(text, parse_constant=json_constant, **JSON_HOOKS)
     except json.JSONDecodeError as e:
         reader = Reader(file)
         records = json_stream(text, reader)
@@ -179,6 +201,20 @@ def classify_record(rec: Mapping[Any, Any]) -> str:
     if "output_throughput" in rec:
         return "vllm" if "model_id" in rec else "sglang"
     return "unknown"
+
+
+def check_table_size(text: str, columns: int, file: str, max_rows: int = MAX_TABLE_ROWS) -> None:
+    """InputError for a table of more than MAX_COLUMNS columns or `max_rows` lines (our template: MAX_TABLE_ROWS,
+    read column-wise; a foreign table's rows are records, MAX_RECORDS), before it is parsed."""
+    if columns > MAX_COLUMNS:
+        raise InputError(
+            [Problem(file, "row 1", f"{columns:,} columns: at most {MAX_COLUMNS} are read (leave out the others)")]
+        )
+    lines = text.count("\n") or text.count("\r")
+    if lines > max_rows + 1:
+        raise InputError(
+            [Problem(file, "file", f"{lines:,} lines: at most {max_rows:,} rows are read from a file (split it)")]
+        )
 
 
 def csv_delimiter(header: str) -> str:

@@ -26,8 +26,8 @@ from calculator.importers._common import (
     dig,
     first_of,
     scaled,
+    stated_count,
     sub,
-    whole,
 )
 from calculator.importers._ids import model_id
 
@@ -196,9 +196,10 @@ def _concurrency(bench: Mapping[str, Any], m: _Metrics, raw: RawPoint, reader: R
     if kind == "concurrent":
         streams = reader.num(strategy, "streams", sw, required=True)
         raw.sources["concurrency"] = sub(sw, "streams")
-        if streams is None:
+        conc = None if streams is None else stated_count(streams, sub(sw, "streams"), reader)
+        if conc is None:
             return False
-        p["concurrency"] = whole(streams) or 0
+        p["concurrency"] = conc
         return True
     mean_conc, loc = m.stat("request_concurrency", "mean")
     raw.sources["concurrency"] = loc

@@ -29,6 +29,7 @@ from calculator.importers._common import (
     dig,
     image_tag,
     scaled,
+    stated_count,
     sub,
     whole,
 )
@@ -122,9 +123,10 @@ def _row(rec: Mapping[str, Any], where: str, reader: Reader) -> RawPoint | None:
     key = "conc" if rec.get("conc") is not None or rec.get("users") is None else "users"
     conc = num(key, required=True)
     raw.sources["concurrency"] = sub(where, key)
-    if conc is None:
+    count = None if conc is None else stated_count(conc, sub(where, key), reader)
+    if count is None:
         return None
-    p["concurrency"] = whole(conc) or 0
+    p["concurrency"] = count
     divisors = _gpus(rec, where, raw, reader)
     if divisors is None:
         return None

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from calculator.importers._common import Context, RawPoint, Reader, scaled, whole
+from calculator.importers._common import Context, RawPoint, Reader, scaled, stated_count, whole
 from calculator.importers._ids import model_id
 
 _METRICS: tuple[tuple[str, str, float], ...] = (
@@ -54,9 +54,10 @@ def parse_llmperf(doc: Mapping[str, Any], ctx: Context, reader: Reader) -> tuple
     p = raw.point
     conc = reader.num(doc, "num_concurrent_requests", "", required=True)
     raw.sources["concurrency"] = "num_concurrent_requests"
-    if conc is None:
+    in_flight = None if conc is None else stated_count(conc, "num_concurrent_requests", reader)
+    if in_flight is None:
         return [], notes
-    p["concurrency"] = whole(conc) or 0
+    p["concurrency"] = in_flight
     for target, key, scale in _METRICS:
         raw.sources[target] = key
         value = reader.num(doc, key, "")
@@ -104,9 +105,10 @@ def _parse_fork(doc: Mapping[str, Any], reader: Reader) -> tuple[list[RawPoint],
         raw.sources["concurrency"] = f"{where}.concurrency"
         out = reader.num(entry, "throughput_token_per_s", where, required=True)
         raw.sources["output_tok_s"] = f"{where}.throughput_token_per_s"
-        if conc is None or out is None:
+        count = None if conc is None else stated_count(conc, f"{where}.concurrency", reader)
+        if count is None or out is None:
             continue
-        raw.point.update(concurrency=whole(conc) or 0, output_tok_s=out)
+        raw.point.update(concurrency=count, output_tok_s=out)
         isl = reader.num(entry, "input_token_length", where)
         osl = reader.num(entry, "output_token_length", where)
         raw.meta.update(isl=isl, osl=osl, lengths_measured=True)

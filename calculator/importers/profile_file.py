@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from calculator.importers._assemble import DECLARED, FILLABLE, given_value, not_applied
-from calculator.importers._common import Context, ImportResult
+from calculator.importers._common import MAX_TABLE_ROWS, Context, ImportResult
 from calculator.loader import Problem, problems_from_validation
 from calculator.schema import Profile, ProfileSet
 
@@ -26,6 +26,11 @@ def import_profile(doc: Any, ctx: Context) -> ImportResult:
     result.warnings = _not_applied(doc, ctx)
     if not isinstance(doc, Mapping):
         result.problems.append(Problem(ctx.file, "file", "expected a profile (a mapping with id, gpu, ..., points)"))
+        return result
+    n_points = _count_points(doc)
+    if n_points > MAX_TABLE_ROWS:  # before validation: a million point models would take a GB
+        message = f"{n_points:,} points: at most {MAX_TABLE_ROWS:,} are read from one file (split it)"
+        result.problems.append(Problem(ctx.file, "file", message))
         return result
     if "profiles" not in doc:
         try:
@@ -63,6 +68,14 @@ def import_profile(doc: Any, ctx: Context) -> ImportResult:
         seen[profile.id] = i
         result.profiles.append(_relabel(profile, ctx))
     return result
+
+
+def _count_points(doc: Mapping[str, Any]) -> int:
+    """The points a profile document lists, counted without validating them."""
+    items = doc.get("profiles") if "profiles" in doc else [doc]
+    if not isinstance(items, list):
+        return 0
+    return sum(len(p["points"]) for p in items if isinstance(p, Mapping) and isinstance(p.get("points"), list))
 
 
 def _not_applied(doc: Any, ctx: Context) -> list[Problem]:

@@ -32,14 +32,12 @@ def test_bad_concurrency_lists_say_what_is_expected(given, message):
         parse_concurrency(given)
 
 
-def test_on_table_a_single_filter_value_serves_as_the_override():
+def test_on_table_a_filter_never_serves_as_an_override():
     p = argparse.ArgumentParser()
     p.add_argument("--gpu", nargs="+", default=[])
     add_override_flags(p, prefix="data-")
     one = overrides_from(p.parse_args(["--gpu", "h100-sxm"], argparse.Namespace(command="table")))
-    assert one.gpu == "h100-sxm"
-    two = overrides_from(p.parse_args(["--gpu", "h100-sxm", "b200"], argparse.Namespace(command="table")))
-    assert two.gpu is None  # two filter values: no single override
+    assert one.gpu is None  # a filter filters (issue 13, item 6)
     given = overrides_from(p.parse_args(["--gpu", "b200", "--data-gpu", "h200"], argparse.Namespace(command="table")))
     assert given.gpu == "h200"
 
