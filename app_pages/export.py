@@ -30,7 +30,7 @@ key, result = cached.build_scenario(inputs, points_key, points, prices_key, pric
 table = scenario.scenario_table(result)
 
 st.markdown(
-    f"**Scenario:** {lb.model_label(inputs.model)} and the AR baselines on **{state.gpu_name(inputs.gpu)}**, "
+    f"**Scenario:** {lb.model_label(inputs.model)} and the AR baselines on **{lb.md(state.gpu_name(inputs.gpu))}**, "
     f"{lb.tier_label(inputs.tier)} price"
     + ("" if inputs.provider == scenario.CHEAPEST else f" from {lb.md_escape(inputs.provider)}")
     + f", ISL/OSL {inputs.isl}/{inputs.osl}, {inputs.targets.slo().describe()}, utilisation {inputs.util}%, "

@@ -35,7 +35,7 @@ top = st.columns([3, 1], vertical_alignment="bottom")
 files = top[0].file_uploader(
     "Upload measurement files",
     accept_multiple_files=True,
-    type=["yaml", "yml", "json", "jsonl", "csv"],
+    type=None,  # any name is taken; the core says "not read" for a suffix it does not read (importers.SUFFIXES)
     key="upload_files",
     help="Several files at once. Our profile format (docs/schema), the CSV template, or the result files of "
     "SGLang bench_serving, vLLM bench serve, GuideLLM, AIPerf/GenAI-Perf, llmperf or InferenceX.",
@@ -195,10 +195,11 @@ for key, entry in pending.items():
             errors = probs[~probs["where"].isin(list(res.missing))]
             if not errors.empty:
                 rows = errors["row"].dropna().astype(int).unique().tolist()
+                only = f": {lb.md(errors['problem'].iloc[0], 300)}" if len(errors) == 1 else ": see the table below."
                 st.error(
                     f"{lb.md(entry.file)}: {len(errors)} problem(s)"
                     + (f" in row(s) {', '.join(map(str, rows[:12]))}{'…' if len(rows) > 12 else ''}" if rows else "")
-                    + ": see the table below.",
+                    + only,
                     icon=":material/error:",
                 )
             st.dataframe(

@@ -218,3 +218,12 @@ def test_messages_on_the_page_speak_to_the_form_not_the_command_line() -> None:
     assert at.selectbox(key=f"sup_gpu_{key}").value is None  # nothing is pre-chosen for the user
     at.button(key=f"apply_{key}").click().run()
     assert len(at.session_state["uploads"]) == 0 and any("Choose gpu" in e.value for e in at.error)
+
+
+def test_a_file_with_a_suffix_we_do_not_read_is_said_not_read_and_the_page_keeps_running() -> None:
+    at = open_measurements()
+    at = upload(at, ("notes.txt", b"gpu,model\nh100-sxm,nld-8b\n"), ("mine.yaml", OWN_PROFILE))
+    assert not at.exception
+    errors = " ".join(e.value for e in at.error)
+    assert "notes.txt" in errors and "not read" in errors
+    assert len(at.session_state["uploads"]) == 1

@@ -68,3 +68,10 @@ def test_export_with_a_provider_the_gpu_has_no_offer_from_says_so_and_prices_the
     assert not any("no priced rows" in w.value for w in at.warning)
     text = " ".join(m.value for m in at.markdown) + notices(at)
     assert "http://" not in text and "](" not in text.replace("\\](", "")
+
+
+def test_an_unknown_gpu_in_an_export_link_is_literal_text():
+    at = open_page("app_pages/export.py", gpu="![i](http://evil.example/i.png)")
+    assert not at.exception
+    text = " ".join(m.value for m in at.markdown)
+    assert "![i]" not in text and "http://" not in text

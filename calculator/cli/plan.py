@@ -6,7 +6,6 @@ the page and the command give the same bill for the same inputs.
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,8 @@ from calculator.cli.common import (
     add_data_argument,
     add_format_argument,
     add_override_flags,
+    bounded_int,
+    finite_float,
     overrides_from,
     render,
     write_output,
@@ -40,14 +41,6 @@ PLAN_COLUMNS = [
 ]  # fmt: skip
 
 
-def _finite(value: float, flag: str, *, low: float, high: float, inclusive_low: bool = True) -> float:
-    ok = math.isfinite(value) and (value >= low if inclusive_low else value > low) and value <= high
-    if not ok:
-        bound = f"{'>=' if inclusive_low else '>'} {low:g} and <= {high:g}"
-        raise UsageError(f"{flag} must be a number {bound}, got {value}")
-    return value
-
-
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register `plan` on the CLI's subparsers."""
     p: argparse.ArgumentParser = subparsers.add_parser(
@@ -56,14 +49,24 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         description="Size a fleet for a token volume and latency targets, as the app's Capacity page does.",
     )
     vol = p.add_mutually_exclusive_group(required=True)
-    vol.add_argument("--output-tokens-per-month", type=float, metavar="N", help="output tokens per month")
-    vol.add_argument("--output-tokens-per-day", type=float, metavar="N", help="output tokens per day (x 30.42)")
-    p.add_argument("--peak-factor", type=float, default=2.0, metavar="F", help="peak / average demand (default 2)")
-    p.add_argument("--peak-hours", type=float, default=8.0, metavar="H", help="peak hours per day (default 8)")
-    p.add_argument("--isl", type=int, default=1024, metavar="N", help="input tokens per request (default 1024)")
-    p.add_argument("--osl", type=int, default=1024, metavar="N", help="output tokens per request (default 1024)")
-    p.add_argument("--min-tok-s-user", type=float, default=50.0, metavar="X", help="tokens/s per user (0: none)")
-    p.add_argument("--max-ttft-ms", type=float, default=0.0, metavar="Y", help="TTFT p50 target in ms (0: none)")
+    volume = finite_float(0, 1e18, low_open=True)
+    vol.add_argument("--output-tokens-per-month", type=volume, metavar="N", help="output tokens per month")
+    vol.add_argument("--output-tokens-per-day", type=volume, metavar="N", help="output tokens per day (x 30.42)")
+    p.add_argument(
+        "--peak-factor", type=finite_float(1, 100), default=2.0, metavar="F", help="peak / average demand (default 2)"
+    )
+    p.add_argument(
+        "--peak-hours", type=finite_float(0, 24, low_open=True), default=8.0, metavar="H", help="peak hours per day"
+    )
+    length = bounded_int(1, 1_000_000)
+    p.add_argument("--isl", type=length, default=1024, metavar="N", help="input tokens per request (default 1024)")
+    p.add_argument("--osl", type=length, default=1024, metavar="N", help="output tokens per request (default 1024)")
+    p.add_argument(
+        "--min-tok-s-user", type=finite_float(0, 1e6), default=50.0, metavar="X", help="tokens/s per user (0: none)"
+    )
+    p.add_argument(
+        "--max-ttft-ms", type=finite_float(0, 1e7), default=0.0, metavar="Y", help="TTFT p50 target in ms (0: none)"
+    )
     p.add_argument(
         "--unchecked-pass",
         action="store_true",
@@ -78,7 +81,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument(
         "--tier", nargs="+", default=["on_demand"], choices=TIERS, metavar="T", help="price tiers (default on_demand)"
     )
-    p.add_argument("--utilisation", type=float, default=1.0, metavar="U", help="replica load at peak, (0, 1]")
+    p.add_argument(
+        "--utilisation", type=finite_float(0.01, 1), default=1.0, metavar="U", help="replica load at peak, 0.01-1"
+    )
     p.add_argument("--autoscale", action="store_true", help="the off-peak hours run a smaller fleet")
     p.add_argument("--no-estimates", dest="estimates", action="store_false", help="plan on data only")
     p.add_argument(
@@ -86,9 +91,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="store_true",
         help="each curve's cheapest offer per provider and tier (the page's default view) instead of every offer",
     )
-    p.add_argument("--api-usd-per-mtok-output", type=float, metavar="X", help="also say the break-even with an API")
-    p.add_argument("--api-usd-per-mtok-input", type=float, default=0.0, metavar="X", help="the API's input price")
-    p.add_argument("--limit", type=int, metavar="N", help="print at most N rows (cheapest first)")
+    p.add_argument(
+        "--api-usd-per-mtok-output", type=finite_float(0, 1e6, low_open=True), metavar="X",
+        help="also say the break-even with an API",
+    )  # fmt: skip
+    p.add_argument(
+        "--api-usd-per-mtok-input", type=finite_float(0, 1e6), default=0.0, metavar="X", help="the API's input price"
+    )
+    p.add_argument("--limit", type=bounded_int(1), metavar="N", help="print at most N rows (cheapest first)")
     add_data_argument(p, "your own profile/result files or folders, planned with the bundled data")
     add_format_argument(p, ("md", "csv", "json"))
     p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of stdout")
@@ -97,39 +107,31 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def build_request(args: argparse.Namespace) -> PlanRequest:
-    """The plan's inputs, every one range-checked (a usage error names the flag)."""
-    if args.output_tokens_per_month is not None:
-        per_month = _finite(args.output_tokens_per_month, "--output-tokens-per-month", low=0, high=1e18,
-                            inclusive_low=False)  # fmt: skip
-    else:
-        per_day = _finite(args.output_tokens_per_day, "--output-tokens-per-day", low=0, high=1e17, inclusive_low=False)
-        per_month = per_day * DAYS_PER_MONTH
-    if not 1 <= args.isl <= 1_000_000 or not 1 <= args.osl <= 1_000_000:
-        raise UsageError("--isl and --osl must be 1 to 1,000,000 tokens")
-    util = _finite(args.utilisation, "--utilisation", low=0, high=1, inclusive_low=False)
-    tps = _finite(args.min_tok_s_user, "--min-tok-s-user", low=0, high=1e6)
-    ttft = _finite(args.max_ttft_ms, "--max-ttft-ms", low=0, high=1e7)
-    if args.limit is not None and args.limit < 1:
-        raise UsageError(f"--limit must be at least 1, got {args.limit}")
+    """The plan's inputs (every flag is range-checked by its argparse type; a usage error names it)."""
+    per_month = (
+        args.output_tokens_per_month
+        if args.output_tokens_per_month is not None
+        else args.output_tokens_per_day * DAYS_PER_MONTH
+    )
     try:
         demand = Demand(
             output_tokens_per_month=per_month,
-            peak_to_average=_finite(args.peak_factor, "--peak-factor", low=1, high=100),
-            peak_hours_per_day=_finite(args.peak_hours, "--peak-hours", low=0, high=24, inclusive_low=False),
+            peak_to_average=args.peak_factor,
+            peak_hours_per_day=args.peak_hours,
             isl=args.isl,
             osl=args.osl,
         )
     except ValueError as e:
         raise UsageError(str(e)) from None
     targets = Targets(
-        max_ttft_ms=ttft or None,
-        min_tok_s_user=tps or None,
+        max_ttft_ms=args.max_ttft_ms or None,
+        min_tok_s_user=args.min_tok_s_user or None,
         strict=not args.unchecked_pass,
         est_len=not args.rank_other_lengths,
     )
     return PlanRequest(
         demand=demand, targets=targets, gpus=tuple(sorted(args.gpu)), tiers=tuple(sorted(args.tier)),
-        utilisation=util, autoscale=args.autoscale, with_estimates=args.estimates,
+        utilisation=args.utilisation, autoscale=args.autoscale, with_estimates=args.estimates,
     )  # fmt: skip
 
 
@@ -169,9 +171,7 @@ def run(args: argparse.Namespace) -> int:
     table = rows[[c for c in PLAN_COLUMNS if c in rows.columns]].reset_index(drop=True)
     write_output(render(table, args.format), args.out, rows=len(table))
     if args.api_usd_per_mtok_output is not None:
-        api_out = _finite(args.api_usd_per_mtok_output, "--api-usd-per-mtok-output", low=0, high=1e6,
-                          inclusive_low=False)  # fmt: skip
-        api_in = _finite(args.api_usd_per_mtok_input, "--api-usd-per-mtok-input", low=0, high=1e6)
+        api_out, api_in = args.api_usd_per_mtok_output, args.api_usd_per_mtok_input
         be = api_break_even(plan.plans.iloc[0], request.demand, api_out=api_out, api_in=api_in,
                             utilisation=request.utilisation)  # fmt: skip
         print(break_even_verdict(be).replace("**", ""), file=sys.stderr)
