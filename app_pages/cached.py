@@ -70,10 +70,16 @@ def loo_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 
 @st.cache_data(show_spinner="Estimating GPUs without data…", max_entries=16)
 def compare_pool(
-    points_key: str, prices_key: str, isl: int, osl: int, _points: pd.DataFrame, _prices: pd.DataFrame
+    points_key: str,
+    prices_key: str,
+    isl: int,
+    osl: int,
+    models: tuple[str, ...],
+    _points: pd.DataFrame,
+    _prices: pd.DataFrame,
 ) -> tuple[pd.DataFrame, list[str]]:
     """compare.estimate_pool: the points plus estimates for priced GPUs without data."""
-    return compare.estimate_pool(bundled_catalog(), _points, _prices, isl=isl, osl=osl)
+    return compare.estimate_pool(bundled_catalog(), _points, _prices, isl=isl, osl=osl, models=models)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

@@ -16,6 +16,7 @@ from calculator.catalog import Catalog, concat_points
 from calculator.checks import EST_CONCURRENCY
 from calculator.cost import CostSettings, cheapest, price_table
 from calculator.estimator import GAP_CONFIGS, error_summary, gap_estimates, leave_one_out
+from calculator.estimator.fitting import model_entries
 from calculator.labels import PROVENANCE_LABELS, add_labels, estimate_error_text
 from calculator.schema import TIERS
 
@@ -34,7 +35,7 @@ def filter_options(points: pd.DataFrame, prices: pd.DataFrame) -> dict[str, list
         "concurrency": concurrency_options(points),
         "gpu": sorted(set(points["gpu"]) | set(prices["gpu"])),
         "tier": [t for t in TIERS if t in set(prices["tier"])],
-        "model": sorted(set(points["model"]) | {m for m, *_ in GAP_CONFIGS}),
+        "model": sorted(set(points["model"]) | {m for m, *_ in GAP_CONFIGS} | set(model_entries(None))),
         "provenance": [p for p in PROVENANCE_LABELS if p in set(points["provenance"]) or p == "estimated"],
     }
 
@@ -58,14 +59,22 @@ def error_texts(errors: pd.DataFrame) -> dict[str, str]:
 
 
 def estimate_pool(
-    catalog: Catalog, points: pd.DataFrame, prices: pd.DataFrame, *, isl: int, osl: int
+    catalog: Catalog,
+    points: pd.DataFrame,
+    prices: pd.DataFrame,
+    *,
+    isl: int,
+    osl: int,
+    models: tuple[str, ...] = (),
 ) -> tuple[pd.DataFrame, list[str]]:
-    """The points plus estimated rows, as the CLI table adds them, for every priced GPU without data for a
-    GAP_CONFIGS configuration (at EST_CONCURRENCY and the given lengths); and why not, where the estimator
-    declined."""
+    """The points plus estimated rows, as the CLI table adds them, for every priced GPU without data for a gap
+    configuration (GAP_CONFIGS, plus the reference modes of any model named in `models` that they lack: NLD-3B,
+    NLD-14B, Llama), at EST_CONCURRENCY and the given lengths; and why not, where the estimator declined."""
     priced_gpus = sorted(set(prices["gpu"]) & {g.id for g in catalog.gpu_specs})
     try:
-        est = gap_estimates(catalog, points, isl=isl, osl=osl, gpus=priced_gpus, concurrency=list(EST_CONCURRENCY))
+        est = gap_estimates(
+            catalog, points, isl=isl, osl=osl, gpus=priced_gpus, models=models, concurrency=list(EST_CONCURRENCY)
+        )
     except (ValueError, LookupError) as e:
         return points, [str(e).splitlines()[0][:200] if str(e) else type(e).__name__]
     return (concat_points([points, est]) if not est.empty else points), []

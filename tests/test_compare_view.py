@@ -94,3 +94,12 @@ def test_gpu_comparison_of_an_ar_only_model_compares_ar(catalog):
         gpus=("b200", "h100-sxm"), settings=CostSettings(),
     )  # fmt: skip
     assert res.mode == "ar" and set(res.table["mode"]) == {"ar"}
+
+
+def test_every_model_with_an_architecture_can_be_picked_and_gets_estimates(catalog):
+    options = filter_options(catalog.points, catalog.prices)
+    assert {"nld-3b", "nld-14b", "llama-3.1-8b"} <= set(options["model"])
+    pool, _ = estimate_pool(catalog, catalog.points, catalog.prices, isl=1024, osl=1024, models=("nld-14b",))
+    view = compare_view(pool, catalog.prices, CompareQuery(models=("nld-14b",)), CostSettings(), {})
+    est = view.table[view.table["provenance"] == "estimated"]
+    assert not est.empty and {"ar", "self_spec"} <= set(est["mode"])
