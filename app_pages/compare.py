@@ -80,10 +80,19 @@ with_est = st.toggle(
     "badged 'estimated', its basis in the source column.",
 )
 
+weight_only = st.toggle(
+    "Let weight-only fp8 be the cheapest",
+    value=False,
+    key="c_wo",
+    bind="query-params",
+    help="On GPUs without fp8 tensor cores (A100, A10G, L4, ...) fp8 runs weight-only (fp8 weights, 16-bit compute): "
+    "such estimated rows are listed but, by default, never starred as the cheapest option.",
+)
 isl, osl = int(st.session_state.get("isl", 1024)), int(st.session_state.get("osl", 1024))
 query = compare.CompareQuery(
     concurrency=str(conc_choice), gpus=tuple(sorted(sel_gpus)), tiers=tuple(sorted(sel_tiers)),
     models=tuple(sorted(sel_models)), provenance=tuple(sorted(sel_prov)), isl=isl, osl=osl, with_estimates=with_est,
+    weight_only=weight_only,
 )  # fmt: skip
 est_problems: list[str] = []
 pool, pool_key = points, points_key

@@ -47,6 +47,14 @@ class Notice:
     icon: str
 
 
+def eligible_for_cheapest(table: pd.DataFrame, *, allow_weight_only: bool = False) -> pd.Series:
+    """Rows that may be called the cheapest option: not a weight-only estimate (fp8/fp4 on a GPU without those tensor
+    cores, column weight_only) unless the user allows it."""
+    if allow_weight_only or "weight_only" not in table:
+        return pd.Series(True, index=table.index)
+    return ~table["weight_only"].astype("boolean").fillna(False).astype(bool)
+
+
 CHECK_COLUMNS = [
     "profile_id",
     "provenance",

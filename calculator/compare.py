@@ -13,7 +13,7 @@ import pandas as pd
 
 from calculator import frontier
 from calculator.catalog import Catalog, concat_points
-from calculator.checks import EST_CONCURRENCY
+from calculator.checks import EST_CONCURRENCY, eligible_for_cheapest
 from calculator.cost import CostSettings, cheapest, price_table
 from calculator.estimator import GAP_CONFIGS, error_summary, gap_estimates, leave_one_out
 from calculator.estimator.fitting import model_entries
@@ -92,6 +92,7 @@ class CompareQuery:
     isl: int = 1024
     osl: int = 1024
     with_estimates: bool = True
+    weight_only: bool = False  # may a weight-only estimate (fp8 on a GPU without fp8 tensor cores) be the cheapest?
 
     def concurrency_text(self) -> str:
         return {
@@ -113,7 +114,9 @@ class CompareView:
 
     @property
     def top(self) -> pd.Series:
-        return self.table.iloc[0]
+        """The cheapest row that may be the answer (a weight-only estimate only when the query allows it)."""
+        eligible = self.table[self.table["eligible"]] if "eligible" in self.table else self.table
+        return (eligible if not eligible.empty else self.table).iloc[0]
 
     @property
     def top_with_data(self) -> pd.Series | None:
@@ -190,7 +193,8 @@ def compare_view(
     )
     if table.empty:
         return view
-    best = cheapest(table.dropna(subset=[cost_col]), by=["gpu"], value=cost_col)
+    table["eligible"] = eligible_for_cheapest(table, allow_weight_only=query.weight_only)
+    best = cheapest(table[table["eligible"]].dropna(subset=[cost_col]), by=["gpu"], value=cost_col)
     table["cheapest_on_gpu"] = table.index.isin(
         table.reset_index().merge(best[["gpu", "offer_id", "profile_id"]], on=["gpu", "offer_id", "profile_id"])[
             "index"
@@ -210,6 +214,7 @@ def compare_assumptions(query: CompareQuery, settings: CostSettings) -> dict[str
         "models": list(query.models) or "all",
         "provenance": list(query.provenance) or "all",
         "estimates for GPUs without data": query.with_estimates,
+        "weight-only estimates may be the cheapest": query.weight_only,
         "ISL tokens": query.isl,
         "OSL tokens": query.osl,
         "utilisation": settings.utilisation,

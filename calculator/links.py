@@ -55,7 +55,7 @@ CHOICE_PARAMS: dict[str, tuple[str, ...]] = {
     "denom": tuple(DENOMINATORS),
     "vol_unit": ("day", "month"),
     "base": tuple(CROSSOVER_BASELINES),
-    **dict.fromkeys(("strict", "est_len", "c_est", "c_chart", "autoscale", "hw_all"), _BOOL),
+    **dict.fromkeys(("strict", "est_len", "c_est", "c_chart", "c_wo", "autoscale", "hw_all"), _BOOL),
 }
 
 

@@ -16,7 +16,14 @@ import pandas as pd
 from calculator import capacity as cap
 from calculator import frontier
 from calculator.catalog import Catalog, concat_points
-from calculator.checks import EST_CONCURRENCY, Notice, Targets, check_notices, with_counterparts
+from calculator.checks import (
+    EST_CONCURRENCY,
+    Notice,
+    Targets,
+    check_notices,
+    eligible_for_cheapest,
+    with_counterparts,
+)
 from calculator.estimator import gap_estimates
 from calculator.labels import add_labels, md
 from calculator.modes import long_context_note
@@ -126,6 +133,10 @@ def plan_capacity(
     if plans.empty:
         return plan
     plans = add_labels(plans)
+    # A weight-only estimate (fp8 without fp8 tensor cores) is never the headline plan: listed after the others.
+    plans["eligible"] = eligible_for_cheapest(plans).to_numpy()
+    plans = plans.sort_values(["eligible", "monthly_usd"], ascending=[False, True], kind="stable")
+    plans = plans.reset_index(drop=True)
     errors = estimate_errors or {}
     is_est = (plans["provenance"].astype(object) == "estimated").to_numpy()
     modes = plans["mode"].astype(str).to_numpy()

@@ -14,7 +14,7 @@ import pandas as pd
 
 from calculator import frontier
 from calculator.catalog import Catalog, concat_points
-from calculator.checks import Targets, estimate_configs, with_counterparts
+from calculator.checks import Targets, eligible_for_cheapest, estimate_configs, with_counterparts
 from calculator.cost import CostSettings, price_table
 from calculator.estimator import GAP_CONFIGS
 from calculator.labels import add_labels, without_labels
@@ -312,7 +312,8 @@ def cheapest_option(result: ScenarioResult, targets: Targets, cost_col: str) -> 
     """The cheapest ranked curve point meeting the targets (None when none does or nothing is priced)."""
     if result.priced.empty:
         return None
-    pool = result.priced[result.priced["ranked"]]
+    priced = result.priced
+    pool = priced[priced["ranked"] & eligible_for_cheapest(priced)]
     ranked = frontier.cheapest_meeting(
         pool, targets.slo(), by=["profile_id"], value=cost_col, require_ttft=targets.strict
     )

@@ -3,6 +3,8 @@ concurrency-1 cost, the cheapest option per GPU, estimates badged with their err
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from calculator.catalog import load_catalog
@@ -103,3 +105,17 @@ def test_every_model_with_an_architecture_can_be_picked_and_gets_estimates(catal
     view = compare_view(pool, catalog.prices, CompareQuery(models=("nld-14b",)), CostSettings(), {})
     est = view.table[view.table["provenance"] == "estimated"]
     assert not est.empty and {"ar", "self_spec"} <= set(est["mode"])
+
+
+def test_a_weight_only_estimate_is_never_the_star_unless_allowed(pool, catalog):
+    query = CompareQuery(gpus=("a100-80gb", "a100-40gb", "a10g", "l4"))
+    table = compare_view(pool, catalog.prices, query, CostSettings(), {}).table
+    wo = table["weight_only"].astype("boolean").fillna(False).astype(bool)
+    assert wo.any(), "no weight-only estimate on these GPUs"
+    assert not (table["cheapest_on_gpu"] & wo).any()
+    allowed = compare_view(pool, catalog.prices, dataclasses.replace(query, weight_only=True), CostSettings(), {})
+    starred = allowed.table[allowed.table["cheapest_on_gpu"]]
+    for gpu, row in starred.set_index("gpu").iterrows():
+        assert row["usd_per_mtok_output"] == pytest.approx(
+            allowed.table.loc[allowed.table["gpu"] == gpu, "usd_per_mtok_output"].min()
+        )
