@@ -37,7 +37,7 @@ with st.container(border=True):
         required=True,
         key="size",
         bind="query-params",
-        help="Nemotron-Labs-Diffusion size; the AR baselines (Qwen3-8B, Qwen3.5-9B) are always shown.",
+        help="Nemotron-Labs-Diffusion size; the AR baselines (Qwen3-8B, Llama-3.1-8B, Qwen3.5-9B) are always shown.",
     )
     gpu_options = sorted(set(points["gpu"]) | set(state.known_gpus()))
     state.url_value_notice("gpu", gpu_options, "GPUs with data or an estimate")
@@ -84,7 +84,7 @@ with st.container(border=True):
         key="base",
         bind="query-params",
         help="The AR curves self-speculation is measured against in 'where it stops beating AR': Qwen3-8B AR "
-        "(default), or the NLD size's own AR mode (same weights). Like precision is preferred either way.",
+        "(default), Llama-3.1-8B AR, or the NLD size's own AR mode (same weights). Like precision is preferred.",
     )
     targets = w.target_inputs()
 

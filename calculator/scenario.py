@@ -21,7 +21,7 @@ from calculator.labels import add_labels, without_labels
 from calculator.modes import decode_context_tokens
 
 NLD_SIZES: dict[str, str] = {"3B": "nld-3b", "8B": "nld-8b", "14B": "nld-14b"}
-BASELINE_MODELS: tuple[str, ...] = ("qwen3-8b", "qwen3.5-9b")
+BASELINE_MODELS: tuple[str, ...] = ("qwen3-8b", "qwen3.5-9b", "llama-3.1-8b")
 SPEED_BENCH_CATEGORIES: tuple[str, ...] = (
     "coding",
     "math",
@@ -41,7 +41,11 @@ CHEAPEST = "cheapest"
 # The AR baseline the self-speculation crossover is measured against: a model id, or OWN_AR (the NLD size's own AR
 # mode on the same weights).
 OWN_AR = "own"
-CROSSOVER_BASELINES: dict[str, str] = {"qwen3-8b": "Qwen3-8B AR", OWN_AR: "its own AR mode"}
+CROSSOVER_BASELINES: dict[str, str] = {
+    "qwen3-8b": "Qwen3-8B AR",
+    "llama-3.1-8b": "Llama-3.1-8B AR",
+    OWN_AR: "its own AR mode",
+}
 
 
 @dataclass(frozen=True)
