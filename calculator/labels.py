@@ -390,8 +390,8 @@ def gap_formats(columns: list[str] | tuple[str, ...]) -> dict[str, str]:
 
 
 def estimate_error_text(errors: pd.DataFrame, mode: str | None = None) -> str:
-    """ "±53 % median (worst 176 %)" for estimates on GPUs without data, from a table of mode, median and worst
-    absolute % error (leave-one-GPU-out): the mode's row where it was checked, else the "all" row."""
+    """ "±10 % median, p90 28 % (worst 95 %)" for estimates on GPUs without data, from a table of mode, median, p90
+    and worst absolute % error (leave-one-GPU-out): the mode's row where it was checked, else the "all" row."""
     if errors.empty:
         return ""
     row = errors[errors["mode"] == mode] if mode is not None else errors.iloc[0:0]
@@ -400,4 +400,6 @@ def estimate_error_text(errors: pd.DataFrame, mode: str | None = None) -> str:
     if row.empty:
         return ""
     r = row.iloc[0]
-    return f"±{r['median_abs_error_pct']:.0f} % median (worst {r['worst_abs_error_pct']:.0f} %)"
+    has_p90 = "p90_abs_error_pct" in r and pd.notna(r["p90_abs_error_pct"])
+    p90 = f", p90 {r['p90_abs_error_pct']:.0f} %" if has_p90 else ""
+    return f"±{r['median_abs_error_pct']:.0f} % median{p90} (worst {r['worst_abs_error_pct']:.0f} %)"
