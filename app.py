@@ -84,7 +84,8 @@ PAGES = [
         "app_pages/forward_passes.py",
         title="Forward passes",
         icon=":material/speed:",
-        help="Forward-pass cost surfaces recorded by `python -m measurements forward` (measured here, any device).",
+        help="Forward-pass cost surfaces: recorded by `python -m measurements forward` (measured here, any device) and "
+        "bundled third-party ones, with the estimator's forward time beside them.",
     ),
     st.Page(
         "app_pages/export.py",

@@ -6,7 +6,6 @@ with the achieved memory bandwidth against the GPU's roofline, and the estimator
 
 from __future__ import annotations
 
-import plotly.graph_objects as go
 import streamlit as st
 
 from app_pages import cached
@@ -18,7 +17,8 @@ st.title("Forward passes")
 st.caption(
     "What one forward pass costs on a device: the input the estimator calibrates on. Surfaces recorded by this "
     "project's own tool are **measured** (random weights: timing only, no accuracy); bundled third-party surfaces "
-    "carry their own provenance. Dashed lines: the estimator's bare-forward time for the same shapes (**estimated**)."
+    "carry their own provenance. The *Estimated* column and, in the chart, the dashed lines: the estimator's "
+    "bare-forward time for the same shapes (**estimated**)."
 )
 
 top = st.columns([3, 1])
@@ -66,76 +66,48 @@ attention = st.segmented_control(
 )  # fmt: skip
 sub = rows[rows["attention"] == (attention or "causal")]
 sub = sub.assign(estimated_ms=estimated_forward_ms(catalog, sub))
-fig = go.Figure()
-for (batch, query), g in sub.groupby(["batch", "query_tokens"], sort=True):
-    g = g.sort_values("context_tokens")
-    fig.add_trace(
-        go.Scatter(
-            x=g["context_tokens"],
-            y=g["time_ms_median"],
-            mode="lines+markers",
-            name=f"batch {batch}, {query} query tokens",
-            error_y={
-                "type": "data",
-                "symmetric": False,
-                "array": (g["time_ms_p90"] - g["time_ms_median"]).tolist(),
-                "arrayminus": (g["time_ms_median"] - g["time_ms_p10"]).tolist(),
-            },
-            hovertemplate="context %{x:,} tokens<br>%{y:.3f} ms per forward (median; bars p10-p90)"
-            f"<br>provenance: {kind}<extra></extra>",
-        )
-    )
-    if g["estimated_ms"].notna().any():
-        fig.add_trace(
-            go.Scatter(
-                x=g["context_tokens"],
-                y=g["estimated_ms"],
-                mode="lines",
-                line={"dash": "dash"},
-                name=f"estimated: batch {batch}, {query} query tokens",
-                hovertemplate="context %{x:,} tokens<br>%{y:.3f} ms per forward<br>provenance: estimated"
-                " (estimate --forward)<extra></extra>",
-            )
-        )
-charts.base_layout(
-    fig, x_title="Context already in the KV cache (tokens per sequence)", y_title="Time per forward (ms)"
-)
-st.plotly_chart(fig, key="fp_chart")
 
-table = sub[
-    [
-        "batch",
-        "query_tokens",
-        "context_tokens",
-        "time_ms_median",
-        "time_ms_p10",
-        "time_ms_p90",
-        "estimated_ms",
-        "achieved_tb_s",
-        "achieved_tflops",
-        "hbm_roofline_fraction",
-    ]
-]
-st.dataframe(
-    table,
-    hide_index=True,
-    column_config={
-        "batch": st.column_config.NumberColumn("Batch"),
-        "query_tokens": st.column_config.NumberColumn("Query tokens"),
-        "context_tokens": st.column_config.NumberColumn("Context (tokens)", format="localized"),
-        "time_ms_median": st.column_config.NumberColumn("Median (ms)", format="%.3f"),
-        "time_ms_p10": st.column_config.NumberColumn("p10 (ms)", format="%.3f"),
-        "time_ms_p90": st.column_config.NumberColumn("p90 (ms)", format="%.3f"),
-        "estimated_ms": st.column_config.NumberColumn(
-            "Estimated (ms)", format="%.3f", help="the estimator's bare forward (estimate --forward): estimated"
-        ),
-        "achieved_tb_s": st.column_config.NumberColumn("Achieved TB/s", format="%.3f"),
-        "achieved_tflops": st.column_config.NumberColumn("Achieved TFLOP/s", format="%.2f"),
-        "hbm_roofline_fraction": st.column_config.NumberColumn(
-            "Share of HBM peak", format="percent", help="bytes moved / time / the GPU's datasheet bandwidth"
-        ),
-    },
-)
+# Lazy tabs (only the open one runs; the chart tab loads Plotly's script): the table holds every figure.
+tab_table, tab_chart = st.tabs(["Table", "Chart"], key="fp_tab", bind="query-params")
+with tab_table:
+    if tab_table.open:
+        table = sub[
+            [
+                "batch",
+                "query_tokens",
+                "context_tokens",
+                "time_ms_median",
+                "time_ms_p10",
+                "time_ms_p90",
+                "estimated_ms",
+                "achieved_tb_s",
+                "achieved_tflops",
+                "hbm_roofline_fraction",
+            ]
+        ]
+        st.dataframe(
+            table,
+            hide_index=True,
+            column_config={
+                "batch": st.column_config.NumberColumn("Batch"),
+                "query_tokens": st.column_config.NumberColumn("Query tokens"),
+                "context_tokens": st.column_config.NumberColumn("Context (tokens)", format="localized"),
+                "time_ms_median": st.column_config.NumberColumn("Median (ms)", format="%.3f"),
+                "time_ms_p10": st.column_config.NumberColumn("p10 (ms)", format="%.3f"),
+                "time_ms_p90": st.column_config.NumberColumn("p90 (ms)", format="%.3f"),
+                "estimated_ms": st.column_config.NumberColumn(
+                    "Estimated (ms)", format="%.3f", help="the estimator's bare forward (estimate --forward): estimated"
+                ),
+                "achieved_tb_s": st.column_config.NumberColumn("Achieved TB/s", format="%.3f"),
+                "achieved_tflops": st.column_config.NumberColumn("Achieved TFLOP/s", format="%.2f"),
+                "hbm_roofline_fraction": st.column_config.NumberColumn(
+                    "Share of HBM peak", format="percent", help="bytes moved / time / the GPU's datasheet bandwidth"
+                ),
+            },
+        )
+with tab_chart:
+    if tab_chart.open:
+        st.plotly_chart(charts.forward_surface_figure(sub, kind), key="fp_chart")
 if not meta["gpu"]:
     st.caption(
         "Share of HBM peak and the estimate are empty: this device has no gpu id in gpus.yaml (a CPU or an unmapped"

@@ -413,3 +413,42 @@ def break_even_figure(curve: pd.DataFrame, volume_tokens_per_month: float) -> go
     ys = np.concatenate([curve["self_host_usd"].to_numpy(), curve["api_usd"].to_numpy()])
     log_axis_ticks(fig, "y", float(ys[ys > 0].min()), float(ys.max()), prefix="$")
     return fig
+
+
+def forward_surface_figure(surface: pd.DataFrame, provenance_kind: str) -> go.Figure:
+    """Time of one forward against context, one line per (batch, query tokens), p10-p90 error bars; the estimator's
+    bare-forward time for the same shapes (column `estimated_ms`, where known) as dashed lines labelled estimated."""
+    fig = go.Figure()
+    for (batch, query), g in surface.groupby(["batch", "query_tokens"], sort=True):
+        g = g.sort_values("context_tokens")
+        fig.add_trace(
+            go.Scatter(
+                x=g["context_tokens"],
+                y=g["time_ms_median"],
+                mode="lines+markers",
+                name=f"batch {batch}, {query} query tokens",
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": (g["time_ms_p90"] - g["time_ms_median"]).tolist(),
+                    "arrayminus": (g["time_ms_median"] - g["time_ms_p10"]).tolist(),
+                },
+                hovertemplate="context %{x:,} tokens<br>%{y:.3f} ms per forward (median; bars p10-p90)"
+                f"<br>provenance: {provenance_kind}<extra></extra>",
+            )
+        )
+        if "estimated_ms" in g and g["estimated_ms"].notna().any():
+            fig.add_trace(
+                go.Scatter(
+                    x=g["context_tokens"],
+                    y=g["estimated_ms"],
+                    mode="lines",
+                    line={"dash": "dash"},
+                    name=f"estimated: batch {batch}, {query} query tokens",
+                    hovertemplate="context %{x:,} tokens<br>%{y:.3f} ms per forward<br>provenance: estimated"
+                    " (estimate --forward)<extra></extra>",
+                )
+            )
+    return base_layout(
+        fig, x_title="Context already in the KV cache (tokens per sequence)", y_title="Time per forward (ms)"
+    )

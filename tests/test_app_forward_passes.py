@@ -74,3 +74,16 @@ def test_page_shows_a_measured_cpu_surface(with_measured) -> None:  # type: igno
     at.segmented_control(key="fp_attention").set_value("block").run()
     assert not at.exception
     assert set(at.dataframe[0].value["query_tokens"]) == {8}  # block attention is timed for q > 1 only
+
+
+def test_the_chart_is_built_only_when_its_tab_is_open() -> None:
+    """The table tab opens first (no Plotly script to load); a link with fp_tab=Chart opens the chart."""
+    common.bundled_catalog.clear()
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    assert not at.exception
+    assert not at.get("plotly_chart") and len(at.dataframe) == 1
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["fp_tab"] = "Chart"
+    at.run()
+    assert not at.exception
+    assert len(at.get("plotly_chart")) == 1 and not at.dataframe
