@@ -99,7 +99,7 @@ def to_csv(df: pd.DataFrame) -> str:
 
 
 def _markdown_cell(value: Any, float_digits: int) -> str:
-    """One cell as Markdown text: missing → empty; floats at fixed precision; text escaped for a table cell."""
+    """One cell as Markdown text: missing → empty; floats rounded for reading; text escaped for a table cell."""
     if value is None or value is pd.NA or value is pd.NaT:
         return ""
     if isinstance(value, bool | np.bool_):
@@ -112,7 +112,10 @@ def _markdown_cell(value: Any, float_digits: int) -> str:
             return ""
         if math.isinf(v):
             return "inf" if v > 0 else "-inf"
-        text = f"{v:.{float_digits}f}"
+        # `float_digits` significant digits for |v| >= 1 (15223.4141 -> 15223, 91.9844 -> 91.98), `float_digits`
+        # decimals below 1 (0.0552); the integer part is never cut.
+        whole = len(str(int(abs(v)))) if abs(v) >= 1 else 0
+        text = f"{v:.{max(0, float_digits - whole)}f}"
         return text.rstrip("0").rstrip(".") if "." in text else text
     return escape_markdown(str(value))
 
@@ -136,7 +139,8 @@ def render(df: pd.DataFrame, fmt: str, *, float_digits: int = 4) -> str:
 
 
 def to_markdown(df: pd.DataFrame, *, float_digits: int = 4) -> str:
-    """A GitHub-flavoured Markdown table (numeric columns right-aligned; floats at `float_digits` decimals)."""
+    """A GitHub-flavoured Markdown table (numeric columns right-aligned; floats at `float_digits` significant digits,
+    or decimals below 1, never cutting the integer part)."""
     header = [escape_markdown(c) for c in _column_names(df)]
     aligns = ["---:" if _is_number_column(df[c]) else "---" for c in df.columns]
     lines = ["| " + " | ".join(header) + " |", "| " + " | ".join(aligns) + " |"]
@@ -298,11 +302,23 @@ def assumptions_frame(assumptions: Mapping[str, Any] | pd.DataFrame) -> pd.DataF
     return pd.DataFrame(rows, columns=["assumption", "value"], dtype=object)
 
 
+def price_provenance(table: pd.DataFrame) -> pd.Series:
+    """Whose price a row uses, with its tier: "your price (tier)" for a quote the user entered or an offer they edited,
+    "list price (tier)" for a provider's published price, "TCO model (tier)" for the owned / rental tiers."""
+    src = table["price_source"].astype(str)
+    tier = table["tier"].astype(str) if "tier" in table.columns else pd.Series("", index=table.index)
+    yours = src.str.startswith(("your quote", "your own price", "your TCO inputs", "edited by you"))
+    tco = tier.isin(["owned", "rental_3y"])
+    kind = pd.Series("list price", index=table.index).mask(tco, "TCO model").mask(yours, "your price")
+    return kind + tier.map(lambda t: f" ({t})" if t and t != "nan" else "")
+
+
 def sources_frame(table: pd.DataFrame) -> pd.DataFrame:
     """Every distinct throughput provenance and price source behind a cost table, with its date.
 
     Columns: what (throughput | price), id (profile_id | offer_id), provenance (throughput: measured,
-    vendor, community, ...; price: the tier), source, as_of, notes. Throughput rows first, each part sorted by id.
+    vendor, community, ...; price: `price_provenance`), source, as_of, notes. Throughput rows first, each part
+    sorted by id.
     Built from the cost table's columns where present (profile_id, provenance, source, as_of,
     provenance_notes; offer_id, provider, tier, price_source, price_as_of, price_notes).
     """
@@ -329,10 +345,12 @@ def sources_frame(table: pd.DataFrame) -> pd.DataFrame:
         },
         "throughput",
     )
+    if "price_source" in table.columns:
+        table = table.assign(_price_provenance=price_provenance(table))
     pick(
         {
             "id": "offer_id",
-            "provenance": "tier",
+            "provenance": "_price_provenance",
             "source": "price_source",
             "as_of": "price_as_of",
             "notes": "price_notes",

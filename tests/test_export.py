@@ -279,3 +279,22 @@ def test_no_exported_text_cell_starts_with_a_dangerous_character(texts: list[str
         assert value is None or not str(value).startswith(DANGEROUS)
         assert row[1].data_type == "n"
     assert [r["t"] for r in json.loads(export.to_json(df))] == texts
+
+
+def test_sources_frame_says_whose_price_each_offer_is(bundled_table: tuple[pd.DataFrame, pd.DataFrame]) -> None:
+    """A price row's provenance is whose price it is (list price, TCO model, yours), with the tier beside it."""
+    table, _ = bundled_table
+    quote = table.head(2).assign(price_source="your own price", tier="on_demand", offer_id=["q1", "q2"])
+    src = export.sources_frame(pd.concat([table, quote], ignore_index=True))
+    prices = src[src["what"] == "price"].set_index("id")["provenance"]
+    assert prices["q1"] == "your price (on_demand)"
+    tiers = table.drop_duplicates("offer_id").set_index("offer_id")["tier"]
+    assert prices[tiers.index[tiers == "owned"][0]] == "TCO model (owned)"
+    assert prices[tiers.index[tiers == "on_demand"][0]] == "list price (on_demand)"
+
+
+def test_markdown_rounds_numbers_for_reading() -> None:
+    """Rates keep their integer part and lose noise digits; small $ figures keep four decimals."""
+    df = pd.DataFrame({"x": [15223.4141, 91.9844, 1.95, 0.0552, 0.000049, 1234567.8, -12.345]})
+    cells = [split_md_row(line)[0] for line in export.to_markdown(df).splitlines()[2:]]
+    assert cells == ["15223", "91.98", "1.95", "0.0552", "0", "1234568", "-12.35"]
