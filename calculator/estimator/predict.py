@@ -149,7 +149,13 @@ def _engine_basis(result: FitResult, gpu: str, mode: str, model: str) -> str:
         )
     fixed, per_seq = cal.engine_terms(model)
     whose = f"{model}'s own sweep" if model in cal.by_model else "the sweeps pooled"
-    engine = f"{fixed:.1f} ms + {per_seq:.0f} µs per running sequence, {whose}"
+    per_seq_words = f"{per_seq:.0f} µs per running sequence"
+    if fixed >= 0.05:
+        engine = f"{fixed:.1f} ms + {per_seq_words}, {whose}"
+    elif fixed * 1000 >= 0.5:  # never a bare "0.0 ms"
+        engine = f"{fixed * 1000:.0f} µs + {per_seq_words}, {whose}"
+    else:
+        engine = f"no fixed part, {per_seq_words}, {whose}"
     carried = f"engine time per cycle ({engine}) and TPF carried from {cal.label}"
     if not own:
         return f"; no {words} serving data on this GPU; {carried}"
