@@ -76,7 +76,9 @@ with tab_table:
         )  # fmt: skip
 st.caption(
     "Data points are the source's own figures at its own lengths; estimates are made at ISL/OSL 1,024/1,024 (decode "
-    "context = the prompt). Prices: each GPU's cheapest on-demand offer."
+    "context = the prompt). Prices: each GPU's cheapest on-demand offer. Estimates follow the roofline: at low "
+    "concurrency a forward is bound by memory bandwidth (H200 ahead of H100), at high concurrency by dense compute, "
+    "where GPUs with the same tensor cores (H100 and H200) come out close."
 )
 for line in result.skipped:
     st.caption(f"Skipped: {line}")
