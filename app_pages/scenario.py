@@ -186,10 +186,10 @@ with h1.container(border=True):
                     "checked curves and estimates.",
                     icon=":material/timer_off:",
                 )
-            if best.get("lengths_status") == "differ" and best["provenance"] != "estimated":
+            if best.get("lengths_status") in ("differ", "unknown") and best["provenance"] != "estimated":
                 st.warning(
-                    f"**Your lengths are not reflected in this answer**: {best['lengths_note']}. Turn on *Prefer "
-                    "estimates at your lengths* to rank estimated curves at your ISL/OSL instead.",
+                    lb.lengths_warning(str(best["lengths_status"]), str(best["lengths_note"]), "answer")
+                    + " Turn on *Prefer estimates at your lengths* to rank estimated curves at your ISL/OSL instead.",
                     icon=":material/straighten:",
                 )
 with h2.container(border=True):

@@ -26,8 +26,8 @@ class Targets:
     """Latency targets and how to treat curves that cannot be checked against the user's inputs.
 
     strict: a TTFT target on a curve whose source reports no TTFT counts as failed (else: passed, flagged).
-    est_len: a data curve whose lengths differ from the user's (frontier.length_check) is not ranked; estimates
-    at the user's lengths are added and ranked instead (else: ranked, flagged).
+    est_len: a data curve whose lengths differ from the user's (frontier.length_check) or are not stated is not
+    ranked; estimates at the user's lengths are added and ranked instead (else: ranked, flagged).
     """
 
     max_ttft_ms: float | None
@@ -63,6 +63,8 @@ CHECK_COLUMNS = [
     "lengths_status",
     "lengths_note",
     "lengths_differ",
+    "lengths_unknown",
+    "lengths_unchecked",
     "ranked",
     "check_note",
 ]
@@ -85,18 +87,25 @@ def curve_checks(points: pd.DataFrame, *, isl: int, osl: int, targets: Targets) 
     est = out["provenance"] == "estimated"
     out["ttft_unchecked"] = bool(targets.max_ttft_ms) & ~out["ttft_known"]
     out["lengths_differ"] = ~est & (out["lengths_status"] == "differ")
-    out["ranked"] = ~(targets.strict & out["ttft_unchecked"]) & ~(targets.est_len & out["lengths_differ"])
+    # A data curve whose source states no lengths (and is no SPEED-Bench run) cannot be checked against the user's:
+    # with *Prefer estimates at your lengths* on it is not ranked either, so a chat-length figure never answers a
+    # 32K-prompt question.
+    out["lengths_unknown"] = ~est & (out["lengths_status"] == "unknown")
+    out["lengths_unchecked"] = out["lengths_differ"] | out["lengths_unknown"]
+    out["ranked"] = ~(targets.strict & out["ttft_unchecked"]) & ~(targets.est_len & out["lengths_unchecked"])
     ttft_txt = np.where(
         out["ttft_unchecked"],
         np.where(targets.strict, "no TTFT: counted as failed", "no TTFT: target not checked"),
         "",
     )
-    len_txt = np.where(
-        out["lengths_differ"],
-        np.where(targets.est_len, "lengths differ: not ranked (", "lengths differ: ranked anyway (")
-        + out["lengths_note"].astype(str)
-        + ")",
-        "",
+    verdict = "not ranked (" if targets.est_len else "ranked anyway ("
+    len_txt = np.select(
+        [out["lengths_differ"], out["lengths_unknown"]],
+        [
+            "lengths differ: " + verdict + out["lengths_note"].astype(str) + ")",
+            "lengths not stated: " + verdict + out["lengths_note"].astype(str) + ")",
+        ],
+        default="",
     )
     out["check_note"] = [
         "; ".join(t for t in (a, b) if t) or ("estimated at your lengths" if e else "checked")
@@ -109,8 +118,9 @@ def check_notices(
     checks: pd.DataFrame, targets: Targets, isl: int, osl: int, names: Mapping[str, str]
 ) -> tuple[list[Notice], pd.DataFrame]:
     """What cannot be checked, to be said prominently: a TTFT target on data curves whose sources report no TTFT,
-    and data curves reported at lengths far from the user's. `names` maps profile_id to a display name.
-    Returns the notices and the curve checks of the curves whose lengths differ."""
+    data curves reported at lengths far from the user's, and data curves that state no lengths. `names` maps
+    profile_id to a display name. Returns the notices and the curve checks of the curves whose lengths differ from the
+    user's or are not stated (lengths_unchecked)."""
 
     def listed(ids: list[str], limit: int = 4) -> str:
         shown = [str(names.get(i, i)) for i in ids[:limit]]
@@ -133,14 +143,31 @@ def check_notices(
                 ":material/timer_off:",
             )
         )
-    differ = checks[checks["lengths_differ"]]
-    if not differ.empty:
+    differ = checks[checks["lengths_unchecked"]]
+    unknown = checks[checks["lengths_unknown"]]
+    if not unknown.empty:
+        notices.append(
+            Notice(
+                f"**{len(unknown)} data curve(s) do not state the input/output lengths they were run at** "
+                f"({listed(unknown['profile_id'].tolist())}); whether they reflect your ISL {isl:,} / OSL {osl:,} "
+                "cannot be checked. "
+                + (
+                    "Estimated curves at your lengths (dotted) are ranked instead; the data curves stay for reference."
+                    if targets.est_len
+                    else "They are ranked as if run at your lengths, unchecked (*Prefer estimates at your lengths* "
+                    "is off)."
+                ),
+                ":material/straighten:",
+            )
+        )
+    differ_only = checks[checks["lengths_differ"]]
+    if not differ_only.empty:
         where = "; ".join(
-            dict.fromkeys(str(n).split(";")[0].removeprefix("reported at ") for n in differ["lengths_note"])
+            dict.fromkeys(str(n).split(";")[0].removeprefix("reported at ") for n in differ_only["lengths_note"])
         )
         notices.append(
             Notice(
-                f"**Throughput of {len(differ)} data curve(s) was reported at other lengths ({where}); your "
+                f"**Throughput of {len(differ_only)} data curve(s) was reported at other lengths ({where}); your "
                 f"ISL {isl:,} / OSL {osl:,} is not reflected in them.** "
                 + (
                     "Estimated curves at your lengths (dotted) are added and ranked instead; the data curves stay "

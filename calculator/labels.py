@@ -403,3 +403,14 @@ def estimate_error_text(errors: pd.DataFrame, mode: str | None = None) -> str:
     has_p90 = "p90_abs_error_pct" in r and pd.notna(r["p90_abs_error_pct"])
     p90 = f", p90 {r['p90_abs_error_pct']:.0f} %" if has_p90 else ""
     return f"±{r['median_abs_error_pct']:.0f} % median{p90} (worst {r['worst_abs_error_pct']:.0f} %)"
+
+
+def lengths_warning(lengths_status: str, lengths_note: str, what: str) -> str:
+    """The warning beside an answer (`what`: "answer", "plan") built on a data curve whose lengths differ from the
+    user's ("differ") or are not stated ("unknown")."""
+    if lengths_status == "unknown":
+        return (
+            f"**Your lengths may not be reflected in this {what}**: its source does not state the lengths it was run "
+            f"at ({lengths_note})."
+        )
+    return f"**Your lengths are not reflected in this {what}**: {lengths_note}."

@@ -25,7 +25,7 @@ from calculator.checks import (
     with_counterparts,
 )
 from calculator.estimator import gap_estimates
-from calculator.labels import add_labels, md
+from calculator.labels import add_labels, lengths_warning, md
 from calculator.modes import long_context_note
 
 
@@ -261,12 +261,12 @@ def plan_notices(plan: CapacityPlan, best: pd.Series) -> list[Notice]:
                 ":material/timer_off:",
             )
         )
-    if best["profile_id"] in set(plan.differ["profile_id"]):
-        note = plan.checks.set_index("profile_id").loc[best["profile_id"], "lengths_note"]
+    if best["profile_id"] in set(plan.differ["profile_id"]):  # lengths differ or are not stated
+        row = plan.checks.set_index("profile_id").loc[best["profile_id"]]
         out.append(
             Notice(
-                f"**Your lengths are not reflected in this plan**: {note}. Turn on *Prefer estimates at your lengths* "
-                "to plan with estimated curves at your ISL/OSL.",
+                lengths_warning(str(row["lengths_status"]), str(row["lengths_note"]), "plan")
+                + " Turn on *Prefer estimates at your lengths* to plan with estimated curves at your ISL/OSL.",
                 ":material/straighten:",
             )
         )

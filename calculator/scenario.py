@@ -261,11 +261,12 @@ def build_scenario(
 
 
 def faded_options(result: ScenarioResult) -> frozenset[str]:
-    """Options of data curves that are not ranked because their lengths differ from the user's (drawn pale)."""
+    """Options of data curves that are not ranked because their lengths differ from the user's or are not stated
+    (drawn pale)."""
     checks, dense = result.checks, result.dense
     if checks.empty or dense.empty:
         return frozenset()
-    ids = set(checks.loc[checks["lengths_differ"] & ~checks["ranked"], "profile_id"])
+    ids = set(checks.loc[checks["lengths_unchecked"] & ~checks["ranked"], "profile_id"])
     return frozenset(dense.loc[dense["profile_id"].isin(ids), "option"].astype(str))
 
 

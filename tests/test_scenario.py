@@ -127,3 +127,28 @@ def test_a_context_override_is_checked_like_a_long_prompt(catalog):
     res = scenario_curves(catalog, catalog.points, ScenarioInputs(ctx=32768))
     data = res.checks[res.checks["provenance"] != "estimated"]
     assert not data.empty and not data["ranked"].any()  # short-prompt data does not reflect a 32K context
+
+
+def test_data_without_stated_lengths_does_not_answer_a_32k_prompt(catalog):
+    """Yobitel's H100 Llama-3.1-8B sweep states no lengths (a short-chat workload): at a 32K prompt it is shown but
+    not ranked, an estimate of the same configuration at 32K stands in, and the cheapest answer is not that sweep.
+    (It was the cheapest answer to "beyond 16K on H100" before lengths_unknown.)"""
+    inputs = ScenarioInputs(gpu="h100-sxm", isl=32768, osl=1024)
+    res = build_scenario(catalog, catalog.points, catalog.prices, inputs, price_ratio=4.0)
+    checks = res.checks.set_index("profile_id")
+    yob = "yobitel-h100-llama-3.1-8b-fp16-vllm-0.21.0"
+    assert checks.loc[yob, "lengths_status"] == "unknown" and bool(checks.loc[yob, "lengths_unknown"])
+    assert not checks.loc[yob, "ranked"] and "lengths not stated: not ranked" in checks.loc[yob, "check_note"]
+    est = res.curves.points[res.curves.points["provenance"] == "estimated"]
+    twin = est[(est["model"] == "llama-3.1-8b") & (est["precision"] == "fp16") & (est["mode"] == "ar")]
+    assert not twin.empty and (twin["isl"] == 32768).all()
+    best = cheapest_option(res, inputs.targets, "usd_per_mtok_output")
+    assert best is not None and best["profile_id"] != yob
+    # With the toggle off the user asked for data at any lengths: it is ranked again, with its note.
+    lax = build_scenario(
+        catalog, catalog.points, catalog.prices, ScenarioInputs(gpu="h100-sxm", isl=32768, osl=1024, est_len=False),
+        price_ratio=4.0,
+    )  # fmt: skip
+    row = lax.checks.set_index("profile_id").loc[yob]
+    assert row["ranked"] and "lengths not stated: ranked anyway" in row["check_note"]
+
