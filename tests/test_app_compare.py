@@ -155,3 +155,16 @@ def test_chart_is_one_toggle_away_and_not_sent_on_first_render() -> None:
     at.toggle(key="c_chart").set_value(True).run()
     assert not at.exception
     assert len(at.get("plotly_chart")) == 1
+
+
+def test_the_community_provenance_filter_keeps_only_independent_rows() -> None:
+    """Issue 10: the independent data shows up with its badge, and the provenance filter can pick it alone."""
+    at = open_page()
+    assert "community" in at.multiselect(key="c_prov").options
+    at.multiselect(key="c_tier").set_value(["on_demand", "spot", "owned"]).run()
+    at.multiselect(key="c_prov").set_value(["community"]).run()
+    assert not at.exception
+    t = table(at)
+    assert len(t) > 0
+    assert {b[0] for b in t["badge"]} == {"community"}
+    assert {"a100-80gb", "h100-sxm"} <= set(t["gpu"])  # AccelMark's GPUs, priced
