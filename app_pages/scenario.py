@@ -219,7 +219,6 @@ with h2.container(border=True):
             f"{x['advantage_at_min']:.2f}x at concurrency {int(x['common_min_concurrency'])}, "
             f"{x['advantage_at_max']:.2f}x at {int(x['common_max_concurrency'])}.{spread}"
             + (" Uses an estimated curve." if x["uses_estimate"] else "")
-
         )
     elif crossings.empty:
         st.caption(

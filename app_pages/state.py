@@ -118,6 +118,7 @@ def gpu_name(gpu: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # The scenario in the URL
 
+
 def scenario_from_state() -> ScenarioInputs:
     """The scenario as the session (and so the URL) holds it; defaults where a widget was never drawn."""
 
