@@ -145,6 +145,7 @@ def cycle_rows(
     prefill_attention_context: float = 0.0,
     engine: str = "sglang",
     prompt_tokens: float = 1.0,
+    own_prompt_share: FloatArray | float = 0.0,
 ) -> dict[str, FloatArray]:
     """Forward rows of one cycle at each batch size (row obs = index into `batch`), ready for roofline.row_times.
 
@@ -154,7 +155,9 @@ def cycle_rows(
     (engines.MIXES_PREFILL) they ride in the cycle's last target forward (their FLOPs, activations and KV writes join
     its rooflines, no extra weight reads or overhead); on the others they run in prefill forwards of their own, each of
     min(chunk, max(ISL, tokens per cycle)) tokens (`prompt_tokens` = ISL), which read the weights and pay the
-    fixed overhead again.
+    fixed overhead again. `own_prompt_share` of the prefill (steady state: 1 / B) is the prompts of the batch's own
+    sequences: a request's prompt cannot ride in its own decode forwards, so on a mixing engine that share, too, runs
+    in prefill forwards of their own (at B = 1 all of it: a lone request prefills, then decodes).
     """
     n = len(batch)
     zeros = np.zeros(n)
@@ -164,6 +167,8 @@ def cycle_rows(
     fast = cost.compute_class in ("fp8", "fp4") and not weight_only(spec, cost.compute_class)
     mixing = mixes_prefill(engine)
     pac = prefill_attention_context
+    own = prefill * np.clip(np.asarray(own_prompt_share, dtype=np.float64), 0.0, 1.0) if mixing else prefill
+    mixed = prefill - own
 
     def extras(tokens: FloatArray) -> dict[str, FloatArray]:
         return {
@@ -184,15 +189,15 @@ def cycle_rows(
                 "q": np.full(n, float(f.query_tokens)),
                 "ctx": np.full(n, decode_context),
                 "block": np.full(n, float(f.attention == "block")),
-                **extras(prefill if (mixing and i == last_target) else zeros),
+                **extras(mixed if i == last_target else zeros),
             }
         )
-    if not mixing and np.any(prefill > 0):
-        per_forward = np.minimum(float(prefill_chunk_tokens(engine)), np.maximum(prefill, max(prompt_tokens, 1.0)))
+    if np.any(own > 0):
+        per_forward = np.minimum(float(prefill_chunk_tokens(engine)), np.maximum(own, max(prompt_tokens, 1.0)))
         parts.append(
             {
                 "obs": np.arange(n, dtype=np.float64),
-                "count": prefill / per_forward,
+                "count": own / per_forward,
                 "role": zeros,
                 "batch": zeros,
                 "q": zeros,
@@ -472,6 +477,7 @@ def _add_point(
         spec=spec,
         engine=engine_cls,
         prompt_tokens=float(isl),
+        own_prompt_share=1.0 / batch,
     )
     mode_code = SPEC_MODES.index(mode) + 1 if mode in SPEC_MODES else 0
     record = _record(

@@ -461,6 +461,7 @@ def _estimate_on(
         spec=spec,
         engine=req.engine or result.reference_engine,
         prompt_tokens=float(isl),
+        own_prompt_share=1.0 / running,
     )
     cycle_s = cycle_time_s(rows, len(batch), eff, result) + result.mode_overhead_s(req.mode, running, req.model)
     output = decode_tok_s(running, cycle.tokens_per_cycle, cycle_s)
