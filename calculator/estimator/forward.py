@@ -26,6 +26,7 @@ from calculator.estimator.roofline import (
     model_cost,
     peak_flops,
     roofline_terms,
+    sustained_bf16_flops,
     weight_only,
     weight_only_bits,
     weight_only_ratio,
@@ -76,7 +77,7 @@ def forward_estimates(
     peak, peak_text = peak_flops(spec, cost.compute_class, result.fp8_gain)
     bits = weight_only_bits(spec, cost)
     gain = (
-        peak / (spec.bf16_tflops * 1e12) * (result.weight_only_factor[bits] * weight_only_ratio(spec) if bits else 1.0)
+        peak / sustained_bf16_flops(spec) * (result.weight_only_factor[bits] * weight_only_ratio(spec) if bits else 1.0)
     )
     b = np.asarray(sizes, dtype=np.float64)
     q = float(query_tokens)
@@ -86,7 +87,8 @@ def forward_estimates(
         weight_bytes=cost.weight_bytes, kv_bytes_per_token=cost.kv_bytes_per_token,
         activation_bytes_per_token=cost.activation_bytes_per_token, dense_flops_per_token=cost.dense_flops_per_token,
         attention_flops_per_token_ctx=cost.attention_flops_per_token_ctx, hbm_bytes_s=spec.hbm_tb_s * 1e12,
-        peak_flops_s=spec.bf16_tflops * 1e12, eta_bw=eff.eta_bw, eta_fl=eff.eta_fl, eta_kv=eff.eta_kv, gemm_gain=gain,
+        peak_flops_s=sustained_bf16_flops(spec), eta_bw=eff.eta_bw, eta_fl=eff.eta_fl, eta_kv=eff.eta_kv,
+        gemm_gain=gain,
     )  # fmt: skip
     mem, fl = gm + am, gf + af
     overhead = factor * (eff.overhead_ms / 1e3 + b * eff.overhead_per_seq_us / 1e6)
