@@ -23,9 +23,11 @@ from calculator.catalog import Catalog
 from calculator.estimator.fitting import fit, model_entries
 from calculator.estimator.roofline import (
     GB,
+    bandwidth_text,
     model_cost,
     peak_flops,
     roofline_terms,
+    streaming_bandwidth,
     sustained_bf16_flops,
     weight_only,
     weight_only_bits,
@@ -86,7 +88,7 @@ def forward_estimates(
         batch=b, query_tokens=q, context_tokens=ctx, block_attention=attention == "block",
         weight_bytes=cost.weight_bytes, kv_bytes_per_token=cost.kv_bytes_per_token,
         activation_bytes_per_token=cost.activation_bytes_per_token, dense_flops_per_token=cost.dense_flops_per_token,
-        attention_flops_per_token_ctx=cost.attention_flops_per_token_ctx, hbm_bytes_s=spec.hbm_tb_s * 1e12,
+        attention_flops_per_token_ctx=cost.attention_flops_per_token_ctx, hbm_bytes_s=streaming_bandwidth(spec),
         peak_flops_s=sustained_bf16_flops(spec), eta_bw=eff.eta_bw, eta_fl=eff.eta_fl, eta_kv=eff.eta_kv,
         gemm_gain=gain,
     )  # fmt: skip
@@ -102,7 +104,7 @@ def forward_estimates(
         else "no forward-cost surface: serving-engine overheads (an upper bound for a bare forward)"
     )
     basis = (
-        f"estimated bare forward (roofline) on the {spec.id} spec ({spec.hbm_tb_s:g} TB/s, {spec.bf16_tflops:g} TFLOPS"
+        f"estimated bare forward (roofline) on the {spec.id} spec ({bandwidth_text(spec)}, {spec.bf16_tflops:g} TFLOPS"
         f" bf16, peak {peak_text}); {eff.text()}, {fit_basis}; {calibration}"
     )
     df = pd.DataFrame(

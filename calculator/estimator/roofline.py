@@ -166,6 +166,30 @@ def sustained_bf16_flops(spec: GpuSpec) -> float:
     return spec.bf16_tflops * 1e12 * power_clock_factor(spec)
 
 
+SM_STREAM_TB_S: dict[str, float] = {"hopper": 4.8 / 132}
+"""Memory bandwidth one SM of an architecture is known to draw when the memory is saturated (TB/s): Hopper's from the
+H200, 4.8 TB/s over 132 SMs. A part with fewer SMs (sm_count) streams at most sm_count x that: the H20-3e, 78 SMs on
+H200's 4.8 TB/s of HBM3e, gets 2.84 TB/s (AccelMark: its batch-1 decode, 12.8 ms, was slower than an H100's, 7.7 ms).
+An assumption from the H200's own datasheet (an SM may draw more; none is known to), no fitted factor."""
+
+
+def streaming_bandwidth(spec: GpuSpec) -> float:
+    """The memory bandwidth the estimator uses (bytes/s): the datasheet's, or fewer where the part has too few SMs to
+    draw it (SM_STREAM_TB_S)."""
+    per_sm = SM_STREAM_TB_S.get(gpu_family(spec).split("-")[0])
+    if per_sm is None or spec.sm_count is None:
+        return spec.hbm_tb_s * 1e12
+    return min(spec.hbm_tb_s, spec.sm_count * per_sm) * 1e12
+
+
+def bandwidth_text(spec: GpuSpec) -> str:
+    """The datasheet bandwidth in words, with what the SMs stream where that is less (streaming_bandwidth)."""
+    used = streaming_bandwidth(spec) / 1e12
+    if used < spec.hbm_tb_s:
+        return f"{spec.hbm_tb_s:g} TB/s, {used:.2f} streamed by its {spec.sm_count} SMs"
+    return f"{spec.hbm_tb_s:g} TB/s"
+
+
 def dominates(a: GpuSpec, b: GpuSpec) -> bool:
     """Whether GPU a's datasheet figures are all >= b's (bandwidth, bf16/fp8/fp4 and FP16-accumulate tensor rates,
     memory) and both run the same vendor's software stack: then a is never estimated slower than b."""

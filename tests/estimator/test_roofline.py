@@ -157,3 +157,15 @@ def test_power_limited_parts_run_their_tensor_cores_at_the_clocks_their_tdp_allo
         assert power_clock_factor(specs[gpu]) == 1.0
     peak, text = peak_flops(specs["l4"], "bf16", 2.0)
     assert peak == pytest.approx(121e12 * factor["l4"]) and "power-limited at 72 W" in text
+
+
+def test_a_part_with_too_few_sms_streams_less_than_its_memory():
+    """The H20-3e's 78 SMs draw at most 78 x the H200's per-SM share (4.8 TB/s / 132) of its 4.8 TB/s; parts without an
+    SM count, or with their architecture's full count, keep their datasheet bandwidth."""
+    from calculator.estimator.roofline import bandwidth_text, streaming_bandwidth
+
+    specs = {g.id: g for g in CATALOG.gpu_specs}
+    assert streaming_bandwidth(specs["h20-3e"]) == pytest.approx(78 * 4.8e12 / 132)
+    assert "2.84 streamed by its 78 SMs" in bandwidth_text(specs["h20-3e"])
+    for gpu in ("h200", "h100-sxm", "gh200", "a100-80gb", "b200", "l4"):
+        assert streaming_bandwidth(specs[gpu]) == pytest.approx(specs[gpu].hbm_tb_s * 1e12)
