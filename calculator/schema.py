@@ -105,6 +105,12 @@ class GpuSpec(Strict):
         " FP32 accumulate at half rate); quantised weight-only kernels on fp16 activations run at it",
     )
     tdp_w: PositiveFloat
+    sm_count: int | None = Field(
+        default=None,
+        ge=1,
+        description="streaming multiprocessors, where known; a part with fewer SMs than its architecture's flagship may"
+        " not issue enough loads to saturate its memory (estimator.roofline.streaming_bandwidth)",
+    )
     interconnect: Text
     all_in_power_kw: PositiveFloat | None = Field(
         default=None, description="all-in power per GPU incl. host and cooling share, kW (TCO input)"

@@ -23,9 +23,12 @@ from calculator.catalog import Catalog
 from calculator.estimator.fitting import fit, model_entries
 from calculator.estimator.roofline import (
     GB,
+    bandwidth_text,
     model_cost,
     peak_flops,
     roofline_terms,
+    streaming_bandwidth,
+    sustained_bf16_flops,
     weight_only,
     weight_only_bits,
     weight_only_ratio,
@@ -76,7 +79,7 @@ def forward_estimates(
     peak, peak_text = peak_flops(spec, cost.compute_class, result.fp8_gain)
     bits = weight_only_bits(spec, cost)
     gain = (
-        peak / (spec.bf16_tflops * 1e12) * (result.weight_only_factor[bits] * weight_only_ratio(spec) if bits else 1.0)
+        peak / sustained_bf16_flops(spec) * (result.weight_only_factor[bits] * weight_only_ratio(spec) if bits else 1.0)
     )
     b = np.asarray(sizes, dtype=np.float64)
     q = float(query_tokens)
@@ -85,8 +88,9 @@ def forward_estimates(
         batch=b, query_tokens=q, context_tokens=ctx, block_attention=attention == "block",
         weight_bytes=cost.weight_bytes, kv_bytes_per_token=cost.kv_bytes_per_token,
         activation_bytes_per_token=cost.activation_bytes_per_token, dense_flops_per_token=cost.dense_flops_per_token,
-        attention_flops_per_token_ctx=cost.attention_flops_per_token_ctx, hbm_bytes_s=spec.hbm_tb_s * 1e12,
-        peak_flops_s=spec.bf16_tflops * 1e12, eta_bw=eff.eta_bw, eta_fl=eff.eta_fl, eta_kv=eff.eta_kv, gemm_gain=gain,
+        attention_flops_per_token_ctx=cost.attention_flops_per_token_ctx, hbm_bytes_s=streaming_bandwidth(spec),
+        peak_flops_s=sustained_bf16_flops(spec), eta_bw=eff.eta_bw, eta_fl=eff.eta_fl, eta_kv=eff.eta_kv,
+        gemm_gain=gain,
     )  # fmt: skip
     mem, fl = gm + am, gf + af
     overhead = factor * (eff.overhead_ms / 1e3 + b * eff.overhead_per_seq_us / 1e6)
@@ -100,7 +104,7 @@ def forward_estimates(
         else "no forward-cost surface: serving-engine overheads (an upper bound for a bare forward)"
     )
     basis = (
-        f"estimated bare forward (roofline) on the {spec.id} spec ({spec.hbm_tb_s:g} TB/s, {spec.bf16_tflops:g} TFLOPS"
+        f"estimated bare forward (roofline) on the {spec.id} spec ({bandwidth_text(spec)}, {spec.bf16_tflops:g} TFLOPS"
         f" bf16, peak {peak_text}); {eff.text()}, {fit_basis}; {calibration}"
     )
     df = pd.DataFrame(

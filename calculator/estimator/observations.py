@@ -34,6 +34,8 @@ from calculator.estimator.roofline import (
     ModelCost,
     gpu_family,
     model_cost,
+    streaming_bandwidth,
+    sustained_bf16_flops,
     tensor_core_ratio,
     weight_only,
     weight_only_bits,
@@ -145,6 +147,7 @@ def cycle_rows(
     prefill_attention_context: float = 0.0,
     engine: str = "sglang",
     prompt_tokens: float = 1.0,
+    own_prompt_share: FloatArray | float = 0.0,
 ) -> dict[str, FloatArray]:
     """Forward rows of one cycle at each batch size (row obs = index into `batch`), ready for roofline.row_times.
 
@@ -154,7 +157,9 @@ def cycle_rows(
     (engines.MIXES_PREFILL) they ride in the cycle's last target forward (their FLOPs, activations and KV writes join
     its rooflines, no extra weight reads or overhead); on the others they run in prefill forwards of their own, each of
     min(chunk, max(ISL, tokens per cycle)) tokens (`prompt_tokens` = ISL), which read the weights and pay the
-    fixed overhead again.
+    fixed overhead again. `own_prompt_share` of the prefill (steady state: 1 / B) is the prompts of the batch's own
+    sequences: a request's prompt cannot ride in its own decode forwards, so on a mixing engine that share, too, runs
+    in prefill forwards of their own (at B = 1 all of it: a lone request prefills, then decodes).
     """
     n = len(batch)
     zeros = np.zeros(n)
@@ -164,6 +169,8 @@ def cycle_rows(
     fast = cost.compute_class in ("fp8", "fp4") and not weight_only(spec, cost.compute_class)
     mixing = mixes_prefill(engine)
     pac = prefill_attention_context
+    own = prefill * np.clip(np.asarray(own_prompt_share, dtype=np.float64), 0.0, 1.0) if mixing else prefill
+    mixed = prefill - own
 
     def extras(tokens: FloatArray) -> dict[str, FloatArray]:
         return {
@@ -184,15 +191,15 @@ def cycle_rows(
                 "q": np.full(n, float(f.query_tokens)),
                 "ctx": np.full(n, decode_context),
                 "block": np.full(n, float(f.attention == "block")),
-                **extras(prefill if (mixing and i == last_target) else zeros),
+                **extras(mixed if i == last_target else zeros),
             }
         )
-    if not mixing and np.any(prefill > 0):
-        per_forward = np.minimum(float(prefill_chunk_tokens(engine)), np.maximum(prefill, max(prompt_tokens, 1.0)))
+    if np.any(own > 0):
+        per_forward = np.minimum(float(prefill_chunk_tokens(engine)), np.maximum(own, max(prompt_tokens, 1.0)))
         parts.append(
             {
                 "obs": np.arange(n, dtype=np.float64),
-                "count": prefill / per_forward,
+                "count": own / per_forward,
                 "role": zeros,
                 "batch": zeros,
                 "q": zeros,
@@ -209,8 +216,8 @@ def cycle_rows(
         "act": np.full(m, cost.activation_bytes_per_token),
         "F": np.full(m, cost.dense_flops_per_token),
         "A": np.full(m, cost.attention_flops_per_token_ctx),
-        "hbm": np.full(m, spec.hbm_tb_s * 1e12),
-        "peak": np.full(m, spec.bf16_tflops * 1e12 * (0.5 if cost.compute_class == "fp32" else 1.0)),
+        "hbm": np.full(m, streaming_bandwidth(spec)),
+        "peak": np.full(m, sustained_bf16_flops(spec) * (0.5 if cost.compute_class == "fp32" else 1.0)),
         "ratio": np.full(m, ratio),
         "fast": np.full(m, float(fast)),
         "wo": np.full(m, float(weight_only_bits(spec, cost))),
@@ -472,6 +479,7 @@ def _add_point(
         spec=spec,
         engine=engine_cls,
         prompt_tokens=float(isl),
+        own_prompt_share=1.0 / batch,
     )
     mode_code = SPEC_MODES.index(mode) + 1 if mode in SPEC_MODES else 0
     record = _record(

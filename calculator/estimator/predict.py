@@ -32,6 +32,7 @@ from calculator.estimator.roofline import (
     BYTES_PER_PARAM,
     GB,
     FloatArray,
+    bandwidth_text,
     dominates,
     model_cost,
     peak_flops,
@@ -461,6 +462,7 @@ def _estimate_on(
         spec=spec,
         engine=req.engine or result.reference_engine,
         prompt_tokens=float(isl),
+        own_prompt_share=1.0 / running,
     )
     cycle_s = cycle_time_s(rows, len(batch), eff, result) + result.mode_overhead_s(req.mode, running, req.model)
     output = decode_tok_s(running, cycle.tokens_per_cycle, cycle_s)
@@ -478,7 +480,7 @@ def _estimate_on(
         else ""
     )
     basis = (
-        f"estimated (roofline) on the {spec.id} spec ({spec.hbm_tb_s:g} TB/s, {spec.bf16_tflops:g} TFLOPS bf16,"
+        f"estimated (roofline) on the {spec.id} spec ({bandwidth_text(spec)}, {spec.bf16_tflops:g} TFLOPS bf16,"
         f" peak {peak_text}); {eff.text()}, {fit_basis}; for {engine_words(req.engine or result.reference_engine)};"
         f" {req.mode} cycle: {cycle.description}{_engine_basis(result, spec.id, req.mode, req.model)};"
         f" TPF {choice.tokens_per_forward:.2f} from {choice.source}"

@@ -67,7 +67,8 @@ _FP4_COMPUTE = {"fp4", "nvfp4"}
 # bandwidth and run at lower power than HBM parts of the same architecture. Two parts sit apart from their
 # architecture: the H20 (an export part with 78 of the H100's 132 SMs, too few to keep its HBM busy: AccelMark
 # measured it slower than an H100 at batch 1 despite more bandwidth) and the L4 (72 W: it cannot hold its clocks under
-# load; 100-request batches ran at under half of what its datasheet and the other Ada parts imply).
+# load, POWER_LIMIT_TFLOPS_PER_W; its efficiencies and overheads are kept apart too: a low-power card's host and
+# board differ).
 GPU_FAMILIES: dict[str, str] = {
     "a100-40gb": "ampere",
     "a100-80gb": "ampere",
@@ -139,6 +140,54 @@ def gpu_family(spec: GpuSpec) -> str:
         if hint in name:
             return family
     return "other"
+
+
+POWER_LIMIT_TFLOPS_PER_W: dict[str, float] = {"ada": 330.3 / 450.0}
+"""Tensor FLOP/s per watt an architecture sustains, where its smaller-power parts cannot hold the clocks their
+datasheet peak assumes: Ada's, from its full-power part (the RTX 4090: 330 TFLOPS FP16-accumulate at 450 W, 0.73
+TFLOPS/W). A part whose full tensor rate exceeds TDP x that runs its tensor cores at the lower clocks its power allows
+(L40S 0.71 of its datasheet, RTX 6000 Ada 0.60, L4 0.43). Memory bandwidth is not affected. Data-centre HBM parts run
+their datasheet rates at their TDP (no entry)."""
+
+
+def power_clock_factor(spec: GpuSpec) -> float:
+    """The fraction of its datasheet tensor rates a GPU sustains under its power limit (POWER_LIMIT_TFLOPS_PER_W): 1
+    unless its full tensor rate (the larger of bf16 and FP16-accumulate) exceeds TDP x its architecture's sustainable
+    TFLOPS per watt."""
+    per_w = POWER_LIMIT_TFLOPS_PER_W.get(gpu_family(spec).split("-")[0])
+    if per_w is None:
+        return 1.0
+    full = max(spec.fp16_accumulate_tflops or spec.bf16_tflops, spec.bf16_tflops)
+    return min(1.0, spec.tdp_w * per_w / full)
+
+
+def sustained_bf16_flops(spec: GpuSpec) -> float:
+    """The bf16 tensor FLOP/s the estimator uses: the datasheet's x power_clock_factor."""
+    return spec.bf16_tflops * 1e12 * power_clock_factor(spec)
+
+
+SM_STREAM_TB_S: dict[str, float] = {"hopper": 4.8 / 132}
+"""Memory bandwidth one SM of an architecture is known to draw when the memory is saturated (TB/s): Hopper's from the
+H200, 4.8 TB/s over 132 SMs. A part with fewer SMs (sm_count) streams at most sm_count x that: the H20-3e, 78 SMs on
+H200's 4.8 TB/s of HBM3e, gets 2.84 TB/s (AccelMark: its batch-1 decode, 12.8 ms, was slower than an H100's, 7.7 ms).
+An assumption from the H200's own datasheet (an SM may draw more; none is known to), no fitted factor."""
+
+
+def streaming_bandwidth(spec: GpuSpec) -> float:
+    """The memory bandwidth the estimator uses (bytes/s): the datasheet's, or fewer where the part has too few SMs to
+    draw it (SM_STREAM_TB_S)."""
+    per_sm = SM_STREAM_TB_S.get(gpu_family(spec).split("-")[0])
+    if per_sm is None or spec.sm_count is None:
+        return spec.hbm_tb_s * 1e12
+    return min(spec.hbm_tb_s, spec.sm_count * per_sm) * 1e12
+
+
+def bandwidth_text(spec: GpuSpec) -> str:
+    """The datasheet bandwidth in words, with what the SMs stream where that is less (streaming_bandwidth)."""
+    used = streaming_bandwidth(spec) / 1e12
+    if used < spec.hbm_tb_s:
+        return f"{spec.hbm_tb_s:g} TB/s, {used:.2f} streamed by its {spec.sm_count} SMs"
+    return f"{spec.hbm_tb_s:g} TB/s"
 
 
 def dominates(a: GpuSpec, b: GpuSpec) -> bool:
@@ -250,15 +299,17 @@ def model_cost(
 
 def peak_flops(spec: GpuSpec, compute_class: str, fp8_gain: float) -> tuple[float, str]:
     """Usable peak FLOP/s for a compute class: bf16 TFLOPS x min(fitted fp8 gain, datasheet ratio) where the GPU has
-    the tensor cores (weight_only otherwise: bf16)."""
-    bf16 = spec.bf16_tflops * 1e12
+    the tensor cores (weight_only otherwise: bf16); the bf16 rate is the sustained one (power_clock_factor)."""
+    bf16 = sustained_bf16_flops(spec)
+    clock = power_clock_factor(spec)
+    name = f"bf16 x {clock:.2f} (power-limited at {spec.tdp_w:g} W)" if clock < 1.0 else "bf16"
     if compute_class == "fp32":
-        return bf16 * 0.5, "bf16/2 (fp32 via tf32)"
+        return bf16 * 0.5, f"{name}/2 (fp32 via tf32)"
     ratio = tensor_core_ratio(spec, compute_class)
     if compute_class in ("fp8", "fp4") and ratio > 1.0:
         gain = min(fp8_gain, ratio)
-        return bf16 * gain, f"bf16 x {gain:.2f} ({compute_class} gain)"
-    return bf16, "bf16"
+        return bf16 * gain, f"{name} x {gain:.2f} ({compute_class} gain)"
+    return bf16, name
 
 
 def roofline_terms(

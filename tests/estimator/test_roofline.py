@@ -10,7 +10,13 @@ from hypothesis import strategies as st
 
 from calculator.catalog import load_catalog, load_models
 from calculator.estimator import forward_time_s, gpu_family, model_cost, weight_only
-from calculator.estimator.roofline import row_times, weight_only_bits, weight_only_ratio
+from calculator.estimator.roofline import (
+    peak_flops,
+    power_clock_factor,
+    row_times,
+    weight_only_bits,
+    weight_only_ratio,
+)
 
 CATALOG = load_catalog()
 MODELS = load_models()
@@ -136,3 +142,30 @@ def test_forward_rows_use_the_same_roofline_as_forward_time_s():
     ]
     assert t == pytest.approx(expected, rel=1e-12)
     assert gm[0] > gf[0] and gf[1] > gm[1]  # batch 1 reads weights; batch 512 x 32 tokens computes
+
+
+def test_power_limited_parts_run_their_tensor_cores_at_the_clocks_their_tdp_allows():
+    """Ada parts whose full tensor rate exceeds TDP x the RTX 4090's 0.73 TFLOPS/W are slowed (L4 at 72 W to ~0.43,
+    RTX 6000 Ada at 300 W to 0.60, L40S to 0.71); the 4090s and every HBM data-centre part run their datasheet."""
+    specs = {g.id: g for g in CATALOG.gpu_specs}
+    factor = {g: power_clock_factor(specs[g]) for g in ("l4", "rtx-6000-ada", "l40s", "rtx-4090", "rtx-4090d")}
+    assert factor["l4"] == pytest.approx(0.437, abs=0.005)
+    assert factor["rtx-6000-ada"] == pytest.approx(0.605, abs=0.005)
+    assert factor["l40s"] == pytest.approx(0.710, abs=0.005)
+    assert factor["rtx-4090"] == pytest.approx(1.0) and factor["rtx-4090d"] == 1.0
+    for gpu in ("h100-sxm", "h200", "a100-80gb", "b200", "rtx-5090", "rtx-pro-6000", "v100s-pcie-32gb"):
+        assert power_clock_factor(specs[gpu]) == 1.0
+    peak, text = peak_flops(specs["l4"], "bf16", 2.0)
+    assert peak == pytest.approx(121e12 * factor["l4"]) and "power-limited at 72 W" in text
+
+
+def test_a_part_with_too_few_sms_streams_less_than_its_memory():
+    """The H20-3e's 78 SMs draw at most 78 x the H200's per-SM share (4.8 TB/s / 132) of its 4.8 TB/s; parts without an
+    SM count, or with their architecture's full count, keep their datasheet bandwidth."""
+    from calculator.estimator.roofline import bandwidth_text, streaming_bandwidth
+
+    specs = {g.id: g for g in CATALOG.gpu_specs}
+    assert streaming_bandwidth(specs["h20-3e"]) == pytest.approx(78 * 4.8e12 / 132)
+    assert "2.84 streamed by its 78 SMs" in bandwidth_text(specs["h20-3e"])
+    for gpu in ("h200", "h100-sxm", "gh200", "a100-80gb", "b200", "l4"):
+        assert streaming_bandwidth(specs[gpu]) == pytest.approx(specs[gpu].hbm_tb_s * 1e12)
