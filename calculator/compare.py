@@ -62,7 +62,7 @@ def unseen_gpu_errors(catalog: Catalog) -> pd.DataFrame:
         if held.any() and others.any():
             keep &= ~held
             gpus = "/".join(g.upper() for g in cal.gpus)
-            notes[mode] = f"without {gpus} held out ({gpus}'s sweeps calibrate every {mode} estimate)"
+            notes[mode] = f"{gpus} not held out: its sweeps calibrate every {mode} estimate"
     summary = error_summary(loo[keep])
     out = summary[summary["gpu"] == "all"].assign(note=lambda d: d["mode"].map(notes).fillna(""))
     return out[ERROR_COLUMNS].reset_index(drop=True)

@@ -391,7 +391,9 @@ def gap_formats(columns: list[str] | tuple[str, ...]) -> dict[str, str]:
 
 def estimate_error_text(errors: pd.DataFrame, mode: str | None = None) -> str:
     """ "±10 % median, p90 28 % (worst 95 %)" for estimates on GPUs without data, from a table of mode, median, p90
-    and worst absolute % error (leave-one-GPU-out): the mode's row where it was checked, else the "all" row."""
+    and worst absolute % error (leave-one-GPU-out): the mode's row where it was checked, else the "all" row. Where
+    the row has a note (which GPUs were not held out, and why), the text ends with it, so a figure never reads as
+    more than it is."""
     if errors.empty:
         return ""
     row = errors[errors["mode"] == mode] if mode is not None else errors.iloc[0:0]
@@ -402,7 +404,10 @@ def estimate_error_text(errors: pd.DataFrame, mode: str | None = None) -> str:
     r = row.iloc[0]
     has_p90 = "p90_abs_error_pct" in r and pd.notna(r["p90_abs_error_pct"])
     p90 = f", p90 {r['p90_abs_error_pct']:.0f} %" if has_p90 else ""
-    return f"±{r['median_abs_error_pct']:.0f} % median{p90} (worst {r['worst_abs_error_pct']:.0f} %)"
+    note = str(r["note"]) if "note" in r and pd.notna(r["note"]) and str(r["note"]) else ""
+    return f"±{r['median_abs_error_pct']:.0f} % median{p90} (worst {r['worst_abs_error_pct']:.0f} %" + (
+        f"; {note})" if note else ")"
+    )
 
 
 def lengths_warning(lengths_status: str, lengths_note: str, what: str) -> str:

@@ -7,7 +7,7 @@ import re
 import pandas as pd
 import pytest
 
-from calculator.labels import add_labels, dash_missing, fmt_tokens, md_escape
+from calculator.labels import add_labels, dash_missing, estimate_error_text, fmt_tokens, md_escape
 
 
 @pytest.mark.parametrize(
@@ -60,3 +60,20 @@ def test_labels_are_per_profile_and_mark_estimates_and_prerelease_rows():
     assert out["option"].tolist()[0] == "b200 · nld-8b self_spec fp8 b32 (pre-release)"
     assert out["badge"].tolist()[0] == ["vendor internal", "pre-release checkpoint"]
     assert out["curve"].tolist()[2] == "qwen3-8b ar bf16 (estimated)"
+
+
+def test_the_estimate_error_text_says_which_gpus_were_not_held_out():
+    """Self-speculation's figure is measured with B200 kept in the fit (its sweeps calibrate every self-spec
+    estimate); the text beside an estimate says so instead of reading as a plain leave-one-GPU-out figure."""
+    errors = pd.DataFrame(
+        [
+            {"mode": "ar", "points": 206, "median_abs_error_pct": 9.4, "p90_abs_error_pct": 27.3,
+             "worst_abs_error_pct": 261.0, "note": ""},
+            {"mode": "self_spec", "points": 10, "median_abs_error_pct": 43.0, "p90_abs_error_pct": 54.0,
+             "worst_abs_error_pct": 57.0, "note": "B200 not held out: its sweeps calibrate every self_spec estimate"},
+        ]
+    )  # fmt: skip
+    assert estimate_error_text(errors, "ar") == "±9 % median, p90 27 % (worst 261 %)"
+    assert estimate_error_text(errors, "self_spec") == (
+        "±43 % median, p90 54 % (worst 57 %; B200 not held out: its sweeps calibrate every self_spec estimate)"
+    )
