@@ -212,6 +212,19 @@ def test_a_bad_optional_field_drops_that_field_not_the_point() -> None:
     assert result.profiles[0].points[0].tpot_ms_p50 is None
 
 
+def test_a_check_across_fields_names_the_files_own_fields() -> None:
+    """Found by the mutation fuzz: a median TPOT above its p99 in a one-run vLLM file was a problem with no place
+    (the whole point fails one check across two fields); it names the file's two fields now."""
+    real = Path(__file__).parent / "fixtures" / "real" / "vllm" / "inferencex_kimik25_mtp_8k1k_c32.json"
+    run = json.loads(real.read_text(encoding="utf-8"), parse_constant=float)
+    run["median_tpot_ms"] = run["p99_tpot_ms"] * 2
+    result = import_bytes(json.dumps(run).encode(), "run.json", FULL)
+    (problem,) = [p for p in result.problems if "below" in p.message]
+    assert problem.file == "run.json"
+    assert problem.where == "median_tpot_ms and p99_tpot_ms"
+    assert "tpot_ms_p99" in problem.message and "is below" in problem.message
+
+
 def test_many_bad_rows_are_summarised_not_listed_one_by_one() -> None:
     rows = [f"h100-sxm,qwen3-8b,ar,bf16,{i},-1,," for i in range(1, 501)]
     result = import_bytes(csv_rows(*rows), "many.csv")

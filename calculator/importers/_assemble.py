@@ -162,6 +162,13 @@ def missing_problems(ctx: Context, missing: list[str]) -> list[Problem]:
     ]
 
 
+def point_where(raw: RawPoint, data: Mapping[str, Any], msg: str) -> str:
+    """Where a problem of the whole point lies (a check across fields, e.g. p99 below p50): the file's own names of
+    the fields the message names, else the point's place, else "the file's one record" (a one-run file)."""
+    named = [raw.sources.get(k, sub(raw.where, k)) for k in data if re.search(rf"\b{re.escape(k)}\b", msg)]
+    return " and ".join(dict.fromkeys(named)) or raw.where or "the file's one record"
+
+
 def validate_point(raw: RawPoint, reader: Reader) -> ProfilePoint | None:
     """The raw point as a ProfilePoint. Bad optional fields are dropped (each a problem); a bad
     concurrency or throughput, or inconsistent values, drop the point."""
@@ -174,8 +181,8 @@ def validate_point(raw: RawPoint, reader: Reader) -> ProfilePoint | None:
             fatal = False
             for e in err.errors(include_url=False):
                 name = str(e["loc"][0]) if e["loc"] else ""
-                where = raw.sources.get(name, sub(raw.where, name) if name else raw.where)
                 msg = str(e["msg"]).removeprefix("Value error, ")
+                where = raw.sources.get(name, sub(raw.where, name)) if name else point_where(raw, data, msg)
                 if e["type"] != "missing" and name and "input" in e:
                     msg = f"{msg} (got {shown(e['input'])})"
                 if e["type"] == "missing":
