@@ -1,11 +1,21 @@
-"""Fixtures shared by the AppTests of several pages."""
+"""Fixtures shared by the AppTests of several pages, and the hypothesis profiles.
+
+Hypothesis: the default profile is derandomized, so `pytest` (CI, the README's command) tries the same examples on
+every run and a landing never fails on a case nobody saw before. To hunt for new cases, run
+`pytest --hypothesis-profile=explore` (random examples on every run); fix what it finds with a plain test.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import settings
 from streamlit.runtime.media_file_manager import MediaFileManager
+
+settings.register_profile("default", derandomize=True, print_blob=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("default")
 
 
 @pytest.fixture
