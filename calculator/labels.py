@@ -271,10 +271,22 @@ def dash_missing(df: pd.DataFrame, formats: dict[str, str]) -> pd.DataFrame:
     return out
 
 
+PREVIEW_TEXT_CHARS = 120
+"""Longest text a preview cell shows; the export files hold the whole text. An estimate's basis runs to ~600
+characters, and 200 rows of it took the Export page's first render from ~1.3x to ~1.6x a bare page's (the grid
+measures every cell's text; benchmarks/bench_pages.py)."""
+
+
 def preview_frame(table: pd.DataFrame) -> pd.DataFrame:
     """The export table as shown on screen: block size as text ("—" for none), provenance and tier in words,
-    missing numbers as "—"."""
+    missing numbers as "—", text longer than PREVIEW_TEXT_CHARS cut with "…" (the files keep all of it)."""
     out = table.copy()
+    for col in out.columns:
+        if out[col].dtype == object or isinstance(out[col].dtype, (pd.StringDtype, pd.CategoricalDtype)):
+            text = out[col].astype(object)
+            long = text.map(lambda v: isinstance(v, str) and len(v) > PREVIEW_TEXT_CHARS)
+            if long.any():
+                out[col] = text.where(~long, text.map(lambda v: f"{str(v)[: PREVIEW_TEXT_CHARS - 1]}…"))
     if "block_size" in out:
         out["block_size"] = block_text(out)
     for col, words in (("provenance", PROVENANCE_LABELS), ("tier", TIER_LABELS)):

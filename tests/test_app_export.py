@@ -100,3 +100,21 @@ def test_export_page_writes_every_scenario_input_into_its_url() -> None:
     q = at.query_params
     assert (q.get("gpu"), q.get("tps"), q.get("strict")) == ("gb200", "20", "false"), dict(q)
     assert "GB200" in at.markdown[0].value and ">= 20 tok/s per user" in at.markdown[0].value
+
+
+def test_the_preview_cuts_long_text_and_the_files_keep_all_of_it(downloads: dict[str, Callable[[], bytes]]) -> None:
+    """An estimate's basis runs to ~600 characters; 200 preview rows of it slowed the page's first render (the grid
+    measures every cell). The preview shows at most PREVIEW_TEXT_CHARS of a cell; the CSV has the whole text."""
+    from calculator.labels import PREVIEW_TEXT_CHARS
+
+    at = open_page(gpu="h100-sxm")  # no data on H100 for NLD: estimated rows with long bases
+    assert not at.exception
+    preview = at.dataframe[0].value
+    shown = preview["basis"].astype(str)
+    assert shown.str.len().max() <= PREVIEW_TEXT_CHARS
+    assert shown.str.endswith("…").any()
+    csv = pd.read_csv(io.BytesIO(downloads["nld-cost-h100-sxm-on_demand-nld-8b.csv"]()))
+    full = csv["basis"].dropna().astype(str)
+    assert full.str.len().max() > PREVIEW_TEXT_CHARS and not full.str.endswith("…").any()
+    cut = shown[shown.str.endswith("…")].iloc[0][:-1]
+    assert any(b.startswith(cut) for b in full)  # the cut text is the start of a file's row
