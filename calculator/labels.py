@@ -284,9 +284,9 @@ def preview_frame(table: pd.DataFrame) -> pd.DataFrame:
     for col in out.columns:
         if out[col].dtype == object or isinstance(out[col].dtype, (pd.StringDtype, pd.CategoricalDtype)):
             text = out[col].astype(object)
-            long = text.map(lambda v: isinstance(v, str) and len(v) > PREVIEW_TEXT_CHARS)
+            long = text.map(lambda v: isinstance(v, str) and len(v) > PREVIEW_TEXT_CHARS).astype(bool)
             if long.any():
-                out[col] = text.where(~long, text.map(lambda v: f"{str(v)[: PREVIEW_TEXT_CHARS - 1]}…"))
+                out[col] = text.where(~long, text.str.slice(0, PREVIEW_TEXT_CHARS - 1) + "…")
     if "block_size" in out:
         out["block_size"] = block_text(out)
     for col, words in (("provenance", PROVENANCE_LABELS), ("tier", TIER_LABELS)):

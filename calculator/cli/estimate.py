@@ -165,7 +165,7 @@ def _run_validate(args: argparse.Namespace) -> int:
 def _run_forward(args: argparse.Namespace) -> int:
     """`estimate --forward`: one row per batch size (FORWARD_COLUMNS), the bare forward's device time."""
     catalog = load_catalog(args.data)
-    gpus = [g for item in args.gpu for g in item.split(",") if g]
+    gpus = _gpu_ids(args.gpu)
     try:
         if len(gpus) != 1 or not args.model:
             raise ValueError("--forward needs one --gpu and a --model")
@@ -186,6 +186,11 @@ def _run_forward(args: argparse.Namespace) -> int:
         return EXIT_BAD_DATA
     write_output(render(df[FORWARD_COLUMNS], args.format))
     return EXIT_OK
+
+
+def _gpu_ids(values: list[str]) -> list[str]:
+    """The --gpu values, repeated or comma-separated, as a list of ids."""
+    return [g for item in values for g in item.split(",") if g]
 
 
 def _nothing_left(df: Any, what: str) -> bool:
@@ -212,7 +217,7 @@ def run(args: argparse.Namespace) -> int:
         ]
         if missing:
             raise ValueError(f"missing {', '.join(missing)} (or give --validate)")
-        gpus = [g for item in args.gpu for g in item.split(",") if g]
+        gpus = _gpu_ids(args.gpu)
         df = estimate_points(
             catalog,
             gpus,
