@@ -11,7 +11,7 @@ import streamlit as st
 
 from app_pages.state import init_state, sanitize_url
 from app_pages.widgets import sidebar
-from calculator.labels import md
+from calculator.data.vocabulary import md
 
 st.set_page_config(
     page_title="Diffusion LLM cost planner",

@@ -11,10 +11,11 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from calculator import charts, compare, gpu_compare, planning, scenario
-from calculator.catalog import Catalog, load_catalog
-from calculator.cost import CostSettings, price_table
-from calculator.estimator import error_summary, leave_one_out, summarise_headline
+from calculator.answers import compare, gpu_compare, planning, scenario
+from calculator.data.catalog import Catalog, load_catalog
+from calculator.model.cost import CostSettings, price_table
+from calculator.model.estimator import error_summary, leave_one_out, summarise_headline
+from calculator.present import charts
 
 
 @st.cache_resource(show_spinner="Loading the bundled data…")

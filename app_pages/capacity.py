@@ -12,10 +12,11 @@ import streamlit as st
 
 from app_pages import cached, state
 from app_pages import widgets as w
-from calculator import capacity as cap
-from calculator import charts, planning
-from calculator import labels as lb
-from calculator.schema import TIERS
+from calculator.answers import planning
+from calculator.data import vocabulary as vb
+from calculator.data.schema import TIERS
+from calculator.model import capacity as cap
+from calculator.present import charts
 
 st.title("Capacity and monthly bill")
 
@@ -129,16 +130,16 @@ if plans.empty:
 
 best = plans.iloc[0]
 m = st.columns(4)
-m[0].metric("Cheapest monthly bill", lb.fmt_usd(best["monthly_usd"], 0), border=True, help="Whole instances, 730 h")
+m[0].metric("Cheapest monthly bill", vb.fmt_usd(best["monthly_usd"], 0), border=True, help="Whole instances, 730 h")
 m[1].metric(
     "GPUs billed",
     f"{int(best['gpus_billed']):,}",
     border=True,
     help=f"{planning.fleet_text(best)} at peak; {int(best['instances_offpeak'])} instance(s) off-peak",
 )
-m[2].metric("Effective $/M output tokens", lb.fmt_usd(best["usd_per_mtok_effective"]), border=True)
+m[2].metric("Effective $/M output tokens", vb.fmt_usd(best["usd_per_mtok_effective"]), border=True)
 m[3].metric("Average fleet utilisation", f"{best['fleet_utilisation']:.0%}", border=True)
-st.markdown(lb.escape_dollars(planning.best_plan_text(best)))
+st.markdown(vb.escape_dollars(planning.best_plan_text(best)))
 w.show_notices(planning.plan_notices(plan, best))
 
 # Lazy tabs (only the open one runs; the chart tab loads Plotly's script): the plans table is the answer.
@@ -190,7 +191,7 @@ if mixed.empty:
         "scaled down): run one mode throughout."
     )
 else:
-    st.markdown(lb.escape_dollars(planning.mixed_text(mixed.iloc[0])))
+    st.markdown(vb.escape_dollars(planning.mixed_text(mixed.iloc[0])))
     w.table(
         mixed,
         "mixed_table",
@@ -231,15 +232,15 @@ api_in = b[1].number_input(
 be = planning.api_break_even(best, demand, api_out=api_out, api_in=api_in, utilisation=util)
 with b[2]:
     st.caption(
-        lb.escape_dollars(
+        vb.escape_dollars(
             f"API cost per M output tokens with input at ISL/OSL = {isl}/{osl}: "
-            f"**{lb.fmt_usd(be.api_usd_per_mtok_output)}**. Self-hosting ({lb.md(best['option'])}, "
-            f"{lb.md(best['provider'])}, "
+            f"**{vb.fmt_usd(be.api_usd_per_mtok_output)}**. Self-hosting ({vb.md(best['option'])}, "
+            f"{vb.md(best['provider'])}, "
             "fixed fleet sized for peak, whole instances) costs at least "
-            f"**{lb.fmt_usd(be.self_host_usd_per_mtok_at_scale)}** per M output tokens at full instances."
+            f"**{vb.fmt_usd(be.self_host_usd_per_mtok_at_scale)}** per M output tokens at full instances."
         )
     )
-    verdict = lb.escape_dollars(planning.break_even_verdict(be))
+    verdict = vb.escape_dollars(planning.break_even_verdict(be))
     if be.self_hosting_cheaper:
         st.success(verdict, icon=":material/check_circle:")
     else:

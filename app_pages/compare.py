@@ -12,8 +12,9 @@ import streamlit as st
 
 from app_pages import cached, state
 from app_pages import widgets as w
-from calculator import charts, compare, export
-from calculator import labels as lb
+from calculator.answers import compare
+from calculator.data import vocabulary as vb
+from calculator.present import charts, export
 
 st.title("Compare cost per million tokens")
 
@@ -115,11 +116,11 @@ m1, m2, m3 = st.columns(3)
 top = view.top
 m1.metric(
     f"Cheapest here ({cost_label})",
-    lb.fmt_usd(top[cost_col]),
+    vb.fmt_usd(top[cost_col]),
     delta=top["provenance_label"] + (", pre-release" if top["prerelease"] else ""),
     delta_color="off",
     delta_arrow="off",
-    help=f"{lb.md(top['option'])} on {lb.md(top['provider'])} {lb.md(top['instance'])} ({top['tier_label']}); "
+    help=f"{vb.md(top['option'])} on {vb.md(top['provider'])} {vb.md(top['instance'])} ({top['tier_label']}); "
     f"provenance: {top['provenance_label']}.",
     border=True,
 )
@@ -127,12 +128,12 @@ d = view.top_with_data
 if d is not None:
     m2.metric(
         "Cheapest with data (not estimated)",
-        lb.fmt_usd(d[cost_col]),
+        vb.fmt_usd(d[cost_col]),
         delta=d["provenance_label"] + (", pre-release" if d["prerelease"] else ""),
         delta_color="off",
         delta_arrow="off",
-        help=f"{lb.md(d['option'])} at concurrency {int(d['concurrency'])} on {lb.md(d['provider'])} "
-        f"{lb.md(d['instance'])} "
+        help=f"{vb.md(d['option'])} at concurrency {int(d['concurrency'])} on {vb.md(d['provider'])} "
+        f"{vb.md(d['instance'])} "
         f"({d['tier_label']}).",
         border=True,
     )
@@ -141,8 +142,8 @@ else:
 m3.metric("GPUs compared", f"{table['gpu'].nunique()}", border=True)
 n_est = view.estimated_rows
 st.caption(
-    lb.escape_dollars(
-        f"Cheapest: **{lb.md(top['option'])}** at concurrency {int(top['concurrency'])}"
+    vb.escape_dollars(
+        f"Cheapest: **{vb.md(top['option'])}** at concurrency {int(top['concurrency'])}"
         + ("" if top["provenance"] == "estimated" else f", {top['provenance_label']}")
         + (", pre-release checkpoint" if top["prerelease"] else "")
         + f". Showing **{cost_label}** at utilisation {settings.utilisation:.0%}, {query.concurrency_text()}. ★ marks "

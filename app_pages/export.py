@@ -13,8 +13,10 @@ import streamlit as st
 
 from app_pages import cached, state
 from app_pages import widgets as w
-from calculator import charts, export, links, scenario
-from calculator import labels as lb
+from calculator.answers import scenario
+from calculator.data import vocabulary as vb
+from calculator.present import charts, export, links
+from calculator.present import labels as lb
 
 st.title("Export")
 
@@ -30,9 +32,9 @@ key, result = cached.build_scenario(inputs, points_key, points, prices_key, pric
 table = scenario.scenario_table(result)
 
 st.markdown(
-    f"**Scenario:** {lb.model_label(inputs.model)} and the AR baselines on **{lb.md(state.gpu_name(inputs.gpu))}**, "
-    f"{lb.tier_label(inputs.tier)} price"
-    + ("" if inputs.provider == scenario.CHEAPEST else f" from {lb.md_escape(inputs.provider)}")
+    f"**Scenario:** {vb.model_label(inputs.model)} and the AR baselines on **{vb.md(state.gpu_name(inputs.gpu))}**, "
+    f"{vb.tier_label(inputs.tier)} price"
+    + ("" if inputs.provider == scenario.CHEAPEST else f" from {vb.md_escape(inputs.provider)}")
     + f", ISL/OSL {inputs.isl}/{inputs.osl}, {inputs.targets.slo().describe()}, utilisation {inputs.util}%, "
     f"{cost_label}; unchecked targets {'count as failed' if inputs.strict else 'pass, flagged'}; "
     f"{'estimates at your lengths preferred' if inputs.est_len else 'data curves ranked at their own lengths'}. "

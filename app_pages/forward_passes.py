@@ -9,9 +9,9 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import cached
-from calculator import charts
-from calculator.catalog import forward_points_frame
-from calculator.estimator import estimated_forward_ms
+from calculator.data.catalog import forward_points_frame
+from calculator.model.estimator import estimated_forward_ms
+from calculator.present import charts
 
 st.title("Forward passes")
 st.caption(

@@ -11,8 +11,8 @@ import streamlit as st
 
 from app_pages import cached, state
 from app_pages import widgets as w
-from calculator import charts, gpu_compare
-from calculator import labels as lb
+from calculator.answers import checks, gpu_compare
+from calculator.present import charts
 
 st.title("Hardware: A100 vs H100 vs H200 vs B200 vs GB200")
 
@@ -41,7 +41,7 @@ for p in result.problems:
     st.warning(p, icon=":material/warning:")
 
 errors = cached.estimator_gpu_error()
-error_text = lb.estimate_error_text(errors, mode)
+error_text = checks.estimate_error_text(errors, mode)
 # Lazy tabs (only the open one runs; the chart tab loads Plotly's script): the table is the answer.
 tab_table, tab_chart = st.tabs(["Table", "Chart"], key="hw_tab", bind="query-params")
 with tab_chart:

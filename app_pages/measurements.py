@@ -14,10 +14,10 @@ from typing import Any
 import streamlit as st
 
 from app_pages import state
-from calculator import labels as lb
-from calculator import uploads as up
-from calculator.importers import Overrides, csv_template
-from calculator.schema import KNOWN_MODELS, KNOWN_MODES, PRECISIONS
+from calculator.data import uploads as up
+from calculator.data import vocabulary as vb
+from calculator.data.importers import Overrides, csv_template
+from calculator.data.schema import KNOWN_MODELS, KNOWN_MODES, PRECISIONS
 
 st.title("Your measurements")
 
@@ -79,7 +79,7 @@ for f in files or []:
     try:
         data = f.getvalue()
     except Exception as e:
-        st.error(f"{lb.md(f.name)}: could not read the upload ({lb.md(e)}).", icon=":material/error:")
+        st.error(f"{vb.md(f.name)}: could not read the upload ({vb.md(e)}).", icon=":material/error:")
         continue
     key = up.digest(data)
     if key in pending:
@@ -96,7 +96,7 @@ for key in [k for k in pending if k not in current]:
     added.pop(key, None)
 for name, first in duplicates:
     st.info(
-        f"{lb.md(name)} has the same content as {lb.md(first)}, which is already listed: it was not added twice.",
+        f"{vb.md(name)} has the same content as {vb.md(first)}, which is already listed: it was not added twice.",
         icon=":material/content_copy:",
     )
 
@@ -107,7 +107,7 @@ def supply_form(key: str, entry: up.PendingImport, asks: list[str], unmapped: li
         if unmapped:
             st.markdown(
                 "The file names GPU(s) the catalog has no spec or price for: "
-                + ", ".join(lb.md(g) for g in unmapped)
+                + ", ".join(vb.md(g) for g in unmapped)
                 + ". Map each to the GPU it is (the points are then priced and compared as that GPU, and say so)."
             )
         if asks:
@@ -175,10 +175,10 @@ for key, entry in pending.items():
     res = entry.result
     with st.container(border=True, key=f"file_{key}"):
         head = st.columns([3, 1, 1])
-        head[0].markdown(f"**{lb.md(entry.file)}**")
+        head[0].markdown(f"**{vb.md(entry.file)}**")
         if res is None:
             head[1].badge("error", color="red")
-            st.error(f"{lb.md(entry.file)}: {lb.md(entry.error, 400)}", icon=":material/error:")
+            st.error(f"{vb.md(entry.file)}: {vb.md(entry.error, 400)}", icon=":material/error:")
             continue
         head[1].badge(res.format, color="blue" if res.format != "unknown" else "gray", icon=":material/description:")
         n_points = sum(len(p.points) for p in res.profiles)
@@ -195,9 +195,9 @@ for key, entry in pending.items():
             errors = probs[~probs["where"].isin(list(res.missing))]
             if not errors.empty:
                 rows = errors["row"].dropna().astype(int).unique().tolist()
-                only = f": {lb.md(errors['problem'].iloc[0], 300)}" if len(errors) == 1 else ": see the table below."
+                only = f": {vb.md(errors['problem'].iloc[0], 300)}" if len(errors) == 1 else ": see the table below."
                 st.error(
-                    f"{lb.md(entry.file)}: {len(errors)} problem(s)"
+                    f"{vb.md(entry.file)}: {len(errors)} problem(s)"
                     + (f" in row(s) {', '.join(map(str, rows[:12]))}{'…' if len(rows) > 12 else ''}" if rows else "")
                     + only,
                     icon=":material/error:",
@@ -218,12 +218,12 @@ for key, entry in pending.items():
                 label += f" · {len(res.ignored)} field(s) not read"
             with st.expander(label, icon=":material/info:"):
                 for w in res.warnings[:50]:
-                    st.markdown(f"- **{lb.md(w.where)}**: {lb.md(up.app_wording(w.message), 400)}")
+                    st.markdown(f"- **{vb.md(w.where)}**: {vb.md(up.app_wording(w.message), 400)}")
                 if len(res.warnings) > 50:
                     st.caption(f"… and {len(res.warnings) - 50} more.")
                 ignored = [line for line in res.report() if line.startswith("ignored:")]
                 if ignored:
-                    st.caption(lb.md(ignored[0], 1000))
+                    st.caption(vb.md(ignored[0], 1000))
         asks = up.fields_to_ask(res, entry.overrides)
         unmapped = up.unknown_gpus(entry.profiles(), known)
         if asks or unmapped:

@@ -12,11 +12,11 @@ import streamlit as st
 from pydantic import ValidationError
 
 from app_pages import cached, state
-from calculator import labels as lb
-from calculator.cost import owned_offer, owned_usd_per_gpu_hour
-from calculator.loader import problems_from_validation
-from calculator.offers import offers_frame, validate_offer_rows
-from calculator.schema import TIERS, OwnedTco, PriceOffer, slug
+from calculator.data import vocabulary as vb
+from calculator.data.loader import problems_from_validation
+from calculator.data.offers import offers_frame, validate_offer_rows
+from calculator.data.schema import TIERS, OwnedTco, PriceOffer, slug
+from calculator.model.cost import owned_offer, owned_usd_per_gpu_hour
 
 st.title("Prices")
 state.init_state()
@@ -100,7 +100,7 @@ with tab_quote:
         q_gpu = q1[1].selectbox(
             "GPU", gpu_ids, index=gpu_ids.index("h100-sxm"), format_func=state.gpu_name, key="quote_gpu"
         )
-        q_tier = q1[2].selectbox("Tier", list(TIERS), format_func=lambda t: lb.tier_label(t), key="quote_tier")
+        q_tier = q1[2].selectbox("Tier", list(TIERS), format_func=lambda t: vb.tier_label(t), key="quote_tier")
         q2 = st.columns(3)
         q_usd = q2[0].number_input(
             "$ per GPU-hour", min_value=0.001, max_value=1000.0, value=2.50, step=0.05, format="%.3f", key="quote_usd"

@@ -12,11 +12,12 @@ import streamlit as st
 
 from app_pages import cached, state
 from app_pages import widgets as w
-from calculator import charts, links, scenario
-from calculator import labels as lb
-from calculator.checks import check_notices
-from calculator.modes import long_context_note
-from calculator.schema import TIERS
+from calculator.answers import scenario
+from calculator.answers.checks import check_notices, lengths_warning
+from calculator.data import vocabulary as vb
+from calculator.data.schema import TIERS
+from calculator.model.modes import long_context_note
+from calculator.present import charts, links
 
 st.title("Scenario")
 
@@ -53,7 +54,7 @@ with st.container(border=True):
     state.url_value_notice("tier", tier_options, f"{gpu} has no offer in that tier")
     tier = r1[2].selectbox("Price tier", tier_options, key="tier", bind="query-params")
     provider_options = [scenario.CHEAPEST, *sorted(set(scenario.offers_for(prices, gpu, tier)["provider"]))]
-    state.url_value_notice("provider", provider_options, f"no {lb.tier_label(tier)} offer from it for {gpu}")
+    state.url_value_notice("provider", provider_options, f"no {vb.tier_label(tier)} offer from it for {gpu}")
     r1[3].selectbox("Provider", provider_options, key="provider", bind="query-params")
     r2 = st.columns([2, 1.2, 1.3, 1.2])
     with r2[0]:
@@ -138,7 +139,7 @@ with h1.container(border=True):
     st.markdown(f"**Cheapest mode meeting {slo.describe()}**")
     if result.priced.empty:
         st.warning(
-            f"No {lb.tier_label(tier)} price for {state.gpu_name(gpu)}: add a quote or TCO on the Prices page.",
+            f"No {vb.tier_label(tier)} price for {state.gpu_name(gpu)}: add a quote or TCO on the Prices page.",
             icon=":material/sell:",
         )
     else:
@@ -158,10 +159,10 @@ with h1.container(border=True):
         else:
             offer = result.offer.iloc[0]
             st.metric(
-                f"{lb.md(best['option'])}",
-                lb.fmt_usd(best[cost_col]) + " /M",
-                help=f"{cost_label} with {lb.md(offer['provider'])} {lb.md(offer['instance'])} "
-                f"({lb.tier_label(offer['tier'])}, ${offer['usd_per_gpu_hour']:,.3f}/GPU-h as of "
+                f"{vb.md(best['option'])}",
+                vb.fmt_usd(best[cost_col]) + " /M",
+                help=f"{cost_label} with {vb.md(offer['provider'])} {vb.md(offer['instance'])} "
+                f"({vb.tier_label(offer['tier'])}, ${offer['usd_per_gpu_hour']:,.3f}/GPU-h as of "
                 f"{offer['price_as_of'] if 'price_as_of' in offer else offer['as_of']}).",
             )
             ttft_known = bool(best["ttft_known"])
@@ -188,12 +189,12 @@ with h1.container(border=True):
                 )
             if best.get("lengths_status") in ("differ", "unknown") and best["provenance"] != "estimated":
                 st.warning(
-                    lb.lengths_warning(str(best["lengths_status"]), str(best["lengths_note"]), "answer")
+                    lengths_warning(str(best["lengths_status"]), str(best["lengths_note"]), "answer")
                     + " Turn on *Prefer estimates at your lengths* to rank estimated curves at your ISL/OSL instead.",
                     icon=":material/straighten:",
                 )
 with h2.container(border=True):
-    st.markdown(f"**Where {lb.model_label(inputs.model)} self-speculation stops beating {inputs.baseline_text}**")
+    st.markdown(f"**Where {vb.model_label(inputs.model)} self-speculation stops beating {inputs.baseline_text}**")
     if not crosses.empty:
         x = crosses.iloc[0]  # the best self-spec configuration: the latest crossover
         if len(crosses) > 1:
@@ -202,8 +203,8 @@ with h2.container(border=True):
         else:
             spread = ""
         st.metric(
-            f"{lb.md(names.get(x['challenger_profile'], x['challenger_label']))} vs "
-            f"{lb.md(names.get(x['baseline_profile'], x['baseline_label']))}",
+            f"{vb.md(names.get(x['challenger_profile'], x['challenger_label']))} vs "
+            f"{vb.md(names.get(x['baseline_profile'], x['baseline_label']))}",
             f"≈ {x['crossover_concurrency']:,.0f} concurrent requests",
             help=str(x["basis"]),
         )
@@ -222,7 +223,7 @@ with h2.container(border=True):
         )
     elif crossings.empty:
         st.caption(
-            f"No {lb.model_label(inputs.model)} self-speculation curve and {inputs.baseline_text} curve on this GPU "
+            f"No {vb.model_label(inputs.model)} self-speculation curve and {inputs.baseline_text} curve on this GPU "
             "that both reflect your lengths, to compare."
         )
     else:
@@ -230,7 +231,7 @@ with h2.container(border=True):
         kind = "the estimated curves' common range" if first["uses_estimate"] else "the curves' common data range"
         st.caption(
             f"No crossover within {kind}: {first['status']} "
-            f"({lb.md(first['challenger_label'])} vs {lb.md(first['baseline_label'])}, {lb.md(first['basis'])})."
+            f"({vb.md(first['challenger_label'])} vs {vb.md(first['baseline_label'])}, {vb.md(first['basis'])})."
         )
 
 # ---------------------------------------------------------------------------------------------

@@ -12,13 +12,13 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.cached import bundled_catalog, frame_digest
-from calculator import links
-from calculator.catalog import normalise_points, prices_frame
-from calculator.cost import DEFAULT_DENOMINATOR, DEFAULT_PRICE_RATIO, CostSettings
-from calculator.labels import md_escape
-from calculator.scenario import ScenarioInputs
-from calculator.schema import PriceOffer
-from calculator.uploads import Upload, uploaded_points
+from calculator.answers.scenario import ScenarioInputs
+from calculator.data.catalog import normalise_points, prices_frame
+from calculator.data.schema import PriceOffer
+from calculator.data.uploads import Upload, uploaded_points
+from calculator.data.vocabulary import md_escape
+from calculator.model.cost import DEFAULT_DENOMINATOR, DEFAULT_PRICE_RATIO, CostSettings
+from calculator.present import links
 
 
 def init_state() -> None:
@@ -184,7 +184,7 @@ def _drop_url_param(key: str) -> None:
     Streamlit 1.67 seeds a bound widget from the query string as the session first loaded it (QueryParams'
     `_initial_query_params`), so deleting from st.query_params alone does not stop a number input from reading
     `isl=inf` (which raises OverflowError inside Streamlit). The seeding copy has no public setter: this is the one
-    place that reaches it, pinned by tests/test_app_url_values.py."""
+    place that reaches it, pinned by tests/app/test_app_url_values.py."""
     from streamlit.runtime.state.session_state_proxy import get_session_state
 
     with get_session_state().query_params() as qp:

@@ -11,12 +11,13 @@ import pandas as pd
 import streamlit as st
 
 from app_pages.state import uploads
-from calculator import frontier
-from calculator import labels as lb
-from calculator.checks import Notice, Targets
-from calculator.cost import DENOMINATOR_HELP, DENOMINATORS
-from calculator.labels import PRERELEASE_COLOR, PRERELEASE_LABEL, PROVENANCE_COLORS, PROVENANCE_LABELS
-from calculator.schema import PROVENANCE_KINDS
+from calculator.answers.checks import Notice, Targets
+from calculator.data.schema import PROVENANCE_KINDS
+from calculator.data.vocabulary import PRERELEASE_LABEL, PROVENANCE_LABELS
+from calculator.model import frontier
+from calculator.model.cost import DENOMINATOR_HELP, DENOMINATORS
+from calculator.present import labels as lb
+from calculator.present.labels import PRERELEASE_COLOR, PROVENANCE_COLORS
 
 STRICT_LABEL = "Treat unchecked targets as failed"
 EST_LEN_LABEL = "Prefer estimates at your lengths"

@@ -17,8 +17,8 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from calculator.catalog import normalise_points
-from calculator.cost import SECONDS_PER_HOUR, TOKENS_PER_MTOK, price_table
+from calculator.data.catalog import normalise_points
+from calculator.model.cost import SECONDS_PER_HOUR, TOKENS_PER_MTOK, price_table
 
 
 def synthetic(

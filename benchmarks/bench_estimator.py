@@ -1,5 +1,5 @@
 """Benchmark: the estimator's cold and warm costs (issue 10's budget: an estimate for one configuration in < 1 s on
-a warm cache), and, with --compare-solvers, the production solver (calculator.estimator.fitting.solve) against the
+a warm cache), and, with --compare-solvers, the production solver (calculator.model.estimator.fitting.solve) against the
 hand-written Levenberg-Marquardt kept here (OTHER_SOLVER), on the same residuals, analytic Jacobian and bounds.
 
 Timed, median of --repeats, with the on-disk cache in a temporary folder:
@@ -30,14 +30,14 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import calculator.estimator.parameters as parameters
-from calculator.catalog import Catalog, load_catalog, load_models
-from calculator.estimator import estimate_points, fit, headline_errors, leave_one_out
-from calculator.estimator import fitting as fitting_module
-from calculator.estimator import validation as validation_module
-from calculator.estimator.observations import Observations
-from calculator.estimator.parameters import Layout, bounds, theta_start
-from calculator.estimator.roofline import FloatArray
+import calculator.model.estimator.parameters as parameters
+from calculator.data.catalog import Catalog, load_catalog, load_models
+from calculator.model.estimator import estimate_points, fit, headline_errors, leave_one_out
+from calculator.model.estimator import fitting as fitting_module
+from calculator.model.estimator import validation as validation_module
+from calculator.model.estimator.observations import Observations
+from calculator.model.estimator.parameters import Layout, bounds, theta_start
+from calculator.model.estimator.roofline import FloatArray
 
 Solver = Callable[[Observations, Layout, FloatArray, FloatArray | None], FloatArray]
 ESTIMATE_GPUS = ["h100-sxm", "a100-80gb", "b200", "gb200"]  # NLD-8B self-speculation on each

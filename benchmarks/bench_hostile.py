@@ -4,7 +4,7 @@ responsive meanwhile.
 
 Each input runs in a fresh process (so its peak memory is its own) through `import_bytes`, the path every upload
 and `--data` file takes. Beside it, a thread stands in for another session of the same Streamlit process: every
-20 ms it prices 40 bundled points against every offer (calculator.cost.price_table, a few ms idle); the slowest
+20 ms it prices 40 bundled points against every offer (calculator.model.cost.price_table, a few ms idle); the slowest
 of those while the upload is read is reported (Streamlit runs every session's script in one process, so the GIL
 is what they share).
 
@@ -136,9 +136,9 @@ def child(kind: str, name: str, size: int) -> None:
     import resource
     import threading
 
-    from calculator.catalog import load_catalog
-    from calculator.cost import price_table
-    from calculator.importers import Overrides, import_bytes
+    from calculator.data.catalog import load_catalog
+    from calculator.data.importers import Overrides, import_bytes
+    from calculator.model.cost import price_table
 
     data = valid_csv(size) if kind == "valid" else HOSTILE[name](size)
     given = Overrides(gpu="h100-sxm", model="nld-8b", mode="ar")
@@ -209,7 +209,7 @@ def main() -> int:
     if args.child:
         child(args.child[0], args.child[1], int(args.child[2]))
         return 0
-    from calculator.loader import MAX_FILE_BYTES
+    from calculator.data.loader import MAX_FILE_BYTES
 
     sizes = [min(int(float(s) * MB), MAX_FILE_BYTES) for s in args.sizes.split(",")]
     names = [n for n in HOSTILE if not args.only or any(o in n for o in args.only)]

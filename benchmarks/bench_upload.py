@@ -16,9 +16,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from calculator.catalog import load_catalog, profiles_to_points
-from calculator.cost import price_table
-from calculator.importers import Overrides, import_bytes
+from calculator.data.catalog import load_catalog, profiles_to_points
+from calculator.data.importers import Overrides, import_bytes
+from calculator.model.cost import price_table
 
 GPUS = ("h100-sxm", "a100-80gb", "h200", "b200", "l40s")
 

@@ -3,6 +3,6 @@
 Pure and typed; imports no streamlit. The app and the measurement tool both build on it.
 """
 
-from calculator.schema import SCHEMA_VERSION
+from calculator.data.schema import SCHEMA_VERSION
 
 __all__ = ["SCHEMA_VERSION"]

@@ -50,8 +50,8 @@ def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
         from measurements.tpf import main as tpf_main
 
         return tpf_main(args, argv)
-    from calculator.loader import InputError
-    from calculator.schema import ForwardCost
+    from calculator.data.errors import InputError
+    from calculator.data.schema import ForwardCost
     from measurements.common import read_model_yaml, report_input_error
     from measurements.roofline import print_report
 

@@ -20,7 +20,8 @@ from typing import TypeVar
 import yaml
 from pydantic import BaseModel
 
-from calculator.loader import InputError, decode_text, parse_yaml, read_bytes, validate_as
+from calculator.data.errors import InputError
+from calculator.data.loader import decode_text, parse_yaml, read_bytes, validate_as
 
 EXIT_OK = 0
 EXIT_FAILED = 1

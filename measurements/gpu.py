@@ -14,7 +14,7 @@ import subprocess
 from dataclasses import dataclass
 from typing import Any
 
-from calculator.schema import DeviceInfo
+from calculator.data.schema import DeviceInfo
 from measurements.common import host_name
 
 GIB = 1024**3
@@ -162,7 +162,7 @@ def describe_device(device: Any) -> DeviceInfo:
 
 def device_id(info: DeviceInfo) -> str:
     """A short id for file names: our gpu id, 'cpu', or a slug of the verbatim name."""
-    from calculator.schema import slug
+    from calculator.data.schema import slug
 
     if info.gpu:
         return info.gpu

@@ -12,8 +12,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from calculator.loader import decode_text, fail, parse_json, read_bytes, validate_as
-from calculator.schema import ModelArch
+from calculator.data.errors import fail
+from calculator.data.loader import decode_text, parse_json, read_bytes, validate_as
+from calculator.data.schema import ModelArch
 
 CONFIG_DIR = Path(__file__).resolve().parent / "model_configs"
 

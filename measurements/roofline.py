@@ -9,9 +9,10 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from calculator.catalog import BUNDLED_DIR
-from calculator.loader import InputError, decode_text, parse_yaml, read_bytes, validate_as
-from calculator.schema import ForwardCost, GpuCatalog, GpuSpec
+from calculator.data.catalog import BUNDLED_DIR
+from calculator.data.errors import InputError
+from calculator.data.loader import decode_text, parse_yaml, read_bytes, validate_as
+from calculator.data.schema import ForwardCost, GpuCatalog, GpuSpec
 
 GPUS_FILE = BUNDLED_DIR / "gpus.yaml"
 DECODE_BUDGET = 0.70

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from calculator.loader import parse_json
+from calculator.data.loader import parse_json
 
 BENCH_MODULES = ("sglang.benchmark.serving", "sglang.bench_serving")
 

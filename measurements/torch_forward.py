@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from calculator.loader import InputError
-from calculator.schema import DeviceInfo, ForwardCost, ForwardPoint, Provenance, slug
+from calculator.data.errors import InputError
+from calculator.data.schema import DeviceInfo, ForwardCost, ForwardPoint, Provenance, slug
 from measurements.common import (
     EXIT_INTERRUPTED,
     EXIT_OK,

@@ -16,8 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from calculator.loader import InputError, Problem, decode_text, parse_json, read_bytes
-from calculator.schema import Provenance, TpfEntry, WorkloadTable, slug
+from calculator.data.errors import InputError, Problem
+from calculator.data.loader import decode_text, parse_json, read_bytes
+from calculator.data.schema import Provenance, TpfEntry, WorkloadTable, slug
 from measurements.common import (
     EXIT_INTERRUPTED,
     EXIT_OK,

@@ -76,7 +76,8 @@ def test_pip_install_gives_console_scripts_that_read_the_bundled_data_from_any_d
 
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    where = run([python, "-c", "import calculator.catalog as c; print(c.__file__); print(c.BUNDLED_DIR)"], elsewhere)
+    code = "import calculator.data.catalog as c; print(c.__file__); print(c.BUNDLED_DIR)"
+    where = run([python, "-c", code], elsewhere)
     module_file, bundled = where.stdout.split()
     assert Path(module_file).is_relative_to(site) and Path(bundled) == site / "calculator" / "hardware_profiles"
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 
 from calculator.cli import estimate, plan, schema, table, validate
 from calculator.cli.common import EXIT_BAD_DATA, EXIT_OK, EXIT_USAGE, UsageError
-from calculator.loader import InputError
+from calculator.data.errors import InputError
 
 PROG = "python -m calculator"
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {

@@ -3,7 +3,7 @@ result file lacks, number and concurrency arguments, reading users' files (`--da
 `check_file`, so both give one verdict), and writing the output.
 
 Exit codes: 0 ok; 1 bad data (every problem printed as `FILE:WHERE: message`); 2 a command-line mistake.
-Output is rendered by calculator.export.render (md, csv or json), to stdout or to `--out FILE`.
+Output is rendered by calculator.present.export.render (md, csv or json), to stdout or to `--out FILE`.
 """
 
 from __future__ import annotations
@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from calculator.importers import SUFFIXES, ImportResult, Overrides, suffix_problem
-from calculator.loader import InputError, Problem, read_bytes
-from calculator.schema import KNOWN_MODELS, KNOWN_MODES, Profile
+from calculator.data.errors import InputError, Problem
+from calculator.data.importers import SUFFIXES, ImportResult, Overrides, suffix_problem
+from calculator.data.loader import read_bytes
+from calculator.data.schema import KNOWN_MODELS, KNOWN_MODES, Profile
 
 EXIT_OK = 0
 EXIT_BAD_DATA = 1
@@ -68,7 +69,7 @@ def add_data_argument(p: argparse.ArgumentParser, help_text: str) -> None:
 
 
 def add_format_argument(p: argparse.ArgumentParser, choices: Sequence[str] = ("md", "csv", "json")) -> None:
-    """`--format md|csv|json` (default md), rendered by calculator.export.render."""
+    """`--format md|csv|json` (default md), rendered by calculator.present.export.render."""
     p.add_argument("--format", choices=list(choices), default="md")
 
 
@@ -134,7 +135,7 @@ def expand_paths(paths: Sequence[Path]) -> tuple[list[Path], list[Problem]]:
     skipped: list[Problem] = []
     for p in paths:
         if p.is_dir():  # a folder named on the command line is read even through a link; links inside it are not
-            from calculator.catalog import folder_files
+            from calculator.data.catalog import folder_files
 
             found, notes = folder_files(p, SUFFIXES)
             files += found
@@ -192,7 +193,7 @@ def check_file(path: Path, overrides: Overrides, gpus: set[str], models: set[str
         data = read_bytes(path)
     except InputError as e:
         return FileCheck(name, "unknown", problems=e.problems)
-    from calculator.importers import import_bytes
+    from calculator.data.importers import import_bytes
 
     result: ImportResult = import_bytes(data, name, overrides)
     if result.format == "unknown":
@@ -220,8 +221,8 @@ def _own_document(data: bytes, name: str, gpus: set[str], *, yaml: bool) -> File
     """One of our own non-measurement data files (GPUs, prices, workloads, models, a forward-cost surface),
     validated; None when the content is none of them. Only our own formats are YAML, so for a .yaml file that
     does not parse, the parse error is the answer."""
-    from calculator.catalog import document_kind, validate_document
-    from calculator.loader import decode_text, parse_structured
+    from calculator.data.catalog import document_kind, validate_document
+    from calculator.data.loader import decode_text, parse_structured
 
     try:
         doc = parse_structured(decode_text(data, name), name)
@@ -239,7 +240,7 @@ def _own_document(data: bytes, name: str, gpus: set[str], *, yaml: bool) -> File
 
 def import_path(path: Path, overrides: Overrides) -> ImportResult:
     """Any supported result file → profiles + problems (importers load lazily: the CLI starts fast)."""
-    from calculator.importers import import_path as _import
+    from calculator.data.importers import import_path as _import
 
     result: ImportResult = _import(path, overrides)
     return result
@@ -247,14 +248,14 @@ def import_path(path: Path, overrides: Overrides) -> ImportResult:
 
 def known_gpus() -> set[str]:
     """The gpu ids in the bundled gpus.yaml."""
-    from calculator.catalog import load_gpu_specs
+    from calculator.data.catalog import load_gpu_specs
 
     return {g.id for g in load_gpu_specs()}
 
 
 def known_models() -> set[str]:
     """Model ids the product knows: the named ones, the estimator's architectures, the bundled profiles'."""
-    from calculator.catalog import bundled_profile_paths, load_models, load_profile_files
+    from calculator.data.catalog import bundled_profile_paths, load_models, load_profile_files
 
     ids = set(KNOWN_MODELS)
     try:
@@ -310,8 +311,8 @@ def id_warnings(name: str, profiles: Sequence[Profile], models: set[str]) -> lis
 
 
 def render(df: pd.DataFrame, fmt: str, *, float_digits: int = 4) -> str:
-    """A table as the CLI prints it: md, csv or json (calculator.export.render)."""
-    from calculator.export import render as export_render
+    """A table as the CLI prints it: md, csv or json (calculator.present.export.render)."""
+    from calculator.present.export import render as export_render
 
     return export_render(df, fmt, float_digits=float_digits)
 

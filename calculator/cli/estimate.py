@@ -1,5 +1,6 @@
 """`estimate`: estimated throughput for any GPU, mode, concurrency and context from the calibrated roofline
-(calculator.estimator); with --forward the device time of one bare forward (to hold against `measurements forward`);
+(calculator.model.estimator); with --forward the device time of one bare forward (to hold against `measurements
+forward`);
 with --validate the estimator's own leave-one-out error (median and p90 per mode and per GPU).
 """
 
@@ -9,7 +10,6 @@ import argparse
 import sys
 from typing import Any
 
-from calculator.catalog import load_catalog
 from calculator.cli.common import (
     EXIT_BAD_DATA,
     EXIT_OK,
@@ -22,7 +22,8 @@ from calculator.cli.common import (
     render,
     write_output,
 )
-from calculator.estimator import (
+from calculator.data.catalog import load_catalog
+from calculator.model.estimator import (
     BYTES_PER_PARAM,
     ENGINE_CLASSES,
     FORWARD_COLUMNS,
@@ -35,7 +36,7 @@ from calculator.estimator import (
     leave_one_out,
     summarise_headline,
 )
-from calculator.modes import MODEL_MODES
+from calculator.model.modes import MODEL_MODES
 
 CLI_COLUMNS = [
     "gpu",

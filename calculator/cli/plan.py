@@ -1,5 +1,6 @@
 """`plan`: a token volume and latency targets → a fleet and a monthly bill per (model, mode, GPU, offer), in whole
-instances, with provenance and basis — the same core as the Capacity page (calculator.planning.plan_capacity), so
+instances, with provenance and basis — the same core as the Capacity page
+(calculator.answers.planning.plan_capacity), so
 the page and the command give the same bill for the same inputs.
 """
 
@@ -12,9 +13,16 @@ from typing import Any
 
 import pandas as pd
 
-from calculator.capacity import DAYS_PER_MONTH, Demand
-from calculator.catalog import load_catalog, normalise_points
-from calculator.checks import Targets
+from calculator.answers.checks import Targets
+from calculator.answers.compare import error_texts, unseen_gpu_errors
+from calculator.answers.planning import (
+    PlanRequest,
+    api_break_even,
+    basis_text,
+    break_even_verdict,
+    plan_capacity,
+    plan_rows,
+)
 from calculator.cli.common import (
     EXIT_BAD_DATA,
     EXIT_OK,
@@ -28,9 +36,9 @@ from calculator.cli.common import (
     render,
     write_output,
 )
-from calculator.compare import error_texts, unseen_gpu_errors
-from calculator.planning import PlanRequest, api_break_even, basis_text, break_even_verdict, plan_capacity, plan_rows
-from calculator.schema import TIERS
+from calculator.data.catalog import load_catalog, normalise_points
+from calculator.data.schema import TIERS
+from calculator.model.capacity import DAYS_PER_MONTH, Demand
 
 PLAN_COLUMNS = [
     "gpu", "model", "mode", "precision", "block_size", "provider", "instance", "tier", "concurrency", "point_basis",

@@ -1,5 +1,5 @@
 """`schema`: write the JSON Schemas of our file formats (profiles, forward-cost surfaces, GPUs, prices,
-workload tables), generated from the pydantic models in calculator/schema.py, into a folder (docs/schema/).
+workload tables), generated from the pydantic models in calculator/data/schema.py, into a folder (docs/schema/).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from calculator.cli.common import EXIT_OK
-from calculator.schema import ForwardCost, GpuCatalog, PriceCatalog, Profile, ProfileSet, WorkloadTable
+from calculator.data.schema import ForwardCost, GpuCatalog, PriceCatalog, Profile, ProfileSet, WorkloadTable
 
 SCHEMAS: dict[str, type[BaseModel]] = {
     "profile.schema.json": ProfileSet,

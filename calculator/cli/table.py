@@ -12,8 +12,6 @@ from typing import Any
 
 import pandas as pd
 
-from calculator import frontier
-from calculator.catalog import Catalog, load_catalog, normalise_points
 from calculator.cli.common import (
     EXIT_BAD_DATA,
     EXIT_OK,
@@ -33,10 +31,12 @@ from calculator.cli.common import (
     render,
     write_output,
 )
-from calculator.cost import DEFAULT_PRICE_RATIO, price_table, quote_offers
-from calculator.importers import Overrides
-from calculator.loader import Problem
-from calculator.schema import TIERS, Profile
+from calculator.data.catalog import Catalog, load_catalog, normalise_points
+from calculator.data.errors import Problem
+from calculator.data.importers import Overrides
+from calculator.data.schema import TIERS, Profile
+from calculator.model import frontier
+from calculator.model.cost import DEFAULT_PRICE_RATIO, price_table, quote_offers
 
 MIN_UTILISATION = 0.01  # below 1 % of paid time doing work, $/M tokens says nothing useful (1e-320 gave inf)
 
@@ -134,7 +134,7 @@ def load_extra_points(paths: Sequence[Path], overrides: Overrides) -> tuple[pd.D
     """Points from users' files in any supported format, read by check_file as `validate` reads them (the `file`
     column holds each file's base name, never a path); warnings and what folders held that was not read go to
     stderr; every problem is returned, nothing raised."""
-    from calculator.catalog import profiles_to_points
+    from calculator.data.catalog import profiles_to_points
 
     profiles: list[Profile] = []
     files: list[str] = []
@@ -207,7 +207,7 @@ def build_table(args: argparse.Namespace) -> tuple[pd.DataFrame, list[Problem]]:
     if args.isl < 1 or args.osl < 1:
         raise UsageError("--isl and --osl must be at least 1 token")
     if args.estimates and (not args.provenance or "estimated" in args.provenance):
-        from calculator.estimator import gap_estimates
+        from calculator.model.estimator import gap_estimates
 
         estimated = gap_estimates(
             catalog,

@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from calculator.catalog import BUNDLED_DIR
 from calculator.cli.common import (
     EXIT_BAD_DATA,
     EXIT_OK,
@@ -22,7 +21,8 @@ from calculator.cli.common import (
     known_models,
     overrides_from,
 )
-from calculator.loader import InputError
+from calculator.data.catalog import BUNDLED_DIR
+from calculator.data.errors import InputError
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:

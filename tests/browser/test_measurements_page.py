@@ -60,7 +60,7 @@ def test_uploaded_profile_is_listed_and_priced_on_compare(page: Page, artifacts:
         & ~table["badge"].astype(str).str.contains("estimated")
     ]
     assert len(mine) > 0, table[["gpu", "model", "badge"]]
-    # Our own profile format keeps the file's provenance (calculator/importers/profile_file.py), here `measured`;
+    # Our own profile format keeps the file's provenance (calculator/data/importers/profile_file.py), here `measured`;
     # other formats come in as `uploaded`.
     assert mine["badge"].astype(str).isin(["measured here", "uploaded"]).all(), mine["badge"]
     assert re.fullmatch(r"\$\d[\d,]*\.\d{3}", page.locator('[data-testid="stMetricValue"]').first.inner_text())

@@ -1,0 +1,177 @@
+"""vLLM's `vllm bench serve --save-result` JSON (one run per file; `--append-result` writes JSON lines; a
+`vllm bench sweep` summary is a JSON list of runs) and forks of its client (InferenceX's benchmark_serving).
+
+Read: max_concurrency, output_throughput, total_token_throughput (tok/s; vLLM's `total_token_throughput`
+is SGLang's `total_throughput`), input_throughput where present (else total - output), median/p99 TTFT and
+TPOT, median e2el (ms), completed, failed, spec_decode_acceptance_length, model_id, and the mean
+input/output lengths from the token totals. A run without --max-concurrency is placed at its Little's-law
+concurrency (completed x mean e2el / duration), noted. Other scalar keys that differ between the runs of
+one file (a sweep's serve parameters such as max_num_seqs) are settings: their runs become separate
+profiles. The GPU, GPU count, mode and precision are not in the file (an InferenceX multi-node result
+names its GPUs in the file name: `..._gpus_16_ctx_8_gen_8.json`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from calculator.data.importers._common import (
+    Context,
+    RawPoint,
+    Reader,
+    littles_law_concurrency,
+    set_concurrency,
+    sub,
+    whole,
+)
+from calculator.data.importers._ids import model_id
+
+# `--backend` values naming the server behind the client.
+_ENGINES: dict[str, str] = {
+    "vllm": "vllm",
+    "vllm-chat": "vllm",
+    "sglang": "sglang",
+    "lmdeploy": "lmdeploy",
+    "tgi": "tgi",
+    "tensorrt-llm": "tensorrt-llm",
+    "deepspeed-mii": "deepspeed-mii",
+    "llama.cpp": "llama.cpp",
+}
+_METRICS: tuple[tuple[str, str], ...] = (
+    ("output_tok_s", "output_throughput"),
+    ("total_tok_s", "total_token_throughput"),
+    ("input_tok_s", "input_throughput"),
+    ("ttft_ms_p50", "median_ttft_ms"),
+    ("ttft_ms_p99", "p99_ttft_ms"),
+    ("tpot_ms_p50", "median_tpot_ms"),
+    ("tpot_ms_p99", "p99_tpot_ms"),
+    ("e2e_ms_p50", "median_e2el_ms"),
+    ("accept_length", "spec_decode_acceptance_length"),
+    ("requests_completed", "completed"),
+    ("requests_failed", "failed"),
+)
+_READ = frozenset(
+    {key for _, key in _METRICS}
+    | {"max_concurrency", "model_id", "backend", "label", "total_input_tokens", "total_output_tokens"}
+)
+# Keys that describe one run (its measurements and bookkeeping), never a setting that splits profiles.
+_RUN_KEYS = frozenset(
+    _READ
+    | {"date", "duration", "request_throughput", "request_goodput", "request_goodput:", "max_output_tokens_per_s"}
+    | {"max_concurrent_requests", "rtfx", "run_number", "num_prompts", "tokenizer_id", "endpoint_type"}
+    | {"request_rate", "best_of", "start_time", "end_time"}
+)
+_STAT_KEY = re.compile(r"^(mean|median|std|min|max|p\d+(\.\d+)?)_(ttft|tpot|itl|e2el)(_ms)?$|^spec_decode_")
+# InferenceX's multi-node runs name their GPUs in the file name: ..._gpus_16_ctx_8_gen_8.json
+_GPUS_IN_NAME = re.compile(r"gpus_(\d+)_ctx_(\d+)_gen_(\d+)")
+
+
+def parse_vllm(records: list[tuple[str, Any]], ctx: Context, reader: Reader) -> tuple[list[RawPoint], list[str]]:
+    """One RawPoint per result object; problems go to `reader`."""
+    raws: list[RawPoint] = []
+    runs = [(where, rec) for where, rec in records if isinstance(rec, Mapping)]
+    settings = _varying_settings([rec for _, rec in runs])
+    for where, rec in records:
+        if not isinstance(rec, Mapping):
+            reader.problem(where, "expected a JSON object (one benchmark run)")
+            continue
+        raw = RawPoint(where)
+        read = set(_READ)
+        conc = _concurrency(rec, where, raw, reader, read)
+        if conc is None:
+            continue
+        p = raw.point
+        p["concurrency"] = conc
+        for target, key in _METRICS:
+            value = reader.num(rec, key, where, required=target == "output_tok_s")
+            raw.sources[target] = sub(where, key)
+            if value is not None:
+                p[target] = round(value) if target.startswith("requests_") else value
+        total, output = p.get("total_tok_s"), p.get("output_tok_s")
+        if "input_tok_s" not in p and total is not None and output is not None and total >= output:
+            p["input_tok_s"] = total - output
+        _meta(rec, where, raw, reader, ctx, settings)
+        reader.unread(rec, read | settings.keys())
+        raws.append(raw)
+    return raws, []
+
+
+def _varying_settings(recs: list[Mapping[str, Any]]) -> dict[str, None]:
+    """Scalar keys (not measurements) whose values differ between the runs: the settings a sweep varied."""
+    values: dict[str, set[Any]] = {}
+    for rec in recs:
+        for key, value in rec.items():
+            if key in _RUN_KEYS or _STAT_KEY.match(str(key)) or not isinstance(value, str | int | float | bool):
+                continue
+            values.setdefault(key, set()).add(value)
+    return {key: None for key, seen in values.items() if len(seen) > 1}
+
+
+def _concurrency(rec: Mapping[str, Any], where: str, raw: RawPoint, reader: Reader, read: set[str]) -> int | None:
+    present, conc = set_concurrency(rec, "max_concurrency", where, raw, reader)
+    if present:
+        return conc
+    value = littles_law_concurrency(rec, "mean_e2el_ms", where, raw, reader, read)
+    if value is not None:
+        reader.warn(sub(where, "max_concurrency"), f"no --max-concurrency: concurrency {value} derived by Little's law")
+        return value
+    rate = rec.get("request_rate")
+    prompts = reader.num(rec, "num_prompts", where)
+    unlimited = rate in ("inf", "Infinity") or (isinstance(rate, float) and math.isinf(rate))
+    if unlimited and prompts:
+        read.add("num_prompts")
+        raw.sources["concurrency"] = sub(where, "num_prompts")
+        raw.note(f"{where or 'run'}: no --max-concurrency at an unlimited rate: placed at num_prompts {prompts:g}")
+        reader.warn(sub(where, "max_concurrency"), "no --max-concurrency and no mean_e2el_ms: placed at num_prompts")
+        return whole(prompts) or 0
+    reader.problem(
+        sub(where, "max_concurrency"),
+        "missing: a run without --max-concurrency needs completed, mean_e2el_ms and duration to derive its "
+        "concurrency (or rerun with --max-concurrency)",
+    )
+    return None
+
+
+def _meta(
+    rec: Mapping[str, Any], where: str, raw: RawPoint, reader: Reader, ctx: Context, settings: Mapping[str, None]
+) -> None:
+    meta = raw.meta
+    name = reader.text(rec, "model_id", where)
+    if name:
+        meta["model"] = model_id(name)
+        meta["model_name"] = name
+        raw.sources["model"] = sub(where, "model_id")
+    backend = (reader.text(rec, "backend", where) or "vllm").lower()
+    if backend in _ENGINES:
+        meta["engine"] = _ENGINES[backend]
+    else:
+        raw.assumed["engine"] = ("vllm", f"backend {backend!r} names the API the client spoke, not the server")
+    completed = reader.num(rec, "completed", where)
+    if completed:
+        total_in = reader.num(rec, "total_input_tokens", where)
+        total_out = reader.num(rec, "total_output_tokens", where)
+        meta["isl"] = total_in / completed if total_in else None
+        meta["osl"] = total_out / completed if total_out else None
+        meta["lengths_measured"] = True
+    labels = []
+    label = reader.text(rec, "label", where)
+    if label:
+        labels.append(label)
+    labels += [f"{key}={rec[key]}" for key in settings if rec.get(key) is not None]
+    if labels:
+        meta["label"] = " ".join(labels)
+        raw.note(f"label {meta['label']}")
+    in_name = _GPUS_IN_NAME.search(ctx.name)
+    if in_name:
+        gpus, prefill, decode = (int(g) for g in in_name.groups())
+        if gpus >= 1:
+            meta.update(gpus_per_replica=gpus, tp=gpus, pp=1, dp=1)
+            raw.sources["gpus_per_replica"] = "file name"
+            meta["label"] = " ".join(filter(None, [meta.get("label"), f"disaggregated {prefill} ctx + {decode} gen"]))
+            raw.note(
+                f"gpus_per_replica {gpus} read from the file name {ctx.name!r} (InferenceX multi-node naming: "
+                f"{prefill} context + {decode} generation GPUs)"
+            )

@@ -1,0 +1,101 @@
+"""Issue 13 item 1 and the Markdown export: a file whose every text field is a spreadsheet formula or a Markdown
+link reaches no export live. Each text export path is tested: the CLI's `table --format csv`, the Export page's
+CSV and Markdown, and Compare's "Download this view"."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from calculator.cli import main
+from calculator.present import export
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = str(ROOT / "app.py")
+FORMULAS = ROOT / "tests" / "fixtures" / "hostile" / "formula_profile.yaml"
+PLANTED = ("HYPERLINK", "+1+1", "@SUM", "-2+3", "cmd|")
+
+
+def live_cells(text: str) -> list[str]:
+    """Every CSV cell a spreadsheet would run as a formula."""
+    return [cell for row in csv.reader(io.StringIO(text)) for cell in row if cell.startswith(export.DANGEROUS_PREFIXES)]
+
+
+def planted_cells(text: str) -> list[str]:
+    return [cell for row in csv.reader(io.StringIO(text)) for cell in row if any(p in cell for p in PLANTED)]
+
+
+def live_markdown_links(text: str) -> list[str]:
+    """Link or image syntax a Markdown renderer would follow: an unescaped `[` or `![`."""
+    return re.findall(r"(?<!\\)!?\[[^\]]*\]\([^)]*\)", text)
+
+
+def test_categorical_text_columns_are_neutralised_in_csv() -> None:
+    df = pd.DataFrame({"source": pd.Categorical(["=HYPERLINK(1)", "ok", "=HYPERLINK(1)"]), "x": [1.0, 2.0, 3.0]})
+    back = pd.read_csv(io.StringIO(export.to_csv(df)))
+    assert back["source"].tolist() == ["'=HYPERLINK(1)", "ok", "'=HYPERLINK(1)"]
+    assert export.is_text_column(df["source"]) and not export.is_text_column(df["x"])
+
+
+def test_markdown_export_escapes_links_and_images() -> None:
+    df = pd.DataFrame({"notes": ["![i](http://evil.example/i.png)", "[Log in again](javascript:alert(1))"]})
+    text = export.to_markdown_document(df, {"provider": "[x](javascript:alert(1))"}, title="[t](javascript:1)")
+    assert live_markdown_links(text) == []
+    assert r"\[Log in again\](javascript:alert(1))" in text
+
+
+def test_cli_table_csv_neutralises_every_text_field_of_an_uploaded_file(capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(
+        ["table", "--data", str(FORMULAS), "--provenance", "uploaded", "--format", "csv", "--all-columns",
+         "--no-estimates"]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    assert len(planted_cells(out)) >= 5, "the planted formulas reach the table (else the test proves nothing)"
+    assert live_cells(out) == []
+
+
+def uploaded_session() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.switch_page("app_pages/measurements.py")
+    at.run()
+    at.file_uploader(key="upload_files").set_value([(FORMULAS.name, FORMULAS.read_bytes(), "text/plain")])
+    at.run()
+    assert not at.exception and len(at.session_state["uploads"]) == 1
+    return at
+
+
+def test_export_page_csv_and_markdown_neutralise_an_uploaded_files_text(
+    downloads: dict[str, Callable[[], bytes]],
+) -> None:
+    at = uploaded_session()
+    at.query_params["gpu"] = "h100-sxm"
+    at.query_params["tier"] = "owned"
+    at.switch_page("app_pages/export.py")
+    at.run()
+    assert not at.exception
+    stem = next(n for n in downloads if n.endswith(".csv"))[: -len(".csv")]
+    text = downloads[f"{stem}.csv"]().decode("utf-8")
+    assert len(planted_cells(text)) >= 1, "the uploaded curve is in the export (else the test proves nothing)"
+    assert live_cells(text) == []
+    markdown = downloads[f"{stem}.md"]().decode("utf-8")
+    assert "evil.example" in markdown and live_markdown_links(markdown) == []
+
+
+def test_compare_download_neutralises_an_uploaded_files_text(downloads: dict[str, Callable[[], bytes]]) -> None:
+    at = uploaded_session()
+    at.switch_page("app_pages/compare.py")
+    at.run()
+    assert not at.exception
+    text = downloads["nld-cost-compare.csv"]().decode("utf-8")
+    assert len(planted_cells(text)) >= 1, "the uploaded curve is in the view (else the test proves nothing)"
+    assert live_cells(text) == []
+    markdown = downloads["nld-cost-compare.md"]().decode("utf-8")
+    assert live_markdown_links(markdown) == []
