@@ -27,6 +27,7 @@ from calculator.estimator import (
     ENGINE_CLASSES,
     FORWARD_COLUMNS,
     GROUPING_WORDS,
+    GROUPINGS,
     KV_BYTES_PER_ELEMENT,
     error_summary,
     estimate_points,
@@ -118,7 +119,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--group",
-        choices=["point", "profile", "gpu"],
+        choices=list(GROUPINGS),
         default=None,
         help="with --validate: only this grouping, per GPU and mode (leave out a point, a profile or a GPU)",
     )
@@ -143,7 +144,7 @@ def _run_validate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_OK
-    loos = {g: leave_one_out(catalog, group=g) for g in ("point", "gpu")}
+    loos = {g: leave_one_out(catalog, group=g) for g in ("point", "gpu", "source", "split")}
     headline = summarise_headline(loos)
     if args.format != "md":
         write_output(render(headline, args.format, float_digits=1))
@@ -156,7 +157,8 @@ def _run_validate(args: argparse.Namespace) -> int:
             print(render(table, "md", float_digits=1))
     print(
         "leave-one-point-out: error on a point of a GPU we have data for; leave-one-gpu-out: error on a GPU we"
-        f" have no data for (the figure that applies to estimates on such GPUs); {fitted_text}",
+        " have no data for; leave-one-source-out: error on a harness or publication never seen (the figure quoted"
+        f" beside estimates); split: the held-out test split; {fitted_text}",
         file=sys.stderr,
     )
     return EXIT_OK
