@@ -92,7 +92,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="KV tokens per sequence when decoding starts (default: ISL); with --forward: tokens already cached",
     )
     p.add_argument("--precision", default="bf16", choices=list(BYTES_PER_PARAM), help="weight precision")
-    p.add_argument("--kv-precision", default="bf16", choices=list(KV_BYTES_PER_ELEMENT), help="KV cache precision")
+    p.add_argument(
+        "--kv-precision",
+        default=None,
+        choices=list(KV_BYTES_PER_ELEMENT),
+        help="KV cache precision (default: the engine's for the checkpoint: fp8 on TensorRT-LLM with fp8/fp4 weights,"
+        " else bf16)",
+    )
     p.add_argument(
         "--engine",
         choices=list(ENGINE_CLASSES),
@@ -180,7 +186,7 @@ def _run_forward(args: argparse.Namespace) -> int:
             query_tokens=args.query_tokens,
             context_tokens=args.context if args.context is not None else 0,
             attention=args.attention,
-            kv_precision=args.kv_precision,
+            kv_precision=args.kv_precision or "bf16",
         )
     except (ValueError, LookupError) as e:
         raise UsageError(e.args[0] if e.args else e) from None
