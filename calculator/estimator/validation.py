@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +51,7 @@ GROUPING_WORDS: dict[str, str] = {
     "profile": "a configuration (whole profile) we have no data for, on a GPU we have data for",
     "gpu": "a GPU we have no data for",
     "source": "a harness or publication we have never seen (every point of its source held out at once)",
+    "harness": "a harness we have never seen (every source from its repository or site held out at once)",
     "split": "the held-out test split (a fifth of the sources, fitted on the other four fifths only)",
 }
 GROUPINGS = tuple(GROUPING_WORDS)
@@ -130,6 +132,8 @@ def _leave_one_out(catalog: Catalog, group: str, models: Mapping[str, ModelEntry
     column = {"point": "label", "profile": "group", "gpu": "gpu", "source": "source_text"}.get(group, "source_text")
     keys = meta[column]
     predicted = predict_observations(full).copy()
+    if group == "harness":
+        keys = keys.map(harness_of)
     if group == "split":
         test = keys.isin(test_split_sources(list(pd.unique(keys)))).to_numpy()
         keys = pd.Series(np.where(test, "test", ""), index=meta.index)
@@ -166,6 +170,18 @@ def _leave_one_out(catalog: Catalog, group: str, models: Mapping[str, ModelEntry
     if group == "split":
         out = out[(keys == "test").to_numpy()]
     return out[LOO_COLUMNS].reset_index(drop=True)
+
+
+def harness_of(source: str) -> str:
+    """The harness or publisher of a provenance source: its GitHub repository, else its site, else the text before
+    any parenthesis (AccelMark's result files, one per submitter and GPU, are one harness)."""
+    m = re.search(r"github\.com/([^/\s]+/[^/\s]+)", source)
+    if m:
+        return f"github:{m.group(1).casefold()}"
+    m = re.search(r"https?://([^/\s]+)", source)
+    if m and not source.lower().startswith("arxiv"):
+        return m.group(1).casefold()
+    return source.split(" (")[0]
 
 
 def test_split_sources(sources: Sequence[str]) -> list[str]:

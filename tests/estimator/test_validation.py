@@ -168,3 +168,13 @@ def test_the_test_split_is_a_fixed_fifth_of_the_sources_fitted_without_them():
     meta = fitted(CATALOG)[1].obs.meta
     held = set(meta[meta["source_text"].isin(test)]["label"])
     assert set(split["point"]) == held
+
+
+def test_a_harness_is_its_repository_or_site_so_its_result_files_are_held_out_together():
+    from calculator.estimator.validation import harness_of
+
+    a = "https://github.com/FreedomIntelligence/AccelMark/tree/5797fc4/results (community/nvidia_h200x1_suite_A)"
+    b = "https://github.com/FreedomIntelligence/AccelMark/tree/5797fc4/results (verified or community/rtx_4090x1)"
+    assert harness_of(a) == harness_of(b) == "github:freedomintelligence/accelmark"
+    assert harness_of("https://johnmusgrave.com/p/vllm-sweep") == "johnmusgrave.com"
+    assert harness_of("arXiv 2607.05722, Fig. 9 (https://arxiv.org/abs/2607.05722)") == "arXiv 2607.05722, Fig. 9"
