@@ -248,7 +248,7 @@ def test_a_concurrency_beyond_the_kv_cache_runs_at_the_cap_and_queues_the_rest()
     assert est.tpot_ms_p50.iloc[2] == pytest.approx(est.tpot_ms_p50.iloc[3])
     assert est.ttft_ms_p50.iloc[3] > 3 * est.ttft_ms_p50.iloc[2] > est.ttft_ms_p50.iloc[1]  # the queue
     assert (est.memory_gb_required <= 0.9 * 80).all()
-    assert est.basis.str.contains(f"KV cache (bf16) holds {cap} sequences").all()
+    assert est.basis.str.contains(f"KV cache (bf16) holds {cap} sequences", regex=False).all()
     assert est.provenance_notes.str.contains("running batch capped").all()
 
 
