@@ -28,6 +28,7 @@ from calculator.model.estimator import (
     ENGINE_CLASSES,
     FORWARD_COLUMNS,
     GROUPING_WORDS,
+    GROUPINGS,
     KV_BYTES_PER_ELEMENT,
     error_summary,
     estimate_points,
@@ -92,7 +93,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="KV tokens per sequence when decoding starts (default: ISL); with --forward: tokens already cached",
     )
     p.add_argument("--precision", default="bf16", choices=list(BYTES_PER_PARAM), help="weight precision")
-    p.add_argument("--kv-precision", default="bf16", choices=list(KV_BYTES_PER_ELEMENT), help="KV cache precision")
+    p.add_argument(
+        "--kv-precision",
+        default=None,
+        choices=list(KV_BYTES_PER_ELEMENT),
+        help="KV cache precision (default: the engine's for the checkpoint: fp8 on TensorRT-LLM with fp8/fp4 weights,"
+        " else bf16)",
+    )
     p.add_argument(
         "--engine",
         choices=list(ENGINE_CLASSES),
@@ -119,7 +126,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--group",
-        choices=["point", "profile", "gpu"],
+        choices=list(GROUPINGS),
         default=None,
         help="with --validate: only this grouping, per GPU and mode (leave out a point, a profile or a GPU)",
     )
@@ -144,7 +151,7 @@ def _run_validate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_OK
-    loos = {g: leave_one_out(catalog, group=g) for g in ("point", "gpu")}
+    loos = {g: leave_one_out(catalog, group=g) for g in ("point", "gpu", "source", "split")}
     headline = summarise_headline(loos)
     if args.format != "md":
         write_output(render(headline, args.format, float_digits=1))
@@ -157,7 +164,8 @@ def _run_validate(args: argparse.Namespace) -> int:
             print(render(table, "md", float_digits=1))
     print(
         "leave-one-point-out: error on a point of a GPU we have data for; leave-one-gpu-out: error on a GPU we"
-        f" have no data for (the figure that applies to estimates on such GPUs); {fitted_text}",
+        " have no data for; leave-one-source-out: error on a harness or publication never seen (the figure quoted"
+        f" beside estimates); split: the held-out test split; {fitted_text}",
         file=sys.stderr,
     )
     return EXIT_OK
@@ -179,7 +187,7 @@ def _run_forward(args: argparse.Namespace) -> int:
             query_tokens=args.query_tokens,
             context_tokens=args.context if args.context is not None else 0,
             attention=args.attention,
-            kv_precision=args.kv_precision,
+            kv_precision=args.kv_precision or "bf16",
         )
     except (ValueError, LookupError) as e:
         raise UsageError(e.args[0] if e.args else e) from None

@@ -45,15 +45,20 @@ from calculator.model.estimator.roofline import (
 )
 from calculator.model.estimator.validation import (
     GROUPING_WORDS,
+    GROUPINGS,
     HEADLINE_COLUMNS,
     LOO_COLUMNS,
     SUMMARY_COLUMNS,
+    HeldOutError,
     describe_fit,
     error_summary,
     fit_table,
     headline_errors,
+    held_out_error,
+    held_out_errors,
     leave_one_out,
     summarise_headline,
+    test_split_sources,
 )
 
 __all__ = [
@@ -66,6 +71,7 @@ __all__ = [
     "GAP_CONCURRENCY",
     "GAP_CONFIGS",
     "GPU_FAMILIES",
+    "GROUPINGS",
     "GROUPING_WORDS",
     "HEADLINE_COLUMNS",
     "KV_BYTES_PER_ELEMENT",
@@ -76,6 +82,7 @@ __all__ = [
     "USABLE_MEMORY_FRACTION",
     "Efficiency",
     "FitResult",
+    "HeldOutError",
     "ModeCalibration",
     "ModelCost",
     "describe_fit",
@@ -91,10 +98,13 @@ __all__ = [
     "gap_estimates",
     "gpu_family",
     "headline_errors",
+    "held_out_error",
+    "held_out_errors",
     "leave_one_out",
     "model_cost",
     "peak_flops",
     "reference_configs",
     "summarise_headline",
+    "test_split_sources",
     "weight_only",
 ]

@@ -42,7 +42,12 @@ from calculator.model.estimator.roofline import (
     weight_only_bits,
     weight_only_ratio,
 )
-from calculator.model.estimator.serving import kv_capacity_sequences, kv_tokens_per_sequence, running_batch
+from calculator.model.estimator.serving import (
+    default_kv_precision,
+    kv_capacity_sequences,
+    kv_tokens_per_sequence,
+    running_batch,
+)
 from calculator.model.modes import (
     MODEL_MODES,
     Cycle,
@@ -434,7 +439,13 @@ def _add_point(
     spec = b.specs[str(rec["gpu"])]
     entry = models[str(rec["model"])]
     profile = profiles.get(str(rec["profile_id"]))
-    kv_precision = profile.kv_cache_precision if profile is not None and profile.kv_cache_precision else "bf16"
+    kv_precision = (
+        profile.kv_cache_precision
+        if profile is not None and profile.kv_cache_precision
+        else default_kv_precision(
+            engine_class(str(rec["engine"]), str(rec.get("engine_version") or "")), str(rec["precision"])
+        )
+    )
     cost = model_cost(
         entry.arch, str(rec["precision"]), tied_embeddings=entry.tied_embeddings, kv_precision=kv_precision
     )
@@ -442,6 +453,7 @@ def _add_point(
     ctx = decode_context_tokens(isl)
     kv_tokens = mean_decode_kv_tokens(ctx, osl)
     draft_bytes = 0.05 * entry.arch.params * 2.0 if mode == "spec_eagle3" else 0.0
+    engine_cls = engine_class(str(rec["engine"]), str(rec.get("engine_version") or ""))
     capacity = kv_capacity_sequences(
         spec,
         cost,
@@ -461,7 +473,6 @@ def _add_point(
     if float(capacity) < 1.0:
         b.excluded.append(f"{label}: one sequence's KV cache does not fit beside the weights on {spec.id}")
         return
-    engine_cls = engine_class(str(rec["engine"]), str(rec.get("engine_version") or ""))
     common = {
         "group": str(rec["profile_id"]), "gpu": spec.id, "model": str(rec["model"]), "precision": str(rec["precision"]),
         "block_size": cycle.block_size, "concurrency": conc, "provenance": str(rec["provenance"]),

@@ -43,6 +43,7 @@ from calculator.model.estimator.roofline import (
 )
 from calculator.model.estimator.serving import (
     USABLE_MEMORY_FRACTION,
+    default_kv_precision,
     kv_capacity_sequences,
     kv_tokens_per_sequence,
     queue_wait_s,
@@ -278,7 +279,7 @@ def estimate_points(
     block_size: int | None = None,
     tpf: float | None = None,
     workload: str | None = None,
-    kv_precision: str = "bf16",
+    kv_precision: str | None = None,
     lora: bool | None = None,
     engine: str | None = None,
     fitted: FitResult | None = None,
@@ -315,7 +316,8 @@ def estimate_points(
     req = _Request(
         model=model, entry=model_map[model], mode=mode, concurrency=np.asarray([int(c) for c in concurrency], float),
         isl=int(isl), osl=int(osl), context=decode_context_tokens(int(isl), context_tokens), precision=precision,
-        kv_precision=kv_precision, engine=engine,
+        kv_precision=kv_precision or default_kv_precision(engine or result.reference_engine, precision),
+        engine=engine,
     )  # fmt: skip
     beyond = mode != "ar" and req.context + req.osl > TPF_PUBLISHED_CONTEXT_TOKENS
     tpf_assumed = mode != "ar" and (choice.assumed or beyond)
@@ -469,13 +471,13 @@ def _estimate_on(
     tpot_ms = cycle_s / cycle.tokens_per_cycle * 1e3
     ttft_service = _ttft_s(spec, req, cycle, eff, result, running, cycle_s, cost)
     wait = queue_wait_s(batch, running, ttft_service + osl * cycle_s / cycle.tokens_per_cycle)
-    memory = resident + running * (ctx + osl + cycle.max_query_tokens) * cost.kv_bytes_per_token
-    capped = bool((running < batch).any())
     held = kv_tokens_per_sequence(ctx, osl, cycle.max_query_tokens)
+    memory = resident + running * held * cost.kv_bytes_per_token
+    capped = bool((running < batch).any())
     cap_text = (
-        f"; the KV cache holds {int(np.floor(float(capacity)))} sequences of {held:.0f}"
-        " tokens: above that the running batch is capped and the other requests queue (throughput at the cap, TTFT"
-        " includes the wait)"
+        f"; the KV cache ({req.kv_precision}) holds {int(np.floor(float(capacity)))} sequences of {held:.0f}"
+        " tokens (each request's whole length): above that the running batch is capped and the other requests"
+        " queue (throughput at the cap, TTFT includes the wait)"
         if capped
         else ""
     )

@@ -7,8 +7,11 @@ the way estimates are made (predict.predict_observations: the serving calibratio
 
 from __future__ import annotations
 
+import hashlib
 import math
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -47,7 +50,14 @@ GROUPING_WORDS: dict[str, str] = {
     "point": "a point of a GPU we have data for",
     "profile": "a configuration (whole profile) we have no data for, on a GPU we have data for",
     "gpu": "a GPU we have no data for",
+    "source": "a harness or publication we have never seen (every point of its source held out at once)",
+    "harness": "a harness we have never seen (every source from its repository or site held out at once)",
+    "split": "the held-out test split (a fifth of the sources, fitted on the other four fifths only)",
 }
+GROUPINGS = tuple(GROUPING_WORDS)
+TEST_SPLIT_FRACTION = 5
+"""A source is in the test split when the first byte of sha256(its provenance source text) % 5 == 0: a fixed, content
+-derived fifth of the harnesses and publications that no model choice looked at (issue 19); `--validate` reports it."""
 HEADLINE_COLUMNS = [
     "grouping",
     "predicting",
@@ -64,16 +74,19 @@ def leave_one_out(
     catalog: Catalog, *, group: str = "point", models: Mapping[str, ModelEntry] | None = None
 ) -> pd.DataFrame:
     """Predict every point we hold with the estimator refitted without it (group="point"), without its
-    whole profile ("profile"), or without every point of its GPU ("gpu": how well it does on a GPU it has
-    never seen). Points not used in the fit (TPF or lengths assumed, custom kernels) are predicted with the full fit.
+    whole profile ("profile"), without every point of its GPU ("gpu": how well it does on a GPU it has
+    never seen), without every point of its data source ("source": a harness or publication held out at once, the
+    figure an estimate's error is quoted from), or only the test split's points from one fit without the whole
+    split ("split": test_split_sources). Points not used in the fit (TPF or lengths assumed, custom kernels) are
+    predicted with the full fit.
     Predictions are made as estimates are: a speculative/diffusion point's engine time per cycle is the
     serving calibration's of that refit (ModeCalibration), not its own data source's; its TPF and engine are its own.
 
     Columns: LOO_COLUMNS; error_pct = (predicted - actual) / actual x 100, on rates (tok/s) for every metric.
     Cached by the catalog's content (in memory and on disk).
     """
-    if group not in ("point", "profile", "gpu"):
-        raise ValueError(f"group must be point, profile or gpu, got {group!r}")
+    if group not in GROUPINGS:
+        raise ValueError(f"group must be one of {', '.join(GROUPINGS)}, got {group!r}")
     key = catalog_key(catalog, model_entries(models))
     hit = _LOO_CACHE.get((key, group))
     if hit is None:
@@ -116,9 +129,17 @@ def _leave_one_out(catalog: Catalog, group: str, models: Mapping[str, ModelEntry
     meta = obs.meta
     if meta.empty:
         return pd.DataFrame(columns=LOO_COLUMNS)
-    keys = meta["label"] if group == "point" else meta["group"] if group == "profile" else meta["gpu"]
+    column = {"point": "label", "profile": "group", "gpu": "gpu", "source": "source_text"}.get(group, "source_text")
+    keys = meta[column]
     predicted = predict_observations(full).copy()
+    if group == "harness":
+        keys = keys.map(harness_of)
+    if group == "split":
+        test = keys.isin(test_split_sources(list(pd.unique(keys)))).to_numpy()
+        keys = pd.Series(np.where(test, "test", ""), index=meta.index)
     for key in pd.unique(keys):
+        if group == "split" and key != "test":
+            continue
         drop = (keys == key).to_numpy()
         if not np.any(drop & obs.in_fit):
             continue
@@ -146,7 +167,109 @@ def _leave_one_out(catalog: Catalog, group: str, models: Mapping[str, ModelEntry
             "note": meta["note"],
         }
     )
-    return out[LOO_COLUMNS]
+    if group == "split":
+        out = out[(keys == "test").to_numpy()]
+    return out[LOO_COLUMNS].reset_index(drop=True)
+
+
+def harness_of(source: str) -> str:
+    """The harness or publisher of a provenance source: its GitHub repository, else its site, else the text before
+    any parenthesis (AccelMark's result files, one per submitter and GPU, are one harness)."""
+    m = re.search(r"github\.com/([^/\s]+/[^/\s]+)", source)
+    if m:
+        return f"github:{m.group(1).casefold()}"
+    m = re.search(r"https?://([^/\s]+)", source)
+    if m and not source.lower().startswith("arxiv"):
+        return m.group(1).casefold()
+    return source.split(" (")[0]
+
+
+def test_split_sources(sources: Sequence[str]) -> list[str]:
+    """The sources in the held-out test split (TEST_SPLIT_FRACTION): fixed by their text, not chosen."""
+    return [s for s in sources if hashlib.sha256(s.encode()).digest()[0] % TEST_SPLIT_FRACTION == 0]
+
+
+HELD_OUT_MIN_POINTS = 8
+"""Fewest fitted points a mode x engine class needs for its own held-out-source figure; else its mode's, else all."""
+
+
+@dataclass(frozen=True)
+class HeldOutError:
+    """The error to quote beside an estimate: absolute % error of leave-one-source-out predictions (a whole harness or
+    publication held out at once) of fitted throughput points, for `scope` (e.g. "ar on vllm", "ar", "all modes")."""
+
+    median_pct: float
+    p90_pct: float
+    worst_pct: float
+    points: int
+    sources: int
+    scope: str
+    grouping: str = "source"
+
+    def band(self, value: float, *, which: str = "p90") -> tuple[float, float]:
+        """value x (1 -/+ the median or p90 error): the range to show beside an estimated figure (e.g. $/Mtok)."""
+        e = (self.median_pct if which == "median" else self.p90_pct) / 100.0
+        return value * max(1.0 - e, 0.0), value * (1.0 + e)
+
+    def text(self) -> str:
+        return (
+            f"±{self.median_pct:.0f} % median, p90 {self.p90_pct:.0f} %, worst {self.worst_pct:.0f} %"
+            f" (leave-one-source-out, {self.scope}: {self.points} points from {self.sources} sources)"
+        )
+
+
+def held_out_error(
+    catalog: Catalog,
+    mode: str,
+    engine: str | None = None,
+    *,
+    models: Mapping[str, ModelEntry] | None = None,
+) -> HeldOutError:
+    """The error figure of an estimated row of `mode` on `engine` (an engine class, engines.ENGINE_CLASSES: the engine
+    generation, e.g. vLLM V0 "vllm-v0" vs V1 "vllm"; None = the reference engine, SGLang): median, p90 and worst
+    |error| of the leave-one-source-out predictions of fitted serving throughput points of that mode and engine class,
+    falling back to the mode over all engines, then to every mode, where fewer than HELD_OUT_MIN_POINTS exist."""
+    from calculator.model.estimator.engines import REFERENCE_ENGINE
+
+    loo = leave_one_out(catalog, group="source", models=models)
+    loo = loo[loo["in_fit"] & (loo["metric"] == "output_tok_s")]
+    eng = engine or REFERENCE_ENGINE
+    sources = {p: s for p, s in zip(*_point_sources(catalog, models), strict=True)}
+    for scope, sel in (
+        (f"{mode} on {eng}", (loo["mode"] == mode) & (loo["engine"] == eng)),
+        (mode, loo["mode"] == mode),
+        ("all modes", pd.Series(True, index=loo.index)),
+    ):
+        rows = loo[sel]
+        if len(rows) >= HELD_OUT_MIN_POINTS or scope == "all modes":
+            err = rows["error_pct"].abs().to_numpy()
+            if not len(err):
+                return HeldOutError(math.nan, math.nan, math.nan, 0, 0, scope)
+            return HeldOutError(
+                float(np.median(err)), float(np.percentile(err, 90)), float(err.max()), len(err),
+                len({sources.get(p, p) for p in rows["point"]}), scope,
+            )  # fmt: skip
+    raise AssertionError("unreachable")
+
+
+def _point_sources(catalog: Catalog, models: Mapping[str, ModelEntry] | None) -> tuple[list[str], list[str]]:
+    _, state = fitted(catalog, models)
+    return list(state.obs.meta["label"]), list(state.obs.meta["source_text"])
+
+
+def held_out_errors(catalog: Catalog, *, models: Mapping[str, ModelEntry] | None = None) -> pd.DataFrame:
+    """held_out_error for every mode x engine class with fitted serving points, as a table (mode, engine, scope,
+    points, sources, median/p90/worst abs error %)."""
+    loo = leave_one_out(catalog, group="source", models=models)
+    loo = loo[loo["in_fit"] & (loo["metric"] == "output_tok_s")]
+    rows = []
+    for (mode, engine), _ in loo.groupby(["mode", "engine"], sort=True):
+        e = held_out_error(catalog, str(mode), str(engine), models=models)
+        rows.append(
+            {"mode": mode, "engine": engine, "scope": e.scope, "points": e.points, "sources": e.sources,
+             "median_abs_error_pct": e.median_pct, "p90_abs_error_pct": e.p90_pct, "worst_abs_error_pct": e.worst_pct}
+        )  # fmt: skip
+    return pd.DataFrame(rows)
 
 
 def error_summary(loo_df: pd.DataFrame) -> pd.DataFrame:
@@ -174,7 +297,7 @@ def error_summary(loo_df: pd.DataFrame) -> pd.DataFrame:
 def headline_errors(
     catalog: Catalog,
     *,
-    groupings: Sequence[str] = ("point", "gpu"),
+    groupings: Sequence[str] = ("point", "gpu", "source", "split"),
     models: Mapping[str, ModelEntry] | None = None,
 ) -> pd.DataFrame:
     """The estimator's error as users should read it: median and worst absolute % error of leave-one-out

@@ -12,6 +12,7 @@ PUBLIC = {
     "TPF_PUBLISHED_CONTEXT_TOKENS", "BYTES_PER_PARAM", "KV_BYTES_PER_ELEMENT", "USABLE_MEMORY_FRACTION",
     "ESTIMATOR_VERSION", "SUMMARY_COLUMNS", "FORWARD_COLUMNS", "forward_estimates", "estimated_forward_ms",
     "weight_only", "ENGINE_CLASSES", "REFERENCE_ENGINE", "engine_class", "gap_configs", "reference_configs",
+    "held_out_error", "held_out_errors", "HeldOutError", "GROUPINGS", "test_split_sources",
 }  # fmt: skip
 
 

@@ -248,7 +248,7 @@ def test_a_concurrency_beyond_the_kv_cache_runs_at_the_cap_and_queues_the_rest()
     assert est.tpot_ms_p50.iloc[2] == pytest.approx(est.tpot_ms_p50.iloc[3])
     assert est.ttft_ms_p50.iloc[3] > 3 * est.ttft_ms_p50.iloc[2] > est.ttft_ms_p50.iloc[1]  # the queue
     assert (est.memory_gb_required <= 0.9 * 80).all()
-    assert est.basis.str.contains(f"KV cache holds {cap} sequences").all()
+    assert est.basis.str.contains(f"KV cache (bf16) holds {cap} sequences", regex=False).all()
     assert est.provenance_notes.str.contains("running batch capped").all()
 
 
@@ -324,3 +324,21 @@ def test_gap_estimates_fill_priced_gpus_without_data_and_leave_published_ones_al
     assert set(gaps.concurrency) <= set(GAP_CONCURRENCY)
     only = gap_estimates(CATALOG, CATALOG.points, isl=1024, osl=1024, gpus=["h100-sxm"], modes=["ar"])
     assert set(only.gpu) == {"h100-sxm"} and set(only["mode"]) == {"ar"}
+
+
+def test_kv_cache_precision_follows_the_engine_and_checkpoint_and_doubles_the_running_batch():
+    """Mechanism (issue 19): TensorRT-LLM stores the KV cache in fp8 when the weights are fp8, SGLang/vLLM keep bf16
+    unless told; a KV cache of half the bytes holds twice the sequences, so a KV-capped estimate runs twice the batch.
+    The precision is an input, and the basis says which one the estimate used."""
+    from calculator.model.estimator.serving import default_kv_precision
+
+    assert default_kv_precision("trt-llm", "fp8") == "fp8"
+    assert default_kv_precision("trt-llm", "bf16") == "bf16"
+    assert default_kv_precision("sglang", "fp8") == "bf16" and default_kv_precision("vllm", "fp8") == "bf16"
+    kw = dict(concurrency=[4096], isl=128, osl=2048, precision="fp8")
+    trt = estimate_points(CATALOG, ["h100-sxm"], "llama-3.1-8b", "ar", engine="trt-llm", **kw)
+    trt_bf16 = estimate_points(CATALOG, ["h100-sxm"], "llama-3.1-8b", "ar", engine="trt-llm", kv_precision="bf16", **kw)
+    assert "KV cache (fp8)" in trt["basis"].iloc[0] and "KV cache (bf16)" in trt_bf16["basis"].iloc[0]
+    ratio = float(trt["running_batch"].iloc[0]) / float(trt_bf16["running_batch"].iloc[0])
+    assert 1.95 < ratio < 2.05
+    assert float(trt["output_tok_s"].iloc[0]) > float(trt_bf16["output_tok_s"].iloc[0])

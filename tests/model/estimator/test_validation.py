@@ -128,3 +128,53 @@ def test_fit_table_lists_defaults_pooled_families_and_engines_and_describe_fit_t
     text = describe_fit(result)
     assert f"fp8 compute gain {result.fp8_gain:.2f}x" in text and f"{result.n_points} points fitted" in text
     assert "TTFT request overhead" in text and "bare-forward overhead factor" in text
+
+
+def test_leave_one_source_out_holds_out_a_whole_source_and_is_what_an_estimate_quotes():
+    """A source (one harness or publication) is held out at once: the error quoted beside an estimate is the figure on
+    sources never seen, per mode and engine class (the engine generation: vLLM V0 and V1 apart), median <= p90 <= worst,
+    with its own points and sources counted; a mode x engine class with too few points falls back to its mode."""
+    from calculator.model.estimator import held_out_error, held_out_errors, leave_one_out
+    from calculator.model.estimator.fitting import fitted
+
+    by_source = leave_one_out(CATALOG, group="source")
+    by_point = leave_one_out(CATALOG, group="point")
+    assert len(by_source) == len(by_point)
+    fitted_ar = lambda d: d[d["in_fit"] & (d["mode"] == "ar")]["error_pct"].abs().median()  # noqa: E731
+    assert fitted_ar(by_source) >= fitted_ar(by_point)  # a whole unseen source is harder than one unseen point
+    e = held_out_error(CATALOG, "ar", "vllm-v0")
+    assert e.scope == "ar on vllm-v0" and e.points >= 8 and e.sources >= 2
+    assert e.median_pct <= e.p90_pct <= e.worst_pct
+    low, high = e.band(100.0)
+    assert low == 100.0 * (1 - e.p90_pct / 100) and high == 100.0 * (1 + e.p90_pct / 100)
+    assert "leave-one-source-out" in e.text()
+    sources = set(fitted(CATALOG)[1].obs.meta["source_text"])
+    assert e.sources <= len(sources)
+    rare = held_out_error(CATALOG, "ar", "llama.cpp")  # no fitted llama.cpp AR points: the mode's figure
+    assert rare.scope == "ar"
+    table = held_out_errors(CATALOG)
+    assert {"mode", "engine", "scope", "median_abs_error_pct"} <= set(table.columns)
+
+
+def test_the_test_split_is_a_fixed_fifth_of_the_sources_fitted_without_them():
+    from calculator.model.estimator import leave_one_out, test_split_sources
+    from calculator.model.estimator.fitting import fitted
+
+    sources = sorted(set(fitted(CATALOG)[1].obs.meta["source_text"]))
+    test = test_split_sources(sources)
+    assert test == test_split_sources(list(reversed(sources)))[::-1] or set(test) == set(test_split_sources(sources))
+    assert 0 < len(test) < len(sources)
+    split = leave_one_out(CATALOG, group="split")
+    meta = fitted(CATALOG)[1].obs.meta
+    held = set(meta[meta["source_text"].isin(test)]["label"])
+    assert set(split["point"]) == held
+
+
+def test_a_harness_is_its_repository_or_site_so_its_result_files_are_held_out_together():
+    from calculator.model.estimator.validation import harness_of
+
+    a = "https://github.com/FreedomIntelligence/AccelMark/tree/5797fc4/results (community/nvidia_h200x1_suite_A)"
+    b = "https://github.com/FreedomIntelligence/AccelMark/tree/5797fc4/results (verified or community/rtx_4090x1)"
+    assert harness_of(a) == harness_of(b) == "github:freedomintelligence/accelmark"
+    assert harness_of("https://johnmusgrave.com/p/vllm-sweep") == "johnmusgrave.com"
+    assert harness_of("arXiv 2607.05722, Fig. 9 (https://arxiv.org/abs/2607.05722)") == "arXiv 2607.05722, Fig. 9"
