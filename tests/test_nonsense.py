@@ -128,3 +128,28 @@ def test_measurements_page_refuses_a_request_count_past_int64_without_an_excepti
     at.run()
     assert not at.exception
     assert any("requests_completed" in e.value or "1 problem" in e.value for e in at.error)
+
+
+def test_a_per_user_rate_beyond_the_gpus_memory_bandwidth_is_refused_and_never_priced(tmp_path: Path) -> None:
+    # qwen3-8b in bf16 is 16.4 GB of weights; an H100 reads 3.35 TB/s: ~205 forwards/s, x2 margin = 409 tok/s a user
+    data = csv_row(out="5000", conc="1")
+    result = import_bytes(data, "fast.csv", GIVEN)
+    assert not result.profiles, result.profiles
+    (problem,) = result.problems
+    assert problem.where.endswith("concurrency 1, output_tok_s") and "beyond what h100-sxm's memory allows" in str(
+        problem
+    )
+    assert import_bytes(csv_row(out="5000", conc="16"), "batched.csv", GIVEN).ok  # 312 tok/s a user: kept
+    path = tmp_path / "fast.csv"
+    path.write_bytes(data)
+    done = cli("table", "--data", str(path), "--no-estimates", "--format", "csv")
+    assert done.returncode == 1 and "memory allows" in done.stderr and "fast.csv" not in done.stdout
+
+
+def test_every_bundled_profile_point_is_plausible() -> None:
+    from calculator.catalog import bundled_profile_paths, load_profile_files
+    from calculator.plausibility import bundled_specs, screen
+
+    profiles = load_profile_files(bundled_profile_paths(), strict=False).profiles
+    _, refused = screen(profiles, "bundled", *bundled_specs())
+    assert refused == []
