@@ -153,3 +153,45 @@ def test_every_bundled_profile_point_is_plausible() -> None:
     profiles = load_profile_files(bundled_profile_paths(), strict=False).profiles
     _, refused = screen(profiles, "bundled", *bundled_specs())
     assert refused == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("table", "--isl", "9223372036854775808"),
+        ("table", "--osl", str(10**30)),
+        ("table", "--isl", "10000001"),
+        ("estimate", "--gpu", "h100-sxm", "--model", "nld-8b", "--isl", str(10**30)),
+        ("estimate", "--gpu", "h100-sxm", "--model", "nld-8b", "--mode", "self_spec", "--tpf", "1e-300"),
+        ("estimate", "--gpu", "h100-sxm", "--model", "nld-8b", "--context", str(10**30)),
+    ],
+)
+def test_lengths_and_tokens_per_forward_beyond_physical_bounds_are_usage_errors(args: tuple[str, ...]) -> None:
+    done = cli(*args)  # was: a traceback (int64), or 1e-300 silently clamped to 0.5
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "expected" in done.stderr and ("at most 10,000,000" in done.stderr or "at least 0.5" in done.stderr)
+
+
+def test_a_fleet_beyond_ten_million_gpus_is_no_plan_not_an_int64_overflow() -> None:
+    import pandas as pd
+
+    from calculator import capacity as cap
+    from calculator import frontier as fr
+
+    pts = pd.DataFrame(
+        {
+            "profile_id": ["slow", "ok"], "gpu": ["b200", "b200"], "gpus_per_replica": [1, 1],
+            "model": ["nld-8b"] * 2, "mode": ["ar"] * 2, "precision": ["bf16"] * 2,
+            "provenance": ["uploaded"] * 2, "concurrency": [1, 1], "output_tok_s": [0.01, 1000.0],
+        }
+    )  # fmt: skip
+    offer = pd.DataFrame(
+        {
+            "id": ["o1"], "provider": ["P"], "instance": ["i"], "gpu": ["b200"], "gpus_per_instance": [8],
+            "tier": ["on_demand"], "usd_per_gpu_hour": [2.0], "as_of": ["2026"], "source": ["s"], "notes": [""],
+        }
+    )  # fmt: skip
+    demand = cap.Demand(output_tokens_per_month=1e15, peak_to_average=2.0)  # 0.76 M tok/s at peak
+    plans = cap.fleet_plans(cap.operating_points(pts, fr.Slo()), offer, demand)
+    assert list(plans["profile_id"]) == ["ok"]  # the 0.01 tok/s curve would need 76 billion replicas
+    assert list(plans["replicas"]) == [761_036] and plans["monthly_usd"].iloc[0] == pytest.approx(1.111e9, rel=1e-3)

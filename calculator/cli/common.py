@@ -27,6 +27,8 @@ EXIT_BAD_DATA = 1
 EXIT_USAGE = 2
 OVERRIDE_FIELDS = ("gpu", "model", "mode", "precision", "gpus_per_replica")
 MAX_CONCURRENCY = 1_000_000  # ProfilePoint.concurrency's bound
+MAX_LENGTH = 10_000_000  # tokens of a prompt or an output: Workload.isl/osl's bound
+MIN_TPF, MAX_TPF = 0.5, 4096.0  # self-speculation's least (1 accepted / 2 forwards); the largest block
 FORMATS_DOC = "docs/formats.md"
 
 
@@ -104,6 +106,11 @@ def finite_float(low: float, high: float = math.inf, *, low_open: bool = False) 
         return value
 
     return parse
+
+
+def length_arg(low: int = 1) -> Callable[[str], int]:
+    """An argparse type: a token length in [low, MAX_LENGTH] (10**30 and 9223372036854775808 gave tracebacks)."""
+    return bounded_int(low, MAX_LENGTH)
 
 
 def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:

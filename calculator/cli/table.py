@@ -26,6 +26,7 @@ from calculator.cli.common import (
     finite_float,
     known_gpus,
     known_models,
+    length_arg,
     overrides_from,
     parse_concurrency,
     render,
@@ -119,8 +120,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="store_false",
         help="only published and measured points (by default GPUs without data get estimated rows, labelled so)",
     )
-    t.add_argument("--isl", type=int, default=1024, metavar="N", help="input tokens per request for estimates")
-    t.add_argument("--osl", type=int, default=1024, metavar="N", help="output tokens per request for estimates")
+    t.add_argument("--isl", type=length_arg(), default=1024, metavar="N", help="input tokens per request for estimates")
+    t.add_argument(
+        "--osl", type=length_arg(), default=1024, metavar="N", help="output tokens per request for estimates"
+    )
     t.add_argument("--sort", default="usd_per_mtok_output", metavar="COLUMN", help="sort by this column")
     t.add_argument("--limit", type=bounded_int(0), metavar="N", help="print at most N rows")
     add_format_argument(t, ("csv", "json", "md"))
