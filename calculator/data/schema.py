@@ -81,6 +81,9 @@ TokS = Annotated[float, Field(ge=MIN_TOK_S, le=MAX_TOK_S, allow_inf_nan=False)]
 Ms = Annotated[float, Field(gt=0, le=MAX_MS, allow_inf_nan=False)]
 Tpf = Annotated[float, Field(gt=0, le=MAX_TOKENS_PER_FORWARD, allow_inf_nan=False)]
 Requests = Annotated[int, Field(ge=0, le=MAX_REQUESTS)]
+# A GPU-hour below $0.0001 (less than its electricity) or above $1,000 is a typo ($1e308 priced at inf, $5e-324 at $0).
+MIN_USD_PER_GPU_HOUR, MAX_USD_PER_GPU_HOUR = 0.0001, 1000.0
+UsdPerGpuHour = Annotated[float, Field(ge=MIN_USD_PER_GPU_HOUR, le=MAX_USD_PER_GPU_HOUR, allow_inf_nan=False)]
 
 
 class Strict(BaseModel):
@@ -146,9 +149,9 @@ class PriceOffer(Strict):
     gpu: Id
     gpus_per_instance: int = Field(ge=1, le=1024)
     tier: Tier
-    usd_per_gpu_hour: PositiveFloat = Field(description="the price used; the midpoint where the source gives a range")
-    usd_per_gpu_hour_low: PositiveFloat | None = None
-    usd_per_gpu_hour_high: PositiveFloat | None = None
+    usd_per_gpu_hour: UsdPerGpuHour = Field(description="the price used; the midpoint where the source gives a range")
+    usd_per_gpu_hour_low: UsdPerGpuHour | None = None
+    usd_per_gpu_hour_high: UsdPerGpuHour | None = None
     region: Text = ""
     as_of: AsOf
     source: Text
