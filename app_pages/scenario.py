@@ -240,7 +240,7 @@ with h2.container(border=True):
 # Lazy tabs: only the open tab runs (and only a chart tab loads Plotly's script, ~1 s of browser time), so the
 # first render is the answer and its tables (benchmarks/bench_pages.py); the chosen tab is in the URL.
 tab_table, tab_frontier, tab_cost = st.tabs(
-    ["Crossover and operating points", "Frontier", "Cost by concurrency"], key="sc_tab", bind="query-params"
+    list(links.TABS["sc_tab"]), key="sc_tab", bind="query-params"
 )
 with tab_frontier:
     if tab_frontier.open:
