@@ -147,7 +147,7 @@ tab_plans, tab_chart = st.tabs(list(links.TABS["cap_tab"]), key="cap_tab", bind=
 with tab_chart:
     if tab_chart.open:
         st.plotly_chart(
-            charts.monthly_bill_figure(planning.cheapest_per_curve(plans)),
+            charts.literal_figure(charts.monthly_bill_figure(planning.cheapest_per_curve(plans))),
             key="capacity_chart",
             config={"displaylogo": False},
         )
@@ -251,7 +251,7 @@ chart = st.expander(
 with chart:
     if chart.open:
         st.plotly_chart(
-            charts.break_even_figure(be.curve, demand.output_tokens_per_month),
+            charts.literal_figure(charts.break_even_figure(be.curve, demand.output_tokens_per_month)),
             key="breakeven_chart",
             config={"displaylogo": False},
         )

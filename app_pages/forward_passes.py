@@ -109,7 +109,7 @@ with tab_table:
         )
 with tab_chart:
     if tab_chart.open:
-        st.plotly_chart(charts.forward_surface_figure(sub, kind), key="fp_chart")
+        st.plotly_chart(charts.literal_figure(charts.forward_surface_figure(sub, kind)), key="fp_chart")
 if not meta["gpu"]:
     st.caption(
         "Share of HBM peak and the estimate are empty: this device has no gpu id in gpus.yaml (a CPU or an unmapped"

@@ -49,7 +49,9 @@ with tab_chart:
         row = errors[errors["mode"].isin([mode, "all"])]
         pct = float(row["median_abs_error_pct"].iloc[0]) if not row.empty else None
         st.plotly_chart(
-            charts.gpu_comparison_figure(table, int(conc), pct), key="hardware_chart", config={"displaylogo": False}
+            charts.literal_figure(charts.gpu_comparison_figure(table, int(conc), pct)),
+            key="hardware_chart",
+            config={"displaylogo": False},
         )
         st.caption(
             "Solid bars: data points (their provenance above the bar: vendor-reported, vendor internal, community, "

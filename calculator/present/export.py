@@ -498,48 +498,15 @@ def document(
 # Charts
 
 
-# The Plotly markup our own hover and bar texts use; everything else in a trace's text is shown literally.
-_OWN_MARKUP = ("<br>", "<b>", "</b>", "<i>", "</i>")
-
-
-def plotly_literal(text: str, *, keep_markup: bool = True) -> str:
-    """Text made literal for Plotly's pseudo-HTML: `<`, `>` and `&` escaped (a file named `<a href=...>` is no link,
-    `<span style=...>` no style), then our own line breaks and bold kept where `keep_markup`."""
-    out = html_escape(text, quote=False)
-    if keep_markup:
-        for tag in _OWN_MARKUP:
-            out = out.replace(html_escape(tag), tag)
-    return out
-
-
-def _literal(value: Any, keep_markup: bool) -> Any:
-    if isinstance(value, str):
-        return plotly_literal(value, keep_markup=keep_markup)
-    if isinstance(value, list | tuple | np.ndarray | pd.Series):
-        return [_literal(v, keep_markup) for v in value]
-    return value
-
-
-def literal_figure(fig: Any) -> Any:
-    """A copy of a Plotly figure whose every trace name (legend), legend group, hover text, text and annotation
-    shows user text (upload file names, offer providers) literally: see plotly_literal."""
-    out = type(fig)(fig)
-    for trace in out.data:
-        for attr, keep in (("name", False), ("legendgroup", False), ("hovertext", True), ("text", True)):
-            value = getattr(trace, attr, None)
-            if value is not None:
-                trace[attr] = _literal(value, keep)
-    for note in out.layout.annotations or ():
-        if note.text is not None:
-            note.text = plotly_literal(str(note.text))
-    return out
-
-
 def chart_html(fig: Any, *, title: str | None = None) -> str:
     """A self-contained interactive HTML page for a Plotly figure (plotly.js inlined: opens offline); user text in
     its traces is literal (literal_figure)."""
-    fig = literal_figure(fig)
-    html = str(fig.to_html(full_html=True, include_plotlyjs=True, config={"displaylogo": False, "responsive": True}))
+    import plotly.io as pio
+
+    from calculator.charts import literal_figure
+
+    config = {"displaylogo": False, "responsive": True}
+    html = str(pio.to_html(literal_figure(fig), full_html=True, include_plotlyjs=True, config=config))
     page_title = title if title is not None else _figure_title(fig)
     if page_title:
         html = html.replace("<head>", f"<head><title>{html_escape(page_title)}</title>", 1)

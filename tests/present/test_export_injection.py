@@ -117,3 +117,19 @@ def test_exported_html_chart_shows_hostile_file_and_provider_names_literally() -
     assert "&amp; co" in data
     assert "\\u003cb\\u003e&lt;a" in data or "<b>&lt;a" in data  # our own bold and line breaks are kept
     assert fig.data[0].name == name  # the figure the app draws is not changed
+
+
+def test_in_app_charts_get_the_literal_figure() -> None:
+    import plotly.graph_objects as go
+
+    from calculator.charts import literal_figure
+
+    name = '<a href="https:evil.example">CLICK ME<a>.csv'
+    drawn = literal_figure(go.Figure(go.Scatter(x=[1], y=[2], name=name, hovertext=[f"<b>{name}</b><br>x"])))
+    (trace,) = drawn["data"]
+    assert trace["name"] == '&lt;a href="https:evil.example"&gt;CLICK ME&lt;a&gt;.csv'
+    assert trace["hovertext"] == ['<b>&lt;a href="https:evil.example"&gt;CLICK ME&lt;a&gt;.csv</b><br>x']
+    pages = ("capacity", "compare", "hardware", "scenario", "forward_passes")
+    for page in pages:  # every st.plotly_chart call draws the literal figure
+        text = (ROOT / "app_pages" / f"{page}.py").read_text()
+        assert text.count("st.plotly_chart(") == text.count("charts.literal_figure("), page
