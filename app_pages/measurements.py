@@ -253,7 +253,7 @@ else:
     summary = up.uploads_summary(ups.values())
     st.dataframe(summary.drop(columns=["uid"]), key="uploads_table", hide_index=True)
     for uid, u in list(ups.items()):
-        if st.button(f"Remove {lb.md(u.file)}", key=f"rm_{uid}", icon=":material/delete:"):  # a name is literal
+        if st.button(f"Remove {vb.md(u.file)}", key=f"rm_{uid}", icon=":material/delete:"):  # a name is literal
             del ups[uid]
             for k in [k for k, v in added.items() if v == uid]:
                 del added[k]

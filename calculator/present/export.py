@@ -503,7 +503,7 @@ def chart_html(fig: Any, *, title: str | None = None) -> str:
     its traces is literal (literal_figure)."""
     import plotly.io as pio
 
-    from calculator.charts import literal_figure
+    from calculator.present.charts import literal_figure
 
     config = {"displaylogo": False, "responsive": True}
     html = str(pio.to_html(literal_figure(fig), full_html=True, include_plotlyjs=True, config=config))

@@ -122,7 +122,7 @@ def test_exported_html_chart_shows_hostile_file_and_provider_names_literally() -
 def test_in_app_charts_get_the_literal_figure() -> None:
     import plotly.graph_objects as go
 
-    from calculator.charts import literal_figure
+    from calculator.present.charts import literal_figure
 
     name = '<a href="https:evil.example">CLICK ME<a>.csv'
     drawn = literal_figure(go.Figure(go.Scatter(x=[1], y=[2], name=name, hovertext=[f"<b>{name}</b><br>x"])))

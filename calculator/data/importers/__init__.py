@@ -110,7 +110,7 @@ def import_bytes(
 def _screened(result: ImportResult) -> ImportResult:
     """The result without the points beyond what the GPU's memory allows for the model (calculator.plausibility),
     each one a problem."""
-    from calculator.plausibility import bundled_specs, screen
+    from calculator.data.plausibility import bundled_specs, screen
 
     gpus, models = bundled_specs()
     result.profiles, refused = screen(result.profiles, result.file, gpus, models)

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from functools import cache
 
-from calculator.loader import InputError, Problem
-from calculator.schema import GpuSpec, ModelEntry, Profile
+from calculator.data.errors import InputError, Problem
+from calculator.data.schema import GpuSpec, ModelEntry, Profile
 
 BANDWIDTH_MARGIN = 2.0
 # The least bytes a weight of each precision can take (int4/fp4 formats' scales are left out: a looser bound).
@@ -91,7 +91,7 @@ def screen(
 @cache
 def bundled_specs() -> tuple[dict[str, GpuSpec], dict[str, ModelEntry]]:
     """The catalog's GPUs and models by id (empty when the bundled files cannot be read: nothing is screened)."""
-    from calculator.catalog import load_gpu_specs, load_models
+    from calculator.data.catalog import load_gpu_specs, load_models
 
     try:
         return {g.id: g for g in load_gpu_specs()}, load_models()

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from calculator.catalog import load_gpu_specs, load_offers
-from calculator.offers import offers_frame, quote_id, validate_offer_rows
+from calculator.data.catalog import load_gpu_specs, load_offers
+from calculator.data.offers import offers_frame, quote_id, validate_offer_rows
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize(("price", "said"), [(1e308, "less than or equal to 1000"), (5e-324, "greater than")])

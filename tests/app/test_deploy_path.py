@@ -8,7 +8,7 @@ from pathlib import Path
 
 from streamlit.runtime.app_session import AppSession
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_streamlit_sends_the_main_script_path_in_every_new_session_message() -> None:

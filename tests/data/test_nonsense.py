@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from calculator.importers import Overrides, import_bytes
-from calculator.schema import TPOT_RATE_FACTOR
+from calculator.data.importers import Overrides, import_bytes
+from calculator.data.schema import TPOT_RATE_FACTOR
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "imports"
 GIVEN = Overrides(gpu="h100-sxm", model="qwen3-8b", mode="ar", precision="bf16")
 HEADER = "gpu,model,mode,precision,concurrency,output_tok_s,tpot_ms_p50,ttft_ms_p50,accept_length,requests_completed\n"
@@ -150,8 +150,8 @@ def test_a_per_user_rate_beyond_the_gpus_memory_bandwidth_is_refused_and_never_p
 
 
 def test_every_bundled_profile_point_is_plausible() -> None:
-    from calculator.catalog import bundled_profile_paths, load_profile_files
-    from calculator.plausibility import bundled_specs, screen
+    from calculator.data.catalog import bundled_profile_paths, load_profile_files
+    from calculator.data.plausibility import bundled_specs, screen
 
     profiles = load_profile_files(bundled_profile_paths(), strict=False).profiles
     _, refused = screen(profiles, "bundled", *bundled_specs())
@@ -178,8 +178,8 @@ def test_lengths_and_tokens_per_forward_beyond_physical_bounds_are_usage_errors(
 def test_a_fleet_beyond_ten_million_gpus_is_no_plan_not_an_int64_overflow() -> None:
     import pandas as pd
 
-    from calculator import capacity as cap
-    from calculator import frontier as fr
+    from calculator.model import capacity as cap
+    from calculator.model import frontier as fr
 
     pts = pd.DataFrame(
         {
