@@ -16,7 +16,7 @@ from calculator.answers import planning
 from calculator.data import vocabulary as vb
 from calculator.data.schema import TIERS
 from calculator.model import capacity as cap
-from calculator.present import charts
+from calculator.present import charts, links
 
 st.title("Capacity and monthly bill")
 
@@ -143,11 +143,11 @@ st.markdown(vb.escape_dollars(planning.best_plan_text(best)))
 w.show_notices(planning.plan_notices(plan, best))
 
 # Lazy tabs (only the open one runs; the chart tab loads Plotly's script): the plans table is the answer.
-tab_plans, tab_chart = st.tabs(["Plans", "Monthly bill chart"], key="cap_tab", bind="query-params")
+tab_plans, tab_chart = st.tabs(list(links.TABS["cap_tab"]), key="cap_tab", bind="query-params")
 with tab_chart:
     if tab_chart.open:
         st.plotly_chart(
-            charts.monthly_bill_figure(planning.cheapest_per_curve(plans)),
+            charts.literal_figure(charts.monthly_bill_figure(planning.cheapest_per_curve(plans))),
             key="capacity_chart",
             config={"displaylogo": False},
         )
@@ -251,7 +251,7 @@ chart = st.expander(
 with chart:
     if chart.open:
         st.plotly_chart(
-            charts.break_even_figure(be.curve, demand.output_tokens_per_month),
+            charts.literal_figure(charts.break_even_figure(be.curve, demand.output_tokens_per_month)),
             key="breakeven_chart",
             config={"displaylogo": False},
         )

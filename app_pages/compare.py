@@ -216,7 +216,7 @@ if st.toggle(
 ):
     per_option, n_options = compare.cheapest_per_option(view, cost_col)
     st.plotly_chart(
-        charts.cheapest_offer_figure(per_option, cost_col, cost_label),
+        charts.literal_figure(charts.cheapest_offer_figure(per_option, cost_col, cost_label)),
         key="compare_chart",
         config={"displaylogo": False},
     )

@@ -11,7 +11,7 @@ import streamlit as st
 from app_pages import cached
 from calculator.data.catalog import forward_points_frame
 from calculator.model.estimator import estimated_forward_ms
-from calculator.present import charts
+from calculator.present import charts, links
 
 st.title("Forward passes")
 st.caption(
@@ -70,7 +70,7 @@ sub = rows[rows["attention"] == (attention or "causal")]
 sub = sub.assign(estimated_ms=estimated_forward_ms(catalog, sub))
 
 # Lazy tabs (only the open one runs; the chart tab loads Plotly's script): the table holds every figure.
-tab_table, tab_chart = st.tabs(["Table", "Chart"], key="fp_tab", bind="query-params")
+tab_table, tab_chart = st.tabs(list(links.TABS["fp_tab"]), key="fp_tab", bind="query-params")
 with tab_table:
     if tab_table.open:
         table = sub[
@@ -109,7 +109,7 @@ with tab_table:
         )
 with tab_chart:
     if tab_chart.open:
-        st.plotly_chart(charts.forward_surface_figure(sub, kind), key="fp_chart")
+        st.plotly_chart(charts.literal_figure(charts.forward_surface_figure(sub, kind)), key="fp_chart")
 if not meta["gpu"]:
     st.caption(
         "Share of HBM peak and the estimate are empty: this device has no gpu id in gpus.yaml (a CPU or an unmapped"

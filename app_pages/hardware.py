@@ -12,7 +12,7 @@ import streamlit as st
 from app_pages import cached, state
 from app_pages import widgets as w
 from calculator.answers import checks, gpu_compare
-from calculator.present import charts
+from calculator.present import charts, links
 
 st.title("Hardware: A100 vs H100 vs H200 vs B200 vs GB200")
 
@@ -43,13 +43,15 @@ for p in result.problems:
 errors = cached.estimator_gpu_error()
 error_text = checks.estimate_error_text(errors, mode)
 # Lazy tabs (only the open one runs; the chart tab loads Plotly's script): the table is the answer.
-tab_table, tab_chart = st.tabs(["Table", "Chart"], key="hw_tab", bind="query-params")
+tab_table, tab_chart = st.tabs(list(links.TABS["hw_tab"]), key="hw_tab", bind="query-params")
 with tab_chart:
     if tab_chart.open and not table.empty:
         row = errors[errors["mode"].isin([mode, "all"])]
         pct = float(row["median_abs_error_pct"].iloc[0]) if not row.empty else None
         st.plotly_chart(
-            charts.gpu_comparison_figure(table, int(conc), pct), key="hardware_chart", config={"displaylogo": False}
+            charts.literal_figure(charts.gpu_comparison_figure(table, int(conc), pct)),
+            key="hardware_chart",
+            config={"displaylogo": False},
         )
         st.caption(
             "Solid bars: data points (their provenance above the bar: vendor-reported, vendor internal, community, "

@@ -58,10 +58,10 @@ def add_upload(key: str) -> None:
     if entry.result is None:
         return
     uid = up.upload_uid(salt, entry.data, entry.overrides, entry.gpu_map)
-    upload = up.make_upload(uid, entry.result.name, entry.result.format, entry.profiles())
-    old = added.pop(key, None)
-    if old is not None:
-        state.uploads().pop(old, None)  # the same file imported with other choices: never both
+    upload = up.make_upload(uid, entry.result.name, entry.result.format, entry.profiles(), content=key)
+    added.pop(key, None)
+    for other in [u for u, held in state.uploads().items() if held.content == key]:
+        state.uploads().pop(other)  # the same bytes imported with other choices (even after a re-upload): never both
     if upload is not None:
         state.uploads()[uid] = upload
         added[key] = uid
@@ -253,7 +253,7 @@ else:
     summary = up.uploads_summary(ups.values())
     st.dataframe(summary.drop(columns=["uid"]), key="uploads_table", hide_index=True)
     for uid, u in list(ups.items()):
-        if st.button(f"Remove {u.file}", key=f"rm_{uid}", icon=":material/delete:"):
+        if st.button(f"Remove {vb.md(u.file)}", key=f"rm_{uid}", icon=":material/delete:"):  # a name is literal
             del ups[uid]
             for k in [k for k, v in added.items() if v == uid]:
                 del added[k]

@@ -14,8 +14,8 @@ from pydantic import ValidationError
 from app_pages import cached, state
 from calculator.data import vocabulary as vb
 from calculator.data.loader import problems_from_validation
-from calculator.data.offers import offers_frame, validate_offer_rows
-from calculator.data.schema import TIERS, OwnedTco, PriceOffer, slug
+from calculator.data.offers import offers_frame, quote_id, validate_offer_rows
+from calculator.data.schema import TIERS, OwnedTco, PriceOffer
 from calculator.model.cost import owned_offer, owned_usd_per_gpu_hour
 
 st.title("Prices")
@@ -110,7 +110,7 @@ with tab_quote:
         if st.form_submit_button("Add quote", key="add_quote", icon=":material/add:"):
             try:
                 offer = PriceOffer(
-                    id=slug(f"quote-{q_label}-{q_gpu}-{q_tier}")[:64],
+                    id=quote_id(q_label, q_gpu, q_tier),
                     provider=q_label.strip() or "My quote",
                     instance="your quote",
                     gpu=q_gpu,
@@ -125,10 +125,12 @@ with tab_quote:
                 st.error("; ".join(str(p) for p in problems_from_validation(e, "quote")), icon=":material/error:")
             else:
                 quotes = [o for o in st.session_state["quotes"] if o.id != offer.id]
+                verb = "Replaced your earlier quote of" if len(quotes) < len(st.session_state["quotes"]) else "Added"
                 st.session_state["quotes"] = [*quotes, offer]
                 state.prices_changed()
                 st.success(
-                    f"Added {offer.provider}: {state.gpu_name(offer.gpu)} at ${offer.usd_per_gpu_hour:,.3f}/GPU-h."
+                    f"{verb} {vb.md(offer.provider)}: {state.gpu_name(offer.gpu)} at"
+                    f" ${offer.usd_per_gpu_hour:,.3f}/GPU-h."
                 )
     if st.session_state["quotes"]:
         st.dataframe(

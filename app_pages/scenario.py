@@ -239,14 +239,14 @@ with h2.container(border=True):
 
 # Lazy tabs: only the open tab runs (and only a chart tab loads Plotly's script, ~1 s of browser time), so the
 # first render is the answer and its tables (benchmarks/bench_pages.py); the chosen tab is in the URL.
-tab_table, tab_frontier, tab_cost = st.tabs(
-    ["Crossover and operating points", "Frontier", "Cost by concurrency"], key="sc_tab", bind="query-params"
-)
+tab_table, tab_frontier, tab_cost = st.tabs(list(links.TABS["sc_tab"]), key="sc_tab", bind="query-params")
 with tab_frontier:
     if tab_frontier.open:
         st.plotly_chart(
-            charts.target_line(
-                cached.frontier_figure(key, result.dense, scenario.faded_options(result)), targets.min_tok_s_user
+            charts.literal_figure(
+                charts.target_line(
+                    cached.frontier_figure(key, result.dense, scenario.faded_options(result)), targets.min_tok_s_user
+                )
             ),
             key="frontier_chart",
             config={"displaylogo": False},
@@ -258,12 +258,14 @@ with tab_cost:
             st.info("No price for this GPU and tier: add one on the Prices page.", icon=":material/sell:")
         else:
             st.plotly_chart(
-                charts.cost_figure(
-                    result.priced,
-                    cost_col,
-                    cost_label,
-                    crosses["crossover_concurrency"].head(1).tolist(),
-                    scenario.faded_options(result),
+                charts.literal_figure(
+                    charts.cost_figure(
+                        result.priced,
+                        cost_col,
+                        cost_label,
+                        crosses["crossover_concurrency"].head(1).tolist(),
+                        scenario.faded_options(result),
+                    )
                 ),
                 key="cost_chart",
                 config={"displaylogo": False},

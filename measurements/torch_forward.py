@@ -401,7 +401,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None,
     precision = args.dtype if args.dtype != "auto" else ("bf16" if cuda else "fp32")
     dtype = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
     elt = BYTES_PER_ELEMENT[precision]
-    repeats = args.repeats or (20 if cuda else 5)
+    repeats = args.repeats if args.repeats is not None else (20 if cuda else 5)  # 0 is refused, not 5
     warmup = args.warmup if args.warmup is not None else (3 if cuda else 1)
     if repeats < 1 or warmup < 0 or args.threads < 1:
         raise UserError("--repeats and --threads must be at least 1, --warmup at least 0")

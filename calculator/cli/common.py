@@ -27,6 +27,8 @@ EXIT_BAD_DATA = 1
 EXIT_USAGE = 2
 OVERRIDE_FIELDS = ("gpu", "model", "mode", "precision", "gpus_per_replica")
 MAX_CONCURRENCY = 1_000_000  # ProfilePoint.concurrency's bound
+MAX_LENGTH = 10_000_000  # tokens of a prompt or an output: Workload.isl/osl's bound
+MIN_TPF, MAX_TPF = 0.5, 4096.0  # self-speculation's least (1 accepted / 2 forwards); the largest block
 FORMATS_DOC = "docs/formats.md"
 
 
@@ -104,6 +106,11 @@ def finite_float(low: float, high: float = math.inf, *, low_open: bool = False) 
         return value
 
     return parse
+
+
+def length_arg(low: int = 1) -> Callable[[str], int]:
+    """An argparse type: a token length in [low, MAX_LENGTH] (10**30 and 9223372036854775808 gave tracebacks)."""
+    return bounded_int(low, MAX_LENGTH)
 
 
 def bounded_int(low: int, high: int | None = None) -> Callable[[str], int]:
@@ -317,10 +324,46 @@ def render(df: pd.DataFrame, fmt: str, *, float_digits: int = 4) -> str:
     return export_render(df, fmt, float_digits=float_digits)
 
 
-def write_output(text: str, out: Path | None = None, *, rows: int = 0) -> None:
-    """The command's output: to `out` (saying so on stderr) or to stdout, ending with a newline."""
+def add_out_arguments(p: argparse.ArgumentParser) -> None:
+    """`--out FILE` and `--overwrite` (an existing FILE is replaced only with it, as the measurement tool does)."""
+    p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of stdout (a new file)")
+    p.add_argument("--overwrite", action="store_true", help="replace --out FILE when it exists")
+
+
+def check_out(out: Path, *, overwrite: bool = False, inputs: Sequence[Path] = ()) -> None:
+    """UsageError unless `out` can be written as a new regular file (or replaced with `overwrite`): never one of
+    `inputs`, never a folder, link, FIFO or device (/dev/full), and its folder must exist."""
+    if out.is_symlink():
+        raise UsageError(f"--out {out}: a symbolic link; name a regular file")
+    if out.exists():
+        if out.is_dir():
+            raise UsageError(f"--out {out}: a folder; name a file in it")
+        if not out.is_file():
+            raise UsageError(f"--out {out}: not a regular file (a FIFO, socket or device); name a regular file")
+        for given in inputs:
+            try:
+                same = given.exists() and out.samefile(given)
+            except OSError:
+                same = False
+            if same or (given.is_dir() and out.resolve().is_relative_to(given.resolve())):
+                raise UsageError(f"--out {out}: that is an input (--data {given}); write somewhere else")
+        if not overwrite:
+            raise UsageError(f"--out {out}: exists; give --overwrite to replace it, or choose another --out")
+    elif not out.parent.is_dir():
+        raise UsageError(f"--out {out}: no folder {out.parent}; create it first")
+
+
+def write_output(
+    text: str, out: Path | None = None, *, rows: int = 0, overwrite: bool = False, inputs: Sequence[Path] = ()
+) -> None:
+    """The command's output: to `out` (checked by check_out; saying so on stderr) or to stdout, ending with a
+    newline. A write that fails (permissions, a full disk) is a UsageError naming the file, never a traceback."""
     if out:
-        out.write_text(text, encoding="utf-8")
+        check_out(out, overwrite=overwrite, inputs=inputs)
+        try:
+            out.write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise UsageError(f"--out {out}: could not write ({e.strerror or e})") from None
         print(f"wrote {rows} rows to {out}", file=sys.stderr)
     else:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")

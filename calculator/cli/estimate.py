@@ -13,11 +13,14 @@ from typing import Any
 from calculator.cli.common import (
     EXIT_BAD_DATA,
     EXIT_OK,
+    MAX_TPF,
+    MIN_TPF,
     UsageError,
     add_data_argument,
     add_format_argument,
     bounded_int,
     finite_float,
+    length_arg,
     parse_concurrency,
     render,
     write_output,
@@ -70,7 +73,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     tpf = p.add_mutually_exclusive_group()
     tpf.add_argument(
-        "--tpf", type=finite_float(0, low_open=True), metavar="X", help="tokens per forward (self_spec: acceptance / 2)"
+        "--tpf", type=finite_float(MIN_TPF, MAX_TPF), metavar="X", help="tokens per forward (self_spec: acceptance / 2)"
     )
     tpf.add_argument(
         "--workload",
@@ -84,11 +87,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         metavar="N",
         help="concurrencies, comma- or space-separated: 1,4,16,64 or 1 4 16 64",
     )
-    p.add_argument("--isl", type=int, default=1024, metavar="N", help="input tokens per request (default 1024)")
-    p.add_argument("--osl", type=int, default=1024, metavar="N", help="output tokens per request (default 1024)")
+    p.add_argument(
+        "--isl", type=length_arg(), default=1024, metavar="N", help="input tokens per request (default 1024)"
+    )
+    p.add_argument(
+        "--osl", type=length_arg(), default=1024, metavar="N", help="output tokens per request (default 1024)"
+    )
     p.add_argument(
         "--context",
-        type=int,
+        type=length_arg(0),
         metavar="N",
         help="KV tokens per sequence when decoding starts (default: ISL); with --forward: tokens already cached",
     )
@@ -114,7 +121,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         help="estimate one forward per --batch instead of served throughput (needs --gpu, --model)",
     )
     fw.add_argument("--batch", nargs="+", default=["1"], metavar="N", help="batch sizes, comma- or space-separated")
-    fw.add_argument("--query-tokens", type=int, default=1, metavar="Q", help="new tokens per sequence (default 1)")
+    fw.add_argument(
+        "--query-tokens", type=length_arg(), default=1, metavar="Q", help="new tokens per sequence (default 1)"
+    )
     fw.add_argument(
         "--attention", choices=["causal", "block"], default="causal", help="mask of the forward (default causal)"
     )

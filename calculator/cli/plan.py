@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -29,6 +28,7 @@ from calculator.cli.common import (
     UsageError,
     add_data_argument,
     add_format_argument,
+    add_out_arguments,
     add_override_flags,
     bounded_int,
     finite_float,
@@ -109,7 +109,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--limit", type=bounded_int(1), metavar="N", help="print at most N rows (cheapest first)")
     add_data_argument(p, "your own profile/result files or folders, planned with the bundled data")
     add_format_argument(p, ("md", "csv", "json"))
-    p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    add_out_arguments(p)
     add_override_flags(p, prefix="data-")
     return p
 
@@ -171,13 +171,19 @@ def run(args: argparse.Namespace) -> int:
     if plan.plans.empty:
         why = "no curve meets the targets within its data range" if plan.ops.empty else "no price offer matched"
         print(f"no plan: {why}", file=sys.stderr)
-        write_output(render(pd.DataFrame(columns=PLAN_COLUMNS), args.format), args.out, rows=0)
+        write_output(
+            render(pd.DataFrame(columns=PLAN_COLUMNS), args.format),
+            args.out,
+            rows=0,
+            overwrite=args.overwrite,
+            inputs=args.data,
+        )
         return EXIT_OK
     rows = plan_rows(plan.plans, every_offer=not args.cheapest_per_provider)
     if args.limit is not None:
         rows = rows.head(args.limit)
     table = rows[[c for c in PLAN_COLUMNS if c in rows.columns]].reset_index(drop=True)
-    write_output(render(table, args.format), args.out, rows=len(table))
+    write_output(render(table, args.format), args.out, rows=len(table), overwrite=args.overwrite, inputs=args.data)
     if args.api_usd_per_mtok_output is not None:
         api_out, api_in = args.api_usd_per_mtok_output, args.api_usd_per_mtok_input
         be = api_break_even(plan.plans.iloc[0], request.demand, api_out=api_out, api_in=api_in,

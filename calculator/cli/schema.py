@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from calculator.cli.common import EXIT_OK
+from calculator.cli.common import EXIT_OK, UsageError
 from calculator.data.schema import ForwardCost, GpuCatalog, PriceCatalog, Profile, ProfileSet, WorkloadTable
 
 SCHEMAS: dict[str, type[BaseModel]] = {
@@ -38,8 +38,13 @@ def schema_texts() -> dict[str, str]:
 
 def run(args: argparse.Namespace) -> int:
     """The `schema` command: write every schema into --out and name each file written."""
-    args.out.mkdir(parents=True, exist_ok=True)
-    for name, text in schema_texts().items():
-        (args.out / name).write_text(text, encoding="utf-8")
-        print(f"wrote {args.out / name}")
+    if args.out.is_symlink() or (args.out.exists() and not args.out.is_dir()):
+        raise UsageError(f"--out {args.out}: not a folder; name a folder (it is created if missing)")
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        for name, text in schema_texts().items():
+            (args.out / name).write_text(text, encoding="utf-8")
+            print(f"wrote {args.out / name}")
+    except OSError as e:
+        raise UsageError(f"--out {args.out}: could not write ({e.strerror or e})") from None
     return EXIT_OK

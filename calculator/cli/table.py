@@ -19,6 +19,7 @@ from calculator.cli.common import (
     UsageError,
     add_data_argument,
     add_format_argument,
+    add_out_arguments,
     add_override_flags,
     bounded_int,
     check_file,
@@ -26,6 +27,7 @@ from calculator.cli.common import (
     finite_float,
     known_gpus,
     known_models,
+    length_arg,
     overrides_from,
     parse_concurrency,
     render,
@@ -119,12 +121,14 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         action="store_false",
         help="only published and measured points (by default GPUs without data get estimated rows, labelled so)",
     )
-    t.add_argument("--isl", type=int, default=1024, metavar="N", help="input tokens per request for estimates")
-    t.add_argument("--osl", type=int, default=1024, metavar="N", help="output tokens per request for estimates")
+    t.add_argument("--isl", type=length_arg(), default=1024, metavar="N", help="input tokens per request for estimates")
+    t.add_argument(
+        "--osl", type=length_arg(), default=1024, metavar="N", help="output tokens per request for estimates"
+    )
     t.add_argument("--sort", default="usd_per_mtok_output", metavar="COLUMN", help="sort by this column")
     t.add_argument("--limit", type=bounded_int(0), metavar="N", help="print at most N rows")
     add_format_argument(t, ("csv", "json", "md"))
-    t.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    add_out_arguments(t)
     t.add_argument("--all-columns", action="store_true", help="every column, not just the main ones")
     add_override_flags(t, prefix="data-")
     return t
@@ -264,7 +268,7 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_DATA
-    write_output(render(table, args.format), args.out, rows=len(table))
+    write_output(render(table, args.format), args.out, rows=len(table), overwrite=args.overwrite, inputs=args.data)
     if table.empty:
         print("no rows: no profile point matched an offer with these filters", file=sys.stderr)
     return EXIT_OK

@@ -4,6 +4,7 @@ row (1-based), offer id and field, so an edit is applied only when every row is 
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -12,12 +13,19 @@ import pandas as pd
 from pydantic import ValidationError
 
 from calculator.data.loader import problems_from_validation
-from calculator.data.schema import PriceOffer
+from calculator.data.schema import PriceOffer, slug
 
 EDIT_COLUMNS = [
     "id", "provider", "instance", "gpu", "tier", "usd_per_gpu_hour", "as_of", "source", "gpus_per_instance",
     "usd_per_gpu_hour_low", "usd_per_gpu_hour_high", "region", "notes",
 ]  # fmt: skip
+
+
+def quote_id(label: str, gpu: str, tier: str) -> str:
+    """A private quote's offer id: readable, at most 64 characters, and one per exact (label, GPU, tier), so two
+    long labels that share their first 64 characters (or differ only in punctuation) never replace each other."""
+    digest = hashlib.sha256("\0".join((label.strip(), gpu, tier)).encode()).hexdigest()[:10]
+    return f"{slug(f'quote-{label}-{gpu}-{tier}')[:53].rstrip('-.')}-{digest}"
 
 
 def offers_frame(offers: Sequence[PriceOffer]) -> pd.DataFrame:

@@ -68,6 +68,23 @@ Text = Annotated[str, Field(max_length=2000)]
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 
+# Physical bounds of a measured operating point (docs/formats.md, "Plausibility"): beyond them a figure is nonsense
+# (1e308 tok/s priced at $0.000/M, 5e-324 tok/s at inf $/M, 1e20 requests past int64), not a measurement.
+MIN_TOK_S = 0.01  # one token per 100 s from a whole replica
+MAX_TOK_S = 1e9  # 4096 GPUs x ~250,000 tok/s each, far above any engine
+MAX_MS = 86_400_000.0  # a day, for TTFT, TPOT and end-to-end latency
+MAX_TOKENS_PER_FORWARD = 4096  # the largest block size we accept
+MAX_REQUESTS = 10**12  # completed or failed requests in one run
+# Output tok/s of a replica vs concurrency x 1000 / TPOT p50 (every user's decode rate): the allowed ratio.
+TPOT_RATE_FACTOR = 3.0
+TokS = Annotated[float, Field(ge=MIN_TOK_S, le=MAX_TOK_S, allow_inf_nan=False)]
+Ms = Annotated[float, Field(gt=0, le=MAX_MS, allow_inf_nan=False)]
+Tpf = Annotated[float, Field(gt=0, le=MAX_TOKENS_PER_FORWARD, allow_inf_nan=False)]
+Requests = Annotated[int, Field(ge=0, le=MAX_REQUESTS)]
+# A GPU-hour below $0.0001 (less than its electricity) or above $1,000 is a typo ($1e308 priced at inf, $5e-324 at $0).
+MIN_USD_PER_GPU_HOUR, MAX_USD_PER_GPU_HOUR = 0.0001, 1000.0
+UsdPerGpuHour = Annotated[float, Field(ge=MIN_USD_PER_GPU_HOUR, le=MAX_USD_PER_GPU_HOUR, allow_inf_nan=False)]
+
 
 class Strict(BaseModel):
     """Base of our own file formats: unknown keys are errors, values are checked on assignment."""
@@ -132,9 +149,9 @@ class PriceOffer(Strict):
     gpu: Id
     gpus_per_instance: int = Field(ge=1, le=1024)
     tier: Tier
-    usd_per_gpu_hour: PositiveFloat = Field(description="the price used; the midpoint where the source gives a range")
-    usd_per_gpu_hour_low: PositiveFloat | None = None
-    usd_per_gpu_hour_high: PositiveFloat | None = None
+    usd_per_gpu_hour: UsdPerGpuHour = Field(description="the price used; the midpoint where the source gives a range")
+    usd_per_gpu_hour_low: UsdPerGpuHour | None = None
+    usd_per_gpu_hour_high: UsdPerGpuHour | None = None
     region: Text = ""
     as_of: AsOf
     source: Text
@@ -223,18 +240,18 @@ class ProfilePoint(Strict):
     """One operating point: a concurrency and what the engine delivered there."""
 
     concurrency: int = Field(ge=1, le=1_000_000)
-    output_tok_s: PositiveFloat = Field(description="output tokens/s of the whole replica")
-    total_tok_s: PositiveFloat | None = Field(default=None, description="input + output tokens/s of the replica")
-    input_tok_s: NonNegFloat | None = None
-    ttft_ms_p50: PositiveFloat | None = None
-    ttft_ms_p99: PositiveFloat | None = None
-    tpot_ms_p50: PositiveFloat | None = None
-    tpot_ms_p99: PositiveFloat | None = None
-    e2e_ms_p50: PositiveFloat | None = None
-    tokens_per_forward: PositiveFloat | None = None
-    accept_length: PositiveFloat | None = None
-    requests_completed: int | None = Field(default=None, ge=0)
-    requests_failed: int | None = Field(default=None, ge=0)
+    output_tok_s: TokS = Field(description="output tokens/s of the whole replica")
+    total_tok_s: TokS | None = Field(default=None, description="input + output tokens/s of the replica")
+    input_tok_s: float | None = Field(default=None, ge=0, le=MAX_TOK_S, allow_inf_nan=False)
+    ttft_ms_p50: Ms | None = None
+    ttft_ms_p99: Ms | None = None
+    tpot_ms_p50: Ms | None = None
+    tpot_ms_p99: Ms | None = None
+    e2e_ms_p50: Ms | None = None
+    tokens_per_forward: Tpf | None = None
+    accept_length: Tpf | None = None
+    requests_completed: Requests | None = None
+    requests_failed: Requests | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> ProfilePoint:
@@ -246,6 +263,9 @@ class ProfilePoint(Strict):
             a, b = getattr(self, lo), getattr(self, hi)
             if a is not None and b is not None and b < a * (1 - 1e-9):
                 raise ValueError(f"{hi} {b} is below {lo} {a}")
+        over = tpot_rate_excess(self.output_tok_s, self.concurrency, self.tpot_ms_p50)
+        if over is not None:
+            raise ValueError(over)
         return self
 
 
@@ -394,6 +414,21 @@ def _require_unique(values: list[Any], where: str, field: str) -> None:
         if v in seen:
             raise ValueError(f"{where}[{i}].{field}: duplicate {v!r} (first at {where}[{seen[v]}])")
         seen[v] = i
+
+
+def tpot_rate_excess(output_tok_s: float, concurrency: int, tpot_ms_p50: float | None) -> str | None:
+    """Why output tok/s contradicts the point's own TPOT (each of `concurrency` users decodes at most about
+    1000 / TPOT tokens/s, so the replica at most concurrency x that), or None when it does not (or no TPOT)."""
+    if tpot_ms_p50 is None:
+        return None
+    ceiling = concurrency * 1000.0 / tpot_ms_p50
+    if output_tok_s <= TPOT_RATE_FACTOR * ceiling:
+        return None
+    return (
+        f"output_tok_s {output_tok_s:g} contradicts tpot_ms_p50 {tpot_ms_p50:g} at concurrency {concurrency}: "
+        f"{concurrency} user(s) at {tpot_ms_p50:g} ms per token make at most {ceiling:,.4g} tok/s "
+        f"(x{TPOT_RATE_FACTOR:g} allowed)"
+    )
 
 
 def finite(x: float) -> bool:

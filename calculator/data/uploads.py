@@ -28,6 +28,7 @@ class Upload:
     fmt: str
     n_profiles: int
     points: pd.DataFrame
+    content: str = ""  # digest() of the file's bytes: the same bytes are held once, whatever was chosen for them
 
 
 def digest(data: bytes) -> str:
@@ -35,12 +36,12 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def make_upload(uid: str, name: str, fmt: str, profiles: Sequence[Profile]) -> Upload | None:
-    """An Upload of a file's good profiles (None when they hold no point)."""
+def make_upload(uid: str, name: str, fmt: str, profiles: Sequence[Profile], content: str = "") -> Upload | None:
+    """An Upload of a file's good profiles (None when they hold no point); `content` is the bytes' digest()."""
     pts = profiles_to_points(profiles, [name] * len(profiles))
     if pts.empty:
         return None
-    return Upload(uid=uid, file=name, fmt=fmt, n_profiles=len(profiles), points=pts)
+    return Upload(uid=uid, file=name, fmt=fmt, n_profiles=len(profiles), points=pts, content=content)
 
 
 def uploaded_points(uploads: Iterable[Upload]) -> pd.DataFrame:

@@ -28,6 +28,7 @@ HOURS_PER_MONTH = 730.0
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24.0
 SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600.0
 TOKENS_PER_MTOK = 1e6
+MAX_FLEET_GPUS = 10_000_000  # more accelerators than exist: a plan needing more is no plan
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,12 @@ def fleet_plans(
     offpeak = np.maximum(np.ceil(demand.offpeak_output_tok_s / capacity - 1e-9), 1.0) if autoscale else replicas
     gpi = _gpus_per_instance(plans)
     instances = instances_for(replicas, gpus_per_replica, gpi)
+    # A fleet past MAX_FLEET_GPUS is no plan (a 0.01 tok/s upload once gave -9223372036854775808 replicas, $2e307)
+    fits = instances * gpi <= MAX_FLEET_GPUS
+    if not fits.all():
+        plans = plans[fits].reset_index(drop=True)
+        replica, gpus_per_replica, capacity = replica[fits], gpus_per_replica[fits], capacity[fits]
+        replicas, offpeak, gpi, instances = replicas[fits], offpeak[fits], gpi[fits], instances[fits]
     instances_off = instances_for(offpeak, gpus_per_replica, gpi)
     h = demand.peak_hours_per_day
     instance_hours = (instances * h + instances_off * (24.0 - h)) * DAYS_PER_MONTH

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import escape as html_escape
 from typing import Any
 
 import numpy as np
@@ -446,3 +447,40 @@ def forward_surface_figure(surface: pd.DataFrame, provenance_kind: str) -> go.Fi
     return base_layout(
         fig, x_title="Context already in the KV cache (tokens per sequence)", y_title="Time per forward (ms)"
     )
+
+
+# The Plotly markup our own hover and bar texts use; everything else in a trace's text is shown literally.
+_OWN_MARKUP = ("<br>", "<b>", "</b>", "<i>", "</i>")
+
+
+def plotly_literal(text: str, *, keep_markup: bool = True) -> str:
+    """Text made literal for Plotly's pseudo-HTML: `<`, `>` and `&` escaped (a file named `<a href=...>` is no link,
+    `<span style=...>` no style), then our own line breaks and bold kept where `keep_markup`."""
+    out = html_escape(text, quote=False)
+    if keep_markup:
+        for tag in _OWN_MARKUP:
+            out = out.replace(html_escape(tag), tag)
+    return out
+
+
+def _literal(value: Any, keep_markup: bool) -> Any:
+    if isinstance(value, str):
+        return plotly_literal(value, keep_markup=keep_markup)
+    if isinstance(value, list | tuple | np.ndarray | pd.Series):
+        return [_literal(v, keep_markup) for v in value]
+    return value
+
+
+def literal_figure(fig: Any) -> dict[str, Any]:
+    """A Plotly figure as a dict (what st.plotly_chart and plotly.io.to_html draw; the figure is not changed) whose
+    every trace name (legend), legend group, hover text, text and annotation shows user text (upload file names,
+    offer providers) literally: see plotly_literal."""
+    out: dict[str, Any] = fig.to_dict() if hasattr(fig, "to_dict") else dict(fig)
+    for trace in out.get("data", []):
+        for attr, keep in (("name", False), ("legendgroup", False), ("hovertext", True), ("text", True)):
+            if trace.get(attr) is not None:
+                trace[attr] = _literal(trace[attr], keep)
+    for note in out.get("layout", {}).get("annotations", []) or []:
+        if note.get("text") is not None:
+            note["text"] = plotly_literal(str(note["text"]))
+    return out

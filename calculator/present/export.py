@@ -499,8 +499,14 @@ def document(
 
 
 def chart_html(fig: Any, *, title: str | None = None) -> str:
-    """A self-contained interactive HTML page for a Plotly figure (plotly.js inlined: opens offline)."""
-    html = str(fig.to_html(full_html=True, include_plotlyjs=True, config={"displaylogo": False, "responsive": True}))
+    """A self-contained interactive HTML page for a Plotly figure (plotly.js inlined: opens offline); user text in
+    its traces is literal (literal_figure)."""
+    import plotly.io as pio
+
+    from calculator.present.charts import literal_figure
+
+    config = {"displaylogo": False, "responsive": True}
+    html = str(pio.to_html(literal_figure(fig), full_html=True, include_plotlyjs=True, config=config))
     page_title = title if title is not None else _figure_title(fig)
     if page_title:
         html = html.replace("<head>", f"<head><title>{html_escape(page_title)}</title>", 1)

@@ -9,6 +9,7 @@ import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from calculator.answers.gpu_compare import CONCURRENCIES, MODELS, MODES, PRECISIONS
 from calculator.answers.scenario import (
     AS_MEASURED,
     CONTEXT_CHOICES,
@@ -38,7 +39,6 @@ NUMBER_PARAMS: dict[str, tuple[float, float, bool]] = {
     "peak_h": (1, 24, False),
     "api_out": (0.001, 1000, False),
     "api_in": (0, 1000, False),
-    "hw_conc": (1, 128, True),
 }
 _BOOL = ("true", "false")
 
@@ -48,6 +48,15 @@ def context_label(tokens: int | None) -> str:
     return "auto" if not tokens else f"{int(tokens) // 1024}K"
 
 
+# Each page's tabs, bound to the URL by label (Streamlit writes the label verbatim): the pages draw these labels.
+TABS: dict[str, tuple[str, ...]] = {
+    "sc_tab": ("Crossover and operating points", "Frontier", "Cost by concurrency"),
+    "cap_tab": ("Plans", "Monthly bill chart"),
+    "hw_tab": ("Table", "Chart"),
+    "fp_tab": ("Table", "Chart"),
+}
+ATTENTIONS: tuple[str, ...] = ("causal", "block")
+
 CHOICE_PARAMS: dict[str, tuple[str, ...]] = {
     "size": tuple(NLD_SIZES),
     "cat": (AS_MEASURED, *SPEED_BENCH_CATEGORIES),
@@ -56,6 +65,12 @@ CHOICE_PARAMS: dict[str, tuple[str, ...]] = {
     "vol_unit": ("day", "month"),
     "base": tuple(CROSSOVER_BASELINES),
     **dict.fromkeys(("strict", "est_len", "c_est", "c_chart", "c_wo", "autoscale", "hw_all"), _BOOL),
+    "hw_model": tuple(MODELS),
+    "hw_mode": tuple(MODES),
+    "hw_prec": tuple(PRECISIONS),
+    "hw_conc": tuple(str(c) for c in CONCURRENCIES),
+    "fp_attention": ATTENTIONS,
+    **TABS,
 }
 
 
@@ -71,7 +86,10 @@ def parse_context(raw: str) -> int | None:
 
 
 def number_ok(raw: str, lo: float, hi: float, whole: bool) -> bool:
-    """Whether a link's text is a finite number in [lo, hi] (and whole where asked)."""
+    """Whether a link's text is a finite number in [lo, hi] (and whole where asked), in ASCII digits (Python reads
+    `٣`, an Arabic-Indic three, as 3: a link means what it shows)."""
+    if not str(raw).isascii():
+        return False
     try:
         v = float(raw)
     except (TypeError, ValueError, OverflowError):
@@ -115,6 +133,8 @@ def url_params(inputs: ScenarioInputs) -> dict[str, str]:
 def parse_param(raw: str, default: Any) -> Any:
     """A URL value as the type of its default; None (use the default) when it does not parse."""
     raw = str(raw).strip()
+    if not isinstance(default, str) and not raw.isascii():
+        return None
     try:
         if isinstance(default, bool):
             return raw.lower() in ("1", "true", "yes")

@@ -52,7 +52,7 @@ def test_output_ends_with_a_newline_on_stdout_and_is_written_as_is_to_a_file(tmp
 
 def test_exit_codes_usage_2_and_bad_data_1(tmp_path, capsys):
     assert main(["table", "--isl", "0"]) == EXIT_USAGE
-    assert "error: --isl and --osl must be at least 1 token" in capsys.readouterr().err
+    assert "argument --isl: expected an integer at least 1 and at most 10,000,000" in capsys.readouterr().err
     assert main(["estimate", "--data", str(tmp_path / "missing.yaml"), "--validate"]) == EXIT_BAD_DATA
 
 

@@ -23,7 +23,8 @@ def test_validate_reports_file_row_and_field(run_cli, tmp_path):
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
     assert any(line.startswith(f"{bad}:precision:") for line in lines)
-    assert any(line.startswith(f"{bad}:points[1].output_tok_s:") and "greater than 0" in line for line in lines)
+    floor = "greater than or equal to 0.01"  # schema.MIN_TOK_S
+    assert any(line.startswith(f"{bad}:points[1].output_tok_s:") and floor in line for line in lines)
     assert any(line.startswith(f"{bad}:points[1].speed:") and "unknown field" in line for line in lines)
     assert "Traceback" not in proc.stderr
 

@@ -26,7 +26,7 @@ def catalog():
 @pytest.mark.parametrize(
     ("field", "value", "words"),
     [
-        ("usd_per_gpu_hour", -5.0, "greater than 0"),
+        ("usd_per_gpu_hour", -5.0, "greater than or equal to 0.0001"),
         ("usd_per_gpu_hour", float("inf"), "finite"),
         ("as_of", "2026-13-45", "a date as YYYY, YYYY-MM or YYYY-MM-DD"),
         ("gpu", "h100", "unknown gpu id 'h100'"),

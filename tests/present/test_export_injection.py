@@ -99,3 +99,37 @@ def test_compare_download_neutralises_an_uploaded_files_text(downloads: dict[str
     assert live_cells(text) == []
     markdown = downloads["nld-cost-compare.md"]().decode("utf-8")
     assert live_markdown_links(markdown) == []
+
+
+def test_exported_html_chart_shows_hostile_file_and_provider_names_literally() -> None:
+    import plotly.graph_objects as go
+
+    name = '<a href="https:evil.example">CLICK ME<a>.csv <span style="font-size:60px">big</span> & co'
+    fig = go.Figure(
+        go.Scatter(x=[1], y=[2], name=name, legendgroup=name, hovertext=[f"<b>{name}</b><br>price: {name}"])
+    )
+    fig.add_trace(go.Bar(x=[1], y=[2], name="bar", text=[name]))
+    html = export.chart_html(fig, title="t")
+    data = html[html.rindex("Plotly.newPlot(") :]  # the figure (plotly.js itself, inlined above, has links)
+    assert "CLICK ME" in data and "<a" not in data and "\\u003ca" not in data and "<span" not in data
+    assert "\\u003cspan" not in data
+    assert '&lt;a href=\\"https:evil.example\\"&gt;CLICK ME&lt;a&gt;.csv' in data
+    assert "&amp; co" in data
+    assert "\\u003cb\\u003e&lt;a" in data or "<b>&lt;a" in data  # our own bold and line breaks are kept
+    assert fig.data[0].name == name  # the figure the app draws is not changed
+
+
+def test_in_app_charts_get_the_literal_figure() -> None:
+    import plotly.graph_objects as go
+
+    from calculator.present.charts import literal_figure
+
+    name = '<a href="https:evil.example">CLICK ME<a>.csv'
+    drawn = literal_figure(go.Figure(go.Scatter(x=[1], y=[2], name=name, hovertext=[f"<b>{name}</b><br>x"])))
+    (trace,) = drawn["data"]
+    assert trace["name"] == '&lt;a href="https:evil.example"&gt;CLICK ME&lt;a&gt;.csv'
+    assert trace["hovertext"] == ['<b>&lt;a href="https:evil.example"&gt;CLICK ME&lt;a&gt;.csv</b><br>x']
+    pages = ("capacity", "compare", "hardware", "scenario", "forward_passes")
+    for page in pages:  # every st.plotly_chart call draws the literal figure
+        text = (ROOT / "app_pages" / f"{page}.py").read_text()
+        assert text.count("st.plotly_chart(") == text.count("charts.literal_figure("), page

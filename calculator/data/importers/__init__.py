@@ -96,7 +96,7 @@ def import_bytes(
             digest=hashlib.sha256(data).hexdigest()[:12],
             today=date.today().isoformat(),
         )
-        return _import(text, sniffed, ctx)
+        return _screened(_import(text, sniffed, ctx))
     except (InputError, TooManyProblems) as e:
         return ImportResult(file, fmt, problems=e.problems)
     except RecursionError:
@@ -105,6 +105,17 @@ def import_bytes(
         return ImportResult(
             file, fmt, problems=[Problem(file, "file", f"internal error while importing ({type(e).__name__}: {e})")]
         )
+
+
+def _screened(result: ImportResult) -> ImportResult:
+    """The result without the points beyond what the GPU's memory allows for the model (calculator.plausibility),
+    each one a problem."""
+    from calculator.data.plausibility import bundled_specs, screen
+
+    gpus, models = bundled_specs()
+    result.profiles, refused = screen(result.profiles, result.file, gpus, models)
+    result.problems += refused
+    return result
 
 
 def _import(text: str, sniffed: Sniffed, ctx: Context) -> ImportResult:

@@ -322,8 +322,14 @@ def littles_law(completed: float | None, mean_latency_s: float | None, duration_
     return completed * mean_latency_s / duration_s
 
 
+DERIVED_CONCURRENCY_CAP = 10_000_000  # past ProfilePoint.concurrency's bound: refused there, by the source field
+
+
 def derived_concurrency(value: float) -> int:
-    """A derived mean concurrency as a point's whole concurrency (at least 1)."""
+    """A derived mean concurrency as a point's whole concurrency (at least 1). A value past any bound (1e300 requests
+    x 1e300 ms gave inf, and OverflowError) becomes DERIVED_CONCURRENCY_CAP, which validation refuses by field."""
+    if not math.isfinite(value) or value > DERIVED_CONCURRENCY_CAP:
+        return DERIVED_CONCURRENCY_CAP
     return max(1, round(value))
 
 
@@ -343,13 +349,21 @@ def littles_law_concurrency(
     rec: Mapping[str, Any], latency_ms_key: str, where: str, raw: RawPoint, reader: Reader, read: set[str]
 ) -> int | None:
     """A run record's concurrency by Little's law from its `completed`, mean latency (ms) and `duration`
-    (s), with a note saying so; None when any of them is missing."""
+    (s), with a note saying so; None when any of them is missing; 0, with a problem naming the fields, when they give
+    an impossible concurrency (1e300 x 1e300 ms)."""
     completed = reader.num(rec, "completed", where)
     mean_ms = reader.num(rec, latency_ms_key, where)
     duration = reader.num(rec, "duration", where)
     little = littles_law(completed, mean_ms / 1e3 if mean_ms else None, duration)
     if little is None:
         return None
+    if not math.isfinite(little) or little > DERIVED_CONCURRENCY_CAP:
+        reader.problem(
+            sub(where, "completed"),
+            f"completed {completed:g} x {latency_ms_key} {mean_ms:g} ms / duration {duration:g} s gives"
+            f" {little:.3g} requests in flight (Little's law): not a run any engine served; check these fields",
+        )
+        return 0
     read.update({latency_ms_key, "duration"})
     raw.sources["concurrency"] = sub(where, "completed")
     value = derived_concurrency(little)

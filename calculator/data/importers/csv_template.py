@@ -31,7 +31,15 @@ from calculator.data.importers._common import (
     header_cells,
 )
 from calculator.data.importers._ids import id_problem, normalise_override, precision_from_name
-from calculator.data.schema import ProfilePoint
+from calculator.data.schema import (
+    MAX_MS,
+    MAX_REQUESTS,
+    MAX_TOK_S,
+    MAX_TOKENS_PER_FORWARD,
+    MIN_TOK_S,
+    TPOT_RATE_FACTOR,
+    ProfilePoint,
+)
 
 CSV_TEMPLATE_COLUMNS: tuple[str, ...] = (
     "gpu",
@@ -73,6 +81,7 @@ class Rule:
     minimum: float
     exclusive: bool  # minimum itself is refused (> instead of >=)
     maximum: float | None = None
+    floor: float | None = None  # a positive value below it is refused too (schema.MIN_TOK_S)
 
 
 NUMERIC_RULES: dict[str, Rule] = {
@@ -81,18 +90,18 @@ NUMERIC_RULES: dict[str, Rule] = {
     "isl": Rule(True, 1, False, 10_000_000),
     "osl": Rule(True, 1, False, 10_000_000),
     "block_size": Rule(True, 1, False, 4096),
-    "requests_completed": Rule(True, 0, False),
-    "requests_failed": Rule(True, 0, False),
-    "output_tok_s": Rule(False, 0, True),
-    "total_tok_s": Rule(False, 0, True),
-    "input_tok_s": Rule(False, 0, False),
-    "ttft_ms_p50": Rule(False, 0, True),
-    "ttft_ms_p99": Rule(False, 0, True),
-    "tpot_ms_p50": Rule(False, 0, True),
-    "tpot_ms_p99": Rule(False, 0, True),
-    "e2e_ms_p50": Rule(False, 0, True),
-    "tokens_per_forward": Rule(False, 0, True),
-    "accept_length": Rule(False, 0, True),
+    "requests_completed": Rule(True, 0, False, MAX_REQUESTS),
+    "requests_failed": Rule(True, 0, False, MAX_REQUESTS),
+    "output_tok_s": Rule(False, 0, True, MAX_TOK_S, MIN_TOK_S),
+    "total_tok_s": Rule(False, 0, True, MAX_TOK_S, MIN_TOK_S),
+    "input_tok_s": Rule(False, 0, False, MAX_TOK_S),
+    "ttft_ms_p50": Rule(False, 0, True, MAX_MS),
+    "ttft_ms_p99": Rule(False, 0, True, MAX_MS),
+    "tpot_ms_p50": Rule(False, 0, True, MAX_MS),
+    "tpot_ms_p99": Rule(False, 0, True, MAX_MS),
+    "e2e_ms_p50": Rule(False, 0, True, MAX_MS),
+    "tokens_per_forward": Rule(False, 0, True, MAX_TOKENS_PER_FORWARD),
+    "accept_length": Rule(False, 0, True, MAX_TOKENS_PER_FORWARD),
 }
 POINT_COLUMNS: tuple[str, ...] = tuple(c for c in CSV_TEMPLATE_COLUMNS if c in ProfilePoint.model_fields)
 GROUP_COLUMNS: tuple[str, ...] = (
@@ -356,6 +365,8 @@ def _check_numbers(df: pd.DataFrame, problems: _Problems, bad: pd.Series) -> dic
             issues.append((finite & (values < 0), f"must be greater than {rule.minimum:g}, not negative", True))
         else:
             issues.append((finite & (values < rule.minimum), f"must be at least {rule.minimum:g}", True))
+        if rule.floor is not None:
+            issues.append((finite & (values > 0) & (values < rule.floor), f"must be at least {rule.floor:g}", True))
         if rule.maximum is not None:
             issues.append((finite & (values > rule.maximum), f"must be at most {rule.maximum:,.0f}", True))
         if rule.integer:
@@ -428,7 +439,8 @@ def _check_ids(
 
 
 def _check_consistency(numbers: dict[str, pd.Series], problems: _Problems, bad: pd.Series) -> None:
-    """total >= output; p99 >= p50 (the same rules as ProfilePoint, on whole columns)."""
+    """total >= output; p99 >= p50; output tok/s within what concurrency and TPOT allow (the same rules as
+    ProfilePoint, on whole columns)."""
     pairs = (
         ("output_tok_s", "total_tok_s", "total_tok_s is below output_tok_s; total includes output"),
         ("ttft_ms_p50", "ttft_ms_p99", "ttft_ms_p99 is below ttft_ms_p50"),
@@ -440,6 +452,16 @@ def _check_consistency(numbers: dict[str, pd.Series], problems: _Problems, bad: 
             if mask.any():
                 problems.rows(mask.index[mask], high, message)
                 bad |= mask
+    if {"output_tok_s", "tpot_ms_p50", "concurrency"} <= numbers.keys():
+        out, tpot, conc = numbers["output_tok_s"], numbers["tpot_ms_p50"], numbers["concurrency"]
+        mask = (out > TPOT_RATE_FACTOR * conc * 1000.0 / tpot).fillna(False) & ~bad
+        if mask.any():
+            message = (
+                "contradicts the row's tpot_ms_p50: concurrency users at tpot_ms_p50 ms per token make at most"
+                f" concurrency x 1000 / tpot_ms_p50 tok/s (x{TPOT_RATE_FACTOR:g} allowed)"
+            )
+            problems.rows(mask.index[mask], "output_tok_s", message, out)
+        bad |= mask
 
 
 def _gpus(frame: pd.DataFrame, ctx: Context, reader: Reader) -> pd.Series:

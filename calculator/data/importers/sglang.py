@@ -135,6 +135,8 @@ def _concurrency(rec: Mapping[str, Any], where: str, raw: RawPoint, reader: Read
         )
         return value
     little = littles_law_concurrency(rec, "mean_e2e_latency_ms", where, raw, reader, read)
+    if little == 0:  # impossible figures, already said
+        return None
     if little is None:
         reader.problem(
             sub(where, "max_concurrency"),

@@ -115,6 +115,8 @@ def _concurrency(rec: Mapping[str, Any], where: str, raw: RawPoint, reader: Read
     if present:
         return conc
     value = littles_law_concurrency(rec, "mean_e2el_ms", where, raw, reader, read)
+    if value == 0:  # impossible figures, already said
+        return None
     if value is not None:
         reader.warn(sub(where, "max_concurrency"), f"no --max-concurrency: concurrency {value} derived by Little's law")
         return value
