@@ -7,7 +7,12 @@ the three layouts seen in the field:
 - agentic rows (`agg_bmk.json`): the same plus `offloading`, request counts, measured token means, the
   replica's `*_tput_tps`, and latencies as means and p75-p95 only (kept in the notes, never as medians);
 - the nested agentic schema: `request_metrics.{throughput, latency, tokens}` (seconds), `num_gpus`,
-  `kv_offloading`, power and cache figures (listed as ignored); `users` may stand in for `conc`.
+  `kv_offloading`, power and cache figures (listed as ignored); `users` may stand in for `conc`;
+- supplemental / API rows: the settings at the top, the figures of the classic rows in a `metrics` object
+  (InferenceX-app's `supplemental-bmk.json`, its `/api/v1/benchmarks` rows).
+
+A row of a failed run (0 requests succeeded, no throughput) is left out with a warning naming it; the other
+rows import. Measured energy (`joules_per_output_token`) is read only where `power_valid` is 1.
 
 Throughputs per GPU are multiplied back to the replica: by tp x pp (or num_gpus); multinode
 disaggregated rows as InferenceX divides them (total over prefill + decode GPUs, output over decode GPUs,
@@ -92,6 +97,28 @@ def rows_from_csv(text: str, delimiter: str, reader: Reader) -> list[tuple[str, 
     return out
 
 
+def is_metrics_row(rec: Mapping[str, Any]) -> bool:
+    """A supplemental/API row: InferenceX's figures (tput_per_gpu, ...) in a `metrics` object."""
+    metrics = rec.get("metrics")
+    return (
+        isinstance(metrics, Mapping)
+        and ("tput_per_gpu" in metrics or "output_tput_per_gpu" in metrics)
+        and any(k in rec for k in ("hw", "hardware", "conc", "model"))
+    )
+
+
+def flatten_metrics(rec: Mapping[str, Any]) -> dict[str, Any]:
+    """A supplemental/API row as a classic row: its `metrics` figures at the top (settings win on a clash); the
+    API's `hardware` names the runner where `hw` is absent."""
+    flat = {k: v for k, v in rec.items() if k != "metrics"}
+    metrics = rec["metrics"]
+    for key, value in metrics.items():
+        flat.setdefault(str(key), value)
+    if "hw" not in flat and isinstance(rec.get("hardware"), str):
+        flat["hw"] = flat.pop("hardware")
+    return flat
+
+
 def is_nested_row(rec: Mapping[str, Any]) -> bool:
     """The current agentic schema: metrics under request_metrics, identified by InferenceX's own keys."""
     return isinstance(rec.get("request_metrics"), Mapping) and ("hw" in rec or "infmax_model_prefix" in rec)
@@ -105,6 +132,8 @@ def parse_inferencex(records: list[tuple[str, Any]], ctx: Context, reader: Reade
         if not isinstance(rec, Mapping):
             reader.problem(where, "expected an object (one aggregated row)")
             continue
+        if is_metrics_row(rec):
+            rec = flatten_metrics(rec)
         raw = _row(rec, where, reader)
         if raw is not None:
             means_only |= bool(raw.meta.pop("means_only", False))
@@ -133,6 +162,9 @@ def _row(rec: Mapping[str, Any], where: str, reader: Reader) -> RawPoint | None:
     metrics = rec.get("request_metrics")
     nested = metrics if isinstance(metrics, Mapping) else None
     mw = sub(where, "request_metrics")
+    no_output = nested is None and rec.get("output_tput_per_gpu") is None and rec.get("output_tput_tps") is None
+    if no_output and _failed_run(rec, where, reader):
+        return None
     for target, per_gpu, replica, block in _THROUGHPUTS:
         if nested is not None and dig(nested, "throughput", *block) is not None:
             raw.sources[target] = sub(mw, "throughput." + ".".join(block))
@@ -164,6 +196,21 @@ def _row(rec: Mapping[str, Any], where: str, reader: Reader) -> RawPoint | None:
         reader.unread(nested, {"throughput", "latency", "tokens"}, "request_metrics")
         reader.unread(nested.get("latency"), {"ttft", "tpot", "e2el"}, "request_metrics.latency")
     return raw
+
+
+def _failed_run(rec: Mapping[str, Any], where: str, reader: Reader) -> bool:
+    """A row of a run in which no request succeeded (InferenceX writes it with counts of 0 and no throughput): left
+    out with a warning that names it, so the file's other rows import."""
+    for key in ("num_requests_successful", "total_requests_completed"):
+        value = rec.get(key)
+        if isinstance(value, int | float | str) and not isinstance(value, bool) and str(value).strip() in ("0", "0.0"):
+            conc = rec.get("conc", rec.get("users"))
+            reader.warn(
+                where,
+                f"a failed run (conc {conc}: {key} 0, no throughput): left out; the other rows are imported",
+            )
+            return True
+    return False
 
 
 def _gpus(rec: Mapping[str, Any], where: str, raw: RawPoint, reader: Reader) -> dict[str, float] | None:
