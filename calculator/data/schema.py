@@ -235,6 +235,15 @@ class ProfilePoint(Strict):
     accept_length: PositiveFloat | None = None
     requests_completed: int | None = Field(default=None, ge=0)
     requests_failed: int | None = Field(default=None, ge=0)
+    joules_per_output_token: PositiveFloat | None = Field(
+        default=None, description="measured energy of the replica per output token (InferenceX power_valid rows)"
+    )
+    goodput_req_s: NonNegFloat | None = Field(
+        default=None, description="requests/s that met the run's SLOs (GuideLLM goodput profiles)"
+    )
+    slo_attainment: float | None = Field(
+        default=None, ge=0, le=1, allow_inf_nan=False, description="share of requests that met the run's SLOs"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ProfilePoint:

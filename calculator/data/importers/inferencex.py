@@ -65,6 +65,7 @@ _READ = frozenset(
     | {"num_prefill_gpu", "num_decode_gpu", "offloading", "kv_offloading", "kv_offload_backend", "scenario_type"}
     | {"num_requests_total", "num_requests_successful", "total_requests_completed", "request_accounting"}
     | {"mean_input_tokens", "mean_output_tokens_actual", "dataset", "request_metrics", "median_intvty"}
+    | {"power_valid", "joules_per_output_token"}
     | {key for _, key, _, _ in _LATENCIES}
     | {key for _, key, _, _ in _THROUGHPUTS}
     | {key for _, _, key, _ in _THROUGHPUTS}
@@ -189,6 +190,7 @@ def _row(rec: Mapping[str, Any], where: str, reader: Reader) -> RawPoint | None:
             reader.problem(raw.sources["output_tok_s"], "missing; this field is needed")
         return None
     _latencies(rec, nested, where, raw, reader)
+    _energy(rec, where, raw, reader)
     _requests_and_lengths(rec, nested, where, raw, reader)
     _meta(rec, where, raw, reader)
     reader.unread(rec, _READ)
@@ -268,6 +270,22 @@ def _latencies(
         if means:
             raw.note(f"c{p['concurrency']}: latencies given as means only (not stored as medians): {', '.join(means)}")
             raw.meta["means_only"] = True
+
+
+def _energy(rec: Mapping[str, Any], where: str, raw: RawPoint, reader: Reader) -> None:
+    """Measured joules per output token of the whole deployment (InferenceX's power aggregation), only where
+    `power_valid` is 1: invalid or missing telemetry leaves the energy blank, never a guess."""
+    value = rec.get("joules_per_output_token")
+    if value is None:
+        return
+    valid = reader.num(rec, "power_valid", where, strings=True)
+    if valid != 1:
+        raw.note("power telemetry not valid (power_valid is not 1): measured energy left blank")
+        return
+    joules = reader.num(rec, "joules_per_output_token", where, strings=True)
+    if joules is not None and joules > 0:
+        raw.point["joules_per_output_token"] = joules
+        raw.sources["joules_per_output_token"] = sub(where, "joules_per_output_token")
 
 
 def _requests_and_lengths(
