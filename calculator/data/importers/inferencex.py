@@ -39,6 +39,7 @@ from calculator.data.importers._common import (
     whole,
 )
 from calculator.data.importers._ids import gpu_id, mode_from_algorithm, model_id, precision_id
+from calculator.data.importers.inferencex_feed import feed_records, is_feed, is_feed_row, parse_feed
 
 _THROUGHPUTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     # field, per-GPU key, replica key (agentic rows), nested throughput block
@@ -126,7 +127,12 @@ def is_nested_row(rec: Mapping[str, Any]) -> bool:
 
 
 def parse_inferencex(records: list[tuple[str, Any]], ctx: Context, reader: Reader) -> tuple[list[RawPoint], list[str]]:
-    """One RawPoint per aggregated row; numbers may be strings (CSV)."""
+    """One RawPoint per aggregated row; numbers may be strings (CSV). A tco-feed (JSON or CSV) goes to
+    inferencex_feed."""
+    if len(records) == 1 and is_feed(records[0][1]):
+        return parse_feed(feed_records(records[0][1]), reader), []
+    if records and all(isinstance(r, Mapping) and is_feed_row(r) for _, r in records):
+        return parse_feed(records, reader), []
     raws: list[RawPoint] = []
     means_only = False
     for where, rec in records:
