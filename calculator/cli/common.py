@@ -264,7 +264,7 @@ def catalog_prices(catalog: Any, path: Path | None) -> pd.DataFrame:
     offer of a GPU we do not know."""
     from datetime import date
 
-    from calculator.catalog import load_offers, prices_frame
+    from calculator.data.catalog import load_offers, prices_frame
     from calculator.data.price_catalogs import price_age
 
     if path is None:

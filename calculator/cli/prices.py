@@ -22,9 +22,10 @@ from typing import Any
 import yaml
 
 from calculator.cli.common import EXIT_BAD_DATA, EXIT_OK, UsageError, known_gpus
+from calculator.data.errors import InputError
+from calculator.data.loader import read_bytes
 from calculator.data.price_catalogs import STALE_AFTER_DAYS, CatalogImport, age_days, import_catalog, price_age
-from calculator.loader import InputError, read_bytes
-from calculator.schema import PriceOffer
+from calculator.data.schema import PriceOffer
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -107,7 +108,7 @@ def run(args: argparse.Namespace) -> int:
     """Dispatch to import, refresh or age; 0 when every file gave offers, 1 otherwise."""
     today = date.today()
     if args.prices_command == "age":
-        from calculator.catalog import load_offers
+        from calculator.data.catalog import load_offers
 
         in_use = load_offers(args.prices) if args.prices else load_offers()
         age = price_age([o.as_of for o in in_use], today)

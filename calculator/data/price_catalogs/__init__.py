@@ -12,11 +12,12 @@ import re
 from collections.abc import Iterable
 from datetime import date
 
+from calculator.data.errors import InputError, Problem
+from calculator.data.loader import decode_text
 from calculator.data.price_catalogs._offers import CatalogImport
 from calculator.data.price_catalogs.age import STALE_AFTER_DAYS, PriceAge, age_days, price_age
 from calculator.data.price_catalogs.gpuhunt import is_gpuhunt_header, parse_gpuhunt, provider_from_name
 from calculator.data.price_catalogs.skypilot import cloud_from_name, is_skypilot_header, parse_skypilot
-from calculator.loader import InputError, Problem, decode_text
 
 __all__ = [
     "STALE_AFTER_DAYS",

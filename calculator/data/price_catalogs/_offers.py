@@ -7,8 +7,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from calculator.loader import Problem
-from calculator.schema import PriceOffer, slug
+from calculator.data.errors import Problem
+from calculator.data.schema import PriceOffer, slug
 
 MAX_CATALOG_ROWS = 500_000  # a SkyPilot AWS vms.csv has tens of thousands of rows: bounded, not refused
 MAX_REGIONS_NAMED = 6

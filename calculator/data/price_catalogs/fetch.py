@@ -15,7 +15,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import date
 
-from calculator.loader import MAX_FILE_BYTES
+from calculator.data.loader import MAX_FILE_BYTES
 
 SKYPILOT_RAW = "https://raw.githubusercontent.com/skypilot-org/skypilot-catalog/master"
 SKYPILOT_COMMITS = "https://api.github.com/repos/skypilot-org/skypilot-catalog/commits"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 
+from calculator.data.errors import Problem
 from calculator.data.price_catalogs._offers import (
     MAX_CATALOG_ROWS,
     CatalogImport,
@@ -17,7 +18,6 @@ from calculator.data.price_catalogs._offers import (
     whole_count,
 )
 from calculator.data.price_catalogs.gpu_names import gpu_for
-from calculator.loader import Problem
 
 REQUIRED = ("instance_name", "location", "price", "gpu_count", "gpu_name", "spot")
 PROVIDERS: dict[str, str] = {

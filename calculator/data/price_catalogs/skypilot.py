@@ -9,6 +9,7 @@ import csv
 import io
 import re
 
+from calculator.data.errors import Problem
 from calculator.data.price_catalogs._offers import (
     MAX_CATALOG_ROWS,
     CatalogImport,
@@ -18,7 +19,6 @@ from calculator.data.price_catalogs._offers import (
     whole_count,
 )
 from calculator.data.price_catalogs.gpu_names import gpu_for
-from calculator.loader import Problem
 
 REQUIRED = ("InstanceType", "AcceleratorName", "AcceleratorCount", "Region", "Price")
 PROVIDERS: dict[str, str] = {

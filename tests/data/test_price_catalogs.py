@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from calculator.catalog import load_gpu_specs, load_offers
 from calculator.cli import main
+from calculator.data.catalog import load_gpu_specs, load_offers
 from calculator.data.price_catalogs import STALE_AFTER_DAYS, age_days, import_catalog, price_age
 
-SKY = Path(__file__).parent / "fixtures" / "price_catalogs" / "skypilot"
+SKY = Path(__file__).parents[1] / "fixtures" / "price_catalogs" / "skypilot"
 KNOWN = {g.id for g in load_gpu_specs()}
 TODAY = date(2026, 12, 5)
 AS_OF = "2026-11-20"

@@ -18,9 +18,9 @@ from typing import Any
 import pytest
 
 from calculator.cli import main
-from calculator.importers import Overrides, import_bytes, import_path
+from calculator.data.importers import Overrides, import_bytes, import_path
 
-REAL = Path(__file__).parent / "fixtures" / "real"
+REAL = Path(__file__).parents[1] / "fixtures" / "real"
 FAILED_ROW = REAL / "inferencex" / "agg_bmk_kimik25_b200_vllm_agentic_failed_run.json"
 SUPPLEMENTAL = REAL / "inferencex" / "supplemental_bmk_glm47_gaudi3_metrics_nested.json"
 SGLANG_055 = REAL / "sglang" / "tonyli_sglang055_gh200_qwen25_3b_agg_c32.jsonl"

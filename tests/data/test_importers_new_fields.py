@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from calculator.catalog import profiles_to_points
-from calculator.cost import measured_kw_per_gpu, owned_usd_per_gpu_hour
-from calculator.importers import Overrides, import_bytes, import_path
-from calculator.schema import OwnedTco
+from calculator.data.catalog import profiles_to_points
+from calculator.data.importers import Overrides, import_bytes, import_path
+from calculator.data.schema import OwnedTco
+from calculator.model.cost import measured_kw_per_gpu, owned_usd_per_gpu_hour
 
-REAL = Path(__file__).parent / "fixtures" / "real"
+REAL = Path(__file__).parents[1] / "fixtures" / "real"
 NESTED = REAL / "inferencex" / "agg_v2_nested_agentic_h100_dsv41flash_sglang_c4.json"
 GUIDELLM = REAL / "guidellm" / "danielkorat_guidellm050dev_qwen3_4b_xpu_sync_benchmarks.json"
 

@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from calculator.importers import Overrides, import_bytes
+from calculator.data.importers import Overrides, import_bytes
 
 
 def point(hardware: str = "b200", **overrides: object) -> dict[str, object]:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "app.py")
-NEBIUS = Path(__file__).parent / "fixtures" / "price_catalogs" / "skypilot" / "nebius_vms.csv"
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+NEBIUS = Path(__file__).parents[1] / "fixtures" / "price_catalogs" / "skypilot" / "nebius_vms.csv"
 
 
 def page(at: AppTest, name: str) -> AppTest:
