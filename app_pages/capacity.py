@@ -22,6 +22,7 @@ st.title("Capacity and monthly bill")
 
 points_key, points = state.all_points()
 prices_key, prices = state.all_prices()
+w.price_age_note(prices)
 
 with st.container(border=True):
     r1 = st.columns([1.6, 1, 1, 1])

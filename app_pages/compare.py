@@ -20,6 +20,7 @@ st.title("Compare cost per million tokens")
 
 points_key, points = state.all_points()
 prices_key, prices = state.all_prices()
+w.price_age_note(prices)
 settings = state.cost_settings()
 cost_col, cost_label = settings.cost_column, settings.cost_label
 

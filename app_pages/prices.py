@@ -11,10 +11,11 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from app_pages import cached, state
+from app_pages import cached, state, widgets
 from calculator.data import vocabulary as vb
 from calculator.data.loader import problems_from_validation
 from calculator.data.offers import offers_frame, quote_id, validate_offer_rows
+from calculator.data.price_catalogs import STALE_AFTER_DAYS, import_catalog
 from calculator.data.schema import TIERS, OwnedTco, PriceOffer
 from calculator.model.cost import owned_offer, owned_usd_per_gpu_hour
 
@@ -29,7 +30,9 @@ def bundled_offers_frame() -> pd.DataFrame:
     return offers_frame(cached.bundled_catalog().offers)
 
 
-tab_edit, tab_quote, tab_tco = st.tabs(["Cloud offers", "Add a private quote", "Owned hardware (TCO)"])
+tab_edit, tab_catalog, tab_quote, tab_tco = st.tabs(
+    ["Cloud offers", "Import a catalog", "Add a private quote", "Owned hardware (TCO)"]
+)
 
 with tab_edit:
     st.caption(
@@ -89,6 +92,37 @@ with tab_edit:
             st.session_state.pop("price_editor", None)
             state.prices_changed()
             st.rerun()
+
+with tab_catalog:
+    st.caption(
+        "A SkyPilot `vms.csv` (skypilot-org/skypilot-catalog, `catalogs/v8/<cloud>/vms.csv`) or a gpuhunt provider "
+        "catalog (`<provider>.csv`). Instance types map to our GPUs and GPUs per instance (billed as whole "
+        "instances); every offer keeps the catalog's source and the date you give: the file's commit date for "
+        f"SkyPilot, the catalog version's for gpuhunt. Offers older than {STALE_AFTER_DAYS} days are flagged."
+    )
+    with st.form("catalog_form", border=True):
+        c_file = st.file_uploader("Catalog file (.csv)", type=["csv"], key="catalog_file")
+        c1 = st.columns(2)
+        c_date = c1[0].date_input("The catalog's date", value=None, max_value=date.today(), key="catalog_date")
+        c_cloud = c1[1].text_input("Cloud or provider (if the name does not say)", max_chars=40, key="catalog_cloud")
+        if st.form_submit_button("Import", key="catalog_import", icon=":material/upload:"):
+            if c_file is None or c_date is None:
+                st.error("Give the file and its date (a price without its date cannot be judged).")
+            else:
+                res = import_catalog(
+                    c_file.getvalue(), c_file.name, as_of=c_date.isoformat(), known_gpus=gpu_ids,
+                    cloud=c_cloud.strip().lower() or None,
+                )  # fmt: skip
+                report = "\n".join(f"- {line}" for line in res.report()[:40])
+                if res.problems or not res.offers:
+                    st.error(report, icon=":material/error:")
+                else:
+                    base = st.session_state.get("offers_edited") or catalog.offers
+                    merged = {o.id: o for o in base} | {o.id: o for o in res.offers}
+                    st.session_state["offers_edited"] = list(merged.values())
+                    st.session_state.pop("price_editor", None)
+                    state.prices_changed()
+                    st.success(report, icon=":material/check:")
 
 with tab_quote:
     st.caption(
@@ -205,6 +239,7 @@ with tab_tco:
 
 st.divider()
 prices_key, prices = state.all_prices()
+widgets.price_age_note(prices)
 st.caption(
     f"In use on every page: {len(prices)} offers ({len(st.session_state['quotes'])} quote(s), "
     f"{len(st.session_state['owned'])} owned-hardware offer(s)"

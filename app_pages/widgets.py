@@ -12,6 +12,7 @@ import streamlit as st
 
 from app_pages.state import uploads
 from calculator.answers.checks import Notice, Targets
+from calculator.data.price_catalogs import price_age
 from calculator.data.schema import PROVENANCE_KINDS
 from calculator.data.vocabulary import PRERELEASE_LABEL, PROVENANCE_LABELS
 from calculator.model import frontier
@@ -191,3 +192,16 @@ def table(
     shown = lb.dash_missing(frame[sent], lb.gap_formats(order))
     config = {c: column_config(c, shown) for c in order} | (overrides or {})
     st.dataframe(shown, key=key, hide_index=True, column_order=order, column_config=config, **kwargs)
+
+
+def price_age_note(prices: pd.DataFrame) -> None:
+    """How old the prices in use are (their as_of dates): a caption, or a warning when any is past
+    STALE_AFTER_DAYS (30 days)."""
+    from datetime import date
+
+    dates = prices["as_of"].astype(str).tolist() if "as_of" in prices else []
+    age = price_age(dates, date.today())
+    if age.any_stale:
+        st.warning(age.text(), icon=":material/schedule:")
+    else:
+        st.caption(age.text())

@@ -1,4 +1,4 @@
-"""The command line, `python -m calculator` or `nld-cost`: table | plan | validate | schema | estimate, one module
+"""The command line, `python -m calculator` or `nld-cost`: table | plan | validate | schema | estimate | prices, one
 per command over the shared parsing and output of calculator/cli/common.py.
 """
 
@@ -8,7 +8,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from calculator.cli import estimate, plan, schema, table, validate
+from calculator.cli import estimate, plan, prices, schema, table, validate
 from calculator.cli.common import EXIT_BAD_DATA, EXIT_OK, EXIT_USAGE, UsageError
 from calculator.data.errors import InputError
 
@@ -19,6 +19,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": validate.run,
     "schema": schema.run,
     "estimate": estimate.run,
+    "prices": prices.run,
 }
 
 
@@ -29,7 +30,7 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
         description="Cost per million tokens for diffusion and autoregressive LLM serving.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    for module in (table, plan, validate, schema, estimate):
+    for module in (table, plan, validate, schema, estimate, prices):
         module.add_parser(sub)
     return parser
 

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -251,6 +252,41 @@ def import_path(path: Path, overrides: Overrides) -> ImportResult:
 
     result: ImportResult = _import(path, overrides)
     return result
+
+
+def add_prices_flag(p: argparse.ArgumentParser) -> None:
+    """--prices FILE: offers of a prices.yaml (such as `prices import --out` writes) priced beside the bundled ones."""
+    p.add_argument(
+        "--prices",
+        type=Path,
+        metavar="FILE",
+        help="also price from this prices.yaml (e.g. from `prices import --out`); its offers replace bundled ones of "
+        "the same id",
+    )
+
+
+def catalog_prices(catalog: Any, path: Path | None) -> pd.DataFrame:
+    """The offer table to price from: the bundled offers plus those of `path` (its offers win on an id); their
+    age is said on stderr when any is past STALE_AFTER_DAYS. Raises InputError for a bad file, UsageError for an
+    offer of a GPU we do not know."""
+    from datetime import date
+
+    from calculator.data.catalog import load_offers, prices_frame
+    from calculator.data.price_catalogs import price_age
+
+    if path is None:
+        return catalog.prices  # type: ignore[no-any-return]
+    extra = load_offers(path)
+    known = set(catalog.gpus["id"])
+    unknown = sorted({o.gpu for o in extra if o.gpu not in known})
+    if unknown:
+        raise UsageError(f"--prices {path}: offers of unknown gpu ids {', '.join(map(repr, unknown))}")
+    merged = {o.id: o for o in catalog.offers}
+    merged.update({o.id: o for o in extra})
+    age = price_age([o.as_of for o in extra], date.today())
+    if age.any_stale:
+        print(f"warning: --prices {path}: {age.text()}", file=sys.stderr)
+    return prices_frame(list(merged.values()))
 
 
 def known_gpus() -> set[str]:

@@ -30,7 +30,9 @@ from calculator.cli.common import (
     add_format_argument,
     add_out_arguments,
     add_override_flags,
+    add_prices_flag,
     bounded_int,
+    catalog_prices,
     finite_float,
     overrides_from,
     render,
@@ -108,6 +110,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--limit", type=bounded_int(1), metavar="N", help="print at most N rows (cheapest first)")
     add_data_argument(p, "your own profile/result files or folders, planned with the bundled data")
+    add_prices_flag(p)
     add_format_argument(p, ("md", "csv", "json"))
     add_out_arguments(p)
     add_override_flags(p, prefix="data-")
@@ -162,7 +165,7 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_BAD_DATA
         points = normalise_points(pd.concat([points, extra], ignore_index=True))
     errors = error_texts(unseen_gpu_errors(catalog)) if request.with_estimates else {}
-    plan = plan_capacity(catalog, points, catalog.prices, request, errors)
+    plan = plan_capacity(catalog, points, catalog_prices(catalog, args.prices), request, errors)
     print(basis_text(plan).replace("**", ""), file=sys.stderr)
     for n in plan.notices:
         print("note: " + n.text.replace("**", "").replace("*", ""), file=sys.stderr)

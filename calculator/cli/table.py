@@ -21,7 +21,9 @@ from calculator.cli.common import (
     add_format_argument,
     add_out_arguments,
     add_override_flags,
+    add_prices_flag,
     bounded_int,
+    catalog_prices,
     check_file,
     expand_paths,
     finite_float,
@@ -86,6 +88,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--tier", nargs="+", default=[], choices=TIERS, metavar="T", help=f"only these tiers: {', '.join(TIERS)}"
     )
     t.add_argument("--provider", nargs="+", default=[], metavar="P", help="only these providers (case-insensitive)")
+    add_prices_flag(t)
     t.add_argument(
         "--concurrency",
         nargs="+",
@@ -235,7 +238,7 @@ def build_table(args: argparse.Namespace) -> tuple[pd.DataFrame, list[Problem]]:
         prices = quote_offers(sorted(set(points["gpu"])), args.price_usd_per_gpu_hour)
         prices["tier"] = "quote"  # not a catalog tier: your own price
     else:
-        prices = catalog.prices
+        prices = catalog_prices(catalog, args.prices)
         prices = _filter(prices, "tier", args.tier)
         prices = _filter(prices, "provider", args.provider, casefold=True)
     if not 0 < args.utilisation <= 1:

@@ -88,6 +88,9 @@ POINT_COLUMNS = [
     "accept_length",
     "requests_completed",
     "requests_failed",
+    "joules_per_output_token",
+    "goodput_req_s",
+    "slo_attainment",
 ]
 POINTS_COLUMNS = PROFILE_COLUMNS + POINT_COLUMNS
 
@@ -350,6 +353,9 @@ _FLOAT_COLS = [
     "e2e_ms_p50",
     "tokens_per_forward",
     "accept_length",
+    "joules_per_output_token",
+    "goodput_req_s",
+    "slo_attainment",
 ]
 _INT_COLS = ["gpus_per_replica", "concurrency"]
 _NULLABLE_INT_COLS = ["block_size", "draft_tokens", "isl", "osl", "requests_completed", "requests_failed"]

@@ -252,6 +252,23 @@ class ProfilePoint(Strict):
     accept_length: Tpf | None = None
     requests_completed: Requests | None = None
     requests_failed: Requests | None = None
+    joules_per_output_token: float | None = Field(
+        default=None,
+        gt=0,
+        le=1e6,
+        allow_inf_nan=False,
+        description="measured energy of the replica per output token (InferenceX power_valid rows)",
+    )
+    goodput_req_s: float | None = Field(
+        default=None,
+        ge=0,
+        le=1e9,
+        allow_inf_nan=False,
+        description="requests/s that met the run's SLOs (GuideLLM goodput profiles)",
+    )
+    slo_attainment: float | None = Field(
+        default=None, ge=0, le=1, allow_inf_nan=False, description="share of requests that met the run's SLOs"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ProfilePoint:

@@ -81,6 +81,15 @@ def usd_per_mtok(
     return usd_per_gpu_hour / (tok_s_per_gpu * utilisation * SECONDS_PER_HOUR) * TOKENS_PER_MTOK
 
 
+def measured_kw_per_gpu(joules_per_output_token: float, replica_output_tok_s: float, gpus_per_replica: int) -> float:
+    """The power one GPU drew, in kW, from a run's measured energy: J per output token x the replica's output
+    tokens/s is the replica's watts, over its GPUs. It stands in for TDP x overhead in owned-hardware cost
+    (OwnedTco.power_kw_per_gpu) where a file measured it; PUE still applies on top."""
+    if joules_per_output_token <= 0 or replica_output_tok_s <= 0 or gpus_per_replica < 1:
+        raise ValueError("measured power needs positive joules per token, tokens/s and GPUs")
+    return joules_per_output_token * replica_output_tok_s / gpus_per_replica / 1000.0
+
+
 def owned_usd_per_gpu_hour(tco: OwnedTco) -> float:
     """Owning: capex / life hours + power kW x PUE x $/kWh + hosting, per GPU-hour (at 100 % powered-on time)."""
     capex_per_hour = tco.capex_usd_per_gpu / (tco.life_years * HOURS_PER_YEAR)

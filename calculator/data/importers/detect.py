@@ -25,7 +25,8 @@ from calculator.data.importers._common import (
     json_stream,
 )
 from calculator.data.importers.aiperf import is_aiperf_csv
-from calculator.data.importers.inferencex import is_nested_row
+from calculator.data.importers.inferencex import is_metrics_row, is_nested_row
+from calculator.data.importers.inferencex_feed import is_feed
 from calculator.data.importers.llmperf import is_fork_summary
 from calculator.data.importers.nld_summary import is_nld_summary
 from calculator.data.loader import JSON_HOOKS, check_json_size, parse_yaml
@@ -151,7 +152,8 @@ def classify_document(doc: Any) -> tuple[str, str]:
     if isinstance(doc, list):
         if doc and all(isinstance(r, Mapping) for r in doc):
             first = doc[0]
-            if "tput_per_gpu" in first or "output_tput_per_gpu" in first or is_nested_row(first):
+            flat = "tput_per_gpu" in first or "output_tput_per_gpu" in first
+            if flat or is_nested_row(first) or is_metrics_row(first):
                 return "inferencex", ""
             fmt = classify_record(first)
             if fmt != "unknown":
@@ -172,7 +174,7 @@ def classify_document(doc: Any) -> tuple[str, str]:
         return "guidellm", ""
     if is_nld_summary(doc):
         return "nld_summary", ""
-    if is_nested_row(doc):
+    if is_nested_row(doc) or is_metrics_row(doc) or is_feed(doc):
         return "inferencex", ""
     records = doc.get("records")
     metrics: Mapping[Any, Any] = records if isinstance(records, Mapping) else doc

@@ -133,6 +133,8 @@ def _benchmark(
             if count is not None:
                 p[target] = round(count)
 
+    _goodput(metrics, where, raw, reader)
+    m.read.add("slo")
     if not _concurrency(bench, m, raw, reader):
         return None
     meta = raw.meta
@@ -147,6 +149,27 @@ def _benchmark(
     reader.unread(bench, _BENCH_READ)
     reader.unread(metrics, m.read, "metrics")
     return raw
+
+
+def _goodput(metrics: Mapping[str, Any], where: str, raw: RawPoint, reader: Reader) -> None:
+    """A goodput profile's SLO figures (`metrics.slo.slo_attainment`, a share, and `request_goodput`, requests/s
+    that met the SLOs): what a plan should be sized on when the file has them."""
+    slo = metrics.get("slo")
+    if not isinstance(slo, Mapping):
+        return
+    at = sub(where, "metrics.slo")
+    attained = reader.num(slo, "slo_attainment", at)
+    if attained is not None:
+        if 0 <= attained <= 1:
+            raw.point["slo_attainment"] = attained
+            raw.sources["slo_attainment"] = sub(at, "slo_attainment")
+        else:
+            reader.problem(sub(at, "slo_attainment"), f"{attained:g} is not a share between 0 and 1")
+    goodput = reader.num(slo, "request_goodput", at)
+    if goodput is not None and goodput >= 0:
+        raw.point["goodput_req_s"] = goodput
+        raw.sources["goodput_req_s"] = sub(at, "request_goodput")
+    reader.unread(slo, {"slo_attainment", "request_goodput"}, "metrics.slo")
 
 
 def _legacy_throughputs(bench: Mapping[str, Any], m: _Metrics, raw: RawPoint, reader: Reader) -> None:

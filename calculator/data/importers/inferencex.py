@@ -7,7 +7,12 @@ the three layouts seen in the field:
 - agentic rows (`agg_bmk.json`): the same plus `offloading`, request counts, measured token means, the
   replica's `*_tput_tps`, and latencies as means and p75-p95 only (kept in the notes, never as medians);
 - the nested agentic schema: `request_metrics.{throughput, latency, tokens}` (seconds), `num_gpus`,
-  `kv_offloading`, power and cache figures (listed as ignored); `users` may stand in for `conc`.
+  `kv_offloading`, power and cache figures (listed as ignored); `users` may stand in for `conc`;
+- supplemental / API rows: the settings at the top, the figures of the classic rows in a `metrics` object
+  (InferenceX-app's `supplemental-bmk.json`, its `/api/v1/benchmarks` rows).
+
+A row of a failed run (0 requests succeeded, no throughput) is left out with a warning naming it; the other
+rows import. Measured energy (`joules_per_output_token`) is read only where `power_valid` is 1.
 
 Throughputs per GPU are multiplied back to the replica: by tp x pp (or num_gpus); multinode
 disaggregated rows as InferenceX divides them (total over prefill + decode GPUs, output over decode GPUs,
@@ -34,6 +39,7 @@ from calculator.data.importers._common import (
     whole,
 )
 from calculator.data.importers._ids import gpu_id, mode_from_algorithm, model_id, precision_id
+from calculator.data.importers.inferencex_feed import feed_records, is_feed, is_feed_row, parse_feed
 
 _THROUGHPUTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     # field, per-GPU key, replica key (agentic rows), nested throughput block
@@ -60,6 +66,7 @@ _READ = frozenset(
     | {"num_prefill_gpu", "num_decode_gpu", "offloading", "kv_offloading", "kv_offload_backend", "scenario_type"}
     | {"num_requests_total", "num_requests_successful", "total_requests_completed", "request_accounting"}
     | {"mean_input_tokens", "mean_output_tokens_actual", "dataset", "request_metrics", "median_intvty"}
+    | {"power_valid", "joules_per_output_token"}
     | {key for _, key, _, _ in _LATENCIES}
     | {key for _, key, _, _ in _THROUGHPUTS}
     | {key for _, _, key, _ in _THROUGHPUTS}
@@ -92,19 +99,48 @@ def rows_from_csv(text: str, delimiter: str, reader: Reader) -> list[tuple[str, 
     return out
 
 
+def is_metrics_row(rec: Mapping[str, Any]) -> bool:
+    """A supplemental/API row: InferenceX's figures (tput_per_gpu, ...) in a `metrics` object."""
+    metrics = rec.get("metrics")
+    return (
+        isinstance(metrics, Mapping)
+        and ("tput_per_gpu" in metrics or "output_tput_per_gpu" in metrics)
+        and any(k in rec for k in ("hw", "hardware", "conc", "model"))
+    )
+
+
+def flatten_metrics(rec: Mapping[str, Any]) -> dict[str, Any]:
+    """A supplemental/API row as a classic row: its `metrics` figures at the top (settings win on a clash); the
+    API's `hardware` names the runner where `hw` is absent."""
+    flat = {k: v for k, v in rec.items() if k != "metrics"}
+    metrics = rec["metrics"]
+    for key, value in metrics.items():
+        flat.setdefault(str(key), value)
+    if "hw" not in flat and isinstance(rec.get("hardware"), str):
+        flat["hw"] = flat.pop("hardware")
+    return flat
+
+
 def is_nested_row(rec: Mapping[str, Any]) -> bool:
     """The current agentic schema: metrics under request_metrics, identified by InferenceX's own keys."""
     return isinstance(rec.get("request_metrics"), Mapping) and ("hw" in rec or "infmax_model_prefix" in rec)
 
 
 def parse_inferencex(records: list[tuple[str, Any]], ctx: Context, reader: Reader) -> tuple[list[RawPoint], list[str]]:
-    """One RawPoint per aggregated row; numbers may be strings (CSV)."""
+    """One RawPoint per aggregated row; numbers may be strings (CSV). A tco-feed (JSON or CSV) goes to
+    inferencex_feed."""
+    if len(records) == 1 and is_feed(records[0][1]):
+        return parse_feed(feed_records(records[0][1]), reader), []
+    if records and all(isinstance(r, Mapping) and is_feed_row(r) for _, r in records):
+        return parse_feed(records, reader), []
     raws: list[RawPoint] = []
     means_only = False
     for where, rec in records:
         if not isinstance(rec, Mapping):
             reader.problem(where, "expected an object (one aggregated row)")
             continue
+        if is_metrics_row(rec):
+            rec = flatten_metrics(rec)
         raw = _row(rec, where, reader)
         if raw is not None:
             means_only |= bool(raw.meta.pop("means_only", False))
@@ -133,6 +169,9 @@ def _row(rec: Mapping[str, Any], where: str, reader: Reader) -> RawPoint | None:
     metrics = rec.get("request_metrics")
     nested = metrics if isinstance(metrics, Mapping) else None
     mw = sub(where, "request_metrics")
+    no_output = nested is None and rec.get("output_tput_per_gpu") is None and rec.get("output_tput_tps") is None
+    if no_output and _failed_run(rec, where, reader):
+        return None
     for target, per_gpu, replica, block in _THROUGHPUTS:
         if nested is not None and dig(nested, "throughput", *block) is not None:
             raw.sources[target] = sub(mw, "throughput." + ".".join(block))
@@ -157,6 +196,7 @@ def _row(rec: Mapping[str, Any], where: str, reader: Reader) -> RawPoint | None:
             reader.problem(raw.sources["output_tok_s"], "missing; this field is needed")
         return None
     _latencies(rec, nested, where, raw, reader)
+    _energy(rec, where, raw, reader)
     _requests_and_lengths(rec, nested, where, raw, reader)
     _meta(rec, where, raw, reader)
     reader.unread(rec, _READ)
@@ -164,6 +204,21 @@ def _row(rec: Mapping[str, Any], where: str, reader: Reader) -> RawPoint | None:
         reader.unread(nested, {"throughput", "latency", "tokens"}, "request_metrics")
         reader.unread(nested.get("latency"), {"ttft", "tpot", "e2el"}, "request_metrics.latency")
     return raw
+
+
+def _failed_run(rec: Mapping[str, Any], where: str, reader: Reader) -> bool:
+    """A row of a run in which no request succeeded (InferenceX writes it with counts of 0 and no throughput): left
+    out with a warning that names it, so the file's other rows import."""
+    for key in ("num_requests_successful", "total_requests_completed"):
+        value = rec.get(key)
+        if isinstance(value, int | float | str) and not isinstance(value, bool) and str(value).strip() in ("0", "0.0"):
+            conc = rec.get("conc", rec.get("users"))
+            reader.warn(
+                where,
+                f"a failed run (conc {conc}: {key} 0, no throughput): left out; the other rows are imported",
+            )
+            return True
+    return False
 
 
 def _gpus(rec: Mapping[str, Any], where: str, raw: RawPoint, reader: Reader) -> dict[str, float] | None:
@@ -221,6 +276,22 @@ def _latencies(
         if means:
             raw.note(f"c{p['concurrency']}: latencies given as means only (not stored as medians): {', '.join(means)}")
             raw.meta["means_only"] = True
+
+
+def _energy(rec: Mapping[str, Any], where: str, raw: RawPoint, reader: Reader) -> None:
+    """Measured joules per output token of the whole deployment (InferenceX's power aggregation), only where
+    `power_valid` is 1: invalid or missing telemetry leaves the energy blank, never a guess."""
+    value = rec.get("joules_per_output_token")
+    if value is None:
+        return
+    valid = reader.num(rec, "power_valid", where, strings=True)
+    if valid != 1:
+        raw.note("power telemetry not valid (power_valid is not 1): measured energy left blank")
+        return
+    joules = reader.num(rec, "joules_per_output_token", where, strings=True)
+    if joules is not None and joules > 0:
+        raw.point["joules_per_output_token"] = joules
+        raw.sources["joules_per_output_token"] = sub(where, "joules_per_output_token")
 
 
 def _requests_and_lengths(

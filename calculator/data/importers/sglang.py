@@ -72,7 +72,8 @@ _ALWAYS_READ = frozenset(
 _SERVER_KEYS = frozenset(
     {"model_path", "served_model_name", "version", "tp_size", "pp_size", "dp_size", "enable_dp_attention"}
     | {"quantization", "dtype", "speculative_algorithm", "dllm_algorithm", "speculative_num_draft_tokens"}
-    | {"dllm_block_size", "internal_states", "prefill", "decode"}
+    | {"dllm_block_size", "internal_states", "prefill", "decode", "prefill_servers", "decode_servers"}
+    | {"disaggregation_mode"}
 )
 MAX_NAMED = 8  # lines named in a file-level warning
 
@@ -177,19 +178,37 @@ def _meta_from_record(rec: Mapping[str, Any], where: str, raw: RawPoint, reader:
     if not isinstance(info, Mapping):
         return
     iw = sub(where, "server_info")
-    prefill, decode = info.get("prefill"), info.get("decode")
-    if isinstance(prefill, list) or isinstance(decode, list):
-        _router_info(
-            prefill if isinstance(prefill, list) else [], decode if isinstance(decode, list) else [], iw, raw, reader
-        )
+    prefill = _servers(info, "prefill", "prefill_servers")
+    decode = _servers(info, "decode", "decode_servers")
+    if prefill is not None or decode is not None:
+        _router_info(prefill or [], decode or [], iw, raw, reader, prefill_listed=prefill is not None)
         return
     _server_meta(info, iw, raw, reader)
     gpus = _server_gpus(info, iw, reader)
     if gpus is not None:
         tp, pp, dp = gpus
-        meta.update(tp=tp, pp=pp, dp=dp, gpus_per_replica=tp * pp * dp)
-        raw.sources["gpus_per_replica"] = sub(iw, "tp_size")
+        role = str(info.get("disaggregation_mode") or "null").lower()
+        if role in ("prefill", "decode"):  # one server of a PD deployment: the others' GPUs are not in the file
+            raw.assumed["gpus_per_replica"] = (
+                tp * pp * dp,
+                f"the file describes one {role} server of a prefill/decode-disaggregated deployment; the other "
+                "servers' GPUs are not in it",
+            )
+        else:
+            meta.update(tp=tp, pp=pp, dp=dp, gpus_per_replica=tp * pp * dp)
+            raw.sources["gpus_per_replica"] = sub(iw, "tp_size")
     reader.unread(info, _SERVER_KEYS, "server_info")
+
+
+def _servers(info: Mapping[str, Any], *keys: str) -> list[Any] | None:
+    """A router's list of servers under the first of `keys` present (one server object counts as a list of one)."""
+    for key in keys:
+        value = info.get(key)
+        if isinstance(value, list):
+            return value
+        if isinstance(value, Mapping):
+            return [value]
+    return None
 
 
 def _server_gpus(info: Mapping[str, Any], iw: str, reader: Reader) -> tuple[int, int, int] | None:
@@ -244,8 +263,12 @@ def _server_meta(info: Mapping[str, Any], iw: str, raw: RawPoint, reader: Reader
                 raw.sources["accept_length"] = sub(iw, "internal_states[0].avg_spec_accept_length")
 
 
-def _router_info(prefill: list[Any], decode: list[Any], iw: str, raw: RawPoint, reader: Reader) -> None:
-    """A prefill/decode-disaggregated run behind SGLang's router: GPUs summed over its servers."""
+def _router_info(
+    prefill: list[Any], decode: list[Any], iw: str, raw: RawPoint, reader: Reader, *, prefill_listed: bool = True
+) -> None:
+    """A prefill/decode-disaggregated run behind SGLang's router: GPUs summed over its servers. SGLang's PD router
+    (sgl-router's get_server_info) returns `{internal_states, decode_servers}` without its prefill servers: their
+    GPUs are then at least 1, assumed and warned about, so the user's --gpus-per-replica can fill them in."""
     meta = raw.meta
     servers = [("prefill", i, s) for i, s in enumerate(prefill)] + [("decode", i, s) for i, s in enumerate(decode)]
     gpus, unknown = 0, 0
@@ -271,7 +294,18 @@ def _router_info(prefill: list[Any], decode: list[Any], iw: str, raw: RawPoint, 
     if versions:
         meta["engine_version"] = " / ".join(versions)
     layout = f"disaggregated: {len(prefill)} prefill + {len(decode)} decode servers"
+    if not prefill_listed:
+        layout = f"disaggregated: {len(decode)} decode servers (prefill servers not listed)"
     meta["label"] = f"{meta['label']} {layout}" if meta.get("label") else layout
+    if not prefill_listed:
+        total = gpus + unknown + 1
+        raw.assumed["gpus_per_replica"] = (
+            total,
+            f"the router lists its {len(decode)} decode servers ({gpus + unknown} GPUs) but not its prefill "
+            "servers: 1 prefill GPU assumed (a lower bound)",
+        )
+        raw.note(f"{layout}; prefill GPUs not in the file")
+        return
     if unknown:
         total = gpus + unknown
         raw.assumed["gpus_per_replica"] = (

@@ -1,0 +1,157 @@
+"""`prices`: dated cloud prices from the catalogs the field keeps.
+
+    prices import FILE... --as-of DATE [--cloud NAME] [--ref TEXT] [--out prices.yaml]
+    prices refresh (--skypilot CLOUD... | --gpuhunt PROVIDER...) [--out prices.yaml]   (online)
+    prices age [--prices prices.yaml]
+
+`import` reads SkyPilot `vms.csv` files and gpuhunt provider CSVs (a gpuhunt `GPUHUNT_CATALOG_DIR` folder works as
+FILE), maps instance types to our GPU ids and GPUs per instance, and prints the offers (or writes them, in our
+prices.yaml format, to --out: `plan --prices` and `table --prices` then price whole instances from them). Every
+offer keeps the catalog's source and date. `refresh` fetches the current catalogs with their dates where the
+machine is online. `age` says how old the prices in use are and flags those past STALE_AFTER_DAYS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from calculator.cli.common import EXIT_BAD_DATA, EXIT_OK, UsageError, known_gpus
+from calculator.data.errors import InputError
+from calculator.data.loader import read_bytes
+from calculator.data.price_catalogs import STALE_AFTER_DAYS, CatalogImport, age_days, import_catalog, price_age
+from calculator.data.schema import PriceOffer
+
+
+def add_parser(subparsers: Any) -> argparse.ArgumentParser:
+    """Register `prices` and its three subcommands."""
+    p: argparse.ArgumentParser = subparsers.add_parser(
+        "prices", help="import, refresh or check the age of cloud prices (SkyPilot and gpuhunt catalogs)"
+    )
+    sub = p.add_subparsers(dest="prices_command", required=True)
+    imp = sub.add_parser("import", help="offers from SkyPilot vms.csv or gpuhunt catalog files")
+    imp.add_argument("files", nargs="+", type=Path, metavar="FILE", help="catalog files, or a GPUHUNT_CATALOG_DIR")
+    imp.add_argument(
+        "--as-of", required=True, metavar="YYYY-MM-DD", help="the catalog's date (SkyPilot: its commit date)"
+    )
+    imp.add_argument("--cloud", metavar="NAME", help="the SkyPilot cloud / gpuhunt provider if the name does not say")
+    imp.add_argument("--ref", default="", metavar="TEXT", help="where the file came from (e.g. repo@commit)")
+    imp.add_argument("--out", type=Path, metavar="FILE", help="write the offers as a prices.yaml file")
+    ref = sub.add_parser("refresh", help="fetch the current catalogs with their dates (needs the network)")
+    ref.add_argument("--skypilot", nargs="*", default=[], metavar="CLOUD", help="SkyPilot clouds, e.g. aws lambda")
+    ref.add_argument("--gpuhunt", nargs="*", default=[], metavar="PROVIDER", help="gpuhunt providers, e.g. aws")
+    ref.add_argument("--out", type=Path, metavar="FILE", help="write the offers as a prices.yaml file")
+    age = sub.add_parser("age", help="how old the prices in use are")
+    age.add_argument("--prices", type=Path, metavar="FILE", help="a prices.yaml file (default: the bundled prices)")
+    return p
+
+
+def _catalog_files(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder (a GPUHUNT_CATALOG_DIR) gives its *.csv files."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir() and not path.is_symlink():
+            out.extend(sorted(p for p in path.glob("*.csv") if p.is_file() and not p.is_symlink()))
+        else:
+            out.append(path)
+    return out
+
+
+def _offers_text(offers: list[PriceOffer], today: date) -> str:
+    head = f"{'provider':<14} {'instance':<36} {'gpu':<10} {'gpus':>4} {'tier':<9} {'$/inst-h':>9} {'$/gpu-h':>8}"
+    lines = [head + f" {'as_of':<10} {'age_d':>5}  region"]
+    for o in offers:
+        age = age_days(o.as_of, today)
+        lines.append(
+            f"{o.provider[:14]:<14} {o.instance[:36]:<36} {o.gpu:<10} {o.gpus_per_instance:>4} {o.tier:<9} "
+            f"{o.usd_per_gpu_hour * o.gpus_per_instance:>9.3f} {o.usd_per_gpu_hour:>8.3f} {o.as_of:<10} "
+            f"{'' if age is None else age:>5}  {o.region}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def _write_or_print(offers: list[PriceOffer], out: Path | None, today: date) -> None:
+    if out is None:
+        sys.stdout.write(_offers_text(offers, today))
+        return
+    doc = {"schema_version": 1, "offers": [o.model_dump(exclude_defaults=False) for o in offers]}
+    header = "# Cloud GPU prices from `python -m calculator prices`; each offer keeps its catalog's source and date.\n"
+    out.write_text(header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120), encoding="utf-8")
+    print(f"wrote {len(offers)} offers to {out}", file=sys.stderr)
+
+
+def _report(result: CatalogImport) -> bool:
+    for line in result.report():
+        print(line, file=sys.stderr)
+    return not result.problems
+
+
+def _unique(offers: list[PriceOffer]) -> list[PriceOffer]:
+    seen: dict[str, PriceOffer] = {}
+    for o in offers:
+        seen[o.id] = o
+    return list(seen.values())
+
+
+def _warn_age(offers: list[PriceOffer], today: date) -> None:
+    age = price_age([o.as_of for o in offers], today)
+    if age.any_stale:
+        print("warning: " + age.text(), file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Dispatch to import, refresh or age; 0 when every file gave offers, 1 otherwise."""
+    today = date.today()
+    if args.prices_command == "age":
+        from calculator.data.catalog import load_offers
+
+        in_use = load_offers(args.prices) if args.prices else load_offers()
+        age = price_age([o.as_of for o in in_use], today)
+        print(age.text())
+        return EXIT_OK
+    gpus = known_gpus()
+    offers: list[PriceOffer] = []
+    ok = True
+    if args.prices_command == "import":
+        for path in _catalog_files(args.files):
+            try:
+                data = read_bytes(path)
+            except InputError as e:
+                for p in e.problems:
+                    print(p, file=sys.stderr)
+                ok = False
+                continue
+            result = import_catalog(
+                data, str(path), as_of=args.as_of, known_gpus=gpus, cloud=args.cloud, ref=args.ref, today=today
+            )
+            ok &= _report(result)
+            offers += result.offers
+    else:
+        from calculator.data.price_catalogs import fetch
+
+        if not args.skypilot and not args.gpuhunt:
+            raise UsageError("prices refresh: name --skypilot CLOUD... and/or --gpuhunt PROVIDER...")
+        jobs = [("skypilot", c) for c in args.skypilot] + [("gpuhunt", p) for p in args.gpuhunt]
+        for kind, name in jobs:
+            try:
+                got = fetch.skypilot(name) if kind == "skypilot" else fetch.gpuhunt(name)
+            except fetch.FetchError as e:
+                print(f"{kind} {name}: not fetched: {e}", file=sys.stderr)
+                ok = False
+                continue
+            result = import_catalog(got.data, got.name, as_of=got.as_of, known_gpus=gpus, cloud=name, ref=got.ref)
+            ok &= _report(result)
+            offers += result.offers
+    offers = _unique(offers)
+    if offers:
+        _write_or_print(offers, args.out, today)
+        _warn_age(offers, today)
+    return EXIT_OK if ok and offers else EXIT_BAD_DATA
+
+
+__all__ = ["STALE_AFTER_DAYS", "add_parser", "run"]
