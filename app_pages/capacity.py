@@ -175,7 +175,7 @@ with tab_plans:
                 "gpu", "curve", "provider", "instance", "tier_label", "monthly_usd", "usd_per_mtok_effective", "badge",
                 "est_error", "replicas", "gpus_per_replica", "instances", "gpus_per_instance", "gpus_billed",
                 "replicas_offpeak", "instances_offpeak", "concurrency", "point_basis", "tok_s_user", "ttft_ms_p50",
-                "slo_note", "check_note", "replica_output_tok_s", "fleet_utilisation", "usd_per_gpu_hour",
+                "queue_ms", "slo_note", "check_note", "replica_output_tok_s", "fleet_utilisation", "usd_per_gpu_hour",
                 "price_as_of", "source",
             ],
             keep=["provenance", "profile_id", "offer_id", "tier", "gpus", "model", "mode"],

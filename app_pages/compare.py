@@ -1,7 +1,8 @@
 """Compare (landing page): $ per million tokens for Nemotron-Labs-Diffusion's modes and the AR baselines,
 per GPU and price offer: a sortable table with a provenance badge and source on every row, the cheapest option
 per GPU highlighted, a bar chart of the cheapest offer per option, and downloads of the view. By default each
-curve is shown at its cheapest data point (its busiest reported concurrency) next to its cost at concurrency 1,
+curve is shown at its operating point (the lowest concurrency within 2 % of its best throughput per GPU, never one
+that only queues behind a KV-capped batch) next to its cost at concurrency 1,
 and GPUs without data get estimated rows (badged), as in the CLI table.
 """
 
@@ -59,9 +60,10 @@ conc_choice = f1.selectbox(
     options["concurrency"],
     key="c_conc",
     bind="query-params",
-    help="Requests in flight per replica. 'best': each curve at its cheapest data point (highest throughput per "
-    "GPU), with its concurrency-1 cost beside it. 'highest': each curve's highest reported concurrency. A number: "
-    "only curves with a point there.",
+    help="Requests in flight per replica. 'best': each curve at its operating point (the lowest concurrency within 2 % "
+    "of its best throughput per GPU; never one whose extra requests only queue behind a KV-capped batch), with its "
+    "concurrency-1 cost beside it. 'highest': each curve's highest reported concurrency. A number: only curves with a "
+    "point there.",
 )
 sel_gpus = f2.multiselect("GPUs", options["gpu"], key="c_gpu", bind="query-params", placeholder="All GPUs")
 sel_tiers = f3.multiselect(

@@ -17,7 +17,7 @@ from calculator.data.catalog import Catalog, concat_points, normalise_points
 from calculator.model import frontier
 from calculator.model.estimator import estimate_points
 
-EST_CONCURRENCY: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128)
+EST_CONCURRENCY: tuple[int, ...] = frontier.ESTIMATE_GRID  # every concurrency an estimate is shown at, computed there
 BLOCK_MODES = ("diffusion", "self_spec")
 
 
@@ -233,8 +233,10 @@ def declined_text(catalog: Catalog, model: str, mode: str, precision: str, block
     """Why the estimator declined a configuration, in a user's words (the page shows this, never the exception)."""
     from calculator.data.vocabulary import mode_label, model_label
 
-    what = f"{model_label(model)} {mode_label(mode)}" + (f" {precision}" if precision else "") + (
-        f" block {block}" if block else ""
+    what = (
+        f"{model_label(model)} {mode_label(mode)}"
+        + (f" {precision}" if precision else "")
+        + (f" block {block}" if block else "")
     )
     text = str(err)
     if text.startswith("unknown model"):

@@ -42,7 +42,8 @@ from calculator.model.capacity import DAYS_PER_MONTH, Demand
 
 PLAN_COLUMNS = [
     "gpu", "model", "mode", "precision", "block_size", "provider", "instance", "tier", "concurrency", "point_basis",
-    "tok_s_user", "ttft_ms_p50", "replicas", "gpus_per_replica", "gpus", "instances", "gpus_per_instance",
+    "tok_s_user", "ttft_ms_p50", "queue_ms", "running_batch", "replicas", "gpus_per_replica", "gpus", "instances",
+    "gpus_per_instance",
     "gpus_billed", "replicas_offpeak", "instances_offpeak", "replica_output_tok_s", "monthly_usd",
     "usd_per_mtok_effective", "fleet_utilisation", "usd_per_gpu_hour", "price_as_of", "provenance", "est_error",
     "source", "check_note", "profile_id", "offer_id",

@@ -4,8 +4,9 @@ bill per mode, GPU and price offer; a two-band (peak / off-peak) mixed-mode plan
 Basis, stated once and shown in the app:
 - a month is 730 hours; demand is in output tokens (input tokens ride along at the ISL/OSL ratio and
   are already in the measured throughput);
-- a replica is loaded at peak to `utilisation` x its throughput at the operating point, the best
-  concurrency meeting the SLO (frontier.best_operating_points);
+- a replica is loaded at peak to `utilisation` x its throughput at the operating point, the concurrency meeting the
+  SLO that the one rule picks (operating.operating_points: no queueing behind a KV-capped batch, and at equal
+  throughput the lowest concurrency);
 - replicas = ceil(peak output tok/s / (replica output tok/s x utilisation)); GPUs = replicas x GPUs per replica;
 - an offer rents whole instances of `gpus_per_instance` GPUs: a replica no wider than an instance packs
   floor(gpus_per_instance / gpus_per_replica) to an instance, a wider one spans ceil(gpus_per_replica /
@@ -22,7 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from calculator.model.frontier import CURVE_KEYS, Slo, best_operating_points, with_rates
+from calculator.model import operating
+from calculator.model.frontier import CURVE_KEYS, Slo, with_rates
 
 HOURS_PER_MONTH = 730.0
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24.0
@@ -86,11 +88,13 @@ class Demand:
 
 
 def operating_points(points: pd.DataFrame, slo: Slo, *, require_ttft: bool = False) -> pd.DataFrame:
-    """Per curve, the concurrency meeting the SLO with the highest output tok/s per GPU.
+    """Per curve, its operating point meeting the SLO by the one rule (calculator/model/operating.py: never a
+    concurrency whose extra requests only queue behind a KV-capped batch; at equal throughput per GPU, within 2 %, the
+    lowest concurrency).
 
     Pass interpolated points (frontier.interpolate_points) for a concurrency between measured ones.
     """
-    return best_operating_points(with_rates(points), slo, require_ttft=require_ttft)
+    return operating.operating_points(with_rates(points), slo, require_ttft=require_ttft)
 
 
 PLAN_COLUMNS = [

@@ -56,6 +56,8 @@ EXPORT_LABELS: dict[str, tuple[str, str | None]] = {
     "output_tok_s_per_gpu": ("Output tok/s per GPU", _RATE),
     "tok_s_user": ("Tok/s per user", _FINE),
     "ttft_ms_p50": ("TTFT p50 (ms)", _MS),
+    "queue_ms": ("of which queueing (ms)", _MS),
+    "running_batch": ("Running batch (KV cap)", "%d"),
     "meets_targets": ("Meets targets", "bool"),
     "target_check": ("TTFT check", None),
     "ranked": ("Ranked", "bool"),
