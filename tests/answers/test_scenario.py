@@ -153,3 +153,22 @@ def test_data_without_stated_lengths_does_not_answer_a_32k_prompt(catalog):
     row = lax.checks.set_index("profile_id").loc[yob]
     assert row["ranked"] and "lengths not stated: ranked anyway" in row["check_note"]
 
+
+
+@pytest.mark.parametrize("gpu", ["h100-sxm", "a100-80gb"])
+def test_every_precision_nld_is_shown_at_has_a_like_precision_baseline(gpu):
+    """Issue 18 item 3: NLD fp8 used to be set against Qwen3-8B bf16 only; Qwen3-8B AR and EAGLE-3 now come at every
+    precision NLD is shown at (estimated, and labelled so, where no data exists), and the crossover has a like pair."""
+    c = load_catalog()
+    r = build_scenario(c, c.points, c.prices, ScenarioInputs(gpu=gpu, isl=1024, osl=1024), price_ratio=1.0)
+    curves = r.dense.drop_duplicates("profile_id")
+    nld = curves[curves["model"] == "nld-8b"]
+    qwen = curves[curves["model"] == "qwen3-8b"]
+    for precision in set(nld["precision"]):
+        for mode in ("ar", "spec_eagle3"):
+            like = qwen[(qwen["precision"] == precision) & (qwen["mode"] == mode)]
+            assert not like.empty, (precision, mode)
+            assert (like["provenance"] != "estimated").all() or like["curve"].str.contains("estimated").all()
+    crossings, _ = headline_crossovers(scenario_crossover(r.dense), r)
+    fp8 = crossings[crossings["challenger_precision"] == "fp8"]
+    assert fp8["like_precision"].any()
