@@ -173,7 +173,8 @@ with tab_plans:
             "capacity_table",
             [
                 "gpu", "curve", "provider", "instance", "tier_label", "monthly_usd", "usd_per_mtok_effective", "badge",
-                "est_error", "replicas", "gpus_per_replica", "instances", "gpus_per_instance", "gpus_billed",
+                "est_error", "monthly_usd_low", "monthly_usd_high", "replicas", "gpus_per_replica", "instances",
+                "gpus_per_instance", "gpus_billed",
                 "replicas_offpeak", "instances_offpeak", "concurrency", "point_basis", "tok_s_user", "ttft_ms_p50",
                 "queue_ms", "slo_note", "check_note", "replica_output_tok_s", "fleet_utilisation", "usd_per_gpu_hour",
                 "price_as_of", "source",

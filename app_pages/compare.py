@@ -159,8 +159,8 @@ st.caption(
         )
         + (
             f" {n_est:,} estimated row(s) (badged) for GPUs without data, at ISL/OSL {isl}/{osl}; on a GPU it has not "
-            f"seen the estimator is off by {errors.get('all', '')} (leave-one-GPU-out check; per mode in the "
-            "*Estimate error* column): treat them as rough."
+            "seen the estimator is off by the figure in each row's *Estimate error* column (its mode's "
+            "leave-one-GPU-out median, the same figure on every page): treat them as rough."
             if n_est
             else ""
         )
@@ -194,7 +194,8 @@ for p in est_problems:
 columns = [
     "star", "gpu", "model", "mode", "precision", "block", "concurrency", cost_col, "usd_at_c1",
     *(["total_is_derived"] if cost_col == "usd_per_mtok_total" else []),
-    "badge", "est_error", "data_at", "output_tok_s_per_gpu", "tok_s_user", "provider", "instance", "tier_label",
+    "badge", "est_error", f"{cost_col}_low", f"{cost_col}_high", "data_at", "output_tok_s_per_gpu", "tok_s_user",
+    "ttft_ms_p50", "queue_ms", "provider", "instance", "tier_label",
     "usd_per_gpu_hour", "price_as_of", "as_of", "source", "price_source", "provenance_notes",
 ]  # fmt: skip
 w.table(

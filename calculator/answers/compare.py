@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from calculator.answers.checks import EST_CONCURRENCY, eligible_for_cheapest, estimate_error_text
+from calculator.answers.checks import EST_CONCURRENCY, eligible_for_cheapest, estimate_error_text, with_error_range
 from calculator.data.catalog import Catalog, concat_points
 from calculator.data.schema import TIERS
 from calculator.data.vocabulary import PROVENANCE_LABELS
@@ -151,10 +151,13 @@ def compare_view(
     query: CompareQuery,
     settings: CostSettings,
     estimate_errors: Mapping[str, str],
+    error_table: pd.DataFrame | None = None,
 ) -> CompareView:
     """Filter, pick each curve's point, price with the chosen tiers' offers and star the cheapest per GPU.
 
-    `estimate_errors` maps a mode to the estimator's error on GPUs without data (shown on estimated rows).
+    `estimate_errors` maps a mode to the estimator's error on GPUs without data (shown on estimated rows); with
+    `error_table` (unseen_gpu_errors) each row also gets that figure as est_error_pct and its cost as a $ range
+    (checks.with_error_range).
     """
     cost_col = settings.cost_column
     at = pool
@@ -198,6 +201,8 @@ def compare_view(
     is_est = (table["provenance"].astype(object) == "estimated").to_numpy()
     modes = table["mode"].astype(str).to_numpy()
     table["est_error"] = [estimate_errors.get(m, "") if e else "" for m, e in zip(modes, is_est, strict=True)]
+    if error_table is not None:
+        table = with_error_range(table, error_table, cost_col)
     if with_c1 and not table.empty:
         c1 = priced_all[priced_all["_c1"].astype(bool)].set_index(["profile_id", "offer_id"])[cost_col]
         table["usd_at_c1"] = c1.reindex(pd.MultiIndex.from_frame(table[["profile_id", "offer_id"]])).to_numpy()
@@ -242,11 +247,11 @@ def compare_assumptions(query: CompareQuery, settings: CostSettings) -> dict[str
 
 EXPORT_COLUMNS = [
     "gpu", "model", "mode", "precision", "block_size", "prerelease", "concurrency", "data_at", "est_error",
-    "output_tok_s", "output_tok_s_per_gpu", "tok_s_user", "ttft_ms_p50", "queue_ms", "usd_per_mtok_output",
-    "usd_per_mtok_total",
-    "total_is_derived", "usd_per_mtok_input_r", "usd_per_mtok_output_r", "usd_at_c1", "cheapest_on_gpu", "provider",
-    "instance", "tier", "usd_per_gpu_hour", "price_as_of", "price_source", "provenance", "source", "as_of",
-    "provenance_notes", "profile_id", "offer_id",
+    "est_error_pct", "usd_per_mtok_output_low", "usd_per_mtok_output_high", "output_tok_s", "output_tok_s_per_gpu",
+    "tok_s_user", "ttft_ms_p50", "queue_ms", "usd_per_mtok_output", "usd_per_mtok_total", "total_is_derived",
+    "usd_per_mtok_input_r", "usd_per_mtok_output_r", "usd_at_c1", "cheapest_on_gpu", "provider", "instance", "tier",
+    "usd_per_gpu_hour", "price_as_of", "price_source", "provenance", "source", "as_of", "provenance_notes",
+    "profile_id", "offer_id",
 ]  # fmt: skip
 
 

@@ -21,6 +21,7 @@ from calculator.answers.checks import (
     eligible_for_cheapest,
     lengths_warning,
     with_counterparts,
+    with_error_range,
 )
 from calculator.data.catalog import Catalog, concat_points
 from calculator.data.vocabulary import md
@@ -89,11 +90,13 @@ def plan_capacity(
     prices: pd.DataFrame,
     request: PlanRequest,
     estimate_errors: Mapping[str, str] | None = None,
+    error_table: pd.DataFrame | None = None,
 ) -> CapacityPlan:
     """Curves → operating points → fleet plans per offer → mixed plans (see the module docstring).
 
     `estimate_errors` maps a mode to the estimator's error on GPUs without data; plans on estimates carry it
-    (column est_error)."""
+    (column est_error); with `error_table` (compare.unseen_gpu_errors) they also carry it as est_error_pct and their
+    bill and $/M as ranges (checks.with_error_range: monthly_usd_low/_high, usd_per_mtok_effective_low/_high)."""
     isl, osl, targets, util = request.isl, request.osl, request.targets, request.utilisation
     # 1. The pool: the chosen GPUs' curves, estimates where a GPU lacks a reference configuration, estimated
     #    counterparts at the demand's lengths, and what could be checked (checks: one pass).
@@ -120,9 +123,7 @@ def plan_capacity(
     offers = prices[prices["tier"].isin(request.tiers)] if request.tiers else prices
     plans = cap.fleet_plans(ops, offers, request.demand, utilisation=util, autoscale=request.autoscale)
     auto = (
-        plans
-        if request.autoscale
-        else cap.fleet_plans(ops, offers, request.demand, utilisation=util, autoscale=True)
+        plans if request.autoscale else cap.fleet_plans(ops, offers, request.demand, utilisation=util, autoscale=True)
     )
     # 4. Named once, at the end.
     plan.ops = with_names(ops, names)
@@ -137,6 +138,9 @@ def plan_capacity(
     is_est = (plans["provenance"].astype(object) == "estimated").to_numpy()
     modes = plans["mode"].astype(str).to_numpy()
     plans["est_error"] = [errors.get(m, errors.get("all", "")) if e else "" for m, e in zip(modes, is_est, strict=True)]
+    if error_table is not None:
+        plans = with_error_range(plans, error_table, "monthly_usd")
+        plans = with_error_range(plans, error_table, "usd_per_mtok_effective")
     plan.plans = plans
     mixed = cap.mixed_plans(auto, request.demand, dense)
     # A mixed plan is worth showing only where it beats (or ties, faster) the cheapest plan of all, not merely the

@@ -43,10 +43,9 @@ from calculator.model.capacity import DAYS_PER_MONTH, Demand
 PLAN_COLUMNS = [
     "gpu", "model", "mode", "precision", "block_size", "provider", "instance", "tier", "concurrency", "point_basis",
     "tok_s_user", "ttft_ms_p50", "queue_ms", "running_batch", "replicas", "gpus_per_replica", "gpus", "instances",
-    "gpus_per_instance",
-    "gpus_billed", "replicas_offpeak", "instances_offpeak", "replica_output_tok_s", "monthly_usd",
-    "usd_per_mtok_effective", "fleet_utilisation", "usd_per_gpu_hour", "price_as_of", "provenance", "est_error",
-    "source", "check_note", "profile_id", "offer_id",
+    "gpus_per_instance", "gpus_billed", "replicas_offpeak", "instances_offpeak", "replica_output_tok_s", "monthly_usd",
+    "monthly_usd_low", "monthly_usd_high", "usd_per_mtok_effective", "fleet_utilisation", "usd_per_gpu_hour",
+    "price_as_of", "provenance", "est_error", "est_error_pct", "source", "check_note", "profile_id", "offer_id",
 ]  # fmt: skip
 
 
@@ -162,8 +161,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {len(problems)} problem(s) in --data; fix them and run again", file=sys.stderr)
             return EXIT_BAD_DATA
         points = normalise_points(pd.concat([points, extra], ignore_index=True))
-    errors = error_texts(unseen_gpu_errors(catalog)) if request.with_estimates else {}
-    plan = plan_capacity(catalog, points, catalog.prices, request, errors)
+    table = unseen_gpu_errors(catalog) if request.with_estimates else None
+    errors = error_texts(table) if table is not None else {}
+    plan = plan_capacity(catalog, points, catalog.prices, request, errors, table)
     print(basis_text(plan).replace("**", ""), file=sys.stderr)
     for n in plan.notices:
         print("note: " + n.text.replace("**", "").replace("*", ""), file=sys.stderr)
