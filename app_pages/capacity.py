@@ -192,7 +192,9 @@ if mixed.empty:
         "scaled down): run one mode throughout."
     )
 else:
-    st.markdown(vb.escape_dollars(planning.mixed_text(mixed.iloc[0])))
+    headline_usd = float(plan.plans["monthly_usd"].iloc[0])
+    text = planning.mixed_text(mixed.iloc[0], headline_usd, headline_autoscaled=plan.request.autoscale)
+    st.markdown(vb.escape_dollars(text))
     w.table(
         mixed,
         "mixed_table",
@@ -203,7 +205,8 @@ else:
         ],
     )  # fmt: skip
 st.caption(
-    "Mixed plans assume an autoscaled fleet (each band sized on its own mode); same-weights switching "
+    "Mixed plans assume an autoscaled fleet (each band sized on its own mode), so they are made only on rented "
+    "on-demand or spot offers: owned and reserved GPUs are paid for all day. Same-weights switching "
     "(NLD AR ↔ self-spec) needs one deployment, different models need two."
 )
 
@@ -211,7 +214,7 @@ st.caption(
 st.subheader("Break-even against an API")
 b = st.columns([1, 1, 2])
 api_out = b[0].number_input(
-    "API price, $ per M output tokens",
+    "API price, $ per M output tokens (example)",
     min_value=0.001,
     max_value=1000.0,
     value=0.40,
@@ -219,9 +222,10 @@ api_out = b[0].number_input(
     format="%.3f",
     key="api_out",
     bind="query-params",
+    help="An example price (0.40 $/M output, 0.10 $/M input), not a quote from any provider: enter your API's price.",
 )
 api_in = b[1].number_input(
-    "API price, $ per M input tokens",
+    "API price, $ per M input tokens (example)",
     min_value=0.0,
     max_value=1000.0,
     value=0.10,

@@ -336,10 +336,26 @@ def best_plan_text(best: pd.Series) -> str:
     )
 
 
-def mixed_text(top: pd.Series) -> str:
-    """The best mixed plan in one sentence."""
+def mixed_text(top: pd.Series, headline_usd: float | None = None, *, headline_autoscaled: bool = False) -> str:
+    """The best mixed plan in one sentence, and how it relates to the headline (the cheapest plan's bill,
+    `headline_usd`): a mixed plan is an autoscaled fleet on rented GPUs, compared with the best single mode autoscaled
+    the same way; a fixed headline fleet runs its peak size all month, so part of the gap is autoscaling alone."""
     from calculator.data.vocabulary import fmt_usd, tier_label
 
+    relation = ""
+    if headline_usd is not None:
+        single = float(top["best_single_monthly_usd"])
+        relation = (
+            f" Both bands run on rented {tier_label(str(top['tier']))} GPUs scaled down off-peak (owned and reserved "
+            "GPUs cannot be handed back, so they never get a mixed plan). "
+            + (
+                f"The headline bill above ({fmt_usd(headline_usd, 0)}) is an autoscaled fleet too."
+                if headline_autoscaled
+                else f"The headline bill above ({fmt_usd(headline_usd, 0)}) is a fixed fleet sized for peak all "
+                f"month; scaling down off-peak alone takes one mode to {fmt_usd(single, 0)}, and mixing modes "
+                f"saves {fmt_usd(float(top['saving_usd']), 0)} more."
+            )
+        )
     return (
         f"**{top['gpu']} on {md(top['provider'])} ({tier_label(str(top['tier']))})**: {md(top['peak_label'])} at peak "
         f"({int(top['peak_replicas'])} replica(s)), {md(top['offpeak_label'])} off-peak "
@@ -348,6 +364,7 @@ def mixed_text(top: pd.Series) -> str:
         f"{md(top['best_single_label'])} throughout ({top['benefit']}; off-peak {top['offpeak_tok_s_user']:,.0f} vs "
         f"{top['best_single_offpeak_tok_s_user']:,.0f} tok/s per user)."
         + ("" if top["same_model"] else " The two modes are different models: both must be deployed.")
+        + relation
     )
 
 

@@ -13,7 +13,9 @@ Basis, stated once and shown in the app:
   gpus_per_instance) instances; instances = ceil(replicas / per instance) or replicas x span, and the bill is for
   instances x gpus_per_instance GPUs (the billed GPUs; any beyond the replicas' GPUs are spare);
 - a fixed fleet runs 730 h/month sized for peak; an autoscaled fleet runs the peak fleet for the peak
-  hours of each day and the off-peak fleet for the rest (each band in whole instances).
+  hours of each day and the off-peak fleet for the rest (each band in whole instances) — only on rented offers billed
+  by the hour (SCALABLE_TIERS): owned, reserved and multi-year rental GPUs cannot be handed back off-peak, so such a
+  fleet keeps its peak size all day, and a mixed (peak / off-peak) plan is made only on scalable offers.
 """
 
 from __future__ import annotations
@@ -30,6 +32,16 @@ HOURS_PER_MONTH = 730.0
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24.0
 SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600.0
 TOKENS_PER_MTOK = 1e6
+SCALABLE_TIERS: tuple[str, ...] = ("on_demand", "spot")
+"""Price tiers a fleet can shrink on off-peak (rented by the hour); every other tier is committed hardware."""
+
+
+def scalable(df: pd.DataFrame) -> np.ndarray:
+    """True for offers whose fleet may shrink off-peak (tier in SCALABLE_TIERS; an offer without a tier: rented)."""
+    if "tier" not in df:
+        return np.ones(len(df), dtype=bool)
+    out: np.ndarray = df["tier"].astype(object).fillna("on_demand").isin(SCALABLE_TIERS).to_numpy(dtype=bool)
+    return out
 
 
 @dataclass(frozen=True)
@@ -165,6 +177,7 @@ def fleet_plans(
     replicas = np.ceil(demand.peak_output_tok_s / capacity - 1e-9)
     replicas = np.maximum(replicas, 1.0)
     offpeak = np.maximum(np.ceil(demand.offpeak_output_tok_s / capacity - 1e-9), 1.0) if autoscale else replicas
+    offpeak = np.where(scalable(plans), offpeak, replicas)  # committed hardware keeps its peak fleet all day
     gpi = _gpus_per_instance(plans)
     instances = instances_for(replicas, gpus_per_replica, gpi)
     instances_off = instances_for(offpeak, gpus_per_replica, gpi)
@@ -247,6 +260,7 @@ def mixed_plans(
     (at_load), and among equally cheap off-peak choices the faster one wins. Rows only where the mixed plan
     is strictly cheaper (benefit "cheaper") or as cheap and faster off-peak ("same cost, faster off-peak").
     """
+    plans = plans[scalable(plans)] if not plans.empty else plans  # owned/reserved GPUs cannot be handed back
     if plans.empty:
         return pd.DataFrame(columns=MIXED_COLUMNS)
     h = demand.peak_hours_per_day
@@ -403,6 +417,7 @@ __all__ = [
     "HOURS_PER_MONTH",
     "MIXED_COLUMNS",
     "PLAN_COLUMNS",
+    "SCALABLE_TIERS",
     "Demand",
     "api_usd_per_mtok_output",
     "at_load",
@@ -413,4 +428,5 @@ __all__ = [
     "instances_for",
     "mixed_plans",
     "operating_points",
+    "scalable",
 ]
