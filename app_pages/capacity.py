@@ -16,7 +16,7 @@ from calculator.answers import planning
 from calculator.data import vocabulary as vb
 from calculator.data.schema import TIERS
 from calculator.model import capacity as cap
-from calculator.present import charts
+from calculator.present import charts, export
 
 st.title("Capacity and monthly bill")
 
@@ -182,6 +182,23 @@ with tab_plans:
             keep=["provenance", "profile_id", "offer_id", "tier", "gpus", "model", "mode"],
             alt="Fleet plans per curve and offer",
         )  # fmt: skip
+
+with st.expander("Download this plan", icon=":material/download:"):
+    plan_table = plans[[c for c in planning.PLAN_EXPORT_COLUMNS if c in plans.columns]].reset_index(drop=True)
+    used_offers = prices[prices["id"].isin(set(plan_table["offer_id"]))]
+    name = f"nld-capacity-isl{isl}-osl{osl}"
+    for col, ext in zip(st.columns(2), ("csv", "xlsx"), strict=True):
+        col.download_button(
+            f"Download {export.DOCUMENT_FORMATS[ext]}",
+            data=lambda ext=ext: export.document(
+                ext, plan_table, planning.plan_assumptions(plan), export.cost_notes(), used_offers,
+                title="Capacity plan",
+            ),
+            file_name=f"{name}.{ext}", mime=export.MIME_TYPES[ext], key=f"cap_dl_{ext}", on_click="ignore",
+            icon=":material/download:", width="stretch",
+        )  # fmt: skip
+    st.caption("Every offer's plan, with the demand, targets, fleet and basis as assumed_* columns (Excel: an "
+               "Assumptions sheet), the same file as `python -m calculator plan --out plan.xlsx`.")  # fmt: skip
 
 # ---------------------------------------------------------------------------------------------
 st.subheader("Mixed plan: one mode at peak, another off-peak")

@@ -178,6 +178,41 @@ def _plan_pool(
     return pts, checks, problems + more
 
 
+PLAN_EXPORT_COLUMNS = [
+    "gpu", "model", "mode", "precision", "block_size", "provider", "instance", "tier", "concurrency", "point_basis",
+    "tok_s_user", "ttft_ms_p50", "queue_ms", "running_batch", "replicas", "gpus_per_replica", "gpus", "instances",
+    "gpus_per_instance", "gpus_billed", "replicas_offpeak", "instances_offpeak", "replica_output_tok_s", "monthly_usd",
+    "monthly_usd_low", "monthly_usd_high", "usd_per_mtok_effective", "fleet_utilisation", "usd_per_gpu_hour",
+    "price_as_of", "provenance", "est_error", "est_error_pct", "source", "check_note", "profile_id", "offer_id",
+]  # fmt: skip
+"""The columns of a plan as `plan` prints it and the Capacity page downloads it."""
+
+
+def plan_assumptions(plan: CapacityPlan) -> dict[str, object]:
+    """The plan's inputs and basis as named assumptions (the assumed_* columns of its CSV, the Assumptions sheet of its
+    Excel file): demand, lengths, targets, GPUs, tiers, utilisation, scaling, estimates, and the basis in words."""
+    r, d, t = plan.request, plan.request.demand, plan.request.targets
+    return {
+        "view": "Capacity plan",
+        "output tokens per month": d.output_tokens_per_month,
+        "peak / average": d.peak_to_average,
+        "peak hours per day": d.peak_hours_per_day,
+        "ISL tokens": r.isl,
+        "OSL tokens": r.osl,
+        "min tok/s per user": t.min_tok_s_user or 0.0,
+        "max TTFT p50 ms": t.max_ttft_ms or 0.0,
+        "unchecked targets fail": t.strict,
+        "estimates at your lengths": t.est_len,
+        "gpus": list(r.gpus) or "every priced GPU",
+        "price tiers": list(r.tiers) or "all",
+        "utilisation": r.utilisation,
+        "fleet": "autoscaled off-peak (rented tiers only)" if r.autoscale else "fixed, sized for peak, 730 h",
+        "estimates for GPUs without data": r.with_estimates,
+        "operating point": "lowest concurrency within 2 % of the best throughput per GPU, never KV-capped queueing",
+        "basis": basis_text(plan).replace("**", ""),
+    }
+
+
 def cheapest_per_curve(plans: pd.DataFrame) -> pd.DataFrame:
     """The cheapest offer's plan per curve, dearest first (for a bar chart)."""
     return plans.groupby("option", sort=False).head(1).sort_values("monthly_usd", ascending=False)

@@ -16,10 +16,12 @@ import pandas as pd
 from calculator.answers.checks import Targets
 from calculator.answers.compare import error_texts, unseen_gpu_errors
 from calculator.answers.planning import (
+    PLAN_EXPORT_COLUMNS,
     PlanRequest,
     api_break_even,
     basis_text,
     break_even_verdict,
+    plan_assumptions,
     plan_capacity,
     plan_rows,
 )
@@ -39,14 +41,9 @@ from calculator.cli.common import (
 from calculator.data.catalog import load_catalog, normalise_points
 from calculator.data.schema import TIERS
 from calculator.model.capacity import DAYS_PER_MONTH, Demand
+from calculator.present.export import DOCUMENT_FORMATS, cost_notes, document
 
-PLAN_COLUMNS = [
-    "gpu", "model", "mode", "precision", "block_size", "provider", "instance", "tier", "concurrency", "point_basis",
-    "tok_s_user", "ttft_ms_p50", "queue_ms", "running_batch", "replicas", "gpus_per_replica", "gpus", "instances",
-    "gpus_per_instance", "gpus_billed", "replicas_offpeak", "instances_offpeak", "replica_output_tok_s", "monthly_usd",
-    "monthly_usd_low", "monthly_usd_high", "usd_per_mtok_effective", "fleet_utilisation", "usd_per_gpu_hour",
-    "price_as_of", "provenance", "est_error", "est_error_pct", "source", "check_note", "profile_id", "offer_id",
-]  # fmt: skip
+PLAN_COLUMNS = PLAN_EXPORT_COLUMNS
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -109,7 +106,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--limit", type=bounded_int(1), metavar="N", help="print at most N rows (cheapest first)")
     add_data_argument(p, "your own profile/result files or folders, planned with the bundled data")
     add_format_argument(p, ("md", "csv", "json"))
-    p.add_argument("--out", type=Path, metavar="FILE", help="write to FILE instead of stdout")
+    p.add_argument(
+        "--out", type=Path, metavar="FILE",
+        help="write to FILE instead of stdout; FILE.csv / .xlsx / .md / .json is the plan as a document carrying its "
+        "assumptions (assumed_* columns; Excel adds Assumptions and Sources sheets), as the Capacity page downloads it",
+    )  # fmt: skip
     add_override_flags(p, prefix="data-")
     return p
 
@@ -178,7 +179,14 @@ def run(args: argparse.Namespace) -> int:
     if args.limit is not None:
         rows = rows.head(args.limit)
     table = rows[[c for c in PLAN_COLUMNS if c in rows.columns]].reset_index(drop=True)
-    write_output(render(table, args.format), args.out, rows=len(table))
+    ext = args.out.suffix.lower().lstrip(".") if args.out else ""
+    if ext in DOCUMENT_FORMATS:
+        used = catalog.prices[catalog.prices["id"].isin(set(table["offer_id"]))]
+        data = document(ext, table, plan_assumptions(plan), cost_notes(), used, title="Capacity plan")
+        args.out.write_bytes(data)
+        print(f"wrote {len(table)} rows to {args.out} (with the plan's assumptions)", file=sys.stderr)
+    else:
+        write_output(render(table, args.format), args.out, rows=len(table))
     if args.api_usd_per_mtok_output is not None:
         api_out, api_in = args.api_usd_per_mtok_output, args.api_usd_per_mtok_input
         be = api_break_even(plan.plans.iloc[0], request.demand, api_out=api_out, api_in=api_in,

@@ -90,3 +90,21 @@ def test_a_long_prompt_plan_never_runs_where_requests_only_queue(run_cli):
     assert all(float(r["queue_ms"]) == 0.0 for r in est)
     nld = [r for r in est if r["model"] == "nld-8b" and r["mode"] == "self_spec"]
     assert nld and all(int(r["concurrency"]) <= 12 for r in nld)
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx"])
+def test_the_plan_exports_with_its_assumptions(run_cli, tmp_path, ext):
+    """Issue 18 item 7: `plan --out FILE.csv|.xlsx` writes the plan as a document carrying its assumptions."""
+    import pandas as pd
+
+    out = tmp_path / f"plan.{ext}"
+    proc = run_cli("plan", "--output-tokens-per-month", "1e10", "--gpu", "h100-sxm", "--isl", "4096", "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    if ext == "csv":
+        df = pd.read_csv(out)
+    else:
+        sheets = pd.read_excel(out, sheet_name=None)
+        assert any("ssumption" in name for name in sheets)
+        df = next(iter(sheets.values()))
+    assert {"monthly_usd", "replicas", "assumed_isl_tokens", "assumed_output_tokens_per_month"} <= set(df.columns)
+    assert set(df["assumed_isl_tokens"]) == {4096}
