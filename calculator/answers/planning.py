@@ -45,6 +45,7 @@ class PlanRequest:
     utilisation: float = 1.0
     autoscale: bool = False
     with_estimates: bool = True
+    models: tuple[str, ...] = ()  # only these models' curves (empty: every model)
 
     @property
     def isl(self) -> int:
@@ -157,7 +158,10 @@ def _plan_pool(
     curves that cannot be checked; with the checks table and any problem said in words."""
     priced = sorted(set(prices["gpu"]))
     gpus = [g for g in priced if not request.gpus or g in request.gpus]
-    pts = points[points["gpu"].isin(gpus)].reset_index(drop=True)
+    pts = points[points["gpu"].isin(gpus)]
+    if request.models:
+        pts = pts[pts["model"].isin(request.models)]
+    pts = pts.reset_index(drop=True)
     problems: list[str] = []
     known = {g.id for g in catalog.gpu_specs}
     if request.with_estimates and any(g in known for g in gpus):
@@ -173,6 +177,7 @@ def _plan_pool(
         except (ValueError, LookupError) as e:
             problems.append(str(e).splitlines()[0][:200])
         else:
+            est = est[est["model"].isin(request.models)] if request.models and not est.empty else est
             pts = concat_points([pts, est]) if not est.empty else pts
     pts, checks, more = with_counterparts(catalog, pts, isl=request.isl, osl=request.osl, targets=request.targets)
     return pts, checks, problems + more
@@ -204,6 +209,7 @@ def plan_assumptions(plan: CapacityPlan) -> dict[str, object]:
         "unchecked targets fail": t.strict,
         "estimates at your lengths": t.est_len,
         "gpus": list(r.gpus) or "every priced GPU",
+        "models": list(r.models) or "all",
         "price tiers": list(r.tiers) or "all",
         "utilisation": r.utilisation,
         "fleet": "autoscaled off-peak (rented tiers only)" if r.autoscale else "fixed, sized for peak, 730 h",

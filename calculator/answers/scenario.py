@@ -22,6 +22,22 @@ from calculator.model.naming import curve_names, with_names, without_labels
 
 NLD_SIZES: dict[str, str] = {"3B": "nld-3b", "8B": "nld-8b", "14B": "nld-14b"}
 BASELINE_MODELS: tuple[str, ...] = ("qwen3-8b", "qwen3.5-9b", "llama-3.1-8b")
+DEFAULT_MODELS: tuple[str, ...] = (*NLD_SIZES.values(), "qwen3-8b")
+"""The models `table` and `plan` show unless --model names others (NLD and the default baseline, Qwen3-8B); --model
+all shows every model, and models in the user's own --data files are always shown."""
+ALL_MODELS = "all"
+
+
+def models_in_view(asked: tuple[str, ...] | list[str], own: set[str] | frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The models a command shows: those asked for (`all`: every model, the empty tuple), else DEFAULT_MODELS plus the
+    models of the user's own files (`own`)."""
+    if ALL_MODELS in asked:
+        return ()
+    if asked:
+        return tuple(dict.fromkeys(asked))
+    return tuple(dict.fromkeys([*DEFAULT_MODELS, *sorted(own)]))
+
+
 SPEED_BENCH_CATEGORIES: tuple[str, ...] = (
     "coding",
     "math",

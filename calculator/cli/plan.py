@@ -25,6 +25,7 @@ from calculator.answers.planning import (
     plan_capacity,
     plan_rows,
 )
+from calculator.answers.scenario import models_in_view
 from calculator.cli.common import (
     EXIT_BAD_DATA,
     EXIT_OK,
@@ -41,6 +42,7 @@ from calculator.cli.common import (
 from calculator.data.catalog import load_catalog, normalise_points
 from calculator.data.schema import TIERS
 from calculator.model.capacity import DAYS_PER_MONTH, Demand
+from calculator.model.estimator import GAP_CONFIGS
 from calculator.present.export import DOCUMENT_FORMATS, cost_notes, document
 
 PLAN_COLUMNS = PLAN_EXPORT_COLUMNS
@@ -84,6 +86,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--gpu", nargs="+", default=[], metavar="ID", help="only these gpu ids (default: every priced GPU)")
     p.add_argument(
+        "--model", nargs="+", default=[], metavar="ID",
+        help="these model ids (default: Nemotron-Labs-Diffusion and the baseline, Qwen3-8B, plus your --data's "
+        "models); name others to widen, or --model all for every model",
+    )  # fmt: skip
+    p.add_argument(
         "--tier", nargs="+", default=["on_demand"], choices=TIERS, metavar="T", help="price tiers (default on_demand)"
     )
     p.add_argument(
@@ -115,7 +122,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def build_request(args: argparse.Namespace) -> PlanRequest:
+def build_request(args: argparse.Namespace, own_models: set[str] | None = None) -> PlanRequest:
     """The plan's inputs (every flag is range-checked by its argparse type; a usage error names it)."""
     per_month = (
         args.output_tokens_per_month
@@ -141,6 +148,7 @@ def build_request(args: argparse.Namespace) -> PlanRequest:
     return PlanRequest(
         demand=demand, targets=targets, gpus=tuple(sorted(args.gpu)), tiers=tuple(sorted(args.tier)),
         utilisation=args.utilisation, autoscale=args.autoscale, with_estimates=args.estimates,
+        models=models_in_view(args.model, own_models or set()),
     )  # fmt: skip
 
 
@@ -162,6 +170,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {len(problems)} problem(s) in --data; fix them and run again", file=sys.stderr)
             return EXIT_BAD_DATA
         points = normalise_points(pd.concat([points, extra], ignore_index=True))
+        request = build_request(args, set(extra["model"]))
+    wanted = [m for m in args.model if m != "all"]
+    unknown_models = sorted(set(wanted) - set(points["model"]) - {m for m, *_ in GAP_CONFIGS})
+    if unknown_models:
+        raise UsageError(f"--model: unknown {', '.join(map(repr, unknown_models))}; known: "
+                         f"{', '.join(sorted(set(points['model'])))}, or all")  # fmt: skip
     table = unseen_gpu_errors(catalog) if request.with_estimates else None
     errors = error_texts(table) if table is not None else {}
     plan = plan_capacity(catalog, points, catalog.prices, request, errors, table)

@@ -108,3 +108,10 @@ def test_the_plan_exports_with_its_assumptions(run_cli, tmp_path, ext):
         df = next(iter(sheets.values()))
     assert {"monthly_usd", "replicas", "assumed_isl_tokens", "assumed_output_tokens_per_month"} <= set(df.columns)
     assert set(df["assumed_isl_tokens"]) == {4096}
+
+
+def test_plan_defaults_to_nld_and_the_baseline_and_model_widens(run_cli):
+    rows = plan_json(run_cli, "--output-tokens-per-month", "1e10", "--gpu", "h100-sxm")
+    assert {r["model"] for r in rows} <= {"nld-3b", "nld-8b", "nld-14b", "qwen3-8b"}
+    wide = plan_json(run_cli, "--output-tokens-per-month", "1e10", "--gpu", "h100-sxm", "--model", "all")
+    assert "llama-3.1-8b" in {r["model"] for r in wide}
