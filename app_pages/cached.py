@@ -93,7 +93,7 @@ def compare_view(
     _pool: pd.DataFrame,
     _prices: pd.DataFrame,
 ) -> compare.CompareView:
-    return compare.compare_view(_pool, _prices, query, settings, errors)
+    return compare.compare_view(_pool, _prices, query, settings, errors, estimator_gpu_error())
 
 
 @st.cache_data(show_spinner="Estimating…", max_entries=64)
@@ -180,4 +180,4 @@ def capacity_plan(
     _points: pd.DataFrame,
     _prices: pd.DataFrame,
 ) -> planning.CapacityPlan:
-    return planning.plan_capacity(bundled_catalog(), _points, _prices, request, errors)
+    return planning.plan_capacity(bundled_catalog(), _points, _prices, request, errors, estimator_gpu_error())

@@ -16,7 +16,7 @@ from calculator.answers import planning
 from calculator.data import vocabulary as vb
 from calculator.data.schema import TIERS
 from calculator.model import capacity as cap
-from calculator.present import charts, links
+from calculator.present import charts, export, links
 
 st.title("Capacity and monthly bill")
 
@@ -174,14 +174,32 @@ with tab_plans:
             "capacity_table",
             [
                 "gpu", "curve", "provider", "instance", "tier_label", "monthly_usd", "usd_per_mtok_effective", "badge",
-                "est_error", "replicas", "gpus_per_replica", "instances", "gpus_per_instance", "gpus_billed",
+                "est_error", "monthly_usd_low", "monthly_usd_high", "replicas", "gpus_per_replica", "instances",
+                "gpus_per_instance", "gpus_billed",
                 "replicas_offpeak", "instances_offpeak", "concurrency", "point_basis", "tok_s_user", "ttft_ms_p50",
-                "slo_note", "check_note", "replica_output_tok_s", "fleet_utilisation", "usd_per_gpu_hour",
+                "queue_ms", "slo_note", "check_note", "replica_output_tok_s", "fleet_utilisation", "usd_per_gpu_hour",
                 "price_as_of", "source",
             ],
             keep=["provenance", "profile_id", "offer_id", "tier", "gpus", "model", "mode"],
             alt="Fleet plans per curve and offer",
         )  # fmt: skip
+
+with st.expander("Download this plan", icon=":material/download:"):
+    plan_table = plans[[c for c in planning.PLAN_EXPORT_COLUMNS if c in plans.columns]].reset_index(drop=True)
+    used_offers = prices[prices["id"].isin(set(plan_table["offer_id"]))]
+    name = f"nld-capacity-isl{isl}-osl{osl}"
+    for col, ext in zip(st.columns(2), ("csv", "xlsx"), strict=True):
+        col.download_button(
+            f"Download {export.DOCUMENT_FORMATS[ext]}",
+            data=lambda ext=ext: export.document(
+                ext, plan_table, planning.plan_assumptions(plan), export.cost_notes(), used_offers,
+                title="Capacity plan",
+            ),
+            file_name=f"{name}.{ext}", mime=export.MIME_TYPES[ext], key=f"cap_dl_{ext}", on_click="ignore",
+            icon=":material/download:", width="stretch",
+        )  # fmt: skip
+    st.caption("Every offer's plan, with the demand, targets, fleet and basis as assumed_* columns (Excel: an "
+               "Assumptions sheet), the same file as `python -m calculator plan --out plan.xlsx`.")  # fmt: skip
 
 # ---------------------------------------------------------------------------------------------
 st.subheader("Mixed plan: one mode at peak, another off-peak")
@@ -192,7 +210,9 @@ if mixed.empty:
         "scaled down): run one mode throughout."
     )
 else:
-    st.markdown(vb.escape_dollars(planning.mixed_text(mixed.iloc[0])))
+    headline_usd = float(plan.plans["monthly_usd"].iloc[0])
+    text = planning.mixed_text(mixed.iloc[0], headline_usd, headline_autoscaled=plan.request.autoscale)
+    st.markdown(vb.escape_dollars(text))
     w.table(
         mixed,
         "mixed_table",
@@ -203,7 +223,8 @@ else:
         ],
     )  # fmt: skip
 st.caption(
-    "Mixed plans assume an autoscaled fleet (each band sized on its own mode); same-weights switching "
+    "Mixed plans assume an autoscaled fleet (each band sized on its own mode), so they are made only on rented "
+    "on-demand or spot offers: owned and reserved GPUs are paid for all day. Same-weights switching "
     "(NLD AR ↔ self-spec) needs one deployment, different models need two."
 )
 
@@ -211,7 +232,7 @@ st.caption(
 st.subheader("Break-even against an API")
 b = st.columns([1, 1, 2])
 api_out = b[0].number_input(
-    "API price, $ per M output tokens",
+    "API price, $ per M output tokens (example)",
     min_value=0.001,
     max_value=1000.0,
     value=0.40,
@@ -219,9 +240,10 @@ api_out = b[0].number_input(
     format="%.3f",
     key="api_out",
     bind="query-params",
+    help="An example price (0.40 $/M output, 0.10 $/M input), not a quote from any provider: enter your API's price.",
 )
 api_in = b[1].number_input(
-    "API price, $ per M input tokens",
+    "API price, $ per M input tokens (example)",
     min_value=0.0,
     max_value=1000.0,
     value=0.10,

@@ -1,7 +1,8 @@
 """Compare (landing page): $ per million tokens for Nemotron-Labs-Diffusion's modes and the AR baselines,
 per GPU and price offer: a sortable table with a provenance badge and source on every row, the cheapest option
 per GPU highlighted, a bar chart of the cheapest offer per option, and downloads of the view. By default each
-curve is shown at its cheapest data point (its busiest reported concurrency) next to its cost at concurrency 1,
+curve is shown at its operating point (the lowest concurrency within 2 % of its best throughput per GPU, never one
+that only queues behind a KV-capped batch) next to its cost at concurrency 1,
 and GPUs without data get estimated rows (badged), as in the CLI table.
 """
 
@@ -60,9 +61,10 @@ conc_choice = f1.selectbox(
     options["concurrency"],
     key="c_conc",
     bind="query-params",
-    help="Requests in flight per replica. 'best': each curve at its cheapest data point (highest throughput per "
-    "GPU), with its concurrency-1 cost beside it. 'highest': each curve's highest reported concurrency. A number: "
-    "only curves with a point there.",
+    help="Requests in flight per replica. 'best': each curve at its operating point (the lowest concurrency within 2 % "
+    "of its best throughput per GPU; never one whose extra requests only queue behind a KV-capped batch), with its "
+    "concurrency-1 cost beside it. 'highest': each curve's highest reported concurrency. A number: only curves with a "
+    "point there.",
 )
 sel_gpus = f2.multiselect("GPUs", options["gpu"], key="c_gpu", bind="query-params", placeholder="All GPUs")
 sel_tiers = f3.multiselect(
@@ -158,8 +160,8 @@ st.caption(
         )
         + (
             f" {n_est:,} estimated row(s) (badged) for GPUs without data, at ISL/OSL {isl}/{osl}; on a GPU it has not "
-            f"seen the estimator is off by {errors.get('all', '')} (leave-one-GPU-out check; per mode in the "
-            "*Estimate error* column): treat them as rough."
+            "seen the estimator is off by the figure in each row's *Estimate error* column (its mode's "
+            "leave-one-GPU-out median, the same figure on every page): treat them as rough."
             if n_est
             else ""
         )
@@ -193,7 +195,8 @@ for p in est_problems:
 columns = [
     "star", "gpu", "model", "mode", "precision", "block", "concurrency", cost_col, "usd_at_c1",
     *(["total_is_derived"] if cost_col == "usd_per_mtok_total" else []),
-    "badge", "est_error", "data_at", "output_tok_s_per_gpu", "tok_s_user", "provider", "instance", "tier_label",
+    "badge", "est_error", f"{cost_col}_low", f"{cost_col}_high", "data_at", "output_tok_s_per_gpu", "tok_s_user",
+    "ttft_ms_p50", "queue_ms", "provider", "instance", "tier_label",
     "usd_per_gpu_hour", "price_as_of", "as_of", "source", "price_source", "provenance_notes",
 ]  # fmt: skip
 w.table(

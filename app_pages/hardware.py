@@ -91,7 +91,7 @@ try:
 except (ValueError, LookupError) as ex:
     st.warning(f"The leave-one-out check failed: {ex}", icon=":material/warning:")
 else:
-    for text in gpu_compare.trust_texts(summary, headline):
+    for text in gpu_compare.trust_texts(summary, headline, errors):
         st.markdown(text)
     w.table(summary, "loo_table", list(summary.columns))
     with st.expander("Every leave-one-out prediction", icon=":material/table:"):

@@ -291,7 +291,7 @@ with tab_table:
                 "operating_points_table",
                 [
                     "option", "concurrency", "point_basis", cost_col, "output_tok_s_per_gpu", "tok_s_user",
-                    "ttft_ms_p50", "badge", "ranked", "slo_note", "check_note", "source",
+                    "ttft_ms_p50", "queue_ms", "running_batch", "badge", "ranked", "slo_note", "check_note", "source",
                 ],
                 overrides={cost_col: st.column_config.NumberColumn(cost_label, format="$%.3f")},
                 alt="Best operating point per curve",

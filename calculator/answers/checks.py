@@ -17,7 +17,7 @@ from calculator.data.catalog import Catalog, concat_points, normalise_points
 from calculator.model import frontier
 from calculator.model.estimator import estimate_points
 
-EST_CONCURRENCY: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128)
+EST_CONCURRENCY: tuple[int, ...] = frontier.ESTIMATE_GRID  # every concurrency an estimate is shown at, computed there
 BLOCK_MODES = ("diffusion", "self_spec")
 
 
@@ -233,8 +233,10 @@ def declined_text(catalog: Catalog, model: str, mode: str, precision: str, block
     """Why the estimator declined a configuration, in a user's words (the page shows this, never the exception)."""
     from calculator.data.vocabulary import mode_label, model_label
 
-    what = f"{model_label(model)} {mode_label(mode)}" + (f" {precision}" if precision else "") + (
-        f" block {block}" if block else ""
+    what = (
+        f"{model_label(model)} {mode_label(mode)}"
+        + (f" {precision}" if precision else "")
+        + (f" block {block}" if block else "")
     )
     text = str(err)
     if text.startswith("unknown model"):
@@ -304,6 +306,46 @@ def estimate_error_text(errors: pd.DataFrame, mode: str | None = None) -> str:
     return f"±{r['median_abs_error_pct']:.0f} % median{p90} (worst {r['worst_abs_error_pct']:.0f} %" + (
         f"; {note})" if note else ")"
     )
+
+
+def error_pct(errors: pd.DataFrame, mode: str | None) -> float | None:
+    """The one estimator-error figure of an estimated row, the same on every page: the median absolute % error on a GPU
+    without data (the estimator's error table, compare.unseen_gpu_errors) for the row's mode where it was checked, else
+    over all modes; None where the table has neither. estimate_error_text writes the same row's figure in words."""
+    if errors.empty:
+        return None
+    row = errors[errors["mode"] == mode] if mode is not None else errors.iloc[0:0]
+    if row.empty:
+        row = errors[errors["mode"] == "all"]
+    if row.empty or pd.isna(row["median_abs_error_pct"].iloc[0]):
+        return None
+    return float(row["median_abs_error_pct"].iloc[0])
+
+
+def usd_range(usd: float, pct: float | None) -> tuple[float, float]:
+    """A cost's range when its throughput may be off by ±pct %: cost scales as 1 / throughput, so the range is
+    cost / (1 + e) to cost / (1 - e) (no upper bound, inf, from e >= 100 %); (usd, usd) without an error figure."""
+    if pct is None or not np.isfinite(pct):
+        return usd, usd
+    e = abs(pct) / 100.0
+    return usd / (1.0 + e), (usd / (1.0 - e) if e < 1.0 else float("inf"))
+
+
+def with_error_range(table: pd.DataFrame, errors: pd.DataFrame, cost_col: str) -> pd.DataFrame:
+    """Add est_error_pct (error_pct of an estimated row's mode; NaN on data rows) and `cost_col`_low / _high
+    (usd_range; the cost itself on data rows): the estimator's error as a $ range, one figure per row."""
+    out = table.copy()
+    est = (out["provenance"].astype(object) == "estimated").to_numpy() if "provenance" in out else np.zeros(len(out))
+    modes = [str(m) for m in out["mode"]] if "mode" in out else ["all"] * len(out)
+    by_mode = {m: error_pct(errors, m) for m in dict.fromkeys(modes)}
+    pct = np.array([by_mode[m] if e and by_mode[m] is not None else np.nan for m, e in zip(modes, est, strict=True)])
+    cost = pd.to_numeric(out[cost_col], errors="coerce").to_numpy(dtype="float64")
+    e = np.abs(np.nan_to_num(pct, nan=0.0)) / 100.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["est_error_pct"] = pct
+        out[f"{cost_col}_low"] = cost / (1.0 + e)
+        out[f"{cost_col}_high"] = np.where(e < 1.0, cost / (1.0 - e), np.inf)
+    return out
 
 
 def lengths_warning(lengths_status: str, lengths_note: str, what: str) -> str:

@@ -1,6 +1,6 @@
 """The Compare view: every throughput figure (data, plus estimates for priced GPUs without data) priced with every
-offer of the chosen tiers, at one concurrency choice ("best": each curve at its cheapest data point, with its cost
-at concurrency 1 beside it; "highest"; or a number), with the cheapest option per GPU starred.
+offer of the chosen tiers, at one concurrency choice ("best": each curve at its operating point, operating.py's one
+rule, with its cost at concurrency 1 beside it; "highest"; or a number), with the cheapest option per GPU starred.
 """
 
 from __future__ import annotations
@@ -11,23 +11,24 @@ from typing import Any
 
 import pandas as pd
 
-from calculator.answers.checks import EST_CONCURRENCY, eligible_for_cheapest, estimate_error_text
+from calculator.answers.checks import EST_CONCURRENCY, eligible_for_cheapest, estimate_error_text, with_error_range
 from calculator.data.catalog import Catalog, concat_points
 from calculator.data.schema import TIERS
 from calculator.data.vocabulary import PROVENANCE_LABELS
-from calculator.model import frontier
+from calculator.model import frontier, operating
 from calculator.model.cost import CostSettings, cheapest, price_table
 from calculator.model.estimator import GAP_CONFIGS, error_summary, fit, gap_estimates, leave_one_out
 from calculator.model.estimator.fitting import model_entries
 from calculator.model.naming import add_labels
 
 CONCURRENCY_VIEWS = ("best", "highest")
+CONCURRENCY_CHOICES: tuple[int, ...] = (1, 2, 4, 8, 16, 32, 64, 128)  # offered besides the data's concurrencies
 
 
 def concurrency_options(points: pd.DataFrame) -> list[str]:
     """best, every concurrency with data or estimates, highest."""
     data_conc = {int(x) for x in points["concurrency"].unique()}
-    return ["best", *[str(x) for x in sorted(data_conc | set(EST_CONCURRENCY))], "highest"]
+    return ["best", *[str(x) for x in sorted(data_conc | set(CONCURRENCY_CHOICES))], "highest"]
 
 
 def filter_options(points: pd.DataFrame, prices: pd.DataFrame) -> dict[str, list[str]]:
@@ -112,7 +113,8 @@ class CompareQuery:
 
     def concurrency_text(self) -> str:
         return {
-            "best": "each curve at its cheapest data point (highest throughput per GPU)",
+            "best": "each curve at its operating point (the lowest concurrency within 2 % of its best throughput per "
+            "GPU, never queueing behind a KV-capped batch)",
             "highest": "each curve at its highest reported concurrency",
         }.get(self.concurrency, f"concurrency {self.concurrency}")
 
@@ -149,10 +151,13 @@ def compare_view(
     query: CompareQuery,
     settings: CostSettings,
     estimate_errors: Mapping[str, str],
+    error_table: pd.DataFrame | None = None,
 ) -> CompareView:
     """Filter, pick each curve's point, price with the chosen tiers' offers and star the cheapest per GPU.
 
-    `estimate_errors` maps a mode to the estimator's error on GPUs without data (shown on estimated rows).
+    `estimate_errors` maps a mode to the estimator's error on GPUs without data (shown on estimated rows); with
+    `error_table` (unseen_gpu_errors) each row also gets that figure as est_error_pct and its cost as a $ range
+    (checks.with_error_range).
     """
     cost_col = settings.cost_column
     at = pool
@@ -169,10 +174,10 @@ def compare_view(
     )
     estimated_ids = set(at.loc[at["provenance"] == "estimated", "profile_id"])
     data_at = data_at.where(~data_at.index.isin(estimated_ids), "estimated at " + data_at)
-    if query.concurrency in CONCURRENCY_VIEWS:
-        metric = "output_tok_s_per_gpu" if query.concurrency == "best" else "concurrency"
-        idx = at.groupby("profile_id")[metric].idxmax().dropna()
-        chosen = at.loc[idx.to_numpy()]
+    if query.concurrency == "best":
+        chosen = operating.operating_points(at, frontier.Slo(), keys=["profile_id"]).reindex(columns=at.columns)
+    elif query.concurrency == "highest":
+        chosen = at.loc[at.groupby("profile_id")["concurrency"].idxmax().dropna().to_numpy()]
     else:
         try:
             chosen = at[at["concurrency"] == int(query.concurrency)]
@@ -196,6 +201,8 @@ def compare_view(
     is_est = (table["provenance"].astype(object) == "estimated").to_numpy()
     modes = table["mode"].astype(str).to_numpy()
     table["est_error"] = [estimate_errors.get(m, "") if e else "" for m, e in zip(modes, is_est, strict=True)]
+    if error_table is not None:
+        table = with_error_range(table, error_table, cost_col)
     if with_c1 and not table.empty:
         c1 = priced_all[priced_all["_c1"].astype(bool)].set_index(["profile_id", "offer_id"])[cost_col]
         table["usd_at_c1"] = c1.reindex(pd.MultiIndex.from_frame(table[["profile_id", "offer_id"]])).to_numpy()
@@ -240,10 +247,11 @@ def compare_assumptions(query: CompareQuery, settings: CostSettings) -> dict[str
 
 EXPORT_COLUMNS = [
     "gpu", "model", "mode", "precision", "block_size", "prerelease", "concurrency", "data_at", "est_error",
-    "output_tok_s", "output_tok_s_per_gpu", "tok_s_user", "ttft_ms_p50", "usd_per_mtok_output", "usd_per_mtok_total",
-    "total_is_derived", "usd_per_mtok_input_r", "usd_per_mtok_output_r", "usd_at_c1", "cheapest_on_gpu", "provider",
-    "instance", "tier", "usd_per_gpu_hour", "price_as_of", "price_source", "provenance", "source", "as_of",
-    "provenance_notes", "profile_id", "offer_id",
+    "est_error_pct", "usd_per_mtok_output_low", "usd_per_mtok_output_high", "output_tok_s", "output_tok_s_per_gpu",
+    "tok_s_user", "ttft_ms_p50", "queue_ms", "usd_per_mtok_output", "usd_per_mtok_total", "total_is_derived",
+    "usd_per_mtok_input_r", "usd_per_mtok_output_r", "usd_at_c1", "cheapest_on_gpu", "provider", "instance", "tier",
+    "usd_per_gpu_hour", "price_as_of", "price_source", "provenance", "source", "as_of", "provenance_notes",
+    "profile_id", "offer_id",
 ]  # fmt: skip
 
 

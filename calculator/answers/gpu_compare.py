@@ -111,9 +111,11 @@ def comparison_rows(result: GpuComparison, gpu_names: dict[str, str]) -> pd.Data
     return show
 
 
-def trust_texts(summary: pd.DataFrame, headline: pd.DataFrame) -> list[str]:
+def trust_texts(summary: pd.DataFrame, headline: pd.DataFrame, errors: pd.DataFrame | None = None) -> list[str]:
     """How far to trust the estimates, in words (Markdown): the error on a GPU the estimator has no data for
-    (leave-one-GPU-out, overall and per mode) and on a point of a GPU it has data for (leave-one-out)."""
+    (leave-one-GPU-out, overall and per mode) and on a point of a GPU it has data for (leave-one-out). With `errors`
+    (compare.unseen_gpu_errors, the table every estimated row's figure comes from) the per-mode figures are those, so a
+    mode reads the same here as on its rows' badges."""
     from calculator.data.vocabulary import mode_label
 
     out: list[str] = []
@@ -123,10 +125,10 @@ def trust_texts(summary: pd.DataFrame, headline: pd.DataFrame) -> list[str]:
     if not unseen.empty:
         u = unseen.iloc[0]
         per_mode = headline[(headline["grouping"] == "gpu") & (headline["modes"] != "all")]
-        modes = "; ".join(
-            f"{mode_label(str(m))} {v:.0f} % median"
-            for m, v in zip(per_mode["modes"], per_mode["median_abs_error_pct"], strict=True)
-        )
+        pairs = list(zip(per_mode["modes"], per_mode["median_abs_error_pct"], strict=True))
+        if errors is not None and not errors.empty:
+            pairs = [(m, v) for m, v in zip(errors["mode"], errors["median_abs_error_pct"], strict=True) if m != "all"]
+        modes = "; ".join(f"{mode_label(str(m))} {v:.0f} % median" for m, v in pairs)
         out.append(
             "**On a GPU it has no data for** (most estimated rows: every GPU's points predicted by a fit that never "
             f"saw that GPU): median absolute error **{u['median_abs_error_pct']:.0f} %**, worst "

@@ -21,6 +21,7 @@ from calculator.answers.checks import (
     eligible_for_cheapest,
     lengths_warning,
     with_counterparts,
+    with_error_range,
 )
 from calculator.data.catalog import Catalog, concat_points
 from calculator.data.vocabulary import md
@@ -44,6 +45,7 @@ class PlanRequest:
     utilisation: float = 1.0
     autoscale: bool = False
     with_estimates: bool = True
+    models: tuple[str, ...] = ()  # only these models' curves (empty: every model)
 
     @property
     def isl(self) -> int:
@@ -89,11 +91,13 @@ def plan_capacity(
     prices: pd.DataFrame,
     request: PlanRequest,
     estimate_errors: Mapping[str, str] | None = None,
+    error_table: pd.DataFrame | None = None,
 ) -> CapacityPlan:
     """Curves → operating points → fleet plans per offer → mixed plans (see the module docstring).
 
     `estimate_errors` maps a mode to the estimator's error on GPUs without data; plans on estimates carry it
-    (column est_error)."""
+    (column est_error); with `error_table` (compare.unseen_gpu_errors) they also carry it as est_error_pct and their
+    bill and $/M as ranges (checks.with_error_range: monthly_usd_low/_high, usd_per_mtok_effective_low/_high)."""
     isl, osl, targets, util = request.isl, request.osl, request.targets, request.utilisation
     # 1. The pool: the chosen GPUs' curves, estimates where a GPU lacks a reference configuration, estimated
     #    counterparts at the demand's lengths, and what could be checked (checks: one pass).
@@ -120,9 +124,7 @@ def plan_capacity(
     offers = prices[prices["tier"].isin(request.tiers)] if request.tiers else prices
     plans = cap.fleet_plans(ops, offers, request.demand, utilisation=util, autoscale=request.autoscale)
     auto = (
-        plans
-        if request.autoscale
-        else cap.fleet_plans(ops, offers, request.demand, utilisation=util, autoscale=True)
+        plans if request.autoscale else cap.fleet_plans(ops, offers, request.demand, utilisation=util, autoscale=True)
     )
     # 4. Named once, at the end.
     plan.ops = with_names(ops, names)
@@ -137,6 +139,9 @@ def plan_capacity(
     is_est = (plans["provenance"].astype(object) == "estimated").to_numpy()
     modes = plans["mode"].astype(str).to_numpy()
     plans["est_error"] = [errors.get(m, errors.get("all", "")) if e else "" for m, e in zip(modes, is_est, strict=True)]
+    if error_table is not None:
+        plans = with_error_range(plans, error_table, "monthly_usd")
+        plans = with_error_range(plans, error_table, "usd_per_mtok_effective")
     plan.plans = plans
     mixed = cap.mixed_plans(auto, request.demand, dense)
     # A mixed plan is worth showing only where it beats (or ties, faster) the cheapest plan of all, not merely the
@@ -153,7 +158,10 @@ def _plan_pool(
     curves that cannot be checked; with the checks table and any problem said in words."""
     priced = sorted(set(prices["gpu"]))
     gpus = [g for g in priced if not request.gpus or g in request.gpus]
-    pts = points[points["gpu"].isin(gpus)].reset_index(drop=True)
+    pts = points[points["gpu"].isin(gpus)]
+    if request.models:
+        pts = pts[pts["model"].isin(request.models)]
+    pts = pts.reset_index(drop=True)
     problems: list[str] = []
     known = {g.id for g in catalog.gpu_specs}
     if request.with_estimates and any(g in known for g in gpus):
@@ -169,9 +177,46 @@ def _plan_pool(
         except (ValueError, LookupError) as e:
             problems.append(str(e).splitlines()[0][:200])
         else:
+            est = est[est["model"].isin(request.models)] if request.models and not est.empty else est
             pts = concat_points([pts, est]) if not est.empty else pts
     pts, checks, more = with_counterparts(catalog, pts, isl=request.isl, osl=request.osl, targets=request.targets)
     return pts, checks, problems + more
+
+
+PLAN_EXPORT_COLUMNS = [
+    "gpu", "model", "mode", "precision", "block_size", "provider", "instance", "tier", "concurrency", "point_basis",
+    "tok_s_user", "ttft_ms_p50", "queue_ms", "running_batch", "replicas", "gpus_per_replica", "gpus", "instances",
+    "gpus_per_instance", "gpus_billed", "replicas_offpeak", "instances_offpeak", "replica_output_tok_s", "monthly_usd",
+    "monthly_usd_low", "monthly_usd_high", "usd_per_mtok_effective", "fleet_utilisation", "usd_per_gpu_hour",
+    "price_as_of", "provenance", "est_error", "est_error_pct", "source", "check_note", "profile_id", "offer_id",
+]  # fmt: skip
+"""The columns of a plan as `plan` prints it and the Capacity page downloads it."""
+
+
+def plan_assumptions(plan: CapacityPlan) -> dict[str, object]:
+    """The plan's inputs and basis as named assumptions (the assumed_* columns of its CSV, the Assumptions sheet of its
+    Excel file): demand, lengths, targets, GPUs, tiers, utilisation, scaling, estimates, and the basis in words."""
+    r, d, t = plan.request, plan.request.demand, plan.request.targets
+    return {
+        "view": "Capacity plan",
+        "output tokens per month": d.output_tokens_per_month,
+        "peak / average": d.peak_to_average,
+        "peak hours per day": d.peak_hours_per_day,
+        "ISL tokens": r.isl,
+        "OSL tokens": r.osl,
+        "min tok/s per user": t.min_tok_s_user or 0.0,
+        "max TTFT p50 ms": t.max_ttft_ms or 0.0,
+        "unchecked targets fail": t.strict,
+        "estimates at your lengths": t.est_len,
+        "gpus": list(r.gpus) or "every priced GPU",
+        "models": list(r.models) or "all",
+        "price tiers": list(r.tiers) or "all",
+        "utilisation": r.utilisation,
+        "fleet": "autoscaled off-peak (rented tiers only)" if r.autoscale else "fixed, sized for peak, 730 h",
+        "estimates for GPUs without data": r.with_estimates,
+        "operating point": "lowest concurrency within 2 % of the best throughput per GPU, never KV-capped queueing",
+        "basis": basis_text(plan).replace("**", ""),
+    }
 
 
 def cheapest_per_curve(plans: pd.DataFrame) -> pd.DataFrame:
@@ -332,10 +377,26 @@ def best_plan_text(best: pd.Series) -> str:
     )
 
 
-def mixed_text(top: pd.Series) -> str:
-    """The best mixed plan in one sentence."""
+def mixed_text(top: pd.Series, headline_usd: float | None = None, *, headline_autoscaled: bool = False) -> str:
+    """The best mixed plan in one sentence, and how it relates to the headline (the cheapest plan's bill,
+    `headline_usd`): a mixed plan is an autoscaled fleet on rented GPUs, compared with the best single mode autoscaled
+    the same way; a fixed headline fleet runs its peak size all month, so part of the gap is autoscaling alone."""
     from calculator.data.vocabulary import fmt_usd, tier_label
 
+    relation = ""
+    if headline_usd is not None:
+        single = float(top["best_single_monthly_usd"])
+        relation = (
+            f" Both bands run on rented {tier_label(str(top['tier']))} GPUs scaled down off-peak (owned and reserved "
+            "GPUs cannot be handed back, so they never get a mixed plan). "
+            + (
+                f"The headline bill above ({fmt_usd(headline_usd, 0)}) is an autoscaled fleet too."
+                if headline_autoscaled
+                else f"The headline bill above ({fmt_usd(headline_usd, 0)}) is a fixed fleet sized for peak all "
+                f"month; scaling down off-peak alone takes one mode to {fmt_usd(single, 0)}, and mixing modes "
+                f"saves {fmt_usd(float(top['saving_usd']), 0)} more."
+            )
+        )
     return (
         f"**{top['gpu']} on {md(top['provider'])} ({tier_label(str(top['tier']))})**: {md(top['peak_label'])} at peak "
         f"({int(top['peak_replicas'])} replica(s)), {md(top['offpeak_label'])} off-peak "
@@ -344,6 +405,7 @@ def mixed_text(top: pd.Series) -> str:
         f"{md(top['best_single_label'])} throughout ({top['benefit']}; off-peak {top['offpeak_tok_s_user']:,.0f} vs "
         f"{top['best_single_offpeak_tok_s_user']:,.0f} tok/s per user)."
         + ("" if top["same_model"] else " The two modes are different models: both must be deployed.")
+        + relation
     )
 
 

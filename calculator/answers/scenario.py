@@ -14,7 +14,7 @@ import pandas as pd
 
 from calculator.answers.checks import Targets, eligible_for_cheapest, estimate_configs, with_counterparts
 from calculator.data.catalog import Catalog, concat_points
-from calculator.model import frontier
+from calculator.model import frontier, operating
 from calculator.model.cost import CostSettings, price_table
 from calculator.model.estimator import GAP_CONFIGS
 from calculator.model.modes import decode_context_tokens
@@ -22,6 +22,22 @@ from calculator.model.naming import curve_names, with_names, without_labels
 
 NLD_SIZES: dict[str, str] = {"3B": "nld-3b", "8B": "nld-8b", "14B": "nld-14b"}
 BASELINE_MODELS: tuple[str, ...] = ("qwen3-8b", "qwen3.5-9b", "llama-3.1-8b")
+DEFAULT_MODELS: tuple[str, ...] = (*NLD_SIZES.values(), "qwen3-8b")
+"""The models `table` and `plan` show unless --model names others (NLD and the default baseline, Qwen3-8B); --model
+all shows every model, and models in the user's own --data files are always shown."""
+ALL_MODELS = "all"
+
+
+def models_in_view(asked: tuple[str, ...] | list[str], own: set[str] | frozenset[str] = frozenset()) -> tuple[str, ...]:
+    """The models a command shows: those asked for (`all`: every model, the empty tuple), else DEFAULT_MODELS plus the
+    models of the user's own files (`own`)."""
+    if ALL_MODELS in asked:
+        return ()
+    if asked:
+        return tuple(dict.fromkeys(asked))
+    return tuple(dict.fromkeys([*DEFAULT_MODELS, *sorted(own)]))
+
+
 SPEED_BENCH_CATEGORIES: tuple[str, ...] = (
     "coding",
     "math",
@@ -320,22 +336,24 @@ def headline_crossovers(crossings: pd.DataFrame, result: ScenarioResult) -> tupl
 
 
 def cheapest_option(result: ScenarioResult, targets: Targets, cost_col: str) -> pd.Series | None:
-    """The cheapest ranked curve point meeting the targets (None when none does or nothing is priced)."""
+    """The cheapest ranked curve at its operating point meeting the targets (operating.cheapest_operating_point; None
+    when none does or nothing is priced)."""
     if result.priced.empty:
         return None
     priced = result.priced
     pool = priced[priced["ranked"] & eligible_for_cheapest(priced)]
-    ranked = frontier.cheapest_meeting(
+    ranked = operating.cheapest_operating_point(
         pool, targets.slo(), by=["profile_id"], value=cost_col, require_ttft=targets.strict
     )
     return ranked.iloc[0] if not ranked.empty else None
 
 
 def operating_points(result: ScenarioResult, targets: Targets, cost_col: str) -> pd.DataFrame:
-    """The best operating point per curve meeting the targets, ranked curves first, cheapest first."""
+    """The operating point per curve meeting the targets (operating.operating_points, the one rule), ranked curves
+    first, cheapest first."""
     if result.priced.empty:
         return pd.DataFrame()
-    ops = frontier.best_operating_points(result.priced, targets.slo(), require_ttft=targets.strict)
+    ops = operating.operating_points(result.priced, targets.slo(), require_ttft=targets.strict)
     if ops.empty:
         return ops
     return with_names(ops, result.curves.names).sort_values(["ranked", cost_col], ascending=[False, True])
@@ -360,7 +378,8 @@ def category_note(catalog: Catalog, category: str, with_estimates: bool = True) 
 
 TABLE_COLUMNS = [
     "gpu", "model", "mode", "precision", "block_size", "prerelease", "concurrency", "point_basis",
-    "output_tok_s", "output_tok_s_per_gpu", "tok_s_user", "ttft_ms_p50", "meets_targets", "target_check",
+    "output_tok_s", "output_tok_s_per_gpu", "tok_s_user", "ttft_ms_p50", "queue_ms", "running_batch",
+    "meets_targets", "target_check",
     "ranked", "lengths_status", "lengths_note", "usd_per_mtok_output", "usd_per_mtok_total", "total_is_derived",
     "usd_per_mtok_input_r", "usd_per_mtok_output_r", "provider", "instance", "tier", "usd_per_gpu_hour",
     "price_as_of", "price_source", "provenance", "source", "as_of", "basis", "tpf_assumed", "profile_id",

@@ -50,6 +50,7 @@ CLI_COLUMNS = [
     "output_tok_s_per_gpu",
     "tok_s_user",
     "ttft_ms",
+    "queue_ms",
     "tokens_per_forward",
     "tpf_assumed",
     "weight_only",

@@ -15,13 +15,16 @@ import pandas as pd
 from calculator.answers.checks import Targets
 from calculator.answers.compare import error_texts, unseen_gpu_errors
 from calculator.answers.planning import (
+    PLAN_EXPORT_COLUMNS,
     PlanRequest,
     api_break_even,
     basis_text,
     break_even_verdict,
+    plan_assumptions,
     plan_capacity,
     plan_rows,
 )
+from calculator.answers.scenario import models_in_view
 from calculator.cli.common import (
     EXIT_BAD_DATA,
     EXIT_OK,
@@ -33,6 +36,7 @@ from calculator.cli.common import (
     add_prices_flag,
     bounded_int,
     catalog_prices,
+    check_out,
     finite_float,
     overrides_from,
     render,
@@ -41,14 +45,10 @@ from calculator.cli.common import (
 from calculator.data.catalog import load_catalog, normalise_points
 from calculator.data.schema import TIERS
 from calculator.model.capacity import DAYS_PER_MONTH, Demand
+from calculator.model.estimator import GAP_CONFIGS
+from calculator.present.export import DOCUMENT_FORMATS, cost_notes, document
 
-PLAN_COLUMNS = [
-    "gpu", "model", "mode", "precision", "block_size", "provider", "instance", "tier", "concurrency", "point_basis",
-    "tok_s_user", "ttft_ms_p50", "replicas", "gpus_per_replica", "gpus", "instances", "gpus_per_instance",
-    "gpus_billed", "replicas_offpeak", "instances_offpeak", "replica_output_tok_s", "monthly_usd",
-    "usd_per_mtok_effective", "fleet_utilisation", "usd_per_gpu_hour", "price_as_of", "provenance", "est_error",
-    "source", "check_note", "profile_id", "offer_id",
-]  # fmt: skip
+PLAN_COLUMNS = PLAN_EXPORT_COLUMNS
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -89,6 +89,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("--gpu", nargs="+", default=[], metavar="ID", help="only these gpu ids (default: every priced GPU)")
     p.add_argument(
+        "--model", nargs="+", default=[], metavar="ID",
+        help="these model ids (default: Nemotron-Labs-Diffusion and the baseline, Qwen3-8B, plus your --data's "
+        "models); name others to widen, or --model all for every model",
+    )  # fmt: skip
+    p.add_argument(
         "--tier", nargs="+", default=["on_demand"], choices=TIERS, metavar="T", help="price tiers (default on_demand)"
     )
     p.add_argument(
@@ -117,7 +122,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     return p
 
 
-def build_request(args: argparse.Namespace) -> PlanRequest:
+def build_request(args: argparse.Namespace, own_models: set[str] | None = None) -> PlanRequest:
     """The plan's inputs (every flag is range-checked by its argparse type; a usage error names it)."""
     per_month = (
         args.output_tokens_per_month
@@ -143,6 +148,7 @@ def build_request(args: argparse.Namespace) -> PlanRequest:
     return PlanRequest(
         demand=demand, targets=targets, gpus=tuple(sorted(args.gpu)), tiers=tuple(sorted(args.tier)),
         utilisation=args.utilisation, autoscale=args.autoscale, with_estimates=args.estimates,
+        models=models_in_view(args.model, own_models or set()),
     )  # fmt: skip
 
 
@@ -164,8 +170,16 @@ def run(args: argparse.Namespace) -> int:
             print(f"error: {len(problems)} problem(s) in --data; fix them and run again", file=sys.stderr)
             return EXIT_BAD_DATA
         points = normalise_points(pd.concat([points, extra], ignore_index=True))
-    errors = error_texts(unseen_gpu_errors(catalog)) if request.with_estimates else {}
-    plan = plan_capacity(catalog, points, catalog_prices(catalog, args.prices), request, errors)
+        request = build_request(args, set(extra["model"]))
+    wanted = [m for m in args.model if m != "all"]
+    unknown_models = sorted(set(wanted) - set(points["model"]) - {m for m, *_ in GAP_CONFIGS})
+    if unknown_models:
+        raise UsageError(f"--model: unknown {', '.join(map(repr, unknown_models))}; known: "
+                         f"{', '.join(sorted(set(points['model'])))}, or all")  # fmt: skip
+    prices = catalog_prices(catalog, args.prices)
+    table = unseen_gpu_errors(catalog) if request.with_estimates else None
+    errors = error_texts(table) if table is not None else {}
+    plan = plan_capacity(catalog, points, prices, request, errors, table)
     print(basis_text(plan).replace("**", ""), file=sys.stderr)
     for n in plan.notices:
         print("note: " + n.text.replace("**", "").replace("*", ""), file=sys.stderr)
@@ -186,7 +200,20 @@ def run(args: argparse.Namespace) -> int:
     if args.limit is not None:
         rows = rows.head(args.limit)
     table = rows[[c for c in PLAN_COLUMNS if c in rows.columns]].reset_index(drop=True)
-    write_output(render(table, args.format), args.out, rows=len(table), overwrite=args.overwrite, inputs=args.data)
+    ext = args.out.suffix.lower().lstrip(".") if args.out else ""
+    if args.out and ext in DOCUMENT_FORMATS:
+        # FILE.csv / .xlsx / .md / .json: the plan as a document carrying its assumptions, as the Capacity page
+        # downloads it (the same --out checks as every other output).
+        check_out(args.out, overwrite=args.overwrite, inputs=args.data)
+        used = prices[prices["id"].isin(set(table["offer_id"]))]
+        data = document(ext, table, plan_assumptions(plan), cost_notes(), used, title="Capacity plan")
+        try:
+            args.out.write_bytes(data)
+        except OSError as e:
+            raise UsageError(f"--out {args.out}: could not write ({e.strerror or e})") from None
+        print(f"wrote {len(table)} rows to {args.out} (with the plan's assumptions)", file=sys.stderr)
+    else:
+        write_output(render(table, args.format), args.out, rows=len(table), overwrite=args.overwrite, inputs=args.data)
     if args.api_usd_per_mtok_output is not None:
         api_out, api_in = args.api_usd_per_mtok_output, args.api_usd_per_mtok_input
         be = api_break_even(plan.plans.iloc[0], request.demand, api_out=api_out, api_in=api_in,

@@ -12,6 +12,7 @@ from typing import Any
 
 import pandas as pd
 
+from calculator.answers.scenario import ALL_MODELS, models_in_view
 from calculator.cli.common import (
     EXIT_BAD_DATA,
     EXIT_OK,
@@ -79,7 +80,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "table", help="cost table: one row per (profile point x matching price offer)"
     )
     t.add_argument("--gpu", nargs="+", default=[], metavar="ID", help="only these gpu ids")
-    t.add_argument("--model", nargs="+", default=[], metavar="ID", help="only these model ids")
+    t.add_argument(
+        "--model", nargs="+", default=[], metavar="ID",
+        help="these model ids (default: Nemotron-Labs-Diffusion and the baseline, Qwen3-8B, plus your --data's "
+        "models); name others to widen, or --model all for every model",
+    )  # fmt: skip
     t.add_argument(
         "--mode", nargs="+", default=[], metavar="ID", help="only these modes (ar, diffusion, self_spec, ...)"
     )
@@ -210,6 +215,9 @@ def build_table(args: argparse.Namespace) -> tuple[pd.DataFrame, list[Problem]]:
         args.concurrency = parse_concurrency(args.concurrency) if args.concurrency else []
     except ValueError as e:
         raise UsageError(str(e)) from None
+    own = set(extra["model"]) if args.data else set()
+    shown = models_in_view(args.model, own)  # NLD and the baseline unless --model widens
+    args.model = [m for m in args.model if m != ALL_MODELS]
     _check_ids(catalog, points, args)
     if args.isl < 1 or args.osl < 1:
         raise UsageError("--isl and --osl must be at least 1 token")
@@ -228,8 +236,9 @@ def build_table(args: argparse.Namespace) -> tuple[pd.DataFrame, list[Problem]]:
             concurrency=args.concurrency,
         )
         points = normalise_points(pd.concat([points, estimated], ignore_index=True))
-    for col in ("gpu", "model", "mode", "precision", "concurrency"):
+    for col in ("gpu", "mode", "precision", "concurrency"):
         points = _filter(points, col, getattr(args, col))
+    points = _filter(points, "model", list(shown))
     points = _filter(points, "provenance", args.provenance)
 
     if args.price_usd_per_gpu_hour is not None:

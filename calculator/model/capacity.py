@@ -4,15 +4,18 @@ bill per mode, GPU and price offer; a two-band (peak / off-peak) mixed-mode plan
 Basis, stated once and shown in the app:
 - a month is 730 hours; demand is in output tokens (input tokens ride along at the ISL/OSL ratio and
   are already in the measured throughput);
-- a replica is loaded at peak to `utilisation` x its throughput at the operating point, the best
-  concurrency meeting the SLO (frontier.best_operating_points);
+- a replica is loaded at peak to `utilisation` x its throughput at the operating point, the concurrency meeting the
+  SLO that the one rule picks (operating.operating_points: no queueing behind a KV-capped batch, and at equal
+  throughput the lowest concurrency);
 - replicas = ceil(peak output tok/s / (replica output tok/s x utilisation)); GPUs = replicas x GPUs per replica;
 - an offer rents whole instances of `gpus_per_instance` GPUs: a replica no wider than an instance packs
   floor(gpus_per_instance / gpus_per_replica) to an instance, a wider one spans ceil(gpus_per_replica /
   gpus_per_instance) instances; instances = ceil(replicas / per instance) or replicas x span, and the bill is for
   instances x gpus_per_instance GPUs (the billed GPUs; any beyond the replicas' GPUs are spare);
 - a fixed fleet runs 730 h/month sized for peak; an autoscaled fleet runs the peak fleet for the peak
-  hours of each day and the off-peak fleet for the rest (each band in whole instances).
+  hours of each day and the off-peak fleet for the rest (each band in whole instances) — only on rented offers billed
+  by the hour (SCALABLE_TIERS): owned, reserved and multi-year rental GPUs cannot be handed back off-peak, so such a
+  fleet keeps its peak size all day, and a mixed (peak / off-peak) plan is made only on scalable offers.
 """
 
 from __future__ import annotations
@@ -22,13 +25,24 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from calculator.model.frontier import CURVE_KEYS, Slo, best_operating_points, with_rates
+from calculator.model import operating
+from calculator.model.frontier import CURVE_KEYS, Slo, with_rates
 
 HOURS_PER_MONTH = 730.0
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24.0
 SECONDS_PER_MONTH = HOURS_PER_MONTH * 3600.0
 TOKENS_PER_MTOK = 1e6
 MAX_FLEET_GPUS = 10_000_000  # more accelerators than exist: a plan needing more is no plan
+SCALABLE_TIERS: tuple[str, ...] = ("on_demand", "spot")
+"""Price tiers a fleet can shrink on off-peak (rented by the hour); every other tier is committed hardware."""
+
+
+def scalable(df: pd.DataFrame) -> np.ndarray:
+    """True for offers whose fleet may shrink off-peak (tier in SCALABLE_TIERS; an offer without a tier: rented)."""
+    if "tier" not in df:
+        return np.ones(len(df), dtype=bool)
+    out: np.ndarray = df["tier"].astype(object).fillna("on_demand").isin(SCALABLE_TIERS).to_numpy(dtype=bool)
+    return out
 
 
 @dataclass(frozen=True)
@@ -87,11 +101,13 @@ class Demand:
 
 
 def operating_points(points: pd.DataFrame, slo: Slo, *, require_ttft: bool = False) -> pd.DataFrame:
-    """Per curve, the concurrency meeting the SLO with the highest output tok/s per GPU.
+    """Per curve, its operating point meeting the SLO by the one rule (calculator/model/operating.py: never a
+    concurrency whose extra requests only queue behind a KV-capped batch; at equal throughput per GPU, within 2 %, the
+    lowest concurrency).
 
     Pass interpolated points (frontier.interpolate_points) for a concurrency between measured ones.
     """
-    return best_operating_points(with_rates(points), slo, require_ttft=require_ttft)
+    return operating.operating_points(with_rates(points), slo, require_ttft=require_ttft)
 
 
 PLAN_COLUMNS = [
@@ -162,6 +178,7 @@ def fleet_plans(
     replicas = np.ceil(demand.peak_output_tok_s / capacity - 1e-9)
     replicas = np.maximum(replicas, 1.0)
     offpeak = np.maximum(np.ceil(demand.offpeak_output_tok_s / capacity - 1e-9), 1.0) if autoscale else replicas
+    offpeak = np.where(scalable(plans), offpeak, replicas)  # committed hardware keeps its peak fleet all day
     gpi = _gpus_per_instance(plans)
     instances = instances_for(replicas, gpus_per_replica, gpi)
     # A fleet past MAX_FLEET_GPUS is no plan (a 0.01 tok/s upload once gave -9223372036854775808 replicas, $2e307)
@@ -250,6 +267,7 @@ def mixed_plans(
     (at_load), and among equally cheap off-peak choices the faster one wins. Rows only where the mixed plan
     is strictly cheaper (benefit "cheaper") or as cheap and faster off-peak ("same cost, faster off-peak").
     """
+    plans = plans[scalable(plans)] if not plans.empty else plans  # owned/reserved GPUs cannot be handed back
     if plans.empty:
         return pd.DataFrame(columns=MIXED_COLUMNS)
     h = demand.peak_hours_per_day
@@ -406,6 +424,7 @@ __all__ = [
     "HOURS_PER_MONTH",
     "MIXED_COLUMNS",
     "PLAN_COLUMNS",
+    "SCALABLE_TIERS",
     "Demand",
     "api_usd_per_mtok_output",
     "at_load",
@@ -416,4 +435,5 @@ __all__ = [
     "instances_for",
     "mixed_plans",
     "operating_points",
+    "scalable",
 ]

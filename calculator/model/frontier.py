@@ -74,18 +74,29 @@ def with_rates(df: pd.DataFrame) -> pd.DataFrame:
 
 def concurrency_grid(points: pd.DataFrame, *, dense: bool = True, per_octave: int = 8) -> np.ndarray:
     """Concurrencies to evaluate curves at: every data one, plus (dense) every integer up to 16 and
-    `per_octave` geometric steps per doubling above (about 9 % apart), within the overall data range."""
+    `per_octave` steps per doubling above (16 x 2^(k / per_octave), about 9 % apart), within the overall data range.
+    The steps are anchored at 16, so any range's grid holds the same concurrencies where ranges overlap (ESTIMATE_GRID,
+    where estimates are computed, is a part of every grid reaching 128)."""
     known = np.unique(points["concurrency"].to_numpy(dtype="int64"))
     if len(known) == 0 or not dense:
         return known
-    lo, hi = int(known.min()), int(known.max())
+    return np.unique(np.concatenate([known, _dense_steps(int(known.min()), int(known.max()), per_octave)]))
+
+
+def _dense_steps(lo: int, hi: int, per_octave: int = 8) -> np.ndarray:
     small = np.arange(lo, min(hi, 16) + 1)
-    big = np.zeros(0, dtype="int64")
-    if hi > 16:
-        start = max(lo, 16)
-        steps = int(np.ceil(np.log2(hi / start) * per_octave)) + 1
-        big = np.unique(np.round(np.geomspace(start, hi, max(2, steps))).astype("int64"))
-    return np.unique(np.concatenate([known, small, big]))
+    if hi <= 16:
+        return small
+    steps = np.round(16.0 * np.exp2(np.arange(int(np.ceil(np.log2(hi / 16) * per_octave)) + 1) / per_octave))
+    big = steps.astype("int64")
+    return np.concatenate([small, big[(big >= lo) & (big <= hi)]])
+
+
+ESTIMATE_GRID: tuple[int, ...] = tuple(int(c) for c in np.unique(_dense_steps(1, 128)))
+"""The concurrencies every estimated curve is computed at (every integer to 16, then 8 steps per doubling to 128): an
+estimate is computed at each concurrency it is shown at, never interpolated between two estimates (the estimator's
+serving model is not smooth: its running batch is capped by the KV cache), so a page, an export and `estimate` give
+one number for one question."""
 
 
 def interpolate_points(
@@ -99,8 +110,9 @@ def interpolate_points(
     Rows at a source concurrency are the source rows unchanged; rows between two data
     concurrencies are interpolated (PCHIP in log2 concurrency) column by column over INTERPOLATED_COLUMNS,
     each from the points where that column is known. Outside a curve's range: no row (never extrapolated).
-    Adds `point_basis`: "data point" or "estimated" at a source concurrency, else "interpolated" (an estimated
-    curve's rows are all "estimated").
+    An estimated curve is never interpolated: it has rows only where the estimator computed it (ESTIMATE_GRID; with
+    the default grid all of them), so its figure at a concurrency is the estimator's own there.
+    Adds `point_basis`: "data point" or "estimated" at a source concurrency, else "interpolated".
     """
     if points.empty:
         out = points.copy()
@@ -123,10 +135,15 @@ def interpolate_points(
     already = pd.MultiIndex.from_arrays([cq, xq]).isin(
         pd.MultiIndex.from_arrays([curve, pts["concurrency"].to_numpy()])
     )
-    new = inside & ~already
+    estimated = (
+        (pts["provenance"].astype(str) == "estimated").to_numpy() if "provenance" in pts else np.zeros(len(pts), bool)
+    )
+    est_curve = pd.Series(estimated, index=curve).groupby(level=0).all()
+    new = inside & ~already & ~est_curve.reindex(cq).to_numpy(dtype=bool)
     cq, xq = cq[new], xq[new]
 
-    source_rows = pts[pts["concurrency"].isin(grid)].copy()
+    keep = pts["concurrency"].isin(grid).to_numpy() | (estimated if concurrencies is None else False)
+    source_rows = pts[keep].copy()
     source_rows["point_basis"] = np.where(source_rows["provenance"] == "estimated", "estimated", DATA_POINT)
     if len(cq) == 0:
         return source_rows.sort_values([*keys, "concurrency"]).reset_index(drop=True)
@@ -143,9 +160,7 @@ def interpolate_points(
     for col in ("requests_completed", "requests_failed"):
         if col in template:
             template[col] = pd.NA
-    # Between two estimated concurrencies the curve is still an estimate: never "interpolated" like data.
-    est = template["provenance"].astype(str).eq("estimated") if "provenance" in template else False
-    template["point_basis"] = np.where(est, "estimated", "interpolated")
+    template["point_basis"] = "interpolated"
     out = pd.concat([source_rows, template.astype(source_rows.dtypes.to_dict(), errors="ignore")], ignore_index=True)
     return out.sort_values([*keys, "concurrency"]).reset_index(drop=True)
 
@@ -232,43 +247,6 @@ def slo_check(df: pd.DataFrame, slo: Slo, *, require_ttft: bool = False) -> pd.D
     out["meets_slo"] = meets_user & meets_ttft
     out["slo_note"] = note
     return out
-
-
-def best_operating_points(
-    df: pd.DataFrame,
-    slo: Slo,
-    *,
-    keys: Sequence[str] = CURVE_KEYS,
-    metric: str = "output_tok_s_per_gpu",
-    require_ttft: bool = False,
-) -> pd.DataFrame:
-    """Per curve, the row meeting the SLO with the highest `metric` (the best concurrency to run at).
-
-    Curves with no row meeting the SLO are absent. Interpolate first for a finer answer.
-    """
-    checked = slo_check(df, slo, require_ttft=require_ttft)
-    ok = checked[checked["meets_slo"]]
-    if ok.empty:
-        return ok.reset_index(drop=True)
-    idx = ok.groupby(list(keys), sort=True, dropna=False)[metric].idxmax().dropna()
-    return ok.loc[idx.to_numpy()].reset_index(drop=True)
-
-
-def cheapest_meeting(
-    priced: pd.DataFrame,
-    slo: Slo,
-    *,
-    by: Sequence[str] = ("gpu",),
-    value: str = "usd_per_mtok_output",
-    require_ttft: bool = False,
-) -> pd.DataFrame:
-    """The cheapest priced row meeting the SLO per group (e.g. per GPU, or per GPU and mode)."""
-    checked = slo_check(priced, slo, require_ttft=require_ttft)
-    ok = checked[checked["meets_slo"] & checked[value].notna()]
-    if ok.empty:
-        return ok.reset_index(drop=True)
-    idx = ok.groupby(list(by), sort=True, dropna=False)[value].idxmin()
-    return ok.loc[idx.to_numpy()].sort_values(value).reset_index(drop=True)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -155,3 +155,49 @@ def test_scenario_shows_every_configuration_compare_and_capacity_estimate(catalo
     expected = set(zip(on_gpu["model"], on_gpu["mode"], on_gpu["precision"], strict=True))
     assert expected <= configs, expected - configs
     assert ("nld-8b", "self_spec", "fp8") in configs and ("qwen3-8b", "spec_eagle3", "bf16") in configs
+
+
+# Issue 18 item 6: between the concurrencies an estimate used to be computed at (1, 2, 4, ... 128), Scenario/Export
+# interpolated two estimates while `table`/`estimate` estimated at the exact concurrency (32K, NLD fp8 self-spec, 10
+# requests: TTFT 2,256 vs 1,148 ms; Qwen3-8B AR at 1K, 91 requests: 49.73 vs 50.01 tok/s per user, which flipped a
+# >= 50 target). Now an estimate is computed at every concurrency it is shown at, on every page and in the CLI.
+NON_GRID = [
+    # (isl, model, mode, precision, concurrency)
+    (32768, "nld-8b", "self_spec", "fp8", 10),
+    (32768, "nld-8b", "self_spec", "fp8", 23),
+    (1024, "qwen3-8b", "ar", "bf16", 91),
+    (1024, "qwen3-8b", "ar", "bf16", 12),
+]
+
+
+def pick(df, model, mode, precision, conc):
+    sel = df[(df["gpu"] == GPU) & (df["model"] == model) & (df["mode"] == mode) & (df["precision"] == precision)]
+    sel = sel[(sel["concurrency"] == conc) & (sel["provenance"] == "estimated")]
+    assert len(sel["profile_id"].unique()) == 1, sel[["profile_id", "concurrency"]]
+    return sel.iloc[0]
+
+
+@pytest.mark.parametrize(("isl", "model", "mode", "precision", "conc"), NON_GRID)
+def test_between_the_old_estimate_points_every_page_and_the_cli_give_one_number(catalog, isl, model, mode, precision,
+                                                                                conc):  # fmt: skip
+    scenario = build_scenario(
+        catalog, catalog.points, catalog.prices, ScenarioInputs(gpu=GPU, isl=isl, osl=1024), price_ratio=4.0
+    )
+    demand = Demand.per_day(1e9, isl=isl, osl=1024)
+    plan = plan_capacity(
+        catalog, catalog.points, catalog.prices, PlanRequest(demand=demand, targets=Targets(None, None), gpus=(GPU,))
+    )
+    pool, _ = estimate_pool(catalog, catalog.points, catalog.prices, isl=isl, osl=1024)
+    compare = compare_view(pool, catalog.prices, CompareQuery(concurrency=str(conc), isl=isl), CostSettings(), {})
+    est = cli("estimate", "--gpu", GPU, "--model", model, "--mode", mode, "--precision", precision, "--isl", str(isl),
+              "--osl", "1024", "--concurrency", str(conc), "--format", "json")[0]  # fmt: skip
+    table = cli("table", "--gpu", GPU, "--model", model, "--mode", mode, "--precision", precision, "--isl", str(isl),
+                "--osl", "1024", "--concurrency", str(conc), "--format", "json", "--all-columns")  # fmt: skip
+    rows = [pick(scenario.priced, model, mode, precision, conc), pick(plan.dense, model, mode, precision, conc),
+            pick(compare.table, model, mode, precision, conc)]  # fmt: skip
+    for col, cli_col in (("output_tok_s", "output_tok_s"), ("ttft_ms_p50", "ttft_ms"), ("tok_s_user", "tok_s_user")):
+        expected = float(est[cli_col])
+        assert [float(r[col]) for r in rows] == pytest.approx([expected] * 3, rel=1e-9), col
+        if col in table[0]:
+            assert {round(float(r[col]), 6) for r in table if r["provenance"] == "estimated"} == {round(expected, 6)}
+    assert all(r["point_basis"] == "estimated" for r in rows[:2])

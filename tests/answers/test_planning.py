@@ -73,3 +73,20 @@ def test_a_long_prompt_is_said_to_be_beyond_published_figures_and_mixed_plans_ne
     plan = plan_capacity(catalog, catalog.points, catalog.prices, request())
     if not plan.mixed.empty:
         assert (plan.mixed["mixed_monthly_usd"] <= plan.plans["monthly_usd"].min() + 1e-6).all()
+
+
+def test_the_mixed_plan_says_how_it_relates_to_a_fixed_headline():
+    import pandas as pd
+
+    from calculator.answers.planning import mixed_text
+
+    top = pd.Series(
+        {"gpu": "h100-sxm", "provider": "P", "tier": "on_demand", "peak_label": "AR", "peak_replicas": 3,
+         "offpeak_label": "self-spec", "offpeak_replicas": 1, "mixed_monthly_usd": 3747.0,
+         "best_single_label": "AR", "best_single_monthly_usd": 4000.0, "saving_usd": 253.0, "benefit": "cheaper",
+         "offpeak_tok_s_user": 90.0, "best_single_offpeak_tok_s_user": 60.0, "same_model": True}
+    )  # fmt: skip
+    text = mixed_text(top, 5621.0)
+    assert "$5,621" in text and "fixed fleet sized for peak" in text and "$4,000" in text and "$253" in text
+    assert "owned and reserved" in text
+    assert "autoscaled fleet too" in mixed_text(top, 4000.0, headline_autoscaled=True)

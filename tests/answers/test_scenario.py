@@ -153,3 +153,60 @@ def test_data_without_stated_lengths_does_not_answer_a_32k_prompt(catalog):
     row = lax.checks.set_index("profile_id").loc[yob]
     assert row["ranked"] and "lengths not stated: ranked anyway" in row["check_note"]
 
+
+@pytest.mark.parametrize("gpu", ["h100-sxm", "a100-80gb"])
+def test_every_precision_nld_is_shown_at_has_a_like_precision_baseline(gpu):
+    """Issue 18 item 3: NLD fp8 used to be set against Qwen3-8B bf16 only; Qwen3-8B AR and EAGLE-3 now come at every
+    precision NLD is shown at (estimated, and labelled so, where no data exists), and the crossover has a like pair."""
+    c = load_catalog()
+    r = build_scenario(c, c.points, c.prices, ScenarioInputs(gpu=gpu, isl=1024, osl=1024), price_ratio=1.0)
+    curves = r.dense.drop_duplicates("profile_id")
+    nld = curves[curves["model"] == "nld-8b"]
+    qwen = curves[curves["model"] == "qwen3-8b"]
+    for precision in set(nld["precision"]):
+        for mode in ("ar", "spec_eagle3"):
+            like = qwen[(qwen["precision"] == precision) & (qwen["mode"] == mode)]
+            assert not like.empty, (precision, mode)
+            assert (like["provenance"] != "estimated").all() or like["curve"].str.contains("estimated").all()
+    crossings, _ = headline_crossovers(scenario_crossover(r.dense), r)
+    fp8 = crossings[crossings["challenger_precision"] == "fp8"]
+    assert fp8["like_precision"].any()
+
+
+def test_one_estimator_error_figure_per_row_as_a_dollar_range():
+    """Issue 18 item 6: self-speculation read ±43 % on badges, 132 % on Hardware and ±11 % on Compare's caption; a row's
+    figure is now error_pct of its mode (the estimator's error table), its text and its $ range built from it."""
+    import pandas as pd
+
+    from calculator.answers.checks import error_pct, estimate_error_text, usd_range, with_error_range
+
+    errors = pd.DataFrame(
+        {"mode": ["self_spec", "all"], "points": [10, 50], "median_abs_error_pct": [43.0, 11.0],
+         "p90_abs_error_pct": [80.0, 30.0], "worst_abs_error_pct": [132.0, 140.0], "note": ["", ""]}
+    )  # fmt: skip
+    assert error_pct(errors, "self_spec") == 43.0 and error_pct(errors, "diffusion") == 11.0
+    assert estimate_error_text(errors, "self_spec").startswith("±43 %")
+    low, high = usd_range(1.0, 43.0)
+    assert low == pytest.approx(1 / 1.43) and high == pytest.approx(1 / 0.57)
+    assert usd_range(2.0, None) == (2.0, 2.0) and usd_range(1.0, 150.0)[1] == float("inf")
+    table = pd.DataFrame(
+        {"mode": ["self_spec", "ar"], "provenance": ["estimated", "vendor"], "usd_per_mtok_output": [1.0, 2.0]}
+    )
+    out = with_error_range(table, errors, "usd_per_mtok_output")
+    assert out["est_error_pct"].iloc[0] == 43.0 and pd.isna(out["est_error_pct"].iloc[1])
+    assert out["usd_per_mtok_output_low"].tolist() == pytest.approx([1 / 1.43, 2.0])
+    assert out["usd_per_mtok_output_high"].tolist() == pytest.approx([1 / 0.57, 2.0])
+
+
+def test_hardware_trust_text_reads_each_mode_as_its_rows_do():
+    import pandas as pd
+
+    from calculator.answers.gpu_compare import trust_texts
+
+    headline = pd.DataFrame(
+        {"grouping": ["gpu", "gpu"], "modes": ["all", "self_spec"], "median_abs_error_pct": [20.0, 132.0],
+         "worst_abs_error_pct": [300.0, 300.0], "points": [100, 10]}
+    )  # fmt: skip
+    errors = pd.DataFrame({"mode": ["self_spec", "all"], "median_abs_error_pct": [43.0, 11.0]})
+    text = trust_texts(pd.DataFrame(), headline, errors)[0]
+    assert "43 % median" in text and "132 % median" not in text

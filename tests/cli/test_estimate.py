@@ -23,7 +23,7 @@ def test_cli_estimate_prints_one_row_per_concurrency(capsys):
         "output_tok_s_per_gpu",
         "tok_s_user",
         "ttft_ms",
-        "tokens_per_forward",
+        "queue_ms",
     ]
     assert len(out) == 4 and all(",estimated," in line for line in out[1:])
 

@@ -97,7 +97,7 @@ def test_table_data_adds_a_users_profile(tmp_path, capsys):
 
 
 def test_table_covers_12_gpus_8_providers_every_mode_with_estimates_labelled(run_cli):
-    proc = run_cli("table", "--format", "json", "--tier", "on_demand")
+    proc = run_cli("table", "--format", "json", "--tier", "on_demand", "--model", "all")
     assert proc.returncode == 0, proc.stderr
     rows = json.loads(proc.stdout)
     assert len({r["gpu"] for r in rows}) >= 12
@@ -106,7 +106,10 @@ def test_table_covers_12_gpus_8_providers_every_mode_with_estimates_labelled(run
     estimated = [r for r in rows if r["provenance"] == "estimated"]
     assert estimated and all(r["source"].startswith("estimated") for r in estimated)
     # published GPUs keep their published rows: no estimate replaces a vendor figure
-    assert not [r for r in estimated if r["gpu"] == "b200" and r["model"] == "qwen3-8b" and r["mode"] == "ar"]
+    assert not [
+        r for r in estimated
+        if r["gpu"] == "b200" and r["model"] == "qwen3-8b" and r["mode"] == "ar" and r["precision"] == "bf16"
+    ]  # fmt: skip
 
 
 def test_table_no_estimates_keeps_only_published_points(capsys):
@@ -175,3 +178,16 @@ def test_table_concurrency_accepts_commas_and_spaces_and_quote_tier(capsys):
     rows = json.loads(capsys.readouterr().out)
     assert {r["concurrency"] for r in rows} == {1, 16, 32}
     assert {r["tier"] for r in rows} == {"quote"}
+
+
+def test_table_defaults_to_nld_and_the_baseline_and_model_widens(run_cli):
+    """Issue 18 item 5: `table` shows Nemotron-Labs-Diffusion and the default baseline (Qwen3-8B) unless --model names
+    others; --model all shows every model."""
+    default = json.loads(run_cli("table", "--gpu", "h100-sxm", "--format", "json").stdout)
+    assert {r["model"] for r in default} <= {"nld-3b", "nld-8b", "nld-14b", "qwen3-8b"}
+    assert {"nld-8b", "qwen3-8b"} <= {r["model"] for r in default}
+    wide = json.loads(run_cli("table", "--gpu", "h100-sxm", "--model", "all", "--format", "json").stdout)
+    assert "llama-3.1-8b" in {r["model"] for r in wide}
+    named = json.loads(run_cli("table", "--gpu", "h100-sxm", "--model", "llama-3.1-8b", "--format", "json").stdout)
+    assert {r["model"] for r in named} == {"llama-3.1-8b"}
+    assert "--model all" in run_cli("table", "--help").stdout.replace("\n", " ").replace("  ", " ")

@@ -240,3 +240,26 @@ def test_operating_points_without_ttft_fail_a_required_ttft_target() -> None:
     with_ttft = pts.assign(ttft_ms_p50=np.where(pts["concurrency"] <= 8, 150.0, 400.0))
     op = cap.operating_points(with_ttft, fr.Slo(max_ttft_ms=200), require_ttft=True)
     assert op.iloc[0]["concurrency"] == 8 and op.iloc[0]["slo_note"] == ""
+
+
+@pytest.mark.parametrize("tier", ["owned", "reserved_1y", "reserved_3y", "rental_3y"])
+def test_committed_hardware_is_never_scaled_down_off_peak(tier: str) -> None:
+    """Issue 18 item 7: owned (or reserved) GPUs cannot be handed back at night: an autoscaled fleet on such an offer
+    keeps its peak fleet all day, and no mixed plan is made on it (the mixed plan showed $851/month for owned H100s
+    under a $1,277 owned fleet)."""
+    ar = points("ar", [1, 8, 64], [100.0, 800.0, 4000.0])
+    spec = points("ss", [1, 8, 64], [300.0, 1500.0, 2000.0], mode="self_spec")
+    dense = fr.interpolate_points(pd.concat([ar, spec]))
+    ops = cap.operating_points(dense, fr.Slo())
+    ops["label"] = ops["mode"]
+    d = cap.Demand(output_tokens_per_month=730 * 3600 * 1500.0, peak_to_average=2.0, peak_hours_per_day=8)
+    rented = offers()
+    committed = offers().assign(id="o2", tier=tier)
+    plans = cap.fleet_plans(ops, pd.concat([rented, committed], ignore_index=True), d, autoscale=True)
+    mine = plans[plans["tier"] == tier]
+    assert (mine["replicas_offpeak"] == mine["replicas"]).all()
+    assert (mine["instances_offpeak"] == mine["instances"]).all()
+    fixed = cap.fleet_plans(ops, committed, d, autoscale=False)
+    assert sorted(mine["monthly_usd"]) == pytest.approx(sorted(fixed["monthly_usd"]))
+    mixed = cap.mixed_plans(plans, d, dense)
+    assert set(mixed["tier"]) <= set(cap.SCALABLE_TIERS)

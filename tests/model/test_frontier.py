@@ -15,6 +15,7 @@ import pytest
 from calculator.data.catalog import Catalog, load_catalog, normalise_points
 from calculator.model import frontier as fr
 from calculator.model.cost import price_table
+from calculator.model.operating import cheapest_operating_point, operating_points
 
 SPEC_FP8_B32 = "b200-sweep-nld-8b-fp8-self_spec-b32"
 QWEN_AR = "b200-sweep-qwen3-8b-bf16-ar"
@@ -88,13 +89,27 @@ def test_interpolated_latency_columns_follow_known_points_only() -> None:
     assert 50.0 < out.loc[out["concurrency"] == 2, "ttft_ms_p50"].item() < 80.0
 
 
-def test_an_estimated_curve_is_estimated_at_every_concurrency_never_interpolated_like_data() -> None:
+def test_an_estimated_curve_is_never_interpolated_only_shown_where_it_was_estimated() -> None:
+    """Issue 18: between two estimates the estimator's own figure differs from an interpolation (its running batch is
+    capped by the KV cache), so an estimated curve has rows only where it was computed."""
     pts = curve("e", [1, 4], [100.0, 300.0], provenance="estimated")
     out = fr.interpolate_points(pts, [1, 2, 4])
-    assert out["point_basis"].tolist() == ["estimated", "estimated", "estimated"]
+    assert out["concurrency"].tolist() == [1, 4]
+    assert out["point_basis"].tolist() == ["estimated", "estimated"]
     data = fr.interpolate_points(curve("d", [1, 4], [100.0, 300.0]), [1, 2, 4])
     assert data["point_basis"].tolist() == ["data point", "interpolated", "data point"]
     assert set(out["provenance"]) == {"estimated"}
+    # the default grid keeps every estimated row, even where a data curve's range sets other steps
+    both = pd.concat([curve("e", [1, 3, 128], [1.0, 2.0, 3.0], provenance="estimated"),
+                      curve("d", [1, 4096], [1.0, 9.0])], ignore_index=True)  # fmt: skip
+    dense = fr.interpolate_points(both)
+    assert dense.loc[dense["profile_id"] == "e", "concurrency"].tolist() == [1, 3, 128]
+
+
+def test_the_dense_grid_is_anchored_so_estimates_lie_on_every_grid() -> None:
+    for hi in (128, 256, 4096):
+        grid = set(fr.concurrency_grid(pd.DataFrame({"concurrency": [1, hi]})).tolist())
+        assert set(fr.ESTIMATE_GRID) <= grid
 
 
 # ---------------------------------------------------------------------------------------------
@@ -119,9 +134,9 @@ def test_slo_filters_on_tokens_per_user_and_flags_unknown_ttft() -> None:
     assert not strict["meets_slo"].any()
 
 
-def test_best_operating_point_is_the_highest_throughput_meeting_the_slo() -> None:
+def test_operating_point_is_the_highest_throughput_meeting_the_slo() -> None:
     dense = fr.interpolate_points(catalog().points[catalog().points["profile_id"] == QWEN_AR])
-    op = fr.best_operating_points(dense, fr.Slo(min_tok_s_user=100))
+    op = operating_points(dense, fr.Slo(min_tok_s_user=100))
     assert len(op) == 1
     row = op.iloc[0]
     assert row["tok_s_user"] >= 100
@@ -133,9 +148,9 @@ def test_cheapest_mode_meeting_targets_on_b200() -> None:
     c = catalog()
     pair = c.points[c.points["profile_id"].isin([SPEC_FP8_B32, QWEN_AR])]
     priced = price_table(fr.interpolate_points(pair), c.prices[c.prices["id"] == "aws-p6-b200.48xlarge-on_demand"])
-    tight = fr.cheapest_meeting(priced, fr.Slo(min_tok_s_user=200), by=["gpu"])
+    tight = cheapest_operating_point(priced, fr.Slo(min_tok_s_user=200), by=["gpu"])
     assert tight.iloc[0]["mode"] == "self_spec"  # AR reaches 200 tok/s/user only below concurrency 8
-    loose = fr.cheapest_meeting(priced, fr.Slo(min_tok_s_user=50), by=["gpu"])
+    loose = cheapest_operating_point(priced, fr.Slo(min_tok_s_user=50), by=["gpu"])
     assert loose.iloc[0]["mode"] == "ar"
 
 
@@ -227,7 +242,7 @@ def test_unchecked_ttft_is_flagged_and_fails_when_required() -> None:
     assert loose["meets_slo"].all() and (loose["slo_note"] == fr.UNCHECKED_PASSED).all()
     strict = fr.slo_check(pts, fr.Slo(max_ttft_ms=100), require_ttft=True)
     assert not strict["meets_slo"].any() and (strict["slo_note"] == fr.UNCHECKED_FAILED).all()
-    assert fr.cheapest_meeting(
+    assert cheapest_operating_point(
         fr.with_rates(pts).assign(usd_per_mtok_output=1.0), fr.Slo(max_ttft_ms=100), require_ttft=True
     ).empty
     known = fr.slo_check(curve("b", [1, 2], [100.0, 180.0], ttft_ms_p50=[50.0, 150.0]), fr.Slo(max_ttft_ms=100))

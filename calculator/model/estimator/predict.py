@@ -72,16 +72,20 @@ TPF_PUBLISHED_CONTEXT_TOKENS = 4096
 hundred tokens with <= 1024 output tokens; the paper's benchmarks a few thousand). Beyond it TPF is assumed."""
 
 EXTRA_COLUMNS = [
-    "basis", "tpf_assumed", "tpf_source", "context_tokens", "memory_gb_required", "running_batch", "weight_only",
+    "basis", "tpf_assumed", "tpf_source", "context_tokens", "memory_gb_required", "running_batch", "queue_ms",
+    "weight_only",
 ]  # fmt: skip
 """Columns estimates carry beyond the points table: running_batch is the batch the engine runs (the concurrency capped
-by the KV cache); weight_only is True where fp8/fp4 runs weight-only for lack of tensor cores (exclude such rows from
-"cheapest" unless asked)."""
+by the KV cache; above it the other requests only queue); queue_ms is the part of TTFT p50 spent waiting for a slot in
+that batch (0 below the cap); weight_only is True where fp8/fp4 runs weight-only for lack of tensor cores (exclude
+such rows from "cheapest" unless asked)."""
 _PER_GPU_COLUMNS = (
     "profile_id", "gpu", "source", "provenance_notes", "concurrency", "output_tok_s", "ttft_ms_p50", "tpot_ms_p50",
-    "basis", "memory_gb_required", "running_batch", "weight_only",
+    "basis", "memory_gb_required", "running_batch", "queue_ms", "weight_only",
 )  # fmt: skip
-_PER_GPU_NUMBERS = {"concurrency", "output_tok_s", "ttft_ms_p50", "tpot_ms_p50", "memory_gb_required", "running_batch"}
+_PER_GPU_NUMBERS = {
+    "concurrency", "output_tok_s", "ttft_ms_p50", "tpot_ms_p50", "memory_gb_required", "running_batch", "queue_ms",
+}  # fmt: skip
 _ALGORITHMS = {"diffusion": "FastDiffuser", "self_spec": "LinearSpec", "spec_eagle3": "EAGLE3", "spec_mtp": "MTP"}
 _MODE_WORDS = {"self_spec": "self-speculation", "diffusion": "diffusion", "spec_eagle3": "EAGLE-3", "spec_mtp": "MTP"}
 
@@ -290,9 +294,10 @@ def estimate_points(
     Columns: catalog.POINTS_COLUMNS (provenance "estimated", source = the basis) plus EXTRA_COLUMNS: basis, tpf_assumed
     (TPF not an exact table figure, or context + OSL beyond TPF_PUBLISHED_CONTEXT_TOKENS), tpf_source, context_tokens,
     memory_gb_required (weights + KV of the running batch), running_batch (the concurrency capped by the KV cache: an
-    engine runs what fits and queues the rest, so throughput stays at the cap and TTFT grows with the queue) and
-    weight_only. Only real impossibilities are skipped, listed with why in `df.attrs["skipped"]`: the weights and one
-    sequence's KV do not fit in USABLE_MEMORY_FRACTION of memory_gb, or context + OSL exceeds the model's positions.
+    engine runs what fits and queues the rest, so throughput stays at the cap and TTFT grows with the queue), queue_ms
+    (the part of TTFT spent in that queue) and weight_only. Only real impossibilities are skipped, listed with why in
+    `df.attrs["skipped"]`: the weights and one sequence's KV do not fit in USABLE_MEMORY_FRACTION of memory_gb, or
+    context + OSL exceeds the model's positions.
 
     context_tokens: KV tokens per sequence when decoding starts (modes.decode_context_tokens: the prompt unless a longer
     context is given). The prefill computes the ISL new tokens attending to context - ISL cached ones; decode reads the
@@ -354,7 +359,7 @@ def _never_below(raw: Mapping[str, dict[str, Any] | None], gpu: str, below: Sequ
         source = np.where(faster, b, source)
     if (source == gpu).all():
         return out
-    for col in ("output_tok_s", "ttft_ms_p50", "tpot_ms_p50", "memory_gb_required", "running_batch"):
+    for col in ("output_tok_s", "ttft_ms_p50", "tpot_ms_p50", "memory_gb_required", "running_batch", "queue_ms"):
         out[col] = np.select(
             [source == b for b in dict.fromkeys(source)],
             [np.broadcast_to(np.asarray((raw[b] or own)[col]), best.shape) for b in dict.fromkeys(source)],
@@ -516,6 +521,7 @@ def _estimate_on(
         "basis": basis,
         "memory_gb_required": memory / GB,
         "running_batch": running.astype(np.int64),
+        "queue_ms": wait * 1e3,
         "weight_only": weights_only,
     }
 
@@ -577,6 +583,7 @@ def _frame(
     out["memory_gb_required"] = out["memory_gb_required"].astype(np.float64)
     out["context_tokens"] = out["context_tokens"].astype(np.int64)
     out["running_batch"] = out["running_batch"].astype(np.int64)
+    out["queue_ms"] = out["queue_ms"].astype(np.float64)
     return out
 
 
