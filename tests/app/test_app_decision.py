@@ -1,0 +1,39 @@
+"""The decision page (landing) in AppTest: one card per GPU with both sides' $/M, the ratio and provenance; the
+inputs come from the URL; an old Compare link is sent on to /compare."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def test_decision_is_the_landing_page_with_a_card_per_gpu() -> None:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["d_gpus"] = ["a100-80gb", "h100-sxm"]
+    at.query_params["d_mode"] = "self_spec"
+    at.run()
+    assert not at.exception, at.exception
+    assert "which is cheaper on your GPU" in at.markdown[0].value or any(
+        "which is cheaper" in m.value for m in at.markdown
+    )
+    cards = [d.value for d in at.dataframe if "Option" in d.value.index]
+    assert len(cards) == 2
+    for c in cards:
+        assert c.loc["$/M output tokens", "NLD"].startswith("$")
+        assert c.loc["$/M output tokens", "Baseline"].startswith("$")
+        assert "self-speculation" in c.loc["Option", "NLD"]
+        assert c.loc["Provenance", "NLD"]
+    verdicts = [m.value for m in at.markdown if "costs" in m.value and "x " in m.value]
+    assert len(verdicts) == 2
+    changes = next(d.value for d in at.dataframe if "Context length" in d.value.columns)
+    assert "challenger" not in " ".join(changes["Concurrency"])
+
+
+def test_an_old_compare_link_is_sent_to_compare() -> None:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["c_gpu"] = "h100-sxm"
+    at.run()
+    assert any("compare?c_gpu=h100-sxm" in i.value for i in at.info)
