@@ -140,7 +140,7 @@ for col, g in zip(cols, result.gpus, strict=True):
         st.markdown(f"**{names.get(g.gpu, g.gpu)}** · ratio **{cards.ratio_text(g)}**")
         st.markdown(vb.escape_dollars(g.verdict))
         if g.nld is not None or g.baseline is not None:
-            st.dataframe(cards.card_table(g, volume), width="stretch")
+            st.table(cards.card_table(g, volume))
         st.caption(vb.escape_dollars(g.offer + ("; " + "; ".join(g.notes) if g.notes else "")))
 
 # ---------------------------------------------------------------------------------------------

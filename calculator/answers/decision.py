@@ -349,11 +349,12 @@ def verdict_text(d: GpuDecision) -> str:
         return d.notes[-1] if d.notes else "No verdict."
     r = d.ratio
     lo, hi = d.ratio_range or (r, r)
-    who = (
-        f"{d.nld.label} costs {r:.2f}x {d.baseline.label} ({1 - r:.0%} cheaper)"
-        if r < 1
-        else f"{d.nld.label} costs {r:.2f}x {d.baseline.label} ({r - 1:.0%} dearer)"
-    )
+    if abs(r - 1.0) < 0.01:
+        who = f"{d.nld.label} costs about the same as {d.baseline.label} ({r:.2f}x)"
+    elif r < 1:
+        who = f"{d.nld.label} costs {r:.2f}x {d.baseline.label} ({1 - r:.0%} cheaper)"
+    else:
+        who = f"{d.nld.label} costs {r:.2f}x {d.baseline.label} ({r - 1:.0%} dearer)"
     if lo < 1.0 < hi:
         sure = f"; within the estimator's error ({lo:.2f}x–{hi:.2f}x) it could go either way"
     elif lo != hi:

@@ -3,6 +3,7 @@ bundled data (the decision page draws exactly this)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -83,3 +84,12 @@ def test_context_sweep_says_where_the_advantage_ends(catalog):
 def test_no_jargon_in_crossover_words():
     g = decision.GpuDecision("h100-sxm", 1.0, "", None, None, False, crossover_status="challenger wins throughout")
     assert "challenger" not in decision.crossover_text(g)
+
+
+def test_verdict_words_at_parity_and_either_side():
+    side = decision.Side("nld-8b", "ar", "bf16", None, 8, 1.0, 1.0, 50.0, None, "vendor", "", "", "data point", 1, None)
+    other = dataclasses.replace(side, model="qwen3-8b", usd_per_mtok=1.004)
+    g = decision.GpuDecision("h100-sxm", 1.0, "", side, other, True)
+    assert "about the same" in g.verdict and "both sides from data" in g.verdict
+    g = decision.GpuDecision("h100-sxm", 1.0, "", side, dataclasses.replace(other, usd_per_mtok=2.0), True)
+    assert "0.50x" in g.verdict and "50% cheaper" in g.verdict

@@ -19,7 +19,7 @@ def test_decision_is_the_landing_page_with_a_card_per_gpu() -> None:
     assert "which is cheaper on your GPU" in at.markdown[0].value or any(
         "which is cheaper" in m.value for m in at.markdown
     )
-    cards = [d.value for d in at.dataframe if "Option" in d.value.index]
+    cards = [d.value for d in at.table if "Option" in d.value.index]
     assert len(cards) == 2
     for c in cards:
         assert c.loc["$/M output tokens", "NLD"].startswith("$")
