@@ -151,7 +151,7 @@ sweep = tuple(i for i in dc.CONTEXT_SWEEP if i != inputs.isl)
 first = dc.with_gpus(inputs, gpus[:1])
 swept = cached.decision(points_key, prices_key, first, (inputs.isl, *sweep), points, prices)
 changes = cards.what_changes(dc.Decision(inputs, result.gpus, swept.context))
-st.dataframe(changes, hide_index=True, width="stretch")
+st.table(changes.set_index("GPU"))
 st.caption(
     f"NLD ÷ baseline by prompt length on {names.get(gpus[0], gpus[0])} (other GPUs: put them first). Crossover: "
     "where NLD's chosen curve stops beating the baseline's in tok/s per GPU as concurrency grows."

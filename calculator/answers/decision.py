@@ -334,13 +334,14 @@ def decide(
     return Decision(inputs=inputs, gpus=gpus, context=pd.DataFrame(rows))
 
 
-def advantage_ends(context: pd.DataFrame, gpu: str) -> int | None:
-    """The shortest prompt length (of those swept) at which NLD is no longer cheaper on `gpu` (None: never)."""
+def advantage_ends(context: pd.DataFrame, gpu: str, *, nld_cheaper: bool = True) -> int | None:
+    """The shortest prompt length (of those swept) at which the verdict flips on `gpu`: where NLD is no longer
+    cheaper (`nld_cheaper`, the verdict at the user's length) or where it becomes cheaper (None: never)."""
     if context.empty:
         return None
     c = context[(context["gpu"] == gpu) & context["ratio"].notna()].sort_values("isl")
-    lost = c[c["ratio"] >= 1.0]
-    return int(lost["isl"].iloc[0]) if not lost.empty else None
+    flipped = c[c["ratio"] >= 1.0] if nld_cheaper else c[c["ratio"] < 1.0]
+    return int(flipped["isl"].iloc[0]) if not flipped.empty else None
 
 
 def verdict_text(d: GpuDecision) -> str:

@@ -69,22 +69,23 @@ def what_changes(d: Decision) -> pd.DataFrame:
     """Per GPU: what would change the verdict (crossover, context where the advantage ends, break-even price)."""
     rows = []
     for g in d.gpus:
-        end = advantage_ends(d.context, g.gpu)
+        cheaper = g.ratio is not None and g.ratio < 1
+        end = advantage_ends(d.context, g.gpu, nld_cheaper=cheaper)
         swept = not d.context.empty and (d.context["gpu"] == g.gpu).any()
         be = g.break_even_usd_per_gpu_hour
         if g.ratio is not None and be is not None:
-            who = "NLD stays cheaper" if g.ratio < 1 else "NLD becomes cheaper"
-            price = (
-                f"{who} while its GPUs cost under {fmt_usd(be, 2)}/GPU-h (baseline at {fmt_usd(g.usd_per_gpu_hour, 2)})"
-            )
+            who = "NLD stays cheaper" if cheaper else "NLD would be cheaper"
+            price = f"{who} while its GPU-hour costs under {fmt_usd(be, 2)} (now {fmt_usd(g.usd_per_gpu_hour, 2)})"
         else:
             price = "—"
         if not swept:
             ctx = "not swept"
         elif end is None:
-            ctx = "NLD stays cheaper at every prompt length swept"
+            ctx = f"NLD is {'cheaper' if cheaper else 'dearer'} at every prompt length swept"
+        elif cheaper:
+            ctx = f"from {end:,} prompt tokens the baseline is as cheap or cheaper"
         else:
-            ctx = f"from a {end:,}-token prompt the baseline is as cheap or cheaper"
+            ctx = f"from {end:,} prompt tokens NLD is cheaper"
         rows.append({"GPU": g.gpu, "Concurrency": crossover_text(g), "Context length": ctx, "Price": price})
     return pd.DataFrame(rows)
 

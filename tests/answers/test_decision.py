@@ -73,12 +73,10 @@ def test_context_sweep_says_where_the_advantage_ends(catalog):
     d = decide(catalog, catalog.points, catalog.prices, DecisionInputs(gpus=("h100-sxm",), nld_mode="self_spec"),
                ERRORS, context_isls=(1024, 32768))  # fmt: skip
     assert list(d.context["isl"]) == [1024, 32768]
-    end = decision.advantage_ends(d.context, "h100-sxm")
     ratios = d.context.set_index("isl")["ratio"]
-    if end is None:
-        assert (ratios.dropna() < 1).all()
-    else:
-        assert ratios[end] >= 1
+    end = decision.advantage_ends(d.context, "h100-sxm", nld_cheaper=False)
+    assert ratios[1024] >= 1 and end == 32768 and ratios[32768] < 1  # dearer at 1K, cheaper at 32K (above)
+    assert decision.advantage_ends(d.context, "h100-sxm", nld_cheaper=True) == 1024
 
 
 def test_no_jargon_in_crossover_words():

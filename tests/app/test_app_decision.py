@@ -28,7 +28,7 @@ def test_decision_is_the_landing_page_with_a_card_per_gpu() -> None:
         assert c.loc["Provenance", "NLD"]
     verdicts = [m.value for m in at.markdown if "costs" in m.value and "x " in m.value]
     assert len(verdicts) == 2
-    changes = next(d.value for d in at.dataframe if "Context length" in d.value.columns)
+    changes = next(t.value for t in at.table if "Context length" in t.value.columns)
     assert "challenger" not in " ".join(changes["Concurrency"])
 
 
