@@ -11,7 +11,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from calculator.answers import compare, gpu_compare, planning, scenario
+from calculator.answers import claims, compare, gpu_compare, planning, scenario
 from calculator.answers import decision as decision_answers
 from calculator.data.catalog import Catalog, load_catalog
 from calculator.model.cost import CostSettings, price_table
@@ -206,3 +206,10 @@ def decision(
     return decision_answers.decide(
         bundled_catalog(), _points, _prices, inputs, estimator_error_pct(), context_isls=context_isls
     )
+
+
+@st.cache_resource(show_spinner=False)
+def vendor_claims() -> tuple[claims.TpfClaim, claims.ThroughputClaim]:
+    """The vendor's two headline claims beside the bundled data (claims.tpf_claim, claims.throughput_claim)."""
+    cat = bundled_catalog()
+    return claims.tpf_claim(cat), claims.throughput_claim(cat)

@@ -104,3 +104,12 @@ def context_table(context: pd.DataFrame) -> pd.DataFrame:
             "Baseline": context["baseline"].fillna("—"),
         }
     )
+
+
+def tpf_table(sweep: pd.DataFrame) -> pd.DataFrame:
+    """The independent sweep's TPF by block (rows) and concurrency (columns), two decimals, dashes where not run."""
+    wide = sweep.pivot_table(index="block_size", columns="concurrency", values="tokens_per_forward")
+    out = wide.map(lambda v: "—" if pd.isna(v) else f"{v:.2f}")
+    out.index = pd.Index([f"block {int(b)}" for b in wide.index], name="TPF at concurrency")
+    out.columns = [str(int(c)) for c in wide.columns]
+    return out

@@ -37,3 +37,15 @@ def test_an_old_compare_link_is_sent_to_compare() -> None:
     at.query_params["c_gpu"] = "h100-sxm"
     at.run()
     assert any("compare?c_gpu=h100-sxm" in i.value for i in at.info)
+
+
+def test_vendor_claims_move_with_the_ar_efficiency_slider() -> None:
+    at = AppTest.from_file(APP, default_timeout=300).run()
+    assert not at.exception
+    claim = next(m for m in at.metric if m.label.startswith("The claim against your AR stack"))
+    assert claim.value == "3.96x"  # at the vendor's own AR efficiency (27 % of the roofline)
+    tpf = next(t.value for t in at.table if "TPF at concurrency" in (t.value.index.name or ""))
+    assert tpf.loc["block 32", "1"] == "6.12" and tpf.loc["block 8", "128"] == "3.31"
+    at.slider(key="d_ar_eff").set_value(80).run()
+    claim = next(m for m in at.metric if m.label.startswith("The claim against your AR stack"))
+    assert claim.value == "1.35x"
