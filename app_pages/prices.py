@@ -12,6 +12,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from app_pages import cached, state
+from app_pages import widgets as w
 from calculator.data import vocabulary as vb
 from calculator.data.loader import problems_from_validation
 from calculator.data.offers import offers_frame, validate_offer_rows
@@ -29,6 +30,7 @@ def bundled_offers_frame() -> pd.DataFrame:
     return offers_frame(cached.bundled_catalog().offers)
 
 
+w.session_only_notice("Edited prices, private quotes and owned-hardware prices", "prices")
 tab_edit, tab_quote, tab_tco = st.tabs(["Cloud offers", "Add a private quote", "Owned hardware (TCO)"])
 
 with tab_edit:
