@@ -36,3 +36,13 @@ def test_capacity_says_the_cost_denominator_does_not_apply() -> None:
     assert any("cost denominator" in i.value and "does not apply" in i.value for i in at.info)
     at = open_page("app_pages/capacity.py")
     assert not any("cost denominator" in i.value for i in at.info)
+
+
+def test_compare_rows_show_their_lengths_and_the_link_carries_isl_osl() -> None:
+    at = open_page("app_pages/compare.py", isl="32768", osl="1024")
+    assert not at.exception
+    t = next(d.value for d in at.dataframe if "star" in d.value.columns)
+    assert "lengths" in t.columns
+    est = t[t["badge"].map(lambda b: "estimated" in list(b))]
+    assert not est.empty and (est["lengths"] == "32,768 / 1,024").all()
+    assert at.query_params["isl"] in ("32768", ["32768"]) and at.query_params["osl"] in ("1024", ["1024"])
