@@ -41,7 +41,7 @@ def _write_answers(artifacts: Path):
 def first_screen_cards(page: Page) -> list[str]:
     """The text of every card whose table lies fully inside the 1280x800 viewport."""
     out = []
-    for table in page.locator('[data-testid="stTable"]').all():
+    for table in page.locator('[data-testid="stTable"]').filter(has_text="$/M output tokens").all():
         card = table.locator('xpath=ancestor::*[@data-testid="stVerticalBlock"][1]')
         box = card.bounding_box()
         assert box is not None
