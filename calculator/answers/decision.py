@@ -334,12 +334,13 @@ def decide(
     return Decision(inputs=inputs, gpus=gpus, context=pd.DataFrame(rows))
 
 
-def advantage_ends(context: pd.DataFrame, gpu: str, *, nld_cheaper: bool = True) -> int | None:
-    """The shortest prompt length (of those swept) at which the verdict flips on `gpu`: where NLD is no longer
-    cheaper (`nld_cheaper`, the verdict at the user's length) or where it becomes cheaper (None: never)."""
+def advantage_ends(context: pd.DataFrame, gpu: str, *, nld_cheaper: bool = True, above: int = 0) -> int | None:
+    """The shortest prompt length (of those swept, longer than `above`: the user's) at which the verdict flips on
+    `gpu`: where NLD is no longer cheaper (`nld_cheaper`, the verdict at the user's length) or where it becomes
+    cheaper (None: never)."""
     if context.empty:
         return None
-    c = context[(context["gpu"] == gpu) & context["ratio"].notna()].sort_values("isl")
+    c = context[(context["gpu"] == gpu) & context["ratio"].notna() & (context["isl"] > above)].sort_values("isl")
     flipped = c[c["ratio"] >= 1.0] if nld_cheaper else c[c["ratio"] < 1.0]
     return int(flipped["isl"].iloc[0]) if not flipped.empty else None
 

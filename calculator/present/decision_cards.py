@@ -70,7 +70,7 @@ def what_changes(d: Decision) -> pd.DataFrame:
     rows = []
     for g in d.gpus:
         cheaper = g.ratio is not None and g.ratio < 1
-        end = advantage_ends(d.context, g.gpu, nld_cheaper=cheaper)
+        end = advantage_ends(d.context, g.gpu, nld_cheaper=cheaper, above=d.inputs.isl)
         swept = not d.context.empty and (d.context["gpu"] == g.gpu).any()
         be = g.break_even_usd_per_gpu_hour
         if g.ratio is not None and be is not None:
@@ -81,7 +81,7 @@ def what_changes(d: Decision) -> pd.DataFrame:
         if not swept:
             ctx = "not swept"
         elif end is None:
-            ctx = f"NLD is {'cheaper' if cheaper else 'dearer'} at every prompt length swept"
+            ctx = f"NLD stays {'cheaper' if cheaper else 'dearer'} at every longer prompt swept that meets the targets"
         elif cheaper:
             ctx = f"from {end:,} prompt tokens the baseline is as cheap or cheaper"
         else:
@@ -94,6 +94,7 @@ def context_table(context: pd.DataFrame) -> pd.DataFrame:
     """The context sweep for display: prompt length with separators, the ratio as "0.64x" or why there is none."""
     if context.empty:
         return pd.DataFrame(columns=["GPU", "Input tokens", "NLD ÷ baseline", "NLD", "Baseline"])
+    context = context.sort_values(["gpu", "isl"])
     ratio = context["ratio"].map(lambda r: "nothing meets the targets" if pd.isna(r) else f"{r:.2f}x")
     return pd.DataFrame(
         {

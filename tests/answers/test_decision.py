@@ -77,6 +77,8 @@ def test_context_sweep_says_where_the_advantage_ends(catalog):
     end = decision.advantage_ends(d.context, "h100-sxm", nld_cheaper=False)
     assert ratios[1024] >= 1 and end == 32768 and ratios[32768] < 1  # dearer at 1K, cheaper at 32K (above)
     assert decision.advantage_ends(d.context, "h100-sxm", nld_cheaper=True) == 1024
+    # from the user's 32K on, only longer prompts count: none swept here
+    assert decision.advantage_ends(d.context, "h100-sxm", nld_cheaper=True, above=32768) is None
 
 
 def test_no_jargon_in_crossover_words():
