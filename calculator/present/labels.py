@@ -239,3 +239,16 @@ def lengths_text(df: pd.DataFrame) -> pd.Series:
     if "isl" not in df or "osl" not in df:
         return pd.Series("—", index=df.index)
     return df["isl"].map(one) + " / " + df["osl"].map(one)
+
+
+CROSSOVER_STATUS_WORDS: dict[str, str] = {
+    "crosses": "self-speculation leads, then AR",
+    "challenger wins throughout": "self-speculation leads at every concurrency both curves cover",
+    "baseline wins throughout": "AR leads at every concurrency both curves cover",
+    "one common concurrency or none": "the curves share too few concurrencies to compare",
+}
+
+
+def crossover_status_text(status: object) -> str:
+    """frontier.crossover's status in plain words (no "challenger" jargon on a page)."""
+    return CROSSOVER_STATUS_WORDS.get(str(status), str(status))

@@ -46,3 +46,12 @@ def test_compare_rows_show_their_lengths_and_the_link_carries_isl_osl() -> None:
     est = t[t["badge"].map(lambda b: "estimated" in list(b))]
     assert not est.empty and (est["lengths"] == "32,768 / 1,024").all()
     assert at.query_params["isl"] in ("32768", ["32768"]) and at.query_params["osl"] in ("1024", ["1024"])
+
+
+def test_no_crossover_jargon_on_scenario() -> None:
+    at = open_page("app_pages/scenario.py", gpu="h100-sxm", isl="32768", osl="1024")
+    assert not at.exception
+    texts = [c.value for c in at.caption] + [m.value for m in at.markdown]
+    tables = [d.value for d in at.dataframe if "status" in d.value.columns]
+    words = " ".join(texts) + " ".join(" ".join(map(str, t["status"])) for t in tables)
+    assert "challenger" not in words and "wins throughout" not in words
