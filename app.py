@@ -41,10 +41,18 @@ init_state()
 
 PAGES = [
     st.Page(
+        "app_pages/decision.py",
+        title="Decision",
+        icon=":material/balance:",
+        default=True,
+        help="NLD vs a like-for-like baseline on your GPUs, in dollars: the verdict per GPU, its error, what would "
+        "change it, and the vendor's claims checked.",
+    ),
+    st.Page(
         "app_pages/compare.py",
         title="Compare",
         icon=":material/leaderboard:",
-        default=True,
+        url_path="compare",
         help="$ per million tokens for every mode and baseline, per GPU and price offer, with provenance.",
     ),
     st.Page(

@@ -11,7 +11,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from calculator.answers import compare, gpu_compare, planning, scenario
+from calculator.answers import claims, compare, gpu_compare, planning, scenario
+from calculator.answers import decision as decision_answers
 from calculator.data.catalog import Catalog, load_catalog
 from calculator.model.cost import CostSettings, price_table
 from calculator.model.estimator import error_summary, leave_one_out, summarise_headline
@@ -181,3 +182,34 @@ def capacity_plan(
     _prices: pd.DataFrame,
 ) -> planning.CapacityPlan:
     return planning.plan_capacity(bundled_catalog(), _points, _prices, request, errors, estimator_gpu_error())
+
+
+# ---------------------------------------------------------------------------------------------
+# The decision page
+
+
+def estimator_error_pct() -> dict[str, float]:
+    """The estimator's median % error on an unseen GPU, per mode and "all" (the decision's $ ranges)."""
+    err = estimator_gpu_error()
+    return {str(r.mode): float(r.median_abs_error_pct) for r in err.itertuples()}
+
+
+@st.cache_data(show_spinner="Deciding…", max_entries=32)
+def decision(
+    points_key: str,
+    prices_key: str,
+    inputs: decision_answers.DecisionInputs,
+    context_isls: tuple[int, ...],
+    _points: pd.DataFrame,
+    _prices: pd.DataFrame,
+) -> decision_answers.Decision:
+    return decision_answers.decide(
+        bundled_catalog(), _points, _prices, inputs, estimator_error_pct(), context_isls=context_isls
+    )
+
+
+@st.cache_resource(show_spinner=False)
+def vendor_claims() -> tuple[claims.TpfClaim, claims.ThroughputClaim]:
+    """The vendor's two headline claims beside the bundled data (claims.tpf_claim, claims.throughput_claim)."""
+    cat = bundled_catalog()
+    return claims.tpf_claim(cat), claims.throughput_claim(cat)

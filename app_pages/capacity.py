@@ -16,6 +16,7 @@ from calculator.answers import planning
 from calculator.data import vocabulary as vb
 from calculator.data.schema import TIERS
 from calculator.model import capacity as cap
+from calculator.model.cost import DEFAULT_DENOMINATOR
 from calculator.present import charts, export, links
 
 st.title("Capacity and monthly bill")
@@ -106,6 +107,12 @@ except ValueError as e:
     st.stop()
 
 util = state.utilisation()
+if state.cost_settings().denominator != DEFAULT_DENOMINATOR:
+    st.info(
+        f"The cost denominator ({state.cost_settings().cost_label}) does not apply here: a capacity plan sizes and "
+        "bills the fleet for output tokens, and its $/M is per output token.",
+        icon=":material/info:",
+    )
 request = planning.PlanRequest(
     demand=demand, targets=targets, gpus=tuple(sorted(sel_gpus)), tiers=tuple(sorted(sel_tiers)), utilisation=util,
     autoscale=bool(autoscale),

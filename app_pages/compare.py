@@ -13,9 +13,10 @@ import streamlit as st
 
 from app_pages import cached, state
 from app_pages import widgets as w
-from calculator.answers import compare
+from calculator.answers import compare, scenario
 from calculator.data import vocabulary as vb
 from calculator.present import charts, export
+from calculator.present import labels as lb
 
 st.title("Compare cost per million tokens")
 
@@ -92,7 +93,11 @@ weight_only = st.toggle(
     help="On GPUs without fp8 tensor cores (A100, A10G, L4, ...) fp8 runs weight-only (fp8 weights, 16-bit compute): "
     "such estimated rows are listed but, by default, never starred as the cheapest option.",
 )
-isl, osl = int(st.session_state.get("isl", 1024)), int(st.session_state.get("osl", 1024))
+# The lengths estimates use: the Scenario's (session, else the link's); written into this page's URL so a shared
+# Compare link shows the same estimates.
+lengths = state.scenario_from_state()
+isl, osl = lengths.isl, lengths.osl
+state.pin_scenario_to_url(scenario.ScenarioInputs(isl=isl, osl=osl))
 query = compare.CompareQuery(
     concurrency=str(conc_choice), gpus=tuple(sorted(sel_gpus)), tiers=tuple(sorted(sel_tiers)),
     models=tuple(sorted(sel_models)), provenance=tuple(sorted(sel_prov)), isl=isl, osl=osl, with_estimates=with_est,
@@ -193,7 +198,7 @@ for p in est_problems:
     st.caption(f"Not estimated: {p}")
 
 columns = [
-    "star", "gpu", "model", "mode", "precision", "block", "concurrency", cost_col, "usd_at_c1",
+    "star", "gpu", "model", "mode", "precision", "block", "lengths", "concurrency", cost_col, "usd_at_c1",
     *(["total_is_derived"] if cost_col == "usd_per_mtok_total" else []),
     "badge", "est_error", f"{cost_col}_low", f"{cost_col}_high", "data_at", "output_tok_s_per_gpu", "tok_s_user",
     "ttft_ms_p50", "queue_ms", "provider", "instance", "tier_label",
@@ -201,7 +206,7 @@ columns = [
 ]  # fmt: skip
 w.table(
     # ★ (pinned) marks the cheapest option per GPU; a row tint (a pandas Styler) would cost ~0.4 s per rerun here.
-    table.assign(star=table["cheapest_on_gpu"].map({True: "★", False: ""})),
+    table.assign(star=table["cheapest_on_gpu"].map({True: "★", False: ""}), lengths=lb.lengths_text(table)),
     "compare_table",
     columns,
     keep=["provenance", "profile_id", "offer_id", "cheapest_on_gpu"],  # in the data (tests, CSV), not shown

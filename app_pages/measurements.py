@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from app_pages import state
+from app_pages import widgets as w
 from calculator.data import uploads as up
 from calculator.data import vocabulary as vb
 from calculator.data.importers import Overrides, csv_template
@@ -27,9 +28,9 @@ added: dict[str, str] = st.session_state.setdefault("added_uid", {})  # pending 
 salt: str = st.session_state.setdefault("_upload_salt", secrets.token_hex(8))
 known = state.known_gpus()
 
+w.session_only_notice("Uploaded files", "data")
 st.caption(
-    "Files stay in this browser session: they are parsed in memory, never written to disk, and gone when the "
-    "session ends. Formats are detected from the content, not the file name."
+    "Files are parsed in memory and never written to disk. Formats are detected from the content, not the file name."
 )
 top = st.columns([3, 1], vertical_alignment="bottom")
 files = top[0].file_uploader(

@@ -11,7 +11,8 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from app_pages import cached, state, widgets
+from app_pages import cached, state
+from app_pages import widgets as w
 from calculator.data import vocabulary as vb
 from calculator.data.loader import problems_from_validation
 from calculator.data.offers import offers_frame, quote_id, validate_offer_rows
@@ -30,6 +31,7 @@ def bundled_offers_frame() -> pd.DataFrame:
     return offers_frame(cached.bundled_catalog().offers)
 
 
+w.session_only_notice("Edited prices, private quotes and owned-hardware prices", "prices")
 tab_edit, tab_catalog, tab_quote, tab_tco = st.tabs(
     ["Cloud offers", "Import a catalog", "Add a private quote", "Owned hardware (TCO)"]
 )
@@ -239,7 +241,7 @@ with tab_tco:
 
 st.divider()
 prices_key, prices = state.all_prices()
-widgets.price_age_note(prices)
+w.price_age_note(prices)
 st.caption(
     f"In use on every page: {len(prices)} offers ({len(st.session_state['quotes'])} quote(s), "
     f"{len(st.session_state['owned'])} owned-hardware offer(s)"

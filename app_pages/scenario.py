@@ -18,6 +18,7 @@ from calculator.data import vocabulary as vb
 from calculator.data.schema import TIERS
 from calculator.model.modes import long_context_note
 from calculator.present import charts, links
+from calculator.present import labels as lb
 
 st.title("Scenario")
 
@@ -230,7 +231,7 @@ with h2.container(border=True):
         first = crossings.iloc[0]
         kind = "the estimated curves' common range" if first["uses_estimate"] else "the curves' common data range"
         st.caption(
-            f"No crossover within {kind}: {first['status']} "
+            f"No crossover within {kind}: {lb.crossover_status_text(first['status'])} "
             f"({vb.md(first['challenger_label'])} vs {vb.md(first['baseline_label'])}, {vb.md(first['basis'])})."
         )
 
@@ -274,7 +275,7 @@ with tab_table:
     if tab_table.open:
         st.markdown("**Crossover, self-speculation vs AR** (throughput per GPU)")
         w.table(
-            crossings,
+            crossings.assign(status=crossings["status"].map(lb.crossover_status_text)),
             "crossover_table",
             [
                 "gpu", "challenger_label", "baseline_label", "status", "last_win_concurrency", "first_loss_concurrency",

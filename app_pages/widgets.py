@@ -60,6 +60,17 @@ def sidebar() -> None:
         )
 
 
+SESSION_ONLY = (
+    "{what} live in this browser session only: a reload or a new tab drops them, and a shared link does not carry "
+    "them (its recipient sees the bundled {kind})."
+)
+
+
+def session_only_notice(what: str, kind: str) -> None:
+    """Say that session data (uploads, edited prices, quotes) is lost on reload and not in shared links."""
+    st.info(SESSION_ONLY.format(what=what, kind=kind), icon=":material/history:")
+
+
 def target_inputs() -> Targets:
     """Latency targets (shared by Scenario and Capacity; bound to the URL as ttft and tps; 0 = no target) and
     the two checking toggles (strict, est_len)."""

@@ -36,7 +36,6 @@ def mode_color(mode: str) -> str:
     return MODE_COLORS.get(mode, "#64748B")
 
 
-
 # ---------------------------------------------------------------------------------------------
 # Table headers and missing numbers
 
@@ -156,6 +155,7 @@ COLUMNS: dict[str, Column] = {
     "option": Column("Option"),
     "curve": Column("Model mode precision"),
     "block": Column("Block", None, "Block size (diffusion, self-speculation); — for none"),
+    "lengths": Column("ISL / OSL", None, "Input / output tokens the row was reported or estimated at; — not stated"),
     "tier_label": Column("Tier"),
     "point_basis": Column(
         "Point", None, "data point (the source reports it), interpolated (between two), or estimated"
@@ -233,3 +233,31 @@ def column(name: str) -> Column:
 def gap_formats(columns: list[str] | tuple[str, ...]) -> dict[str, str]:
     """printf formats of the numeric columns among `columns` (for dash_missing)."""
     return {c: f for c in columns if (f := column(c).fmt) and f not in ("bool", "badge", "percent")}
+
+
+def lengths_text(df: pd.DataFrame) -> pd.Series:
+    """ "1,024 / 1,024": the input / output lengths of each row (— where a source states none)."""
+
+    def one(v: object) -> str:
+        try:
+            n = float(str(v))
+        except ValueError:
+            return "—"
+        return "—" if n != n else f"{int(n):,}"  # NaN: not stated
+
+    if "isl" not in df or "osl" not in df:
+        return pd.Series("—", index=df.index)
+    return df["isl"].map(one) + " / " + df["osl"].map(one)
+
+
+CROSSOVER_STATUS_WORDS: dict[str, str] = {
+    "crosses": "self-speculation leads, then AR",
+    "challenger wins throughout": "self-speculation leads at every concurrency both curves cover",
+    "baseline wins throughout": "AR leads at every concurrency both curves cover",
+    "one common concurrency or none": "the curves share too few concurrencies to compare",
+}
+
+
+def crossover_status_text(status: object) -> str:
+    """frontier.crossover's status in plain words (no "challenger" jargon on a page)."""
+    return CROSSOVER_STATUS_WORDS.get(str(status), str(status))

@@ -1,4 +1,4 @@
-"""Compare (landing) page in Chromium: the cost table shows $/M numbers with provenance; moving the
+"""Compare page (/compare) in Chromium: the cost table shows $/M numbers with provenance; moving the
 utilisation slider re-prices the table; the URL carries the view, so a shared link reopens it."""
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ PROVENANCE_LABELS = {"measured here", "uploaded", "vendor-reported", "vendor int
 
 
 def open_compare(page: Page, query: str = "") -> None:
-    page.goto("/" + query)
+    page.goto("/compare" + query)
     wait_for_idle(page, ready=TABLE)
 
 

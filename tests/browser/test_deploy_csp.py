@@ -54,7 +54,7 @@ def test_the_app_runs_under_the_documented_content_security_policy(
             route.fulfill(response=response, headers={**headers, "content-security-policy": csp})
 
         page.route("**/*", with_csp)
-        page.goto(app_server.url + "/")
+        page.goto(app_server.url + "/compare")
         wait_for_idle(page, ready='[data-testid="stDataFrame"]')
         page.get_by_text("Show the chart").first.click()
         wait_for_idle(page, ready=".js-plotly-plot")

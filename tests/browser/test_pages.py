@@ -12,12 +12,14 @@ from tests.browser.streamlit_server import exception_texts, full_screenshot, wai
 
 pytestmark = pytest.mark.browser
 
-PAGES = ["compare", "scenario", "capacity", "measurements", "prices", "hardware", "forward_passes", "export"]
+PAGES = [
+    "decision", "compare", "scenario", "capacity", "measurements", "prices", "hardware", "forward_passes", "export",
+]  # fmt: skip
 
 
 @pytest.mark.parametrize("name", PAGES)
 def test_page_renders_cleanly(page: Page, artifacts: Path, name: str) -> None:
-    page.goto("/" if name == "compare" else f"/{name}")
+    page.goto("/" if name == "decision" else f"/{name}")
     wait_for_idle(page, ready='[data-testid="stHeading"]')
     full_screenshot(page, artifacts / f"page-{name}.png")
     expect(page.locator('[data-testid="stTopNavLink"]').first).to_be_visible()

@@ -1,0 +1,382 @@
+"""The decision: Nemotron-Labs-Diffusion against a like-for-like AR baseline on each of the user's GPUs, in dollars.
+
+Per GPU it runs the scenario pipeline (answers/scenario.py: data, estimates where a mode has none, counterparts at
+the user's lengths, one interpolation path, one price offer), adds the baseline at NLD's precision where no curve
+has it (estimated, and labelled so), takes the best operating point meeting the latency targets on each side (NLD:
+its best mode and configuration; baseline: its best of AR and EAGLE-3 at like precision), and says the ratio
+NLD ÷ baseline in words and numbers, with each side's provenance and the estimator's error as a dollar range. Below
+the verdict: what would change it (the crossover concurrency, the context length where the advantage ends, the
+$/GPU-h at which the other side wins). The decision page shows exactly this.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from calculator.answers import scenario
+from calculator.answers.checks import eligible_for_cheapest, estimate_configs
+from calculator.data.catalog import Catalog, concat_points
+from calculator.data.vocabulary import fmt_usd, mode_label, model_label
+from calculator.model.capacity import HOURS_PER_MONTH, SECONDS_PER_MONTH
+from calculator.model.cost import quote_offers
+
+BASELINE_MODES: tuple[str, ...] = ("ar", "spec_eagle3")
+DEFAULT_GPUS: tuple[str, ...] = ("h100-sxm",)
+DEFAULT_TOK_S_USER = 50.0
+DEFAULT_TTFT_MS = 2000.0
+CONTEXT_SWEEP: tuple[int, ...] = (1024, 4096, 16384, 32768, 65536, 131072)
+COST_COL = "usd_per_mtok_output"
+BEST_MODE = "best"
+NLD_MODES: tuple[str, ...] = (BEST_MODE, "self_spec", "diffusion", "ar")
+CROSSOVER_WORDS: dict[str, str] = {
+    "challenger wins throughout": "NLD leads at every concurrency both curves cover",
+    "baseline wins throughout": "the baseline leads at every concurrency both curves cover",
+    "one common concurrency or none": "the two curves share too few concurrencies to say",
+}
+
+
+@dataclass(frozen=True)
+class DecisionInputs:
+    """Everything the decision depends on (hashable: the app caches on it)."""
+
+    gpus: tuple[str, ...] = DEFAULT_GPUS
+    size: str = "8B"
+    baseline: str = "qwen3-8b"
+    isl: int = 1024
+    osl: int = 1024
+    cat: str = scenario.AS_MEASURED
+    tps: float = DEFAULT_TOK_S_USER
+    ttft: float = DEFAULT_TTFT_MS
+    tokens_per_month: float | None = None
+    tier: str = "on_demand"
+    quote_usd_per_gpu_hour: float | None = None
+    util: int = 100
+    nld_mode: str = BEST_MODE  # BEST_MODE: NLD's cheapest mode; else one of NLD_MODES
+
+    @property
+    def model(self) -> str:
+        return scenario.NLD_SIZES.get(self.size, "nld-8b")
+
+    def scenario_inputs(self, gpu: str, isl: int | None = None) -> scenario.ScenarioInputs:
+        return scenario.ScenarioInputs(
+            size=self.size, gpu=gpu, tier=self.tier, isl=self.isl if isl is None else isl, osl=self.osl,
+            cat=self.cat, ttft=self.ttft, tps=self.tps, util=self.util, base=self.baseline,
+        )  # fmt: skip
+
+    def targets_text(self) -> str:
+        return scenario.ScenarioInputs(ttft=self.ttft, tps=self.tps).targets.slo().describe()
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of the decision on one GPU: the best operating point of its best curve meeting the targets."""
+
+    model: str
+    mode: str
+    precision: str
+    block_size: int | None
+    concurrency: int
+    usd_per_mtok: float
+    tok_s_per_gpu: float
+    tok_s_user: float
+    ttft_ms: float | None
+    provenance: str  # measured / uploaded / vendor / vendor_internal / community / estimated
+    source: str
+    as_of: str
+    point_basis: str  # data point / interpolated / estimated
+    gpus_per_replica: int
+    error_pct: float | None  # the estimator's median error for the mode on an unseen GPU (None: data)
+    gpus_for_volume: int | None = None
+    monthly_usd: float | None = None
+
+    @property
+    def label(self) -> str:
+        block = f" b{self.block_size}" if self.block_size else ""
+        return f"{short_model(self.model)} {mode_label(self.mode)} {self.precision}{block}"
+
+    @property
+    def usd_range(self) -> tuple[float, float]:
+        """$/M with the estimator's error (throughput ± error → cost between c/(1+e) and c/(1-e)); data: no range."""
+        if self.error_pct is None:
+            return self.usd_per_mtok, self.usd_per_mtok
+        e = min(self.error_pct / 100.0, 0.9)
+        return self.usd_per_mtok / (1.0 + e), self.usd_per_mtok / (1.0 - e)
+
+
+@dataclass
+class GpuDecision:
+    """The verdict on one GPU."""
+
+    gpu: str
+    usd_per_gpu_hour: float | None
+    offer: str
+    nld: Side | None
+    baseline: Side | None
+    like_precision: bool
+    crossover_concurrency: float | None = None
+    crossover_status: str = ""
+    break_even_usd_per_gpu_hour: float | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float | None:
+        """NLD $/M ÷ baseline $/M (below 1: NLD is cheaper)."""
+        if self.nld is None or self.baseline is None or self.baseline.usd_per_mtok <= 0:
+            return None
+        return self.nld.usd_per_mtok / self.baseline.usd_per_mtok
+
+    @property
+    def ratio_range(self) -> tuple[float, float] | None:
+        """The ratio with both sides' estimator error (None without a ratio)."""
+        if self.nld is None or self.baseline is None:
+            return None
+        (n_lo, n_hi), (b_lo, b_hi) = self.nld.usd_range, self.baseline.usd_range
+        return n_lo / b_hi, n_hi / b_lo
+
+    @property
+    def verdict(self) -> str:
+        return verdict_text(self)
+
+
+@dataclass
+class Decision:
+    inputs: DecisionInputs
+    gpus: list[GpuDecision]
+    context: pd.DataFrame = field(default_factory=pd.DataFrame)  # gpu, isl, ratio (context_sweep)
+
+    def rows(self) -> pd.DataFrame:
+        """One row per GPU and side, for a table or an export."""
+        out = []
+        for g in self.gpus:
+            for role, s in (("NLD", g.nld), ("baseline", g.baseline)):
+                if s is None:
+                    continue
+                lo, hi = s.usd_range
+                out.append({
+                    "gpu": g.gpu, "side": role, "option": s.label, "concurrency": s.concurrency,
+                    "usd_per_mtok_output": s.usd_per_mtok, "usd_low": lo, "usd_high": hi,
+                    "output_tok_s_per_gpu": s.tok_s_per_gpu, "tok_s_user": s.tok_s_user, "ttft_ms_p50": s.ttft_ms,
+                    "gpus": s.gpus_for_volume, "monthly_usd": s.monthly_usd, "provenance": s.provenance,
+                    "source": s.source, "as_of": s.as_of, "ratio": g.ratio,
+                })  # fmt: skip
+        return pd.DataFrame(out)
+
+
+def _side(row: pd.Series, errors: Mapping[str, float], usd_per_gpu_hour: float | None, tokens: float | None) -> Side:
+    def num(col: str) -> float | None:
+        v = row.get(col)
+        return None if v is None or pd.isna(v) else float(v)
+
+    block = num("block_size")
+    estimated = str(row.get("provenance")) == "estimated"
+    err = errors.get(str(row["mode"]), errors.get("all")) if estimated else None
+    gpr = int(num("gpus_per_replica") or 1)
+    gpus = monthly = None
+    if tokens and usd_per_gpu_hour is not None:
+        per_gpu = float(row["output_tok_s_per_gpu"]) * 1.0
+        replicas = math.ceil(tokens / SECONDS_PER_MONTH / (per_gpu * gpr))
+        gpus = max(1, replicas) * gpr
+        monthly = gpus * usd_per_gpu_hour * HOURS_PER_MONTH
+    return Side(
+        model=str(row["model"]), mode=str(row["mode"]), precision=str(row["precision"]),
+        block_size=int(block) if block else None, concurrency=int(row["concurrency"]),
+        usd_per_mtok=float(row[COST_COL]), tok_s_per_gpu=float(row["output_tok_s_per_gpu"]),
+        tok_s_user=float(row["tok_s_user"]), ttft_ms=num("ttft_ms_p50"), provenance=str(row["provenance"]),
+        source=str(row.get("source") or ""), as_of=str(row.get("as_of") or ""),
+        point_basis=str(row.get("point_basis") or ""), gpus_per_replica=gpr, error_pct=err,
+        gpus_for_volume=gpus, monthly_usd=monthly,
+    )  # fmt: skip
+
+
+def _baseline_gaps(curves: pd.DataFrame, gpu: str, baseline: str, precisions: Sequence[str]) -> pd.DataFrame:
+    """The baseline configurations (AR, EAGLE-3) at each NLD precision with no curve on the GPU."""
+    have = set(zip(curves["model"], curves["mode"], curves["precision"], strict=True)) if not curves.empty else set()
+    rows = [
+        {"gpu": gpu, "model": baseline, "mode": m, "precision": p, "block_size": None}
+        for p in dict.fromkeys(precisions)
+        for m in BASELINE_MODES
+        if (baseline, m, p) not in have
+    ]
+    return pd.DataFrame(rows, columns=["gpu", "model", "mode", "precision", "block_size"])
+
+
+def _priced(
+    catalog: Catalog, points: pd.DataFrame, prices: pd.DataFrame, inputs: DecisionInputs, gpu: str, isl: int
+) -> tuple[scenario.ScenarioResult, list[str]]:
+    """The scenario on one GPU with like-precision baselines added (estimated where no data has them)."""
+    s_in = inputs.scenario_inputs(gpu, isl)
+    s_in, notes = scenario.available_choices(prices, s_in)
+    on_gpu = points[points["gpu"] == gpu]
+    nld_prec = sorted(set(on_gpu.loc[on_gpu["model"] == inputs.model, "precision"].astype(str)) | {"bf16", "fp8"})
+    gaps = _baseline_gaps(on_gpu, gpu, inputs.baseline, nld_prec)
+    pts = points
+    if not gaps.empty:
+        est, problems = estimate_configs(catalog, gaps, isl=isl, osl=inputs.osl, workload=s_in.workload)
+        notes += problems
+        if not est.empty:
+            pts = concat_points([points, est])
+    curves = scenario.scenario_curves(catalog, pts, s_in)
+    return scenario.price_scenario(curves, prices, s_in, price_ratio=4.0), notes
+
+
+def _best(ops: pd.DataFrame, mask: pd.Series) -> pd.Series | None:
+    pool = ops[mask & ops["ranked"]]
+    if pool.empty:
+        return None
+    return pool.sort_values([COST_COL, "concurrency"]).iloc[0]
+
+
+def decide_gpu(
+    catalog: Catalog,
+    points: pd.DataFrame,
+    prices: pd.DataFrame,
+    inputs: DecisionInputs,
+    gpu: str,
+    errors: Mapping[str, float],
+    *,
+    isl: int | None = None,
+) -> GpuDecision:
+    """The verdict on one GPU (at `isl`, default the inputs')."""
+    isl = inputs.isl if isl is None else isl
+    if inputs.quote_usd_per_gpu_hour:
+        prices = quote_offers([gpu], inputs.quote_usd_per_gpu_hour)
+    result, notes = _priced(catalog, points, prices, inputs, gpu, isl)
+    if result.offer.empty:
+        return GpuDecision(gpu, None, "", None, None, False, notes=[*notes, f"No {inputs.tier} price for {gpu}."])
+    offer = result.offer.iloc[0]
+    usd_h = float(offer["usd_per_gpu_hour"])
+    offer_text = f"{offer['provider']} {offer['instance']}, {fmt_usd(usd_h, 2)}/GPU-h ({offer['tier']})"
+    targets = result.inputs.targets
+    ops = scenario.operating_points(result, targets, COST_COL)
+    if ops.empty:
+        return GpuDecision(gpu, usd_h, offer_text, None, None, False,
+                           notes=[*notes, f"Nothing meets {targets.slo().describe()} on {gpu}."])  # fmt: skip
+    ops = ops[eligible_for_cheapest(ops).to_numpy()]
+    nld_mask = ops["model"] == inputs.model
+    if inputs.nld_mode != BEST_MODE:
+        nld_mask &= ops["mode"] == inputs.nld_mode
+    nld_row = _best(ops, nld_mask)
+    base_pool = (ops["model"] == inputs.baseline) & ops["mode"].isin(BASELINE_MODES)
+    base_row, like = None, False
+    if nld_row is not None:
+        base_row = _best(ops, base_pool & (ops["precision"] == nld_row["precision"]))
+        like = base_row is not None
+    if base_row is None:
+        base_row = _best(ops, base_pool)
+    tokens = inputs.tokens_per_month
+    nld = None if nld_row is None else _side(nld_row, errors, usd_h, tokens)
+    base = None if base_row is None else _side(base_row, errors, usd_h, tokens)
+    out = GpuDecision(gpu, usd_h, offer_text, nld, base, like, notes=notes)
+    if nld is None:
+        out.notes.append(f"No {model_label(inputs.model)} curve on {gpu} meets {targets.slo().describe()}.")
+    if base is None:
+        out.notes.append(f"No {model_label(inputs.baseline)} AR/EAGLE-3 curve on {gpu} meets the targets.")
+    elif not like:
+        out.notes.append("No baseline at NLD's precision meets the targets: the baseline shown is at another one.")
+    if nld_row is not None and base_row is not None:
+        out.crossover_concurrency, out.crossover_status = _crossover(result, nld_row, base_row)
+        if out.ratio:
+            out.break_even_usd_per_gpu_hour = usd_h / out.ratio
+    return out
+
+
+def _crossover(result: scenario.ScenarioResult, nld: pd.Series, base: pd.Series) -> tuple[float | None, str]:
+    """Where NLD's chosen curve stops beating the baseline's chosen curve in tok/s per GPU (by concurrency)."""
+    from calculator.model import frontier
+
+    dense = result.dense
+    pair = dense[dense["profile_id"].isin([nld["profile_id"], base["profile_id"]])]
+    pair = pair[pair["point_basis"] != "interpolated"]
+    if pair["profile_id"].nunique() < 2:
+        return None, ""
+    x = frontier.crossover(pair, challenger=str(nld["mode"]), baseline=str(base["mode"]), by=("gpu",))
+    if nld["mode"] == base["mode"] or x.empty:
+        return None, ""
+    r = x.iloc[0]
+    c = r.get("crossover_concurrency")
+    return (None if c is None or pd.isna(c) else float(c)), str(r.get("status", ""))
+
+
+def decide(
+    catalog: Catalog,
+    points: pd.DataFrame,
+    prices: pd.DataFrame,
+    inputs: DecisionInputs,
+    errors: Mapping[str, float],
+    *,
+    context_isls: Sequence[int] = (),
+) -> Decision:
+    """The decision on every GPU of the inputs, and (with `context_isls`) the ratio at each of those prompt
+    lengths per GPU, to say where the advantage ends."""
+    gpus = [decide_gpu(catalog, points, prices, inputs, g, errors) for g in inputs.gpus]
+    rows = []
+    for g in inputs.gpus:
+        for isl in context_isls:
+            d = (
+                gpus[inputs.gpus.index(g)]
+                if isl == inputs.isl
+                else decide_gpu(catalog, points, prices, inputs, g, errors, isl=isl)
+            )
+            rows.append(
+                {
+                    "gpu": g,
+                    "isl": isl,
+                    "ratio": d.ratio,
+                    "nld": d.nld.label if d.nld else None,
+                    "baseline": d.baseline.label if d.baseline else None,
+                }
+            )
+    return Decision(inputs=inputs, gpus=gpus, context=pd.DataFrame(rows))
+
+
+def advantage_ends(context: pd.DataFrame, gpu: str, *, nld_cheaper: bool = True, above: int = 0) -> int | None:
+    """The shortest prompt length (of those swept, longer than `above`: the user's) at which the verdict flips on
+    `gpu`: where NLD is no longer cheaper (`nld_cheaper`, the verdict at the user's length) or where it becomes
+    cheaper (None: never)."""
+    if context.empty:
+        return None
+    c = context[(context["gpu"] == gpu) & context["ratio"].notna() & (context["isl"] > above)].sort_values("isl")
+    flipped = c[c["ratio"] >= 1.0] if nld_cheaper else c[c["ratio"] < 1.0]
+    return int(flipped["isl"].iloc[0]) if not flipped.empty else None
+
+
+def verdict_text(d: GpuDecision) -> str:
+    """The verdict in one sentence: who is cheaper, by how much, and how sure."""
+    if d.nld is None or d.baseline is None or d.ratio is None:
+        return d.notes[-1] if d.notes else "No verdict."
+    r = d.ratio
+    lo, hi = d.ratio_range or (r, r)
+    if abs(r - 1.0) < 0.01:
+        who = f"{d.nld.label} costs about the same as {d.baseline.label} ({r:.2f}x)"
+    elif r < 1:
+        who = f"{d.nld.label} costs {r:.2f}x {d.baseline.label} ({1 - r:.0%} cheaper)"
+    else:
+        who = f"{d.nld.label} costs {r:.2f}x {d.baseline.label} ({r - 1:.0%} dearer)"
+    if lo < 1.0 < hi:
+        sure = f"; within the estimator's error ({lo:.2f}x–{hi:.2f}x) it could go either way"
+    elif lo != hi:
+        sure = f"; {lo:.2f}x–{hi:.2f}x with the estimator's error"
+    else:
+        sure = "; both sides from data"
+    return who + sure + "."
+
+
+def short_model(model: str) -> str:
+    """A model's name without its parenthesised role ("Qwen3-8B (autoregressive baseline)" -> "Qwen3-8B")."""
+    return model_label(model).split(" (")[0].replace("Nemotron-Labs-Diffusion", "NLD")
+
+
+def crossover_text(d: GpuDecision) -> str:
+    """Where the NLD curve stops beating the baseline's, in words."""
+    if d.crossover_concurrency is not None:
+        return f"NLD's lead ends at about {d.crossover_concurrency:,.0f} concurrent requests per replica"
+    return CROSSOVER_WORDS.get(d.crossover_status, "no crossover: the two sides run the same mode")
+
+
+def with_gpus(inputs: DecisionInputs, gpus: Sequence[str]) -> DecisionInputs:
+    return dataclasses.replace(inputs, gpus=tuple(gpus))

@@ -1,0 +1,116 @@
+"""The decision page's per-GPU card as text: the verdict's two sides side by side (NLD | baseline), every figure
+formatted once, with the provenance of each side and the estimator's error as a $ range."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from calculator.answers.decision import Decision, GpuDecision, Side, advantage_ends, crossover_text
+from calculator.data.vocabulary import PROVENANCE_LABELS, fmt_int, fmt_usd
+
+ROWS: tuple[str, ...] = (
+    "Option",
+    "$/M output tokens",
+    "with estimator error",
+    "tok/s per GPU",
+    "tok/s per user",
+    "TTFT p50",
+    "Concurrency",
+    "Provenance",
+)
+VOLUME_ROWS: tuple[str, ...] = ("GPUs for the volume", "Monthly bill")
+
+
+def provenance_text(s: Side) -> str:
+    kind = PROVENANCE_LABELS.get(s.provenance, s.provenance)
+    return f"{kind}, {s.as_of}" if s.as_of else kind
+
+
+def side_values(s: Side | None, volume: bool) -> list[str]:
+    if s is None:
+        return ["—"] * (len(ROWS) + (len(VOLUME_ROWS) if volume else 0))
+    lo, hi = s.usd_range
+    err = "data: no model error" if s.error_pct is None else f"{fmt_usd(lo)}–{fmt_usd(hi)} (±{s.error_pct:.0f} %)"
+    out = [
+        s.label,
+        fmt_usd(s.usd_per_mtok),
+        err,
+        fmt_int(s.tok_s_per_gpu),
+        f"{s.tok_s_user:,.1f}",
+        "not reported" if s.ttft_ms is None else f"{s.ttft_ms:,.0f} ms",
+        fmt_int(s.concurrency),
+        provenance_text(s),
+    ]
+    if volume:
+        out += [fmt_int(s.gpus_for_volume), fmt_usd(s.monthly_usd, 0)]
+    return out
+
+
+def card_table(g: GpuDecision, volume: bool = False) -> pd.DataFrame:
+    """The card's table: one row per figure, columns NLD and baseline (strings, ready to show)."""
+    index = list(ROWS) + (list(VOLUME_ROWS) if volume else [])
+    return pd.DataFrame(
+        {"NLD": side_values(g.nld, volume), "Baseline": side_values(g.baseline, volume)},
+        index=pd.Index(index, name=""),
+    )
+
+
+def ratio_text(g: GpuDecision) -> str:
+    """ "0.64x (range 0.25x–1.60x)" — NLD ÷ baseline $/M."""
+    if g.ratio is None:
+        return "—"
+    rng = g.ratio_range
+    if rng is None or rng[0] == rng[1]:
+        return f"{g.ratio:.2f}x"
+    return f"{g.ratio:.2f}x (range {rng[0]:.2f}x–{rng[1]:.2f}x)"
+
+
+def what_changes(d: Decision) -> pd.DataFrame:
+    """Per GPU: what would change the verdict (crossover, context where the advantage ends, break-even price)."""
+    rows = []
+    for g in d.gpus:
+        cheaper = g.ratio is not None and g.ratio < 1
+        end = advantage_ends(d.context, g.gpu, nld_cheaper=cheaper, above=d.inputs.isl)
+        swept = not d.context.empty and (d.context["gpu"] == g.gpu).any()
+        be = g.break_even_usd_per_gpu_hour
+        if g.ratio is not None and be is not None:
+            who = "NLD stays cheaper" if cheaper else "NLD would be cheaper"
+            price = f"{who} while its GPU-hour costs under {fmt_usd(be, 2)} (now {fmt_usd(g.usd_per_gpu_hour, 2)})"
+        else:
+            price = "—"
+        if not swept:
+            ctx = "not swept"
+        elif end is None:
+            ctx = f"NLD stays {'cheaper' if cheaper else 'dearer'} at every longer prompt swept that meets the targets"
+        elif cheaper:
+            ctx = f"from {end:,} prompt tokens the baseline is as cheap or cheaper"
+        else:
+            ctx = f"from {end:,} prompt tokens NLD is cheaper"
+        rows.append({"GPU": g.gpu, "Concurrency": crossover_text(g), "Context length": ctx, "Price": price})
+    return pd.DataFrame(rows)
+
+
+def context_table(context: pd.DataFrame) -> pd.DataFrame:
+    """The context sweep for display: prompt length with separators, the ratio as "0.64x" or why there is none."""
+    if context.empty:
+        return pd.DataFrame(columns=["GPU", "Input tokens", "NLD ÷ baseline", "NLD", "Baseline"])
+    context = context.sort_values(["gpu", "isl"])
+    ratio = context["ratio"].map(lambda r: "nothing meets the targets" if pd.isna(r) else f"{r:.2f}x")
+    return pd.DataFrame(
+        {
+            "GPU": context["gpu"],
+            "Input tokens": context["isl"].map(lambda n: f"{int(n):,}"),
+            "NLD ÷ baseline": ratio,
+            "NLD": context["nld"].fillna("—"),
+            "Baseline": context["baseline"].fillna("—"),
+        }
+    )
+
+
+def tpf_table(sweep: pd.DataFrame) -> pd.DataFrame:
+    """The independent sweep's TPF by block (rows) and concurrency (columns), two decimals, dashes where not run."""
+    wide = sweep.pivot_table(index="block_size", columns="concurrency", values="tokens_per_forward")
+    out = wide.map(lambda v: "—" if pd.isna(v) else f"{v:.2f}")
+    out.index = pd.Index([f"block {int(b)}" for b in wide.index], name="TPF at concurrency")
+    out.columns = [str(int(c)) for c in wide.columns]
+    return out

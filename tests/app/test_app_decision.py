@@ -1,0 +1,51 @@
+"""The decision page (landing) in AppTest: one card per GPU with both sides' $/M, the ratio and provenance; the
+inputs come from the URL; an old Compare link is sent on to /compare."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+def test_decision_is_the_landing_page_with_a_card_per_gpu() -> None:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["d_gpus"] = ["a100-80gb", "h100-sxm"]
+    at.query_params["d_mode"] = "self_spec"
+    at.run()
+    assert not at.exception, at.exception
+    assert "which is cheaper on your GPU" in at.markdown[0].value or any(
+        "which is cheaper" in m.value for m in at.markdown
+    )
+    cards = [d.value for d in at.table if "Option" in d.value.index]
+    assert len(cards) == 2
+    for c in cards:
+        assert c.loc["$/M output tokens", "NLD"].startswith("$")
+        assert c.loc["$/M output tokens", "Baseline"].startswith("$")
+        assert "self-speculation" in c.loc["Option", "NLD"]
+        assert c.loc["Provenance", "NLD"]
+    verdicts = [m.value for m in at.markdown if "costs" in m.value and "x " in m.value]
+    assert len(verdicts) == 2
+    changes = next(t.value for t in at.table if "Context length" in t.value.columns)
+    assert "challenger" not in " ".join(changes["Concurrency"])
+
+
+def test_an_old_compare_link_is_sent_to_compare() -> None:
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["c_gpu"] = "h100-sxm"
+    at.run()
+    assert any("compare?c_gpu=h100-sxm" in i.value for i in at.info)
+
+
+def test_vendor_claims_move_with_the_ar_efficiency_slider() -> None:
+    at = AppTest.from_file(APP, default_timeout=300).run()
+    assert not at.exception
+    claim = next(m for m in at.metric if m.label.startswith("The claim against your AR stack"))
+    assert claim.value == "3.96x"  # at the vendor's own AR efficiency (27 % of the roofline)
+    tpf = next(t.value for t in at.table if "TPF at concurrency" in (t.value.index.name or ""))
+    assert tpf.loc["block 32", "1"] == "6.12" and tpf.loc["block 8", "128"] == "3.31"
+    at.slider(key="d_ar_eff").set_value(80).run()
+    claim = next(m for m in at.metric if m.label.startswith("The claim against your AR stack"))
+    assert claim.value == "1.35x"
