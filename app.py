@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages.hardening import refuse_client_cache_clearing
 from app_pages.state import init_state, sanitize_url
 from app_pages.widgets import sidebar
 from calculator.data.vocabulary import md
+
+refuse_client_cache_clearing()  # no client empties the caches every session shares (docs/deploy.md)
 
 st.set_page_config(
     page_title="Diffusion LLM cost planner",
     page_icon="💲",  # an emoji: drawn locally (a Material icon fetches its font from Google)
     layout="wide",
 )
-
 
 
 def sign_in() -> None:
