@@ -10,11 +10,13 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages.hardening import refuse_client_cache_clearing
+from app_pages.housekeeping import collect_garbage_now_and_then
 from app_pages.state import init_state, sanitize_url
 from app_pages.widgets import sidebar
 from calculator.data.vocabulary import md
 
 refuse_client_cache_clearing()  # no client empties the caches every session shares (docs/deploy.md)
+collect_garbage_now_and_then()  # instead of after every run (runner.postScriptGC is off)
 
 st.set_page_config(
     page_title="Diffusion LLM cost planner",
