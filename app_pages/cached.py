@@ -219,3 +219,11 @@ def capacity_plan(
     gpus = tuple(sorted(set(_prices["gpu"])))
     curves = _capacity_curves(points_key, gpus, planning.curves_request(request), _points, _prices)
     return planning.plan_fleets(curves, _prices, request, errors)
+
+
+def clear_per_choice_caches() -> None:
+    """Empty the caches of results per user choice (each utilisation, volume, filter, scenario); keep the bundled
+    catalog, the estimator's checks and the forward surfaces (once per process). The housekeeping's idle sweep."""
+    for fn in (priced, compare_pool, compare_view, scenario_curves, _scenario_prices, frontier_figure, crossover,
+               gpu_comparison, _capacity_curves, capacity_plan):  # fmt: skip
+        fn.clear()

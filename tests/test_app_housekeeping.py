@@ -27,3 +27,26 @@ def test_the_app_collects_at_most_once_per_period(monkeypatch: pytest.MonkeyPatc
     assert not housekeeping.collect_garbage_now_and_then(every_s=3600.0)
     assert not housekeeping.collect_garbage_now_and_then(every_s=3600.0)
     assert len(calls) == 1
+
+
+def test_when_idle_the_per_choice_caches_are_dropped_once_and_memory_released(monkeypatch: pytest.MonkeyPatch) -> None:
+    cleared: list[int] = []
+    released: list[int] = []
+    monkeypatch.setattr(housekeeping, "release_memory", lambda: released.append(1))
+    housekeeping.note_run()
+    assert not housekeeping.sweep_if_idle(lambda: cleared.append(1), idle_s=3600.0)  # in use: nothing
+    monkeypatch.setattr(housekeeping, "_last_release", 0.0)
+    assert housekeeping.sweep_if_idle(lambda: cleared.append(1), idle_s=0.0)
+    monkeypatch.setattr(housekeeping, "_last_release", 0.0)
+    assert housekeeping.sweep_if_idle(lambda: cleared.append(1), idle_s=0.0)
+    assert cleared == [1] and released == [1, 1]  # caches once per idle spell, memory each time
+    housekeeping.note_run()
+    monkeypatch.setattr(housekeeping, "_last_release", 0.0)
+    assert housekeeping.sweep_if_idle(lambda: cleared.append(1), idle_s=0.0)
+    assert cleared == [1, 1]
+
+
+def test_the_idle_sweep_clears_the_apps_per_choice_caches_outside_a_script_run() -> None:
+    from app_pages import cached
+
+    cached.clear_per_choice_caches()  # from the sweeper's thread there is no ScriptRunContext: must not raise
