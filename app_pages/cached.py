@@ -199,7 +199,7 @@ def gpu_comparison(
 @st.cache_resource(show_spinner="Planning…", max_entries=8)
 def _capacity_curves(
     points_key: str, gpus: tuple[str, ...], request: planning.PlanRequest, _points: pd.DataFrame, _prices: pd.DataFrame
-) -> planning.CapacityPlan:
+) -> planning.PlanCurves:
     """planning.plan_curves (the estimates, checks and operating points: ~1.5 s, the expensive part), keyed on what
     it depends on: not the volume, utilisation, tiers or autoscaling, whose changes reuse it. A shared object (no
     copy: its dense curves pickle to ~13 MB, which st.cache_data would store and unpickle per entry and per hit)."""

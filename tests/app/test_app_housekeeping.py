@@ -11,7 +11,7 @@ import pytest
 
 from app_pages import housekeeping
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_streamlits_collection_after_every_run_is_off_and_the_app_calls_its_own() -> None:
