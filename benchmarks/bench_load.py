@@ -87,14 +87,15 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def start_app(port: int, log: Path) -> subprocess.Popen[bytes]:
+def start_app(port: int, log: Path, arena_max: int = 2) -> subprocess.Popen[bytes]:
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
         "--server.fileWatcherType", "none",
     ]  # fmt: skip
     with open(log, "wb") as out:
-        return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env={**os.environ})
+        env = {**os.environ, **({"MALLOC_ARENA_MAX": str(arena_max)} if arena_max else {})}  # docs/deploy.md
+        return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
 
 
 def doc_block(tag: str) -> str:
@@ -168,13 +169,13 @@ class Stack:
                 proc.wait(timeout=10)
 
 
-def start_stack(processes: int) -> Stack:
+def start_stack(processes: int, arena_max: int = 2) -> Stack:
     workdir = Path(tempfile.mkdtemp(prefix="bench_load_"))
     os.chmod(workdir, 0o755)
     ports = [free_port() for _ in range(processes)]
     stack = Stack(url="", workdir=workdir)
     try:
-        stack.apps = [start_app(p, workdir / f"app{i}.log") for i, p in enumerate(ports)]
+        stack.apps = [start_app(p, workdir / f"app{i}.log", arena_max) for i, p in enumerate(ports)]
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         for port, proc in zip(ports, stack.apps, strict=True):
             while not healthy(f"http://127.0.0.1:{port}"):
@@ -399,6 +400,7 @@ async def load(args: argparse.Namespace, url: str, pids: list[int]) -> dict[str,
         "by_page_p50": {k: round(pct(v, 50), 3) for k, v in sorted(out.runs_by_page.items())},
         "rss_mb": {"warm": round(warm, 1), "peak": round(peak, 1), "after": round(after, 1),
                    "after_s": args.after, "series": samples},
+        "malloc_arena_max": args.malloc_arena_max,
         "runs_per_s": round((len(out.switch) + len(out.widget)) / max(1e-9, args.duration), 2),
         "loadavg_before": os.getloadavg(),
     }  # fmt: skip
@@ -432,12 +434,18 @@ def main() -> None:
     p.add_argument("--after", type=float, default=300.0, help="seconds to watch memory after the load")
     p.add_argument("--action-timeout", type=float, default=120.0)
     p.add_argument("--seed", type=int, default=21)
+    p.add_argument(
+        "--malloc-arena-max",
+        type=int,
+        default=2,
+        help="MALLOC_ARENA_MAX for the apps, as docs/deploy.md sets it; 0: glibc's default",
+    )
     p.add_argument("--url", help="drive a running app (or proxy) instead of starting one")
     p.add_argument("--out", type=Path, help="write the figures (and the RSS series) as JSON")
     args = p.parse_args()
     if not 1 <= args.sessions <= 200 or not 0 < args.duration <= 1800 or not 0 <= args.after <= 900:
         raise SystemExit("bounded: 1-200 sessions, duration up to 1800 s, --after up to 900 s")
-    stack = Stack(url=args.url) if args.url else start_stack(args.processes)
+    stack = Stack(url=args.url) if args.url else start_stack(args.processes, args.malloc_arena_max)
     try:
         result = asyncio.run(load(args, stack.url, stack.pids()))
     finally:
