@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages.cached import clear_per_choice_caches
+from app_pages.hardening import refuse_client_cache_clearing
+from app_pages.housekeeping import collect_garbage_now_and_then, note_run, start_idle_sweeper
 from app_pages.state import init_state, sanitize_url
 from app_pages.widgets import sidebar
 from calculator.data.vocabulary import md
+
+refuse_client_cache_clearing()  # no client empties the caches every session shares (docs/deploy.md)
+note_run()
+collect_garbage_now_and_then()  # instead of after every run (runner.postScriptGC is off)
+start_idle_sweeper(clear_per_choice_caches)  # idle: per-choice caches dropped, memory handed back
 
 st.set_page_config(
     page_title="Diffusion LLM cost planner",
     page_icon="💲",  # an emoji: drawn locally (a Material icon fetches its font from Google)
     layout="wide",
 )
-
 
 
 def sign_in() -> None:

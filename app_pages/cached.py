@@ -6,6 +6,8 @@ depends on; treat the results as read-only.
 from __future__ import annotations
 
 import hashlib
+import threading
+import weakref
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -13,9 +15,9 @@ import streamlit as st
 
 from calculator.answers import claims, compare, gpu_compare, planning, scenario
 from calculator.answers import decision as decision_answers
-from calculator.data.catalog import Catalog, load_catalog
+from calculator.data.catalog import Catalog, forward_points_frame, load_catalog
 from calculator.model.cost import CostSettings, price_table
-from calculator.model.estimator import error_summary, leave_one_out, summarise_headline
+from calculator.model.estimator import error_summary, estimated_forward_ms, leave_one_out, summarise_headline
 from calculator.present import charts
 
 
@@ -39,6 +41,29 @@ def priced(
 ) -> pd.DataFrame:
     """price_table, cached per content of its inputs (the keys are digests)."""
     return price_table(_points, _prices, utilisation=settings.utilisation, price_ratio=settings.price_ratio)
+
+
+_FORWARD: dict[int, tuple[weakref.ref[Catalog], pd.DataFrame]] = {}
+_FORWARD_LOCK = threading.Lock()
+
+
+def forward_surfaces() -> pd.DataFrame:
+    """Every forward-cost surface point of the bundled catalog (catalog.forward_points_frame) with the estimator's
+    bare-forward time beside it (column estimated_ms), computed once per catalog object: reloading the catalog
+    (bundled_catalog.clear()) recomputes it. Read-only."""
+    catalog = bundled_catalog()
+    with _FORWARD_LOCK:
+        hit = _FORWARD.get(id(catalog))
+        if hit is not None and hit[0]() is catalog:
+            return hit[1]
+    frame = forward_points_frame(catalog.forward_costs, catalog.gpu_specs).reset_index(drop=True)
+    if not frame.empty:
+        frame["estimated_ms"] = estimated_forward_ms(catalog, frame)
+    with _FORWARD_LOCK:
+        for key in [k for k, (ref, _) in _FORWARD.items() if ref() is None]:
+            del _FORWARD[key]
+        _FORWARD[id(catalog)] = (weakref.ref(catalog), frame)
+    return frame
 
 
 # ---------------------------------------------------------------------------------------------
@@ -172,7 +197,17 @@ def gpu_comparison(
     )  # fmt: skip
 
 
-@st.cache_data(show_spinner="Planning…", max_entries=32)
+@st.cache_resource(show_spinner="Planning…", max_entries=8)
+def _capacity_curves(
+    points_key: str, gpus: tuple[str, ...], request: planning.PlanRequest, _points: pd.DataFrame, _prices: pd.DataFrame
+) -> planning.PlanCurves:
+    """planning.plan_curves (the estimates, checks and operating points: ~1.5 s, the expensive part), keyed on what
+    it depends on: not the volume, utilisation, tiers or autoscaling, whose changes reuse it. A shared object (no
+    copy: its dense curves pickle to ~13 MB, which st.cache_data would store and unpickle per entry and per hit)."""
+    return planning.plan_curves(bundled_catalog(), _points, _prices, request)
+
+
+@st.cache_resource(show_spinner="Planning…", max_entries=32)
 def capacity_plan(
     points_key: str,
     prices_key: str,
@@ -181,7 +216,18 @@ def capacity_plan(
     _points: pd.DataFrame,
     _prices: pd.DataFrame,
 ) -> planning.CapacityPlan:
-    return planning.plan_capacity(bundled_catalog(), _points, _prices, request, errors, estimator_gpu_error())
+    """planning.plan_capacity, its curves cached apart (_capacity_curves); the plan shares their frames. Read-only."""
+    gpus = tuple(sorted(set(_prices["gpu"])))
+    curves = _capacity_curves(points_key, gpus, planning.curves_request(request), _points, _prices)
+    return planning.plan_fleets(curves, _prices, request, errors, estimator_gpu_error())
+
+
+def clear_per_choice_caches() -> None:
+    """Empty the caches of results per user choice (each utilisation, volume, filter, scenario); keep the bundled
+    catalog, the estimator's checks and the forward surfaces (once per process). The housekeeping's idle sweep."""
+    for fn in (priced, compare_pool, compare_view, scenario_curves, _scenario_prices, frontier_figure, crossover,
+               gpu_comparison, _capacity_curves, capacity_plan, decision):  # fmt: skip
+        fn.clear()
 
 
 # ---------------------------------------------------------------------------------------------

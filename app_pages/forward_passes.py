@@ -9,8 +9,6 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import cached
-from calculator.data.catalog import forward_points_frame
-from calculator.model.estimator import estimated_forward_ms
 from calculator.present import charts, links
 
 st.title("Forward passes")
@@ -35,7 +33,7 @@ if top[1].button("Reload measured files", key="fp_reload", help="Re-read hardwar
     st.rerun()
 
 catalog = cached.bundled_catalog()
-frame = forward_points_frame(catalog.forward_costs, catalog.gpu_specs)
+frame = cached.forward_surfaces()
 if frame.empty:
     st.info(
         "No forward-cost surfaces yet. Run the command above; this session has no GPU measurements bundled "
@@ -67,7 +65,6 @@ attention = st.segmented_control(
     help="causal: AR decode and self-spec verify; block: diffusion denoise and self-spec draft (bidirectional).",
 )  # fmt: skip
 sub = rows[rows["attention"] == (attention or "causal")]
-sub = sub.assign(estimated_ms=estimated_forward_ms(catalog, sub))
 
 # Lazy tabs (only the open one runs; the chart tab loads Plotly's script): the table holds every figure.
 tab_table, tab_chart = st.tabs(list(links.TABS["fp_tab"]), key="fp_tab", bind="query-params")

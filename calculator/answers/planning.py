@@ -8,7 +8,7 @@ break-even against an API price. The Capacity page and the `plan` command run ex
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -98,7 +98,37 @@ def plan_capacity(
     `estimate_errors` maps a mode to the estimator's error on GPUs without data; plans on estimates carry it
     (column est_error); with `error_table` (compare.unseen_gpu_errors) they also carry it as est_error_pct and their
     bill and $/M as ranges (checks.with_error_range: monthly_usd_low/_high, usd_per_mtok_effective_low/_high)."""
-    isl, osl, targets, util = request.isl, request.osl, request.targets, request.utilisation
+    return plan_fleets(plan_curves(catalog, points, prices, request), prices, request, estimate_errors, error_table)
+
+
+@dataclass
+class PlanCurves:
+    """What a plan's fleets are computed from (plan_curves): the plan without fleets, its operating points before
+    naming, and the curve names."""
+
+    plan: CapacityPlan
+    ops: pd.DataFrame
+    names: pd.DataFrame
+
+
+def curves_request(request: PlanRequest) -> PlanRequest:
+    """The part of a request its curves and operating points depend on (plan_curves): not the volume, utilisation,
+    tiers or autoscaling, so that a change of those reuses them (the app caches plan_curves on this)."""
+    demand = cap.Demand(output_tokens_per_month=1.0, isl=request.isl, osl=request.osl)
+    return PlanRequest(
+        demand=demand,
+        targets=request.targets,
+        gpus=request.gpus,
+        with_estimates=request.with_estimates,
+        models=request.models,
+    )
+
+
+def plan_curves(catalog: Catalog, points: pd.DataFrame, prices: pd.DataFrame, request: PlanRequest) -> PlanCurves:
+    """The pool, the checks, the dense curves and every curve's operating point at the targets; no fleets yet
+    (plan_fleets). Depends on `prices` only through the set of priced GPUs, and on the request only through
+    curves_request(request)."""
+    isl, osl, targets = request.isl, request.osl, request.targets
     # 1. The pool: the chosen GPUs' curves, estimates where a GPU lacks a reference configuration, estimated
     #    counterparts at the demand's lengths, and what could be checked (checks: one pass).
     pts, checks, problems = _plan_pool(catalog, points, prices, request)
@@ -114,20 +144,35 @@ def plan_capacity(
         request=request, points=pts, dense=dense, checks=checks, names=name_of, notices=notices, differ=differ,
         problems=problems,
     )  # fmt: skip
-    # 3. Operating points, fleets per offer, mixed plans (model: capacity), on unnamed frames.
+    # 3. Operating points (model: capacity), unnamed until the end.
     ranked_ids = set(checks.loc[checks["ranked"], "profile_id"])
     ops = cap.operating_points(dense[dense["profile_id"].isin(ranked_ids)], targets.slo(), require_ttft=targets.strict)
+    if not ops.empty:
+        ops["label"] = ops["profile_id"].map(name_of).to_numpy()
+        ops["check_note"] = ops["profile_id"].map(checks.set_index("profile_id")["check_note"]).to_numpy()
+        plan.ops = with_names(ops, names)
+    return PlanCurves(plan=plan, ops=ops, names=names)
+
+
+def plan_fleets(
+    curves: PlanCurves,
+    prices: pd.DataFrame,
+    request: PlanRequest,
+    estimate_errors: Mapping[str, str] | None = None,
+    error_table: pd.DataFrame | None = None,
+) -> CapacityPlan:
+    """Fleets per offer and mixed plans on the operating points of plan_curves: a new plan (`curves` is left as
+    it was, so one PlanCurves serves every volume, utilisation, tier choice and autoscaling)."""
+    plan = replace(curves.plan, request=request)
+    ops, names, util, dense = curves.ops, curves.names, request.utilisation, curves.plan.dense
     if ops.empty:
         return plan
-    ops["label"] = ops["profile_id"].map(name_of).to_numpy()
-    ops["check_note"] = ops["profile_id"].map(checks.set_index("profile_id")["check_note"]).to_numpy()
     offers = prices[prices["tier"].isin(request.tiers)] if request.tiers else prices
     plans = cap.fleet_plans(ops, offers, request.demand, utilisation=util, autoscale=request.autoscale)
     auto = (
         plans if request.autoscale else cap.fleet_plans(ops, offers, request.demand, utilisation=util, autoscale=True)
     )
     # 4. Named once, at the end.
-    plan.ops = with_names(ops, names)
     if plans.empty:
         return plan
     plans = with_names(plans, names)

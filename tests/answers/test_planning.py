@@ -6,10 +6,18 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from calculator.answers.checks import Targets
-from calculator.answers.planning import PlanRequest, api_break_even, plan_capacity
+from calculator.answers.planning import (
+    PlanRequest,
+    api_break_even,
+    curves_request,
+    plan_capacity,
+    plan_curves,
+    plan_fleets,
+)
 from calculator.data.catalog import load_catalog
 from calculator.model.capacity import Demand
 
@@ -90,3 +98,23 @@ def test_the_mixed_plan_says_how_it_relates_to_a_fixed_headline():
     assert "$5,621" in text and "fixed fleet sized for peak" in text and "$4,000" in text and "$253" in text
     assert "owned and reserved" in text
     assert "autoscaled fleet too" in mixed_text(top, 4000.0, headline_autoscaled=True)
+
+
+def test_one_plan_curves_serves_every_volume_utilisation_tier_and_autoscaling(catalog):
+    """Issue 21: the app computes the curves once (plan_curves on curves_request) and only the fleets per change of
+    volume, utilisation, tiers or autoscaling; that gives exactly plan_capacity's plan."""
+    base = request()
+    curves = plan_curves(catalog, catalog.points, catalog.prices, curves_request(base))
+    for req in (
+        base,
+        request(3e9, utilisation=0.6),
+        request(2e8, tiers=(), autoscale=True),
+        request(tiers=("spot",), utilisation=0.35),
+    ):
+        assert curves_request(req) == curves_request(base)
+        want = plan_capacity(catalog, catalog.points, catalog.prices, req, {"all": "±20 %"})
+        got = plan_fleets(curves, catalog.prices, req, {"all": "±20 %"})
+        assert got.request == req and got.notices == want.notices and got.problems == want.problems
+        for name in ("points", "dense", "checks", "ops", "plans", "mixed"):
+            pd.testing.assert_frame_equal(getattr(got, name), getattr(want, name), obj=name)
+    assert curves.plan.plans.empty, "plan_fleets leaves the shared curves as they were"

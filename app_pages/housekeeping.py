@@ -1,0 +1,103 @@
+"""The process's garbage collection, at most every few seconds instead of after every script run.
+
+Streamlit runs a full collection (gc.collect(2)) after each script run unless runner.postScriptGC is off. With the
+bundled data and the caches in memory that took about a quarter of the server's time under load (30 sessions,
+benchmarks/bench_load.py, issue 21), so .streamlit/config.toml turns it off and the app collects here instead:
+at the start of a run, when COLLECT_EVERY_S have passed since the last collection (one run does it; the others go
+on). Python's own generational collector runs as well.
+
+And when nobody has used the app for IDLE_S, a daemon thread drops the caches of per-choice results (each
+utilisation, volume, filter a user tried left an entry; the expensive once-per-process ones stay) and hands the
+freed memory back to the system, so that the process returns near its warm size after a busy spell.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+_LOG = logging.getLogger(__name__)
+COLLECT_EVERY_S = 10.0
+_lock = threading.Lock()
+_last = time.monotonic()
+
+
+def collect_garbage_now_and_then(every_s: float = COLLECT_EVERY_S) -> bool:
+    """gc.collect() when `every_s` have passed since the last time; True when this call collected."""
+    global _last
+    if time.monotonic() - _last < every_s or not _lock.acquire(blocking=False):
+        return False
+    try:
+        if time.monotonic() - _last < every_s:
+            return False
+        gc.collect()
+        _last = time.monotonic()
+        return True
+    finally:
+        _lock.release()
+
+
+# ---------------------------------------------------------------------------------------------
+# When nobody is using the app: drop what the last users' choices left in the caches, hand memory back
+
+
+IDLE_S = 60.0
+SWEEP_CHECK_S = 10.0
+_last_run = time.monotonic()
+_swept_since_run = True
+_last_release = 0.0
+_sweeper: threading.Thread | None = None
+
+
+def note_run() -> None:
+    """Called at the start of every script run (app.py)."""
+    global _last_run, _swept_since_run
+    _last_run = time.monotonic()
+    _swept_since_run = False
+
+
+def release_memory() -> None:
+    """A full collection, then glibc's malloc_trim (returns freed heap pages to the system; a no-op elsewhere)."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
+def sweep_if_idle(clear: Callable[[], None], idle_s: float = IDLE_S) -> bool:
+    """After `idle_s` without a script run: clear() the per-choice caches (once per idle spell) and release memory,
+    again every `idle_s` while idle (disconnected sessions are dropped later, after server.disconnectedSessionTTL).
+    True when it released."""
+    global _swept_since_run, _last_release
+    now = time.monotonic()
+    if now - _last_run < idle_s or now - _last_release < idle_s:
+        return False
+    if not _swept_since_run:
+        _swept_since_run = True
+        clear()
+    _last_release = now
+    release_memory()
+    return True
+
+
+def start_idle_sweeper(clear: Callable[[], None]) -> None:
+    """Once per process, a daemon thread that runs sweep_if_idle every SWEEP_CHECK_S seconds."""
+    global _sweeper
+    with _lock:
+        if _sweeper is not None:
+            return
+
+        def loop() -> None:
+            while True:
+                time.sleep(SWEEP_CHECK_S)
+                try:
+                    sweep_if_idle(clear)
+                except Exception:
+                    _LOG.exception("idle sweep failed")
+
+        _sweeper = threading.Thread(target=loop, name="planner-idle-sweeper", daemon=True)
+        _sweeper.start()

@@ -1,0 +1,460 @@
+"""Benchmark: many concurrent sessions against the app, at the protocol level (issue 21, "Load").
+
+Each simulated user is one WebSocket session on 127.0.0.1 speaking Streamlit's own protocol (BackMsg/ForwardMsg
+protobufs from the installed streamlit package), as the browser does: it opens the landing page, then, after a
+think time drawn from 0.5-1.5 s, either switches to another page or changes a widget of the page it is on (the
+sidebar's utilisation slider or a checkbox), and waits for the script run to finish. No browser draws anything,
+so the figures are the server's: from sending the request to the run's `script_finished` message.
+
+Budget (30 sessions, one app process, this 2-core machine): page switch p50 <= 1.5 s, p99 <= 5 s, no errors,
+RSS back within 20 % of warm 5 minutes after the load.
+
+It starts the app itself (`--processes 1`), or N app processes behind nginx with the sticky-session config of
+docs/deploy.md (`--processes 2`, Debian's nginx), all on 127.0.0.1 free ports, and stops them by PID. Each
+session first GETs `/` (the proxy's sticky cookie comes with it) and sends that cookie on its WebSocket.
+
+Figures: p50/p90/p99 of page switches and widget changes, errors (a run that raised, a run that did not finish
+within --action-timeout, a dropped connection), the servers' RSS over time (warm = after one session has visited
+every page; peak; after = --after seconds after the last session left).
+
+Run: `python benchmarks/bench_load.py [--sessions 30] [--duration 120] [--processes 1|2] [--after 300]
+[--out load.json]`; `--url http://host:port` drives a running app instead (no RSS then).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import websockets
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.typing import Subprotocol
+
+ROOT = Path(__file__).resolve().parent.parent
+DEPLOY = ROOT / "docs" / "deploy.md"
+SWITCH_P50_BUDGET_S = 1.5
+SWITCH_P99_BUDGET_S = 5.0
+RSS_AFTER_BUDGET = 1.2  # after / warm
+STARTUP_TIMEOUT_S = 120.0
+STREAMLIT = Subprotocol("streamlit")  # the WebSocket subprotocol Streamlit's browser client asks for
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+# ---------------------------------------------------------------------------------------------
+# Servers: the app processes, nginx in front of several
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process in MB (from /proc), 0 when it is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
+def start_app(port: int, log: Path, arena_max: int = 2) -> subprocess.Popen[bytes]:
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+    with open(log, "wb") as out:
+        env = {**os.environ, **({"MALLOC_ARENA_MAX": str(arena_max)} if arena_max else {})}  # docs/deploy.md
+        return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
+
+
+def doc_block(tag: str) -> str:
+    """The fenced nginx block of docs/deploy.md whose first line is `# <tag>` (the config this bench runs)."""
+    for block in re.findall(r"```nginx\n(.*?)```", DEPLOY.read_text(), re.S):
+        if block.startswith(f"# {tag}"):
+            return str(block)
+    raise SystemExit(f"docs/deploy.md has no nginx block starting with '# {tag}'")
+
+
+def nginx_config(workdir: Path, listen: int, app_ports: list[int]) -> str:
+    """docs/deploy.md's upstream and location blocks, verbatim but for the app ports, in a plain-HTTP server on
+    127.0.0.1 (no TLS and no sign-in here: those parts of the docs' site need a certificate and an identity
+    provider), with the docs' catch-all server for unknown Host names."""
+    upstream = doc_block("planner-upstream.conf")
+    servers = "".join(f"    server 127.0.0.1:{p};\n" for p in app_ports)
+    upstream = re.sub(r"(?m)^    server 127\.0\.0\.1:\d+;\n", "", upstream)
+    hash_line = "    hash $planner_route consistent;\n"
+    upstream = upstream.replace(hash_line, hash_line + servers)
+    locations = doc_block("planner-locations.conf")
+    (workdir / "planner-locations.conf").write_text(locations)
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    return f"""{user}worker_processes 1;
+pid {workdir}/nginx.pid;
+error_log {workdir}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {workdir}/body;
+    proxy_temp_path {workdir}/proxy;
+    fastcgi_temp_path {workdir}/fastcgi;
+    uwsgi_temp_path {workdir}/uwsgi;
+    scgi_temp_path {workdir}/scgi;
+{upstream}
+    server {{
+        listen 127.0.0.1:{listen} default_server;
+        return 444;
+    }}
+    server {{
+        listen 127.0.0.1:{listen};
+        server_name 127.0.0.1;
+        set $planner_user "";
+        add_header Set-Cookie "planner_route=$planner_route; Path=/; HttpOnly; SameSite=Lax" always;
+        include {workdir}/planner-locations.conf;
+    }}
+}}
+"""
+
+
+@dataclass
+class Stack:
+    """What this bench started: app processes (and nginx), the URL the sessions use, where logs go."""
+
+    url: str
+    apps: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    nginx: subprocess.Popen[bytes] | None = None
+    workdir: Path = Path()
+
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.apps]
+
+    def stop(self) -> None:
+        for proc in [*([self.nginx] if self.nginx else []), *self.apps]:
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in [*([self.nginx] if self.nginx else []), *self.apps]:
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(timeout=10)
+
+
+def start_stack(processes: int, arena_max: int = 2) -> Stack:
+    workdir = Path(tempfile.mkdtemp(prefix="bench_load_"))
+    os.chmod(workdir, 0o755)
+    ports = [free_port() for _ in range(processes)]
+    stack = Stack(url="", workdir=workdir)
+    try:
+        stack.apps = [start_app(p, workdir / f"app{i}.log", arena_max) for i, p in enumerate(ports)]
+        deadline = time.monotonic() + STARTUP_TIMEOUT_S
+        for port, proc in zip(ports, stack.apps, strict=True):
+            while not healthy(f"http://127.0.0.1:{port}"):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"app on :{port} did not start; log in {workdir}")
+                time.sleep(0.25)
+        if processes == 1:
+            stack.url = f"http://127.0.0.1:{ports[0]}"
+            return stack
+        listen = free_port()
+        conf = workdir / "nginx.conf"
+        conf.write_text(nginx_config(workdir, listen, ports))
+        check = subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(workdir)], capture_output=True, text=True)
+        if check.returncode:
+            raise SystemExit(f"nginx -t failed:\n{check.stderr}")
+        stack.nginx = subprocess.Popen(
+            [NGINX, "-c", str(conf), "-p", str(workdir), "-g", "daemon off;"],
+            stdout=subprocess.DEVNULL, stderr=open(workdir / "nginx.out", "wb"),  # noqa: SIM115
+        )  # fmt: skip
+        stack.url = f"http://127.0.0.1:{listen}"
+        deadline = time.monotonic() + 20
+        while not healthy(stack.url):
+            if stack.nginx.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"nginx did not start; see {workdir}")
+            time.sleep(0.1)
+        return stack
+    except BaseException:
+        stack.stop()
+        raise
+
+
+# ---------------------------------------------------------------------------------------------
+# One simulated user
+
+
+class RunFailed(Exception):
+    pass
+
+
+@dataclass
+class Timings:
+    switch: list[float] = field(default_factory=list)
+    widget: list[float] = field(default_factory=list)
+    open: list[float] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    runs_by_page: dict[str, list[float]] = field(default_factory=dict)
+
+
+def sticky_cookie(url: str) -> str:
+    """GET / as a browser does first; returns the Cookie header for what the server (the proxy) set."""
+    with urllib.request.urlopen(url + "/", timeout=30) as r:
+        cookies = [c.split(";", 1)[0] for c in r.headers.get_all("Set-Cookie") or []]
+    return "; ".join(cookies)
+
+
+class Session:
+    def __init__(self, url: str, rng: random.Random, timeout: float) -> None:
+        self.url, self.rng, self.timeout = url, rng, timeout
+        self.pages: dict[str, str] = {}  # url path name -> page script hash
+        self.page = ""
+        self.widgets: dict[str, Any] = {}  # id -> the element proto (slider / checkbox) last drawn
+        self.states: dict[str, WidgetState] = {}  # what this user has set, sent with every run as the browser does
+
+    async def run(self, ws: Any, page_hash: str = "") -> None:
+        msg = BackMsg()
+        rerun = msg.rerun_script
+        rerun.query_string = ""
+        rerun.page_script_hash = page_hash
+        rerun.widget_states.widgets.extend(self.states.values())
+        await ws.send(msg.SerializeToString())
+        self.widgets = {}
+        deadline = time.monotonic() + self.timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise RunFailed(f"no script_finished within {self.timeout:.0f} s")
+            try:
+                data = await asyncio.wait_for(ws.recv(), left)
+            except TimeoutError as e:
+                raise RunFailed(f"no script_finished within {self.timeout:.0f} s") from e
+            fwd = ForwardMsg()
+            fwd.ParseFromString(data)
+            kind = fwd.WhichOneof("type")
+            if kind == "navigation":
+                self.pages = {p.url_pathname: p.page_script_hash for p in fwd.navigation.app_pages}
+            elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
+                el = fwd.delta.new_element
+                which = el.WhichOneof("type")
+                if which == "exception":
+                    raise RunFailed(f"exception: {el.exception.type}: {el.exception.message[:200]}")
+                if which in ("slider", "checkbox"):
+                    w = getattr(el, which)
+                    if not w.form_id and not w.disabled and (which == "checkbox" or not w.options):
+                        self.widgets[w.id] = (which, w)
+            elif kind == "script_finished":
+                if fwd.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
+                    continue
+                if fwd.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
+                    raise RunFailed("script compile error")
+                return
+
+    def change_widget(self) -> str:
+        """Set a new value for a slider or checkbox of the page drawn last; returns its description."""
+        wid = self.rng.choice(sorted(self.widgets))
+        which, w = self.widgets[wid]
+        state = WidgetState(id=wid)
+        if which == "checkbox":
+            old = self.states.get(wid)
+            state.bool_value = not (old.bool_value if old else w.default)
+        else:
+            steps = max(1, round((w.max - w.min) / (w.step or 1)))
+            values = sorted(w.min + (w.step or 1) * self.rng.randint(0, steps) for _ in w.default)
+            state.double_array_value.data.extend(values)
+        self.states[wid] = state
+        return f"{which}:{wid.rsplit('-', 1)[-1]}"
+
+    async def loop(self, until: float, think: tuple[float, float], out: Timings) -> None:
+        try:
+            cookie = await asyncio.to_thread(sticky_cookie, self.url)
+            headers = {"Cookie": cookie} if cookie else {}
+            ws_url = self.url.replace("http://", "ws://") + "/_stcore/stream"
+            async with websockets.connect(
+                ws_url, subprotocols=[STREAMLIT], additional_headers=headers, max_size=None, open_timeout=60
+            ) as ws:
+                t0 = time.perf_counter()
+                await self.run(ws)
+                out.open.append(time.perf_counter() - t0)
+                while time.monotonic() < until:
+                    await asyncio.sleep(self.rng.uniform(*think))
+                    if time.monotonic() >= until:
+                        break
+                    switch = not self.widgets or self.rng.random() < 0.5
+                    if switch:
+                        self.page = self.rng.choice([p for p in self.pages if p != self.page])
+                        target = self.pages[self.page]
+                    else:
+                        self.change_widget()
+                        target = self.pages.get(self.page, "")
+                    t0 = time.perf_counter()
+                    try:
+                        await self.run(ws, target)
+                    except RunFailed as e:
+                        out.errors.append(f"{self.page or 'compare'}: {e}")
+                        if "within" in str(e):
+                            return  # the connection is in an unknown state: this user gives up
+                        continue
+                    took = time.perf_counter() - t0
+                    (out.switch if switch else out.widget).append(took)
+                    out.runs_by_page.setdefault(self.page or "compare", []).append(took)
+        except (OSError, websockets.WebSocketException, RunFailed) as e:
+            out.errors.append(f"connection: {type(e).__name__}: {e}")
+
+
+# ---------------------------------------------------------------------------------------------
+# The load run
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(q / 100 * len(s) + 0.5) - 1))]
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {"n": len(values), "p50": pct(values, 50), "p90": pct(values, 90), "p99": pct(values, 99),
+            "mean": statistics.fmean(values) if values else float("nan")}  # fmt: skip
+
+
+async def warm_up(url: str) -> None:
+    """One session visits every page once, so the runs measured find the process-wide caches warm."""
+    s = Session(url, random.Random(0), timeout=300)
+    cookie = await asyncio.to_thread(sticky_cookie, url)
+    async with websockets.connect(
+        url.replace("http://", "ws://") + "/_stcore/stream", subprotocols=[STREAMLIT],
+        additional_headers={"Cookie": cookie} if cookie else {}, max_size=None,
+    ) as ws:  # fmt: skip
+        await s.run(ws)
+        for name, page_hash in list(s.pages.items()):
+            await s.run(ws, page_hash)
+            print(f"  warm-up {name or 'compare'}: ok", flush=True)
+
+
+async def sample_rss(
+    pids: list[int], t_start: float, samples: list[tuple[float, list[float]]], stop: asyncio.Event
+) -> None:
+    while not stop.is_set():
+        samples.append((round(time.monotonic() - t_start, 1), [round(rss_mb(p), 1) for p in pids]))
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 2.0)
+
+
+async def load(args: argparse.Namespace, url: str, pids: list[int]) -> dict[str, Any]:
+    for _ in range(1 if args.processes == 1 or args.url else args.processes * 2):
+        await warm_up(url)  # behind the proxy: several times, so that (most likely) every process is warm
+    t_start = time.monotonic()
+    samples: list[tuple[float, list[float]]] = []
+    stop = asyncio.Event()
+    sampler = asyncio.create_task(sample_rss(pids, t_start, samples, stop))
+    await asyncio.sleep(2.1)
+    warm = sum(samples[-1][1]) if samples else 0.0
+    out = Timings()
+    until = time.monotonic() + args.duration
+    rng = random.Random(args.seed)
+    users = []
+    for i in range(args.sessions):  # arrivals spread over the first think time, as people do not click in step
+        user = Session(url, random.Random(rng.random()), args.action_timeout)
+        users.append(asyncio.create_task(user.loop(until, (args.think_min, args.think_max), out)))
+        await asyncio.sleep(args.think_min / max(1, args.sessions) * (i % 3))
+    await asyncio.gather(*users)
+    t_end = time.monotonic()
+    peak = max((sum(s[1]) for s in samples), default=0.0)
+    print(f"load done after {t_end - t_start:.0f} s; waiting {args.after} s for memory", flush=True)
+    await asyncio.sleep(args.after)
+    stop.set()
+    await sampler
+    after = sum(samples[-1][1]) if samples else 0.0
+    return {
+        "sessions": args.sessions, "processes": args.processes, "duration_s": args.duration,
+        "think_s": [args.think_min, args.think_max], "switch": summary(out.switch), "widget": summary(out.widget),
+        "open": summary(out.open), "errors": len(out.errors), "error_samples": out.errors[:10],
+        "by_page_p50": {k: round(pct(v, 50), 3) for k, v in sorted(out.runs_by_page.items())},
+        "rss_mb": {"warm": round(warm, 1), "peak": round(peak, 1), "after": round(after, 1),
+                   "after_s": args.after, "series": samples},
+        "malloc_arena_max": args.malloc_arena_max,
+        "runs_per_s": round((len(out.switch) + len(out.widget)) / max(1e-9, args.duration), 2),
+        "loadavg_before": os.getloadavg(),
+    }  # fmt: skip
+
+
+def report(r: dict[str, Any]) -> None:
+    def row(name: str, s: dict[str, float]) -> str:
+        return f"  {name:<14} n={s['n']:<5} p50 {s['p50']:.2f} s  p90 {s['p90']:.2f} s  p99 {s['p99']:.2f} s"
+
+    print(f"\n{r['sessions']} sessions, {r['processes']} process(es), {r['duration_s']} s, think {r['think_s']} s")
+    print(row("page switch", r["switch"]))
+    print(row("widget change", r["widget"]))
+    print(row("first open", r["open"]))
+    print(f"  errors: {r['errors']} {r['error_samples'][:3]}")
+    m = r["rss_mb"]
+    print(f"  RSS MB (all app processes): warm {m['warm']}, peak {m['peak']}, {m['after_s']} s after {m['after']}")
+    print(f"  runs/s {r['runs_per_s']}; p50 by page {r['by_page_p50']}")
+    ok = (r["switch"]["p50"] <= SWITCH_P50_BUDGET_S and r["switch"]["p99"] <= SWITCH_P99_BUDGET_S
+          and r["errors"] == 0 and (not m["warm"] or m["after"] <= RSS_AFTER_BUDGET * m["warm"]))  # fmt: skip
+    print(f"  budget (switch p50 <= {SWITCH_P50_BUDGET_S} s, p99 <= {SWITCH_P99_BUDGET_S} s, no errors, RSS after "
+          f"<= {RSS_AFTER_BUDGET:.1f}x warm): {'met' if ok else 'NOT met'}")  # fmt: skip
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sessions", type=int, default=30)
+    p.add_argument("--duration", type=float, default=120.0, help="seconds of load")
+    p.add_argument("--processes", type=int, default=1, choices=(1, 2, 3, 4))
+    p.add_argument("--think-min", type=float, default=0.5)
+    p.add_argument("--think-max", type=float, default=1.5)
+    p.add_argument("--after", type=float, default=300.0, help="seconds to watch memory after the load")
+    p.add_argument("--action-timeout", type=float, default=120.0)
+    p.add_argument("--seed", type=int, default=21)
+    p.add_argument(
+        "--malloc-arena-max",
+        type=int,
+        default=2,
+        help="MALLOC_ARENA_MAX for the apps, as docs/deploy.md sets it; 0: glibc's default",
+    )
+    p.add_argument("--url", help="drive a running app (or proxy) instead of starting one")
+    p.add_argument("--out", type=Path, help="write the figures (and the RSS series) as JSON")
+    args = p.parse_args()
+    if not 1 <= args.sessions <= 200 or not 0 < args.duration <= 1800 or not 0 <= args.after <= 900:
+        raise SystemExit("bounded: 1-200 sessions, duration up to 1800 s, --after up to 900 s")
+    stack = Stack(url=args.url) if args.url else start_stack(args.processes, args.malloc_arena_max)
+    try:
+        result = asyncio.run(load(args, stack.url, stack.pids()))
+    finally:
+        stack.stop()
+    result["loadavg_end"] = os.getloadavg()
+    report(result)
+    if args.out:
+        args.out.write_text(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main()
