@@ -16,7 +16,7 @@ PROG = "python -m measurements"
 
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     """The argparse tree of all commands."""
-    from measurements import sglang_serving, torch_forward, tpf
+    from measurements import sglang_serving, tiny_model, torch_forward, tpf
 
     parser = argparse.ArgumentParser(
         prog=prog,
@@ -29,6 +29,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     sglang_serving.add_arguments(serve)
     tpf_cmd = sub.add_parser("tpf", help="tokens per forward with real weights (needs a GPU and transformers)")
     tpf.add_arguments(tpf_cmd)
+    tiny = sub.add_parser("tiny-model", help="write a random-weight Qwen3/Llama checkpoint that vLLM/SGLang serve")
+    tiny_model.add_arguments(tiny)
     roof = sub.add_parser("roofline", help="achieved bandwidth and FLOP/s of a forward profile vs its GPU's datasheet")
     roof.add_argument("profile", type=Path, help="a ForwardCost YAML written by `forward`")
     return parser
@@ -46,6 +48,15 @@ def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
         from measurements.sglang_serving import main as serve_main
 
         return serve_main(args, argv)
+    if args.command == "tiny-model":
+        from measurements.common import EXIT_UNAVAILABLE, UserError
+        from measurements.tiny_model import main as tiny_main
+
+        try:
+            return tiny_main(args, argv)
+        except UserError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return EXIT_UNAVAILABLE
     if args.command == "tpf":
         from measurements.tpf import main as tpf_main
 
