@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages import cached
 from app_pages.state import init_state, sanitize_url
 from app_pages.widgets import sidebar
 from calculator.data.vocabulary import md
@@ -98,4 +99,12 @@ PAGES = [
 page = st.navigation(PAGES, position="top")
 sanitize_url()  # before any bound widget reads the link
 sidebar()
+measured_problems = cached.bundled_catalog().problems
+if measured_problems:  # a bad file in hardware_profiles/measured/: skipped, the rest loaded, the app runs on
+    st.warning(
+        f"Skipped {len(measured_problems)} problem(s) in hardware_profiles/measured/ (everything else loaded): "
+        + "; ".join(str(p) for p in measured_problems[:5])
+        + (" …" if len(measured_problems) > 5 else ""),
+        icon=":material/warning:",
+    )
 page.run()
