@@ -104,8 +104,15 @@ def run_bench(cmd: Sequence[str], log_path: Path, timeout_s: float | None = None
         # umask 077: whatever the client writes (vLLM's result JSON) is owner-only like the tool's own files
         process = subprocess.Popen(list(cmd), stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                    umask=0o077)
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
         try:
-            return process.wait(timeout=timeout_s)
+            # short waits, not one long one: a signal that another thread received is handled within a second
+            while True:
+                try:
+                    return process.wait(timeout=1.0)
+                except subprocess.TimeoutExpired:
+                    if deadline is not None and time.monotonic() > deadline:
+                        raise
         except subprocess.TimeoutExpired:
             _end_group(process)
             log.write(f"\n[measurements serve] the benchmark client ran past {timeout_s:.0f} s and was ended\n"

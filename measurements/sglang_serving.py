@@ -332,6 +332,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None, deps: Serve
     if model_id is not None:  # known before the server starts: check --out before spending minutes on it
         out = out or default_out(model_id)
         resuming = prepare_out(out, args.resume, args.overwrite)
+        args.resolved_out = out  # for main's message after an interruption
     base_url = args.url.rstrip("/") if args.url else f"http://{args.host}:{_port(args)}"
 
     server: ServerHandle | None = None
@@ -351,6 +352,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None, deps: Serve
             model_id = model_id_for(who.model)
             out = out or default_out(model_id)
             resuming = prepare_out(out, args.resume, args.overwrite)
+            args.resolved_out = out
         if out is None:
             raise UserError("no output path; give --out")
         if args.model and who.engine not in (spec.name, "openai"):
@@ -522,7 +524,6 @@ def _copy_result(result: Path, raw: Path) -> int:
 def main(args: argparse.Namespace, argv: Sequence[str] | None = None, deps: ServeDeps | None = None) -> int:
     """Entry point of `serve`: exit 2 for what the user must fix, 130 on Ctrl-C (128 + n on signal n), the
     server and client it started ended on every exit."""
-    out_hint: list[Path] = [args.out] if args.out else []
     try:
         with signals_interrupt():
             return run(args, argv, deps)
@@ -532,7 +533,8 @@ def main(args: argparse.Namespace, argv: Sequence[str] | None = None, deps: Serv
         print(f"error: {e}", file=sys.stderr)
         return EXIT_UNAVAILABLE
     except KeyboardInterrupt as e:
-        print(f"\n{interrupted_message(e, out_hint[0] if out_hint else None, 'concurrencies')}", file=sys.stderr)
+        # the profile is written after each finished point only: its existence means points were kept
+        print(f"\n{interrupted_message(e, getattr(args, 'resolved_out', None), 'concurrencies')}", file=sys.stderr)
         return interrupted_code(e)
 
 
