@@ -164,8 +164,8 @@ def _complete(step: Step, concurrency: str) -> bool:
     forward/tpf steps continue with --resume, which skips finished points by itself."""
     if step.kind != "serve" or not step.out.is_file():
         return False
-    from calculator.loader import InputError
-    from calculator.schema import Profile
+    from calculator.data.errors import InputError
+    from calculator.data.schema import Profile
     from measurements.common import read_model_yaml
 
     try:

@@ -8,8 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from calculator.loader import InputError, decode_text, fail, parse_json, parse_yaml, read_bytes, validate_as
-from calculator.schema import ModeParams, ProfilePoint, slug
+from calculator.data.errors import InputError, fail
+from calculator.data.loader import decode_text, parse_json, parse_yaml, read_bytes, validate_as
+from calculator.data.schema import ModeParams, ProfilePoint, slug
 
 # ---------------------------------------------------------------------------------------------
 # Results

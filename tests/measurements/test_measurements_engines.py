@@ -16,7 +16,7 @@ from measurements.serve_results import point_from_row
 from measurements.sglang_serving import bench_command, main, server_command
 from measurements.tiny_model import config_for, random_tensors, read_safetensors_header, safetensors_bytes
 
-FIXTURE = Path(__file__).resolve().parent / "fixtures" / "vllm" / "bench_serve_result.json"
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "vllm" / "bench_serve_result.json"
 
 
 def serve_args(*extra: str) -> argparse.Namespace:

@@ -22,15 +22,15 @@ from typing import Any
 
 import pytest
 
-from calculator.loader import decode_text, parse_yaml, validate_as
-from calculator.schema import Profile
+from calculator.data.loader import decode_text, parse_yaml, validate_as
+from calculator.data.schema import Profile
 from measurements import sglang_serving
 from measurements.__main__ import build_parser
 from measurements.common import UserError, check_output_path
 from measurements.sglang_process import ServeDeps, run_bench
 from measurements.sglang_serving import main
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "sglang"
 CLIENT = FIXTURES / "fake_bench_client.py"
 URL_ARGS = ("--gpu", "h100-sxm", "--mode", "ar", "--isl", "1024", "--osl", "1024")

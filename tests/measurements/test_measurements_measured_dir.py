@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from calculator import catalog as catalog_mod
+from calculator.data import catalog as catalog_mod
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 PROFILE = """id: {id}
 gpu: h100-sxm

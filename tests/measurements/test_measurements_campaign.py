@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_dry_run_prints_the_plan_and_an_estimate_on_a_cpu_machine(tmp_path: Path) -> None:
