@@ -25,7 +25,8 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     forward = sub.add_parser("forward", help="time decoder forwards over batch x query x context (torch, CUDA or CPU)")
     torch_forward.add_arguments(forward)
-    serve = sub.add_parser("serve", help="sweep concurrency against a vLLM or SGLang server with that engine's own benchmark client")
+    serve = sub.add_parser(
+        "serve", help="sweep concurrency against a vLLM or SGLang server with that engine's own benchmark client")
     sglang_serving.add_arguments(serve)
     tpf_cmd = sub.add_parser("tpf", help="tokens per forward with real weights (needs a GPU and transformers)")
     tpf.add_arguments(tpf_cmd)
