@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app_pages import cached
 from app_pages.cached import clear_per_choice_caches
 from app_pages.hardening import refuse_client_cache_clearing
 from app_pages.housekeeping import collect_garbage_now_and_then, note_run, start_idle_sweeper
@@ -113,4 +114,12 @@ PAGES = [
 page = st.navigation(PAGES, position="top")
 sanitize_url()  # before any bound widget reads the link
 sidebar()
+measured_problems = cached.bundled_catalog().problems
+if measured_problems:  # a bad file in hardware_profiles/measured/: skipped, the rest loaded, the app runs on
+    st.warning(
+        f"Skipped {len(measured_problems)} problem(s) in hardware_profiles/measured/ (everything else loaded): "
+        + "; ".join(str(p) for p in measured_problems[:5])
+        + (" …" if len(measured_problems) > 5 else ""),
+        icon=":material/warning:",
+    )
 page.run()

@@ -16,7 +16,7 @@ PROG = "python -m measurements"
 
 def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     """The argparse tree of all commands."""
-    from measurements import sglang_serving, torch_forward, tpf
+    from measurements import campaign, sglang_serving, tiny_model, torch_forward, tpf
 
     parser = argparse.ArgumentParser(
         prog=prog,
@@ -25,10 +25,16 @@ def build_parser(prog: str = PROG) -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     forward = sub.add_parser("forward", help="time decoder forwards over batch x query x context (torch, CUDA or CPU)")
     torch_forward.add_arguments(forward)
-    serve = sub.add_parser("serve", help="sweep concurrency against an SGLang server (needs a GPU and sglang)")
+    serve = sub.add_parser(
+        "serve", help="sweep concurrency against a vLLM or SGLang server with that engine's own benchmark client")
     sglang_serving.add_arguments(serve)
     tpf_cmd = sub.add_parser("tpf", help="tokens per forward with real weights (needs a GPU and transformers)")
     tpf.add_arguments(tpf_cmd)
+    camp = sub.add_parser("campaign", help="everything the NLD-vs-baseline decision needs on this GPU, resumable "
+                          "(--dry-run: the plan and a time estimate, on any machine)")
+    campaign.add_arguments(camp)
+    tiny = sub.add_parser("tiny-model", help="write a random-weight Qwen3/Llama checkpoint that vLLM/SGLang serve")
+    tiny_model.add_arguments(tiny)
     roof = sub.add_parser("roofline", help="achieved bandwidth and FLOP/s of a forward profile vs its GPU's datasheet")
     roof.add_argument("profile", type=Path, help="a ForwardCost YAML written by `forward`")
     return parser
@@ -39,6 +45,13 @@ def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser(prog).parse_args(argv)
     if args.command == "forward":
+        import importlib.util
+
+        if importlib.util.find_spec("torch") is None:
+            print("error: `forward` needs torch, which the app's install leaves out: "
+                  "pip install -r requirements-measure.txt (CPU) or, on a GPU machine, requirements-gpu.txt",
+                  file=sys.stderr)
+            return 2
         from measurements.torch_forward import main as forward_main
 
         return forward_main(args, argv)
@@ -46,6 +59,24 @@ def main(argv: Sequence[str] | None = None, *, prog: str = PROG) -> int:
         from measurements.sglang_serving import main as serve_main
 
         return serve_main(args, argv)
+    if args.command == "campaign":
+        from measurements.campaign import main as campaign_main
+        from measurements.common import EXIT_UNAVAILABLE, UserError
+
+        try:
+            return campaign_main(args, argv)
+        except UserError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return EXIT_UNAVAILABLE
+    if args.command == "tiny-model":
+        from measurements.common import EXIT_UNAVAILABLE, UserError
+        from measurements.tiny_model import main as tiny_main
+
+        try:
+            return tiny_main(args, argv)
+        except UserError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return EXIT_UNAVAILABLE
     if args.command == "tpf":
         from measurements.tpf import main as tpf_main
 

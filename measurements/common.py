@@ -9,13 +9,16 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
+import signal
 import socket
+import stat
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager, suppress
 from datetime import date
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import yaml
 from pydantic import BaseModel
@@ -44,6 +47,62 @@ class UserError(Exception):
     """A problem the user can fix (flag, file, package, hardware); printed without a traceback, exit 2."""
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP, raised like Ctrl-C so every `finally` (stopping the server and client) runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def signals_interrupt() -> Iterator[None]:
+    """Within the block, SIGTERM and SIGHUP raise Terminated (a KeyboardInterrupt) instead of killing the process
+    outright, so the server and benchmark client it started are ended too. Outside the main thread: no-op."""
+    old: dict[signal.Signals, Any] = {}
+
+    def handler(signum: int, frame: object) -> None:
+        raise Terminated(signum)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        with suppress(ValueError, OSError):
+            old[sig] = signal.signal(sig, handler)
+    try:
+        yield
+    finally:
+        for sig, previous in old.items():
+            signal.signal(sig, previous)
+
+
+def interrupted_code(err: BaseException) -> int:
+    """130 for Ctrl-C, 128 + the signal's number for SIGTERM/SIGHUP (as a shell reports them)."""
+    return 128 + err.signum if isinstance(err, Terminated) else EXIT_INTERRUPTED
+
+
+def interrupted_message(err: BaseException, out: Path | None, what: str) -> str:
+    """What an interrupted run says: true about whether a file with finished points exists."""
+    name = "Ctrl-C" if not isinstance(err, Terminated) else signal.Signals(err.signum).name
+    if out is not None and out.is_file():
+        return f"interrupted ({name}): finished {what} are kept in {out}; rerun with --resume to continue"
+    return f"interrupted ({name}) before any {what.rstrip('s')} finished: nothing was written"
+
+
+def check_output_path(path: Path, flag: str = "--out") -> None:
+    """Refuse an output that is a symlink, device, FIFO or socket: the tool only ever writes regular files."""
+    if path.is_symlink():
+        raise UserError(f"{flag} {path} is a symbolic link; give the path of a regular file")
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        raise UserError(f"{flag} {path}: {e.strerror}") from None
+    if stat.S_ISDIR(mode):
+        raise UserError(f"{flag} {path} is a folder; give a file name ending in .yaml")
+    if not stat.S_ISREG(mode):
+        raise UserError(f"{flag} {path} is not a regular file (a device, FIFO or socket); give a file path")
+
+
 def write_model_yaml(path: Path, model: BaseModel, header: str = "") -> None:
     """Write a schema model as YAML atomically: temp file in the same folder, fsync, os.replace."""
     data = model.model_dump(mode="json", exclude_none=True)
@@ -51,8 +110,10 @@ def write_model_yaml(path: Path, model: BaseModel, header: str = "") -> None:
     if header:
         text = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines()) + "\n" + text
     path.parent.mkdir(parents=True, exist_ok=True)
+    check_output_path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o600)  # owner only, whatever the umask
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             f.write(text)
             f.flush()
@@ -70,9 +131,9 @@ def read_model_yaml(path: Path, model: type[M]) -> M:
 
 
 def prepare_out(path: Path, resume: bool, overwrite: bool) -> bool:
-    """Check the output path; True when an existing file is to be continued (`--resume`)."""
-    if path.is_dir():
-        raise UserError(f"--out {path} is a folder; give a file name ending in .yaml")
+    """Check the output path; True when an existing file is to be continued (`--resume`). Symlinks, devices,
+    FIFOs and sockets are refused even with --overwrite (the tool would replace the node with a file)."""
+    check_output_path(path)
     if path.exists():
         if resume:
             return True
@@ -130,13 +191,18 @@ __all__ = [
     "MEASURED_DIR",
     "MEASURED_TPF_DIR",
     "REPO_ROOT",
+    "Terminated",
     "UserError",
+    "check_output_path",
     "command_line",
     "host_name",
     "int_list",
+    "interrupted_code",
+    "interrupted_message",
     "prepare_out",
     "read_model_yaml",
     "report_input_error",
+    "signals_interrupt",
     "today",
     "write_model_yaml",
 ]

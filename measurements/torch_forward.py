@@ -22,7 +22,7 @@ from typing import Any
 from calculator.data.errors import InputError
 from calculator.data.schema import DeviceInfo, ForwardCost, ForwardPoint, Provenance, slug
 from measurements.common import (
-    EXIT_INTERRUPTED,
+    EXIT_FAILED,
     EXIT_OK,
     EXIT_UNAVAILABLE,
     IN_CHECKOUT,
@@ -30,9 +30,12 @@ from measurements.common import (
     UserError,
     command_line,
     int_list,
+    interrupted_code,
+    interrupted_message,
     prepare_out,
     read_model_yaml,
     report_input_error,
+    signals_interrupt,
     today,
     write_model_yaml,
 )
@@ -425,6 +428,7 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None,
     model_id = slug(arch.name)[:40]
     out: Path = args.out or MEASURED_DIR / f"forward-{model_id}-{device_id(info)}-{precision}.yaml"
     resuming = prepare_out(out, args.resume, args.overwrite)
+    args.resolved_out = out  # for main's message after an interruption
 
     cost = ForwardCost(
         id=slug(f"forward-{model_id}-{device_id(info)}-{precision}")[:64],
@@ -524,19 +528,34 @@ def run(args: argparse.Namespace, argv: Sequence[str] | None = None,
         from measurements.roofline import print_report
 
         print_report(cost)
+    if not cost.points:
+        print("error: every point was skipped (see above); nothing could be measured", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 
-def main(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
-    """Entry point of `forward`: user errors exit 2, Ctrl-C exits 130 keeping finished points."""
+def _points_in(path: Path | None) -> int:
+    """How many points a forward file holds (0 when it does not exist or cannot be read)."""
+    if path is None or not path.is_file():
+        return 0
     try:
-        return run(args, argv)
+        return len(read_model_yaml(path, ForwardCost).points)
+    except InputError:
+        return 0
+
+
+def main(args: argparse.Namespace, argv: Sequence[str] | None = None) -> int:
+    """Entry point of `forward`: user errors exit 2, 1 when every point was skipped, Ctrl-C exits 130 (SIGTERM
+    143, SIGHUP 129) keeping finished points."""
+    try:
+        with signals_interrupt():
+            return run(args, argv)
     except InputError as e:
         return report_input_error(e)
     except UserError as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_UNAVAILABLE
-    except KeyboardInterrupt:
-        print("\ninterrupted: finished points are kept in the output file; rerun with --resume to continue",
-              file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as e:
+        out = getattr(args, "resolved_out", None)
+        print(f"\n{interrupted_message(e, out if _points_in(out) else None, 'points')}", file=sys.stderr)
+        return interrupted_code(e)

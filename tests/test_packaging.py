@@ -25,7 +25,15 @@ def requirement_lines(path: Path) -> list[str]:
 
 def test_dependencies_are_requirements_txts_pins():
     assert PYPROJECT["project"]["dependencies"] == requirement_lines(ROOT / "requirements.txt")
-    assert PYPROJECT["project"]["optional-dependencies"]["gpu"] == requirement_lines(ROOT / "requirements-gpu.txt")
+    assert PYPROJECT["project"]["optional-dependencies"]["measure"] == requirement_lines(
+        ROOT / "requirements-measure.txt")
+
+
+def test_the_app_install_has_no_torch_and_the_gpu_set_does_not_include_the_app_pins():
+    assert not [r for r in requirement_lines(ROOT / "requirements.txt") if r.startswith("torch")]
+    gpu_lines = [line.strip() for line in (ROOT / "requirements-gpu.txt").read_text(encoding="utf-8").splitlines()]
+    assert not [line for line in gpu_lines if line.startswith("-r")]  # its own pin set: sglang's torch differs
+    assert "torch==2.14.1" in requirement_lines(ROOT / "requirements-gpu.txt")
 
 
 def test_every_python_package_of_the_core_and_the_measurement_tool_is_shipped():

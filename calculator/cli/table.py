@@ -206,6 +206,8 @@ def _check_ids(catalog: Catalog, points: pd.DataFrame, args: argparse.Namespace)
 def build_table(args: argparse.Namespace) -> tuple[pd.DataFrame, list[Problem]]:
     """The priced, filtered, sorted table for `args`, and the problems in their --data files."""
     catalog = load_catalog()
+    for p in catalog.problems:  # a bad file in hardware_profiles/measured/ is skipped, never fatal
+        print(f"note: skipped {p}", file=sys.stderr)
     points = catalog.points
     problems: list[Problem] = []
     if args.data:

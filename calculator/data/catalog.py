@@ -253,10 +253,13 @@ class LoadedProfiles:
     skipped: list[Problem] = field(default_factory=list)  # what folders held that was not read (links, FIFOs, ...)
 
 
-def load_profile_files(paths: Sequence[Path], *, strict: bool = True) -> LoadedProfiles:
-    """Load Profile / ProfileSet / ForwardCost files. strict: raise on the first bad file; else collect problems."""
+def load_profile_files(
+    paths: Sequence[Path], *, strict: bool = True, taken: dict[str, str] | None = None
+) -> LoadedProfiles:
+    """Load Profile / ProfileSet / ForwardCost files. strict: raise on the first bad file; else collect problems.
+    taken: profile ids already loaded elsewhere (id -> file), which these files may not reuse."""
     out = LoadedProfiles()
-    seen: dict[str, str] = {}
+    seen: dict[str, str] = dict(taken or {})
     for f in data_files(paths, out.skipped):
         try:
             kind, doc = load_document(f)
@@ -405,7 +408,7 @@ class Catalog:
     gpus: pd.DataFrame
     prices: pd.DataFrame
     points: pd.DataFrame
-    problems: list[Problem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # files skipped (hardware_profiles/measured/ only)
     skipped: list[Problem] = field(default_factory=list)  # what the extra folders held that was not read
 
     def gpu(self, gpu_id: str) -> GpuSpec:
@@ -423,8 +426,19 @@ def load_catalog(extra_paths: Sequence[Path] = (), *, strict_bundled: bool = Tru
     """Load the bundled data (always validated; a broken bundled file is a bug) plus extra profile files."""
     specs = load_gpu_specs()
     offers = load_offers()
-    loaded = load_profile_files(bundled_profile_paths(), strict=strict_bundled)
+    curated = [d for d in bundled_profile_paths() if d.name != "measured"]
+    loaded = load_profile_files(curated, strict=strict_bundled)
     problems = list(loaded.problems)
+    measured = BUNDLED_DIR / "measured"
+    if measured.is_dir():
+        # Files this machine's runs (or a user) put there: a bad or clashing one is skipped and reported in
+        # `problems`, never fatal, so one broken run cannot take the app or the CLI down.
+        own = load_profile_files([measured], strict=False, taken=dict(zip((p.id for p in loaded.profiles),
+                                                                             loaded.files, strict=True)))
+        problems += own.problems
+        loaded.profiles.extend(own.profiles)
+        loaded.files.extend(own.files)
+        loaded.forward_costs.extend(own.forward_costs)
     skipped: list[Problem] = []
     if extra_paths:
         extra = load_profile_files(list(extra_paths), strict=True)

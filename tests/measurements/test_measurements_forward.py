@@ -240,3 +240,45 @@ def test_points_that_cannot_run_are_listed_as_skipped_with_the_reason(tmp_path: 
     cost = load_cost(out)
     assert [p.context_tokens for p in cost.points] == [16]
     assert cost.skipped == ["batch=1 query=1 context=40000 attention=causal: beyond max_position_embeddings 32768"]
+
+
+def test_every_point_skipped_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from measurements.torch_forward import main
+
+    out = tmp_path / "f.yaml"
+    args = build_parser().parse_args(["forward", "--model-config", "tiny", "--device", "cpu", "--batch", "1",
+                                      "--query", "1", "--context", "40000", "--repeats", "1", "--out", str(out)])
+    assert main(args) == 1  # docs/measurements.md: 1 = nothing could be measured
+    assert "every point was skipped" in capsys.readouterr().err
+    assert load_cost(out).points == []
+
+
+@pytest.mark.parametrize("after", [0, 1])
+def test_the_interruption_message_is_true_about_what_was_kept(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, after: int) -> None:
+    import measurements.torch_forward as tf
+
+    out = tmp_path / "f.yaml"
+    if after == 0:  # Ctrl-C while the model is being built: no point has finished
+        def interrupted(*args: object, **kwargs: object) -> None:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(tf, "build_model", interrupted)
+        code = tf.main(forward_args(out))
+    else:
+        real_run = tf.run
+
+        def stop_after_one(args: argparse.Namespace, argv: object = None) -> int:
+            def on_point(point: ForwardPoint) -> None:
+                raise KeyboardInterrupt
+
+            return real_run(args, None, on_point=on_point)
+
+        monkeypatch.setattr(tf, "run", stop_after_one)
+        code = tf.main(forward_args(out))
+    err = capsys.readouterr().err
+    assert code == 130
+    if after == 0:
+        assert "nothing was written" in err and "are kept" not in err
+    else:
+        assert f"finished points are kept in {out}" in err and len(load_cost(out).points) == 1

@@ -68,7 +68,7 @@ class FakeBenchClient:
         self.interrupt_at, self.raise_at = interrupt_at, raise_at
         self.commands: list[list[str]] = []
 
-    def __call__(self, cmd: Sequence[str], log: Path) -> int:
+    def __call__(self, cmd: Sequence[str], log: Path, timeout_s: float | None = None) -> int:
         self.commands.append(list(cmd))
         concurrency = int(cmd[cmd.index("--max-concurrency") + 1])
         if concurrency == self.interrupt_at:
@@ -85,8 +85,8 @@ class FakeBenchClient:
 
 
 def deps_for(bench: FakeBenchClient, **overrides: object) -> ServeDeps:
-    deps = ServeDeps(sglang_available=lambda: True, bench_module=lambda: "sglang.benchmark.serving",
-                     run_bench=bench, sleep=lambda s: None)
+    deps = ServeDeps(engine_version=lambda name, dists, python: "0.5.23",
+                     bench_module=lambda: "sglang.benchmark.serving", run_bench=bench, sleep=lambda s: None)
     for key, value in overrides.items():
         setattr(deps, key, value)
     return deps
