@@ -76,6 +76,7 @@ def test_exports_carry_the_assumptions(downloads: dict[str, Callable[[], bytes]]
 def test_compare_view_can_be_exported_with_its_assumptions(downloads: dict[str, Callable[[], bytes]]) -> None:
     at = AppTest.from_file(APP, default_timeout=180)
     at.query_params["util"] = "80"
+    at.switch_page("app_pages/compare.py")  # the decision page is the landing page now
     at.run()
     assert not at.exception
     csv = pd.read_csv(io.BytesIO(downloads["nld-cost-compare.csv"]()))
