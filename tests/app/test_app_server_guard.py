@@ -46,7 +46,7 @@ def test_after_the_guard_streamlits_clear_cache_handler_leaves_the_shared_caches
 
 
 class Client:
-    """One session over the app's WebSocket: runs the landing page, remembers widget ids by their keys."""
+    """One session over the app's WebSocket: runs the Compare page, remembers widget ids by their keys."""
 
     def __init__(self, ws: ClientConnection) -> None:
         self.ws = ws
@@ -55,6 +55,7 @@ class Client:
     def run(self, states: Sequence[WidgetState] = (), timeout: float = 180) -> list[str]:
         msg = BackMsg()
         msg.rerun_script.query_string = ""
+        msg.rerun_script.page_name = "compare"  # Compare's chart toggle (the decision page is the landing page)
         msg.rerun_script.widget_states.widgets.extend(states)
         self.ws.send(msg.SerializeToString())
         kinds: list[str] = []

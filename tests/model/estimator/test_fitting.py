@@ -199,7 +199,7 @@ def _refit_in_subprocess(coretype: str | None) -> dict[str, object]:
     env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
     if coretype:
         env["OPENBLAS_CORETYPE"] = coretype
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     proc = subprocess.run(
         [sys.executable, "-c", _REFIT_SCRIPT, *_SENSITIVE], cwd=root, env=env | {"PYTHONPATH": str(root)},
         capture_output=True, text=True, timeout=300, check=True,
