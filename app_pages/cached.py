@@ -226,7 +226,7 @@ def clear_per_choice_caches() -> None:
     """Empty the caches of results per user choice (each utilisation, volume, filter, scenario); keep the bundled
     catalog, the estimator's checks and the forward surfaces (once per process). The housekeeping's idle sweep."""
     for fn in (priced, compare_pool, compare_view, scenario_curves, _scenario_prices, frontier_figure, crossover,
-               gpu_comparison, _capacity_curves, capacity_plan, decision):  # fmt: skip
+               gpu_comparison, _capacity_curves, capacity_plan, _decision_curves, decision):  # fmt: skip
         fn.clear()
 
 
@@ -240,17 +240,43 @@ def estimator_error_pct() -> dict[str, float]:
     return {str(r.mode): float(r.median_abs_error_pct) for r in err.itertuples()}
 
 
+@st.cache_resource(show_spinner="Estimating…", max_entries=48)
+def _decision_curves(
+    points_key: str, inputs: decision_answers.DecisionInputs, gpu: str, isl: int, _points: pd.DataFrame
+) -> tuple[scenario.ScenarioCurves, list[str]]:
+    """decision.gpu_curves (~0.5 s per GPU and prompt length: estimates, counterparts, interpolation), keyed on what
+    it depends on (decision.curves_inputs), so that a change of utilisation, tier, quote, volume, targets' values
+    or NLD mode only re-prices. A shared object (no copy per hit): read-only."""
+    return decision_answers.gpu_curves(bundled_catalog(), _points, inputs, gpu, isl)
+
+
 @st.cache_data(show_spinner="Deciding…", max_entries=32)
 def decision(
     points_key: str,
     prices_key: str,
     inputs: decision_answers.DecisionInputs,
     context_isls: tuple[int, ...],
+    context_gpus: tuple[str, ...],
     _points: pd.DataFrame,
     _prices: pd.DataFrame,
 ) -> decision_answers.Decision:
+    """decision.decide: the verdict per GPU, and the ratio at `context_isls` on `context_gpus`; its curves cached
+    apart (_decision_curves)."""
+
+    def curves(
+        _cat: Catalog, pts: pd.DataFrame, key: decision_answers.DecisionInputs, gpu: str, isl: int
+    ) -> tuple[scenario.ScenarioCurves, list[str]]:
+        return _decision_curves(points_key, key, gpu, isl, pts)
+
     return decision_answers.decide(
-        bundled_catalog(), _points, _prices, inputs, estimator_error_pct(), context_isls=context_isls
+        bundled_catalog(),
+        _points,
+        _prices,
+        inputs,
+        estimator_error_pct(),
+        context_isls=context_isls,
+        context_gpus=context_gpus,
+        curves=curves,
     )
 
 

@@ -132,7 +132,9 @@ if not gpus:
     st.warning("Pick at least one GPU in the sidebar.", icon=":material/memory:")
     st.stop()
 
-result = cached.decision(points_key, prices_key, inputs, (), points, prices)
+# One call: the verdicts, and the ratio by prompt length on the first GPU (below the fold)
+sweep = tuple(i for i in dc.CONTEXT_SWEEP if i != inputs.isl)
+result = cached.decision(points_key, prices_key, inputs, (inputs.isl, *sweep), tuple(gpus[:1]), points, prices)
 volume = inputs.tokens_per_month is not None
 cols = st.columns(len(result.gpus))
 for col, g in zip(cols, result.gpus, strict=True):
@@ -147,16 +149,13 @@ for col, g in zip(cols, result.gpus, strict=True):
 # Below the fold: what would change the verdict
 
 st.subheader("What would change the verdict")
-sweep = tuple(i for i in dc.CONTEXT_SWEEP if i != inputs.isl)
-first = dc.with_gpus(inputs, gpus[:1])
-swept = cached.decision(points_key, prices_key, first, (inputs.isl, *sweep), points, prices)
-changes = cards.what_changes(dc.Decision(inputs, result.gpus, swept.context))
+changes = cards.what_changes(result)
 st.table(changes.set_index("GPU"))
 st.caption(
     f"NLD ÷ baseline by prompt length on {names.get(gpus[0], gpus[0])} (other GPUs: put them first). Crossover: "
     "where NLD's chosen curve stops beating the baseline's in tok/s per GPU as concurrency grows."
 )
-st.dataframe(cards.context_table(swept.context), hide_index=True)
+st.dataframe(cards.context_table(result.context), hide_index=True)
 
 # ---------------------------------------------------------------------------------------------
 # The vendor's claims, checked against the bundled data

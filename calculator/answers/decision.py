@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -205,23 +205,49 @@ def _baseline_gaps(curves: pd.DataFrame, gpu: str, baseline: str, precisions: Se
     return pd.DataFrame(rows, columns=["gpu", "model", "mode", "precision", "block_size"])
 
 
-def _priced(
-    catalog: Catalog, points: pd.DataFrame, prices: pd.DataFrame, inputs: DecisionInputs, gpu: str, isl: int
-) -> tuple[scenario.ScenarioResult, list[str]]:
-    """The scenario on one GPU with like-precision baselines added (estimated where no data has them)."""
+def curves_inputs(inputs: DecisionInputs) -> DecisionInputs:
+    """The part of the inputs a GPU's curves depend on (gpu_curves): the sizes, lengths and workload, and only
+    whether a TTFT target is set; not the GPUs, prices, tier, quote, utilisation, volume or NLD mode. A cache key."""
+    return DecisionInputs(
+        gpus=(), size=inputs.size, baseline=inputs.baseline, isl=inputs.isl, osl=inputs.osl, cat=inputs.cat,
+        ttft=1.0 if inputs.ttft else 0.0,
+    )  # fmt: skip
+
+
+def gpu_curves(
+    catalog: Catalog, points: pd.DataFrame, inputs: DecisionInputs, gpu: str, isl: int
+) -> tuple[scenario.ScenarioCurves, list[str]]:
+    """The scenario's curves on one GPU at `isl` with like-precision baselines added (estimated where no data has
+    them): the expensive, price-free part of a verdict, a function of curves_inputs(inputs), the GPU and `isl`."""
     s_in = inputs.scenario_inputs(gpu, isl)
-    s_in, notes = scenario.available_choices(prices, s_in)
     on_gpu = points[points["gpu"] == gpu]
     nld_prec = sorted(set(on_gpu.loc[on_gpu["model"] == inputs.model, "precision"].astype(str)) | {"bf16", "fp8"})
     gaps = _baseline_gaps(on_gpu, gpu, inputs.baseline, nld_prec)
-    pts = points
+    pts, notes = points, list[str]()
     if not gaps.empty:
         est, problems = estimate_configs(catalog, gaps, isl=isl, osl=inputs.osl, workload=s_in.workload)
         notes += problems
         if not est.empty:
             pts = concat_points([points, est])
-    curves = scenario.scenario_curves(catalog, pts, s_in)
-    return scenario.price_scenario(curves, prices, s_in, price_ratio=4.0), notes
+    return scenario.scenario_curves(catalog, pts, s_in), notes
+
+
+CurvesFn = Callable[[Catalog, pd.DataFrame, DecisionInputs, str, int], tuple[scenario.ScenarioCurves, list[str]]]
+
+
+def _priced(
+    catalog: Catalog,
+    points: pd.DataFrame,
+    prices: pd.DataFrame,
+    inputs: DecisionInputs,
+    gpu: str,
+    isl: int,
+    curves: CurvesFn = gpu_curves,
+) -> tuple[scenario.ScenarioResult, list[str]]:
+    """The GPU's curves (`curves`: gpu_curves, or a cache of it) priced with the chosen offer and utilisation."""
+    s_in, notes = scenario.available_choices(prices, inputs.scenario_inputs(gpu, isl))
+    found, problems = curves(catalog, points, curves_inputs(inputs), gpu, isl)
+    return scenario.price_scenario(found, prices, s_in, price_ratio=4.0), [*notes, *problems]
 
 
 def _best(ops: pd.DataFrame, mask: pd.Series) -> pd.Series | None:
@@ -240,12 +266,15 @@ def decide_gpu(
     errors: Mapping[str, float],
     *,
     isl: int | None = None,
+    curves: CurvesFn = gpu_curves,
+    crossover: bool = True,
 ) -> GpuDecision:
-    """The verdict on one GPU (at `isl`, default the inputs')."""
+    """The verdict on one GPU (at `isl`, default the inputs'); `curves` computes (or looks up) its curves;
+    `crossover=False` leaves out the crossover concurrency (the context sweep needs only the ratio)."""
     isl = inputs.isl if isl is None else isl
     if inputs.quote_usd_per_gpu_hour:
         prices = quote_offers([gpu], inputs.quote_usd_per_gpu_hour)
-    result, notes = _priced(catalog, points, prices, inputs, gpu, isl)
+    result, notes = _priced(catalog, points, prices, inputs, gpu, isl, curves)
     if result.offer.empty:
         return GpuDecision(gpu, None, "", None, None, False, notes=[*notes, f"No {inputs.tier} price for {gpu}."])
     offer = result.offer.iloc[0]
@@ -279,7 +308,8 @@ def decide_gpu(
     elif not like:
         out.notes.append("No baseline at NLD's precision meets the targets: the baseline shown is at another one.")
     if nld_row is not None and base_row is not None:
-        out.crossover_concurrency, out.crossover_status = _crossover(result, nld_row, base_row)
+        if crossover:
+            out.crossover_concurrency, out.crossover_status = _crossover(result, nld_row, base_row)
         if out.ratio:
             out.break_even_usd_per_gpu_hour = usd_h / out.ratio
     return out
@@ -310,17 +340,20 @@ def decide(
     errors: Mapping[str, float],
     *,
     context_isls: Sequence[int] = (),
+    context_gpus: Sequence[str] | None = None,
+    curves: CurvesFn = gpu_curves,
 ) -> Decision:
     """The decision on every GPU of the inputs, and (with `context_isls`) the ratio at each of those prompt
-    lengths per GPU, to say where the advantage ends."""
-    gpus = [decide_gpu(catalog, points, prices, inputs, g, errors) for g in inputs.gpus]
+    lengths per GPU (of `context_gpus`, default all), to say where the advantage ends. `curves`: gpu_curves, or a
+    cache of it (the app's)."""
+    gpus = [decide_gpu(catalog, points, prices, inputs, g, errors, curves=curves) for g in inputs.gpus]
     rows = []
-    for g in inputs.gpus:
+    for g in inputs.gpus if context_gpus is None else [g for g in inputs.gpus if g in context_gpus]:
         for isl in context_isls:
             d = (
                 gpus[inputs.gpus.index(g)]
                 if isl == inputs.isl
-                else decide_gpu(catalog, points, prices, inputs, g, errors, isl=isl)
+                else decide_gpu(catalog, points, prices, inputs, g, errors, isl=isl, curves=curves, crossover=False)
             )
             rows.append(
                 {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -15,7 +16,7 @@ import pandas as pd
 from calculator.answers.checks import Targets, eligible_for_cheapest, estimate_configs, with_counterparts
 from calculator.data.catalog import Catalog, concat_points
 from calculator.model import frontier, operating
-from calculator.model.cost import CostSettings, price_table
+from calculator.model.cost import CostSettings, as_categories, price_table
 from calculator.model.estimator import GAP_CONFIGS
 from calculator.model.modes import decode_context_tokens
 from calculator.model.naming import curve_names, with_names, without_labels
@@ -156,6 +157,12 @@ class ScenarioCurves:
     checks: pd.DataFrame  # checks.curve_checks per profile (TTFT known, lengths, ranked)
     names: pd.DataFrame = field(default_factory=pd.DataFrame)  # naming.curve_names of the pool, named once
 
+    @cached_property
+    def unnamed(self) -> pd.DataFrame:
+        """The dense curves without their names and with text as categories: what price_scenario prices, made once
+        per curves object (the app re-prices cached curves at each utilisation and offer). Read-only."""
+        return as_categories(without_labels(self.dense))
+
 
 @dataclass
 class ScenarioResult:
@@ -265,7 +272,7 @@ def price_scenario(
     dense = curves.dense
     if not offer.empty and not dense.empty:
         priced = with_names(
-            price_table(without_labels(dense), offer, utilisation=inputs.util / 100.0, price_ratio=price_ratio),
+            price_table(curves.unnamed, offer, utilisation=inputs.util / 100.0, price_ratio=price_ratio),
             curves.names,
         )
         flags = curves.checks.set_index("profile_id")

@@ -165,13 +165,20 @@ def price_table(
         raise ValueError(f"utilisation must be in (0, 1], got {utilisation}")
     if not price_ratio > 0:
         raise ValueError(f"price_ratio must be > 0, got {price_ratio}")
-    offers = _as_categories(prices.rename(columns=_OFFER_RENAMES))
-    table = _as_categories(points).merge(offers, on="gpu", how="inner", sort=False)
+    offers = as_categories(prices.rename(columns=_OFFER_RENAMES))
+    table = as_categories(points).merge(offers, on="gpu", how="inner", sort=False)
     return add_costs(table, utilisation=utilisation, price_ratio=price_ratio)
 
 
-def _as_categories(df: pd.DataFrame) -> pd.DataFrame:
-    text = [c for c in df.columns if pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object]
+def as_categories(df: pd.DataFrame) -> pd.DataFrame:
+    """`df` with its text columns as pandas categoricals, as price_table crosses them (doing it once for a frame
+    priced again and again saves that step each time)."""
+    text = [
+        c
+        for c in df.columns
+        if not isinstance(df[c].dtype, pd.CategoricalDtype)
+        and (pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object)
+    ]
     return df.astype(dict.fromkeys(text, "category")) if text else df
 
 

@@ -93,3 +93,43 @@ def test_verdict_words_at_parity_and_either_side():
     assert "about the same" in g.verdict and "both sides from data" in g.verdict
     g = decision.GpuDecision("h100-sxm", 1.0, "", side, dataclasses.replace(other, usd_per_mtok=2.0), True)
     assert "0.50x" in g.verdict and "50% cheaper" in g.verdict
+
+
+def test_curves_are_computed_apart_from_prices_and_reused_across_utilisation_tier_and_volume(catalog):
+    """Issue 21 (load): the price-free curves of a GPU (gpu_curves, ~0.5 s each) depend only on curves_inputs;
+    a decision made with a cache of them is the same decision, and a change of utilisation, tier, quote, volume,
+    target values or NLD mode finds every curve in the cache."""
+    memo: dict[object, tuple[object, list[str]]] = {}
+    calls: list[object] = []
+
+    def curves(cat, pts, key, gpu, isl):  # type: ignore[no-untyped-def]
+        if (key, gpu, isl) not in memo:
+            calls.append((key, gpu, isl))
+            memo[(key, gpu, isl)] = decision.gpu_curves(cat, pts, key, gpu, isl)
+        return memo[(key, gpu, isl)]
+
+    base = DecisionInputs(gpus=("h100-sxm",))
+    sweep = (1024, 4096)
+    first = decide(catalog, catalog.points, catalog.prices, base, ERRORS, context_isls=sweep, curves=curves)
+    assert len(calls) == 2  # one GPU at two prompt lengths
+    plain = decide(catalog, catalog.points, catalog.prices, base, ERRORS, context_isls=sweep)
+    assert first.gpus[0].ratio == pytest.approx(plain.gpus[0].ratio, rel=1e-12)
+    assert first.gpus[0].crossover_concurrency == plain.gpus[0].crossover_concurrency
+    assert first.context["ratio"].tolist() == pytest.approx(plain.context["ratio"].tolist(), rel=1e-12)
+    for change in ({"util": 60}, {"tier": "spot"}, {"quote_usd_per_gpu_hour": 1.5}, {"tokens_per_month": 1e10},
+                   {"tps": 20.0, "ttft": 5000.0}, {"nld_mode": "ar"}):  # fmt: skip
+        other = dataclasses.replace(base, **change)
+        d = decide(catalog, catalog.points, catalog.prices, other, ERRORS, context_isls=sweep, curves=curves)
+        assert len(calls) == 2, change
+        ref = decide(catalog, catalog.points, catalog.prices, other, ERRORS, context_isls=sweep)
+        assert d.gpus[0].ratio == ref.gpus[0].ratio, change
+    decide(catalog, catalog.points, catalog.prices, dataclasses.replace(base, osl=2048), ERRORS, curves=curves)
+    assert len(calls) == 3  # the lengths are part of the curves
+
+
+def test_the_context_sweep_can_be_limited_to_some_gpus(catalog):
+    inputs = DecisionInputs(gpus=("a100-80gb", "h100-sxm"))
+    d = decide(catalog, catalog.points, catalog.prices, inputs, ERRORS, context_isls=(1024, 4096),
+               context_gpus=("a100-80gb",))  # fmt: skip
+    assert [g.gpu for g in d.gpus] == ["a100-80gb", "h100-sxm"]
+    assert set(d.context["gpu"]) == {"a100-80gb"} and sorted(d.context["isl"]) == [1024, 4096]

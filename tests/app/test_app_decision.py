@@ -49,3 +49,37 @@ def test_vendor_claims_move_with_the_ar_efficiency_slider() -> None:
     at.slider(key="d_ar_eff").set_value(80).run()
     claim = next(m for m in at.metric if m.label.startswith("The claim against your AR stack"))
     assert claim.value == "1.35x"
+
+
+def test_a_change_of_utilisation_re_prices_the_cached_curves(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Issue 21 (load): on the landing page a change of the sidebar's utilisation recomputed every curve (~3.5 s
+    per run); now only the pricing runs again and the curves come from the shared cache."""
+    import streamlit as st
+
+    from calculator.answers import decision
+
+    calls: list[tuple[str, int]] = []
+    real = decision.gpu_curves
+
+    def counting(cat, pts, key, gpu, isl):  # type: ignore[no-untyped-def]
+        calls.append((gpu, isl))
+        return real(cat, pts, key, gpu, isl)
+
+    monkeypatch.setattr(decision, "gpu_curves", counting)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    try:
+        at = AppTest.from_file(APP, default_timeout=300)
+        at.run()
+        assert not at.exception, at.exception
+        first = len(calls)
+        assert first == len(decision.CONTEXT_SWEEP)  # the default GPU at each prompt length of the sweep
+        before = [m.value for m in at.markdown if "costs" in m.value]
+        at.slider(key="util").set_value(50).run()
+        assert not at.exception, at.exception
+        assert len(calls) == first
+        assert [m.value for m in at.markdown if "costs" in m.value] == before  # a ratio: utilisation cancels out
+        assert at.table[0].value.loc["$/M output tokens", "NLD"] != ""
+    finally:
+        st.cache_data.clear()
+        st.cache_resource.clear()
