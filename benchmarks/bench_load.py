@@ -106,24 +106,40 @@ def doc_block(tag: str) -> str:
     raise SystemExit(f"docs/deploy.md has no nginx block starting with '# {tag}'")
 
 
-def nginx_config(workdir: Path, listen: int, app_ports: list[int]) -> str:
+def nginx_config(
+    workdir: Path,
+    listen: int,
+    app_ports: list[int],
+    *,
+    access_log: Path | None = None,
+    sticky: bool = True,
+    name: str = "nginx",
+) -> str:
     """docs/deploy.md's upstream and location blocks, verbatim but for the app ports, in a plain-HTTP server on
     127.0.0.1 (no TLS and no sign-in here: those parts of the docs' site need a certificate and an identity
-    provider), with the docs' catch-all server for unknown Host names."""
+    provider), with the docs' catch-all server for unknown Host names. `access_log`: a log of each request's route
+    key, the app process that answered it, status and path (tests/app/test_deploy_proxy.py); `sticky=False`: the
+    upstream without its hash line (nginx's round robin: what the stickiness test must tell apart)."""
     upstream = doc_block("planner-upstream.conf")
     servers = "".join(f"    server 127.0.0.1:{p};\n" for p in app_ports)
     upstream = re.sub(r"(?m)^    server 127\.0\.0\.1:\d+;\n", "", upstream)
     hash_line = "    hash $planner_route consistent;\n"
-    upstream = upstream.replace(hash_line, hash_line + servers)
+    upstream = upstream.replace(hash_line, (hash_line if sticky else "") + servers)
     locations = doc_block("planner-locations.conf")
     (workdir / "planner-locations.conf").write_text(locations)
     user = "user root;\n" if os.geteuid() == 0 else ""
+    log = "    access_log off;"
+    if access_log is not None:
+        log = (
+            "    log_format planner '$planner_route $upstream_addr $status $request_method $uri';\n"
+            f"    access_log {access_log} planner;"
+        )
     return f"""{user}worker_processes 1;
-pid {workdir}/nginx.pid;
+pid {workdir}/{name}.pid;
 error_log {workdir}/error.log warn;
 events {{ worker_connections 1024; }}
 http {{
-    access_log off;
+{log}
     client_body_temp_path {workdir}/body;
     proxy_temp_path {workdir}/proxy;
     fastcgi_temp_path {workdir}/fastcgi;
@@ -153,6 +169,8 @@ class Stack:
     apps: list[subprocess.Popen[bytes]] = field(default_factory=list)
     nginx: subprocess.Popen[bytes] | None = None
     workdir: Path = Path()
+    ports: list[int] = field(default_factory=list)  # the app processes' ports
+    access_log: Path | None = None  # nginx's record of which process answered each request (if asked for)
 
     def pids(self) -> list[int]:
         return [p.pid for p in self.apps]
@@ -169,7 +187,34 @@ class Stack:
                 proc.wait(timeout=10)
 
 
-def start_stack(processes: int, arena_max: int = 2) -> Stack:
+def start_nginx(
+    workdir: Path, app_ports: list[int], *, access_log: Path | None = None, sticky: bool = True, name: str = "nginx"
+) -> tuple[subprocess.Popen[bytes], str]:
+    """nginx (nginx_config) in front of the app ports, on a free 127.0.0.1 port; (its process, its URL)."""
+    listen = free_port()
+    conf = workdir / f"{name}.conf"
+    conf.write_text(nginx_config(workdir, listen, app_ports, access_log=access_log, sticky=sticky, name=name))
+    check = subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(workdir)], capture_output=True, text=True)
+    if check.returncode:
+        raise SystemExit(f"nginx -t failed:\n{check.stderr}")
+    proc = subprocess.Popen(
+        [NGINX, "-c", str(conf), "-p", str(workdir), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL, stderr=open(workdir / f"{name}.out", "wb"),  # noqa: SIM115
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{listen}"
+    deadline = time.monotonic() + 20
+    while not healthy(url):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            proc.wait(timeout=10)
+            raise SystemExit(f"nginx did not start; see {workdir}")
+        time.sleep(0.1)
+    return proc, url
+
+
+def start_stack(processes: int, arena_max: int = 2, access_log: bool = False) -> Stack:
+    """The app processes (and nginx in front of several, logging which process answered each request when
+    `access_log`), on free 127.0.0.1 ports; stopped by Stack.stop."""
     workdir = Path(tempfile.mkdtemp(prefix="bench_load_"))
     os.chmod(workdir, 0o755)
     ports = [free_port() for _ in range(processes)]
@@ -185,22 +230,8 @@ def start_stack(processes: int, arena_max: int = 2) -> Stack:
         if processes == 1:
             stack.url = f"http://127.0.0.1:{ports[0]}"
             return stack
-        listen = free_port()
-        conf = workdir / "nginx.conf"
-        conf.write_text(nginx_config(workdir, listen, ports))
-        check = subprocess.run([NGINX, "-t", "-c", str(conf), "-p", str(workdir)], capture_output=True, text=True)
-        if check.returncode:
-            raise SystemExit(f"nginx -t failed:\n{check.stderr}")
-        stack.nginx = subprocess.Popen(
-            [NGINX, "-c", str(conf), "-p", str(workdir), "-g", "daemon off;"],
-            stdout=subprocess.DEVNULL, stderr=open(workdir / "nginx.out", "wb"),  # noqa: SIM115
-        )  # fmt: skip
-        stack.url = f"http://127.0.0.1:{listen}"
-        deadline = time.monotonic() + 20
-        while not healthy(stack.url):
-            if stack.nginx.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"nginx did not start; see {workdir}")
-            time.sleep(0.1)
+        stack.ports, stack.access_log = ports, (workdir / "access.log" if access_log else None)
+        stack.nginx, stack.url = start_nginx(workdir, ports, access_log=stack.access_log)
         return stack
     except BaseException:
         stack.stop()
@@ -222,6 +253,12 @@ class Timings:
     open: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     runs_by_page: dict[str, list[float]] = field(default_factory=dict)
+    fragment_runs: int = 0  # widget changes inside an st.fragment (only the fragment reran)
+
+
+def page_label(page: Any) -> str:
+    """A page's name in the figures: its URL path name; the landing page (no path) by its own name."""
+    return str(page.url_pathname or page.page_name.lower().replace(" ", "_") or "landing")
 
 
 def sticky_cookie(url: str) -> str:
@@ -234,19 +271,23 @@ def sticky_cookie(url: str) -> str:
 class Session:
     def __init__(self, url: str, rng: random.Random, timeout: float) -> None:
         self.url, self.rng, self.timeout = url, rng, timeout
-        self.pages: dict[str, str] = {}  # url path name -> page script hash
+        self.pages: dict[str, str] = {}  # page label (url path name; the landing page: its name) -> script hash
         self.page = ""
-        self.widgets: dict[str, Any] = {}  # id -> the element proto (slider / checkbox) last drawn
+        self.widgets: dict[str, Any] = {}  # id -> (kind, the element proto, its fragment id) as last drawn
         self.states: dict[str, WidgetState] = {}  # what this user has set, sent with every run as the browser does
 
-    async def run(self, ws: Any, page_hash: str = "") -> None:
+    async def run(self, ws: Any, page_hash: str = "", fragment_id: str = "") -> None:
+        """One script run (the whole page; with `fragment_id` only that fragment, as the browser asks when a widget
+        inside an st.fragment changes), until its script_finished; RunFailed on an exception or after the timeout."""
         msg = BackMsg()
         rerun = msg.rerun_script
         rerun.query_string = ""
         rerun.page_script_hash = page_hash
+        rerun.fragment_id = fragment_id
         rerun.widget_states.widgets.extend(self.states.values())
         await ws.send(msg.SerializeToString())
-        self.widgets = {}
+        if not fragment_id:
+            self.widgets = {}
         deadline = time.monotonic() + self.timeout
         while True:
             left = deadline - time.monotonic()
@@ -260,7 +301,9 @@ class Session:
             fwd.ParseFromString(data)
             kind = fwd.WhichOneof("type")
             if kind == "navigation":
-                self.pages = {p.url_pathname: p.page_script_hash for p in fwd.navigation.app_pages}
+                self.pages = {page_label(p): p.page_script_hash for p in fwd.navigation.app_pages}
+                if not self.page:
+                    self.page = next((page_label(p) for p in fwd.navigation.app_pages if p.is_default), "")
             elif kind == "delta" and fwd.delta.WhichOneof("type") == "new_element":
                 el = fwd.delta.new_element
                 which = el.WhichOneof("type")
@@ -269,7 +312,7 @@ class Session:
                 if which in ("slider", "checkbox"):
                     w = getattr(el, which)
                     if not w.form_id and not w.disabled and (which == "checkbox" or not w.options):
-                        self.widgets[w.id] = (which, w)
+                        self.widgets[w.id] = (which, w, fwd.delta.fragment_id)
             elif kind == "script_finished":
                 if fwd.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN:
                     continue
@@ -278,9 +321,10 @@ class Session:
                 return
 
     def change_widget(self) -> str:
-        """Set a new value for a slider or checkbox of the page drawn last; returns its description."""
+        """Set a new value for a slider or checkbox of the page drawn last; returns the id of the fragment that
+        holds it ("": none, the whole page reruns)."""
         wid = self.rng.choice(sorted(self.widgets))
-        which, w = self.widgets[wid]
+        which, w, fragment = self.widgets[wid]
         state = WidgetState(id=wid)
         if which == "checkbox":
             old = self.states.get(wid)
@@ -290,41 +334,50 @@ class Session:
             values = sorted(w.min + (w.step or 1) * self.rng.randint(0, steps) for _ in w.default)
             state.double_array_value.data.extend(values)
         self.states[wid] = state
-        return f"{which}:{wid.rsplit('-', 1)[-1]}"
+        return str(fragment)
 
     async def loop(self, until: float, think: tuple[float, float], out: Timings) -> None:
         try:
-            cookie = await asyncio.to_thread(sticky_cookie, self.url)
-            headers = {"Cookie": cookie} if cookie else {}
-            ws_url = self.url.replace("http://", "ws://") + "/_stcore/stream"
-            async with websockets.connect(
-                ws_url, subprotocols=[STREAMLIT], additional_headers=headers, max_size=None, open_timeout=60
-            ) as ws:
-                t0 = time.perf_counter()
-                await self.run(ws)
+            t0 = time.perf_counter()  # opening (the GET for the cookie, the WebSocket, the first run) is one action
+            async with asyncio.timeout(self.timeout):
+                cookie = await asyncio.to_thread(sticky_cookie, self.url)
+                headers = {"Cookie": cookie} if cookie else {}
+                ws_url = self.url.replace("http://", "ws://") + "/_stcore/stream"
+                ws = await websockets.connect(
+                    ws_url, subprotocols=[STREAMLIT], additional_headers=headers, max_size=None,
+                    open_timeout=self.timeout,
+                )  # fmt: skip
+            async with ws:
+                async with asyncio.timeout(max(1.0, self.timeout - (time.perf_counter() - t0))):
+                    await self.run(ws)
                 out.open.append(time.perf_counter() - t0)
                 while time.monotonic() < until:
                     await asyncio.sleep(self.rng.uniform(*think))
                     if time.monotonic() >= until:
                         break
                     switch = not self.widgets or self.rng.random() < 0.5
+                    fragment = ""
                     if switch:
                         self.page = self.rng.choice([p for p in self.pages if p != self.page])
                         target = self.pages[self.page]
                     else:
-                        self.change_widget()
+                        fragment = self.change_widget()
                         target = self.pages.get(self.page, "")
                     t0 = time.perf_counter()
                     try:
-                        await self.run(ws, target)
+                        await self.run(ws, target, fragment)
                     except RunFailed as e:
-                        out.errors.append(f"{self.page or 'compare'}: {e}")
+                        out.errors.append(f"{self.page}: {e}")
                         if "within" in str(e):
                             return  # the connection is in an unknown state: this user gives up
                         continue
                     took = time.perf_counter() - t0
                     (out.switch if switch else out.widget).append(took)
-                    out.runs_by_page.setdefault(self.page or "compare", []).append(took)
+                    out.runs_by_page.setdefault(self.page, []).append(took)
+                    if fragment:
+                        out.fragment_runs += 1
+        except TimeoutError:
+            out.errors.append(f"open: no first run within {self.timeout:.0f} s")
         except (OSError, websockets.WebSocketException, RunFailed) as e:
             out.errors.append(f"connection: {type(e).__name__}: {e}")
 
@@ -356,53 +409,115 @@ async def warm_up(url: str) -> None:
         await s.run(ws)
         for name, page_hash in list(s.pages.items()):
             await s.run(ws, page_hash)
-            print(f"  warm-up {name or 'compare'}: ok", flush=True)
+            print(f"  warm-up {name}: ok", flush=True)
 
 
-async def sample_rss(
-    pids: list[int], t_start: float, samples: list[tuple[float, list[float]]], stop: asyncio.Event
-) -> None:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used, in seconds (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) jiffies of all CPUs since boot (/proc/stat), for the machine's busy share between samples."""
+    try:
+        values = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError):
+        return 0.0, 0.0
+    idle = values[3] + (values[4] if len(values) > 4 else 0)
+    return float(sum(values) - idle), float(sum(values))
+
+
+@dataclass
+class Sample:
+    """Every 2 s: the app processes' RSS (MB), the 1-minute load average, the share of the machine's CPUs busy and
+    the app processes' CPU (in cores) since the previous sample: a noisy run (other jobs beside it) shows here."""
+
+    t: float
+    rss: list[float]
+    load1: float
+    machine_busy: float
+    app_cores: float
+
+
+async def sample_machine(pids: list[int], t_start: float, samples: list[Sample], stop: asyncio.Event) -> None:
+    busy0, total0 = machine_cpu()
+    app0, t0 = sum(cpu_seconds(p) for p in pids), time.monotonic()
     while not stop.is_set():
-        samples.append((round(time.monotonic() - t_start, 1), [round(rss_mb(p), 1) for p in pids]))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 2.0)
+        busy, total = machine_cpu()
+        app, now = sum(cpu_seconds(p) for p in pids), time.monotonic()
+        samples.append(Sample(
+            t=round(now - t_start, 1), rss=[round(rss_mb(p), 1) for p in pids], load1=round(os.getloadavg()[0], 2),
+            machine_busy=round((busy - busy0) / (total - total0), 3) if total > total0 else 0.0,
+            app_cores=round((app - app0) / max(1e-9, now - t0), 2),
+        ))  # fmt: skip
+        busy0, total0, app0, t0 = busy, total, app, now
+
+
+def during(samples: list[Sample], start: float, end: float) -> dict[str, float]:
+    """The machine's load while the sessions ran (samples between `start` and `end`, seconds from t_start)."""
+    inside = [s for s in samples if start < s.t <= end + 2.0] or samples[-1:]
+    if not inside:
+        return {}
+    return {
+        "load1_mean": round(statistics.fmean(s.load1 for s in inside), 2),
+        "load1_max": max(s.load1 for s in inside),
+        "machine_busy_mean": round(statistics.fmean(s.machine_busy for s in inside), 3),
+        "app_cores_mean": round(statistics.fmean(s.app_cores for s in inside), 2),
+        "cpus": os.cpu_count() or 0,
+    }
 
 
 async def load(args: argparse.Namespace, url: str, pids: list[int]) -> dict[str, Any]:
     for _ in range(1 if args.processes == 1 or args.url else args.processes * 2):
         await warm_up(url)  # behind the proxy: several times, so that (most likely) every process is warm
     t_start = time.monotonic()
-    samples: list[tuple[float, list[float]]] = []
+    samples: list[Sample] = []
     stop = asyncio.Event()
-    sampler = asyncio.create_task(sample_rss(pids, t_start, samples, stop))
+    sampler = asyncio.create_task(sample_machine(pids, t_start, samples, stop))
     await asyncio.sleep(2.1)
-    warm = sum(samples[-1][1]) if samples else 0.0
+    warm = sum(samples[-1].rss) if samples else 0.0
+    loadavg_at_start = os.getloadavg()  # just before the sessions start (after the warm-up)
     out = Timings()
-    until = time.monotonic() + args.duration
+    load_start = time.monotonic()
+    until = load_start + args.duration
     rng = random.Random(args.seed)
     users = []
     for i in range(args.sessions):  # arrivals spread over the first think time, as people do not click in step
         user = Session(url, random.Random(rng.random()), args.action_timeout)
         users.append(asyncio.create_task(user.loop(until, (args.think_min, args.think_max), out)))
         await asyncio.sleep(args.think_min / max(1, args.sessions) * (i % 3))
-    await asyncio.gather(*users)
+    # Bounded: a session still waiting for a run when the last action's timeout has passed is stopped, an error.
+    _, unfinished = await asyncio.wait(users, timeout=max(0.0, until + args.action_timeout + 5.0 - time.monotonic()))
+    for task in unfinished:
+        task.cancel()
+        out.errors.append("unfinished: a session still waiting after the load and its action timeout")
+    await asyncio.gather(*users, return_exceptions=True)
     t_end = time.monotonic()
-    peak = max((sum(s[1]) for s in samples), default=0.0)
+    peak = max((sum(s.rss) for s in samples), default=0.0)
+    machine = during(samples, load_start - t_start, t_end - t_start)
     print(f"load done after {t_end - t_start:.0f} s; waiting {args.after} s for memory", flush=True)
     await asyncio.sleep(args.after)
     stop.set()
     await sampler
-    after = sum(samples[-1][1]) if samples else 0.0
+    after = sum(samples[-1].rss) if samples else 0.0
     return {
         "sessions": args.sessions, "processes": args.processes, "duration_s": args.duration,
         "think_s": [args.think_min, args.think_max], "switch": summary(out.switch), "widget": summary(out.widget),
         "open": summary(out.open), "errors": len(out.errors), "error_samples": out.errors[:10],
         "by_page_p50": {k: round(pct(v, 50), 3) for k, v in sorted(out.runs_by_page.items())},
+        "fragment_runs": out.fragment_runs, "load_s": round(t_end - load_start, 1),
         "rss_mb": {"warm": round(warm, 1), "peak": round(peak, 1), "after": round(after, 1),
-                   "after_s": args.after, "series": samples},
+                   "after_s": args.after, "series": [(x.t, x.rss) for x in samples]},
         "malloc_arena_max": args.malloc_arena_max,
-        "runs_per_s": round((len(out.switch) + len(out.widget)) / max(1e-9, args.duration), 2),
-        "loadavg_before": os.getloadavg(),
+        "runs_per_s": round((len(out.switch) + len(out.widget)) / max(1e-9, t_end - load_start), 2),
+        "loadavg_at_start": loadavg_at_start, "machine_during_load": machine,
+        "machine_series": [(x.t, x.load1, x.machine_busy, x.app_cores) for x in samples],
     }  # fmt: skip
 
 
@@ -417,7 +532,16 @@ def report(r: dict[str, Any]) -> None:
     print(f"  errors: {r['errors']} {r['error_samples'][:3]}")
     m = r["rss_mb"]
     print(f"  RSS MB (all app processes): warm {m['warm']}, peak {m['peak']}, {m['after_s']} s after {m['after']}")
-    print(f"  runs/s {r['runs_per_s']}; p50 by page {r['by_page_p50']}")
+    print(
+        f"  runs/s {r['runs_per_s']} ({r['fragment_runs']} fragment runs); load phase {r['load_s']} s; "
+        f"p50 by page {r['by_page_p50']}"
+    )
+    mach, before = r.get("machine_during_load") or {}, r.get("loadavg_before") or [float("nan")]
+    nan = float("nan")
+    print(f"  machine: load avg (1 min) {before[0]:.2f} before the app started, {r['loadavg_at_start'][0]:.2f} as the "
+          f"sessions started, {mach.get('load1_mean', nan):.2f} mean / {mach.get('load1_max', nan):.2f} max during "
+          f"the load; CPUs busy {mach.get('machine_busy_mean', 0):.0%} of {mach.get('cpus', 0)}, the app "
+          f"process(es) {mach.get('app_cores_mean', 0):.2f} cores")  # fmt: skip
     ok = (r["switch"]["p50"] <= SWITCH_P50_BUDGET_S and r["switch"]["p99"] <= SWITCH_P99_BUDGET_S
           and r["errors"] == 0 and (not m["warm"] or m["after"] <= RSS_AFTER_BUDGET * m["warm"]))  # fmt: skip
     print(f"  budget (switch p50 <= {SWITCH_P50_BUDGET_S} s, p99 <= {SWITCH_P99_BUDGET_S} s, no errors, RSS after "
@@ -445,11 +569,13 @@ def main() -> None:
     args = p.parse_args()
     if not 1 <= args.sessions <= 200 or not 0 < args.duration <= 1800 or not 0 <= args.after <= 900:
         raise SystemExit("bounded: 1-200 sessions, duration up to 1800 s, --after up to 900 s")
+    loadavg_before = os.getloadavg()  # before this bench starts anything: what else the machine is running
     stack = Stack(url=args.url) if args.url else start_stack(args.processes, args.malloc_arena_max)
     try:
         result = asyncio.run(load(args, stack.url, stack.pids()))
     finally:
         stack.stop()
+    result["loadavg_before"] = loadavg_before
     result["loadavg_end"] = os.getloadavg()
     report(result)
     if args.out:
