@@ -50,3 +50,74 @@ def test_the_idle_sweep_clears_the_apps_per_choice_caches_outside_a_script_run()
     from app_pages import cached
 
     cached.clear_per_choice_caches()  # from the sweeper's thread there is no ScriptRunContext: must not raise
+
+
+def test_a_per_choice_cache_does_not_grow_past_its_max_entries(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 21 (memory): thirty users each with their own utilisation, volume, filters leave one entry per choice;
+    a bounded cache keeps the last max_entries of them (the least recently used are dropped: asked again, they are
+    computed again) and the idle sweep empties it."""
+    import streamlit as st
+
+    from app_pages import cached
+    from calculator.data.catalog import load_catalog, prices_frame
+    from calculator.model.cost import CostSettings
+
+    cat = load_catalog()
+    points, prices = cat.points.head(8), prices_frame(cat.offers).head(8)
+    computed: list[int] = []
+    real = cached.price_table
+    monkeypatch.setattr(cached, "price_table", lambda *a, **k: computed.append(1) or real(*a, **k))
+
+    def ask(i: int) -> None:
+        cached.priced(f"points-{i}", "prices", CostSettings(utilisation=0.5), points, prices)
+
+    st.cache_data.clear()
+    try:
+        for i in range(40):  # 40 sessions' choices, past the cache's max_entries (32)
+            ask(i)
+        assert len(computed) == 40
+        for i in reversed(range(8, 40)):  # the last 32 are held
+            ask(i)
+        assert len(computed) == 40
+        ask(0)  # the first was dropped
+        assert len(computed) == 41
+        cached.clear_per_choice_caches()
+        ask(39)
+        assert len(computed) == 42
+    finally:
+        st.cache_data.clear()
+
+
+def test_every_cache_with_arguments_in_the_app_is_bounded() -> None:
+    """No cache in app_pages/ keyed on a user's choices grows without bound: each cached function with arguments
+    names max_entries (a function without arguments holds one entry)."""
+    import ast
+
+    unbounded = []
+    for path in sorted((ROOT / "app_pages").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.FunctionDef) or not (node.args.args or node.args.kwonlyargs):
+                continue
+            for dec in node.decorator_list:
+                name = ast.unparse(dec.func if isinstance(dec, ast.Call) else dec)
+                keywords = {k.arg for k in dec.keywords} if isinstance(dec, ast.Call) else set()
+                if name in ("st.cache_data", "st.cache_resource") and "max_entries" not in keywords:
+                    unbounded.append(f"{path.name}:{node.name}")
+    assert not unbounded, unbounded
+
+
+def test_releasing_memory_also_empties_arrows_pool(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pandas' text columns and st.dataframe's tables are allocated in Arrow's own pool (mimalloc or jemalloc),
+    which glibc's malloc_trim does not reach: the idle sweep hands its free pages back too."""
+    import pyarrow
+
+    released: list[int] = []
+
+    class Pool:
+        def release_unused(self) -> None:
+            released.append(1)
+
+    monkeypatch.setattr(pyarrow, "default_memory_pool", lambda: Pool())
+    housekeeping.release_memory()
+    assert released == [1]
+    assert housekeeping.rss_mb() > 0
