@@ -5,6 +5,7 @@ depends on; treat the results as read-only.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import threading
 import weakref
@@ -226,7 +227,7 @@ def clear_per_choice_caches() -> None:
     """Empty the caches of results per user choice (each utilisation, volume, filter, scenario); keep the bundled
     catalog, the estimator's checks and the forward surfaces (once per process). The housekeeping's idle sweep."""
     for fn in (priced, compare_pool, compare_view, scenario_curves, _scenario_prices, frontier_figure, crossover,
-               gpu_comparison, _capacity_curves, capacity_plan, _decision_curves, decision):  # fmt: skip
+               gpu_comparison, _capacity_curves, capacity_plan, _decision_curves, _decision_at_full):  # fmt: skip
         fn.clear()
 
 
@@ -250,8 +251,24 @@ def _decision_curves(
     return decision_answers.gpu_curves(bundled_catalog(), _points, inputs, gpu, isl)
 
 
-@st.cache_data(show_spinner="Deciding…", max_entries=32)
 def decision(
+    points_key: str,
+    prices_key: str,
+    inputs: decision_answers.DecisionInputs,
+    context_isls: tuple[int, ...],
+    context_gpus: tuple[str, ...],
+    points: pd.DataFrame,
+    prices: pd.DataFrame,
+) -> decision_answers.Decision:
+    """decision.decide: the verdict per GPU, and the ratio at `context_isls` on `context_gpus`. Decided at 100 %
+    utilisation (cached) and rescaled to the user's (decision.at_utilisation), so every utilisation shares one entry."""
+    full = dataclasses.replace(inputs, util=100)
+    made = _decision_at_full(points_key, prices_key, full, context_isls, context_gpus, points, prices)
+    return made if inputs.util == 100 else decision_answers.at_utilisation(made, inputs.util)
+
+
+@st.cache_data(show_spinner="Deciding…", max_entries=32)
+def _decision_at_full(
     points_key: str,
     prices_key: str,
     inputs: decision_answers.DecisionInputs,
@@ -260,8 +277,7 @@ def decision(
     _points: pd.DataFrame,
     _prices: pd.DataFrame,
 ) -> decision_answers.Decision:
-    """decision.decide: the verdict per GPU, and the ratio at `context_isls` on `context_gpus`; its curves cached
-    apart (_decision_curves)."""
+    """decision.decide (its curves cached apart: _decision_curves)."""
 
     def curves(
         _cat: Catalog, pts: pd.DataFrame, key: decision_answers.DecisionInputs, gpu: str, isl: int

@@ -8,6 +8,7 @@ far from the demand's ISL/OSL give way to estimates at those lengths (toggle).
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from app_pages import cached, state
@@ -168,28 +169,35 @@ if single_point:
         + ("…" if len(single_point) > 6 else "")
     )
 
+
+@st.fragment
+def plans_table(plans: pd.DataFrame) -> None:
+    """The plans table; its "Every offer" toggle reruns only this fragment (issue 21, load)."""
+    every_offer = st.toggle(
+        "Every offer",
+        value=False,
+        key="cap_all_offers",
+        help="Off: each curve with its cheapest offer per provider. On: every offer (instance type, region, tier).",
+    )
+    w.table(
+        planning.plan_rows(plans, every_offer=every_offer),
+        "capacity_table",
+        [
+            "gpu", "curve", "provider", "instance", "tier_label", "monthly_usd", "usd_per_mtok_effective", "badge",
+            "est_error", "monthly_usd_low", "monthly_usd_high", "replicas", "gpus_per_replica", "instances",
+            "gpus_per_instance", "gpus_billed",
+            "replicas_offpeak", "instances_offpeak", "concurrency", "point_basis", "tok_s_user", "ttft_ms_p50",
+            "queue_ms", "slo_note", "check_note", "replica_output_tok_s", "fleet_utilisation", "usd_per_gpu_hour",
+            "price_as_of", "source",
+        ],
+        keep=["provenance", "profile_id", "offer_id", "tier", "gpus", "model", "mode"],
+        alt="Fleet plans per curve and offer",
+    )  # fmt: skip
+
+
 with tab_plans:
     if tab_plans.open:
-        every_offer = st.toggle(
-            "Every offer",
-            value=False,
-            key="cap_all_offers",
-            help="Off: each curve with its cheapest offer per provider. On: every offer (instance type, region, tier).",
-        )
-        w.table(
-            planning.plan_rows(plans, every_offer=every_offer),
-            "capacity_table",
-            [
-                "gpu", "curve", "provider", "instance", "tier_label", "monthly_usd", "usd_per_mtok_effective", "badge",
-                "est_error", "monthly_usd_low", "monthly_usd_high", "replicas", "gpus_per_replica", "instances",
-                "gpus_per_instance", "gpus_billed",
-                "replicas_offpeak", "instances_offpeak", "concurrency", "point_basis", "tok_s_user", "ttft_ms_p50",
-                "queue_ms", "slo_note", "check_note", "replica_output_tok_s", "fleet_utilisation", "usd_per_gpu_hour",
-                "price_as_of", "source",
-            ],
-            keep=["provenance", "profile_id", "offer_id", "tier", "gpus", "model", "mode"],
-            alt="Fleet plans per curve and offer",
-        )  # fmt: skip
+        plans_table(plans)
 
 with st.expander("Download this plan", icon=":material/download:"):
     plan_table = plans[[c for c in planning.PLAN_EXPORT_COLUMNS if c in plans.columns]].reset_index(drop=True)

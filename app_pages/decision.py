@@ -160,6 +160,29 @@ st.dataframe(cards.context_table(result.context), hide_index=True)
 # ---------------------------------------------------------------------------------------------
 # The vendor's claims, checked against the bundled data
 
+
+@st.fragment
+def ar_efficiency() -> None:
+    """The claim against the user's AR stack: its slider reruns only this fragment (issue 21, load)."""
+    thr = cached.vendor_claims()[1]
+    eff = st.slider(
+        "Your AR stack's efficiency (% of the HBM roofline)",
+        10,
+        95,
+        round(thr.vendor_ar_efficiency * 100),
+        key="d_ar_eff",
+        help="Well-tuned AR engines reach 60–80 % of the roofline at batch 1; the vendor's baseline is at the default.",
+    )
+    # the default is the vendor's own efficiency, rounded for the slider: use it exactly there
+    ratio = thr.claimed_ratio if eff == round(thr.vendor_ar_efficiency * 100) else thr.ratio_at(eff / 100)
+    st.metric(
+        "The claim against your AR stack",
+        f"{ratio:.2f}x",
+        delta=f"{ratio - thr.claimed_ratio:+.2f}x vs the vendor's {thr.claimed_ratio:.2f}x",
+        delta_color="off",
+    )
+
+
 st.subheader("The vendor's claims, checked")
 tpf, thr = cached.vendor_claims()
 c1, c2 = st.columns(2)
@@ -181,20 +204,5 @@ with c2.container(border=True):
         f"**{thr.vendor_ar_efficiency:.0%}** of the GB200's batch-1 HBM roofline ({thr.roofline_tok_s:,.0f} tok/s = "
         "8 TB/s ÷ 8.49 GB of fp8 weights)."
     )
-    eff = st.slider(
-        "Your AR stack's efficiency (% of the HBM roofline)",
-        10,
-        95,
-        round(thr.vendor_ar_efficiency * 100),
-        key="d_ar_eff",
-        help="Well-tuned AR engines reach 60–80 % of the roofline at batch 1; the vendor's baseline is at the default.",
-    )
-    # the default is the vendor's own efficiency, rounded for the slider: use it exactly there
-    ratio = thr.claimed_ratio if eff == round(thr.vendor_ar_efficiency * 100) else thr.ratio_at(eff / 100)
-    st.metric(
-        "The claim against your AR stack",
-        f"{ratio:.2f}x",
-        delta=f"{ratio - thr.claimed_ratio:+.2f}x vs the vendor's {thr.claimed_ratio:.2f}x",
-        delta_color="off",
-    )
+    ar_efficiency()
     st.caption(f"Vendor: {vb.escape_dollars(thr.source)}; GPU figures: gpus.yaml. NLD's figure held as reported.")

@@ -367,6 +367,21 @@ def decide(
     return Decision(inputs=inputs, gpus=gpus, context=pd.DataFrame(rows))
 
 
+def at_utilisation(d: Decision, util: int) -> Decision:
+    """The decision at another utilisation (%) from one made at another: every $/M scales by old ÷ new utilisation (a
+    GPU-hour buys util % of the measured tokens), so each side's choice, the ratios, the GPUs and bills for a volume
+    and the break-even prices stay as they are. The app decides at 100 % once and rescales per user."""
+    if not 0 < util <= 100:
+        raise ValueError(f"utilisation must be in (0, 100] %, got {util}")
+    f = d.inputs.util / util
+
+    def side(s: Side | None) -> Side | None:
+        return None if s is None else dataclasses.replace(s, usd_per_mtok=s.usd_per_mtok * f)
+
+    gpus = [dataclasses.replace(g, nld=side(g.nld), baseline=side(g.baseline), notes=list(g.notes)) for g in d.gpus]
+    return Decision(dataclasses.replace(d.inputs, util=util), gpus, d.context.copy())
+
+
 def advantage_ends(context: pd.DataFrame, gpu: str, *, nld_cheaper: bool = True, above: int = 0) -> int | None:
     """The shortest prompt length (of those swept, longer than `above`: the user's) at which the verdict flips on
     `gpu`: where NLD is no longer cheaper (`nld_cheaper`, the verdict at the user's length) or where it becomes

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import math
 
+import pandas as pd
 import pytest
 
 from calculator.answers import decision
@@ -133,3 +134,32 @@ def test_the_context_sweep_can_be_limited_to_some_gpus(catalog):
                context_gpus=("a100-80gb",))  # fmt: skip
     assert [g.gpu for g in d.gpus] == ["a100-80gb", "h100-sxm"]
     assert set(d.context["gpu"]) == {"a100-80gb"} and sorted(d.context["isl"]) == [1024, 4096]
+
+
+@pytest.mark.parametrize("util", [35, 80])
+def test_a_decision_at_full_utilisation_rescaled_is_the_decision_made_at_that_utilisation(catalog, util):
+    """Issue 21 (load): the app decides once at 100 % and rescales per user; that must be the same decision (same
+    sides, ratios, GPUs and bills for a volume, break-even prices; every $/M x 100/util) as deciding at util."""
+    kw = {"gpus": ("a100-80gb", "h100-sxm"), "tokens_per_month": 5e10}
+    full = decide(catalog, catalog.points, catalog.prices, DecisionInputs(**kw), ERRORS, context_isls=(1024, 8192))
+    made = decide(catalog, catalog.points, catalog.prices, DecisionInputs(util=util, **kw), ERRORS,
+                  context_isls=(1024, 8192))  # fmt: skip
+    scaled = decision.at_utilisation(full, util)
+    assert scaled.inputs == made.inputs
+    for a, b in zip(scaled.gpus, made.gpus, strict=True):
+        assert (a.gpu, a.offer, a.like_precision, a.notes) == (b.gpu, b.offer, b.like_precision, b.notes)
+        assert a.ratio == pytest.approx(b.ratio, rel=1e-9)
+        assert a.break_even_usd_per_gpu_hour == pytest.approx(b.break_even_usd_per_gpu_hour, rel=1e-9)
+        assert a.crossover_concurrency == b.crossover_concurrency
+        for sa, sb in ((a.nld, b.nld), (a.baseline, b.baseline)):
+            assert sa is not None and sb is not None
+            assert dataclasses.replace(sa, usd_per_mtok=0.0) == dataclasses.replace(sb, usd_per_mtok=0.0)
+            assert sa.usd_per_mtok == pytest.approx(sb.usd_per_mtok, rel=1e-9)
+            assert sa.usd_per_mtok == pytest.approx(full_side(full, a.gpu, sa) * 100 / util, rel=1e-9)
+    pd.testing.assert_frame_equal(scaled.context, made.context)
+
+
+def full_side(d, gpu, side):  # type: ignore[no-untyped-def]
+    g = next(g for g in d.gpus if g.gpu == gpu)
+    s = g.nld if side is None or side.model == g.nld.model else g.baseline
+    return s.usd_per_mtok
