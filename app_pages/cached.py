@@ -123,9 +123,10 @@ def compare_view(
     return compare.compare_view(_pool, _prices, query, settings, errors, estimator_gpu_error())
 
 
-@st.cache_data(show_spinner="Estimating…", max_entries=64)
+@st.cache_resource(show_spinner="Estimating…", max_entries=48)
 def scenario_curves(points_key: str, inputs: scenario.ScenarioInputs, _points: pd.DataFrame) -> scenario.ScenarioCurves:
-    """scenario.scenario_curves; `inputs` should hold only what the curves depend on (curves_inputs)."""
+    """scenario.scenario_curves; `inputs` should hold only what the curves depend on (curves_inputs). A shared object
+    (no unpickled copy per hit, and its priceable form, ScenarioCurves.unnamed, is made once): read-only."""
     return scenario.scenario_curves(bundled_catalog(), _points, inputs)
 
 
@@ -138,7 +139,7 @@ def curves_inputs(inputs: scenario.ScenarioInputs) -> scenario.ScenarioInputs:
     )  # fmt: skip
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)  # shared frames, read-only (no copy per hit)
 def _scenario_prices(
     curves_key: str,
     prices_key: str,
