@@ -110,8 +110,25 @@ def compare_pool(
     return compare.estimate_pool(bundled_catalog(), _points, _prices, isl=isl, osl=osl, models=models)
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
 def compare_view(
+    pool_key: str,
+    prices_key: str,
+    query: compare.CompareQuery,
+    settings: CostSettings,
+    errors: dict[str, str],
+    pool: pd.DataFrame,
+    prices: pd.DataFrame,
+) -> compare.CompareView:
+    """compare.compare_view, priced at 100 % utilisation (cached) and rescaled to the user's
+    (compare.at_utilisation), so that every utilisation shares one entry."""
+    full = _compare_view_at_full(
+        pool_key, prices_key, query, dataclasses.replace(settings, utilisation=1.0), errors, pool, prices
+    )
+    return full if settings.utilisation == 1.0 else compare.at_utilisation(full, settings.utilisation)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _compare_view_at_full(
     pool_key: str,
     prices_key: str,
     query: compare.CompareQuery,
@@ -227,8 +244,9 @@ def capacity_plan(
 def clear_per_choice_caches() -> None:
     """Empty the caches of results per user choice (each utilisation, volume, filter, scenario); keep the bundled
     catalog, the estimator's checks and the forward surfaces (once per process). The housekeeping's idle sweep."""
-    for fn in (priced, compare_pool, compare_view, scenario_curves, _scenario_prices, frontier_figure, crossover,
-               gpu_comparison, _capacity_curves, capacity_plan, _decision_curves, _decision_at_full):  # fmt: skip
+    for fn in (priced, compare_pool, _compare_view_at_full, scenario_curves, _scenario_prices, frontier_figure,
+               crossover, gpu_comparison, _capacity_curves, capacity_plan, _decision_curves,
+               _decision_at_full):  # fmt: skip
         fn.clear()
 
 

@@ -5,6 +5,7 @@ rule, with its cost at concurrency 1 beside it; "highest"; or a number), with th
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -225,6 +226,19 @@ def compare_view(
     )
     view.table = table.sort_values(cost_col, kind="stable").reset_index(drop=True)
     return view
+
+
+def at_utilisation(view: CompareView, utilisation: float) -> CompareView:
+    """The view at another utilisation (a fraction in (0, 1]) from one priced at another: every $/M column (the
+    chosen denominator's and the others, their error ranges, the concurrency-1 cost) scales by old ÷ new
+    utilisation, so the rows, their order and the stars stay. The app prices at 100 % once and rescales per user."""
+    if not 0 < utilisation <= 1:
+        raise ValueError(f"utilisation must be in (0, 1], got {utilisation}")
+    f = float(view.assumptions.get("utilisation", 1.0)) / utilisation
+    table = view.table.copy()
+    for col in [c for c in table.columns if str(c).startswith("usd_per_mtok") or c == "usd_at_c1"]:
+        table[col] = table[col] * f
+    return dataclasses.replace(view, table=table, assumptions={**view.assumptions, "utilisation": utilisation})
 
 
 def compare_assumptions(query: CompareQuery, settings: CostSettings) -> dict[str, Any]:

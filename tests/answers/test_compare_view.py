@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import pandas as pd
 import pytest
 
 from calculator.answers.compare import CompareQuery, compare_view, estimate_pool, export_frame, filter_options
@@ -123,3 +124,28 @@ def test_a_weight_only_estimate_is_never_the_star_unless_allowed(pool, catalog):
         assert row["usd_per_mtok_output"] == pytest.approx(
             allowed.table.loc[allowed.table["gpu"] == gpu, "usd_per_mtok_output"].min()
         )
+
+
+@pytest.mark.parametrize("denominator", ["output", "total"])
+@pytest.mark.parametrize("concurrency", ["best", "highest"])
+def test_a_view_priced_at_full_utilisation_rescaled_is_the_view_priced_at_that_utilisation(
+    pool, catalog, denominator, concurrency
+):
+    """Issue 21 (load): the app prices the Compare view at 100 % once and rescales per user's utilisation; that must
+    be the same table (rows, order, stars, every column) as pricing at that utilisation."""
+    from calculator.answers.compare import at_utilisation, unseen_gpu_errors
+    from calculator.model.cost import DENOMINATORS
+
+    denom = next(k for k, (col, _) in DENOMINATORS.items() if col == f"usd_per_mtok_{denominator}")
+    errors = unseen_gpu_errors(catalog)
+    query = CompareQuery(concurrency=concurrency, tiers=())
+    full = compare_view(pool, catalog.prices, query, CostSettings(denominator=denom), {"all": "±10 %"}, errors)
+    for util in (0.35, 0.8):
+        made = compare_view(
+            pool, catalog.prices, query, CostSettings(utilisation=util, denominator=denom), {"all": "±10 %"}, errors
+        )
+        scaled = at_utilisation(full, util)
+        pd.testing.assert_frame_equal(scaled.table, made.table, rtol=1e-12)
+        assert scaled.assumptions == made.assumptions
+        assert (scaled.unpriced_gpus, scaled.estimated_rows) == (made.unpriced_gpus, made.estimated_rows)
+        assert (scaled.top["profile_id"], scaled.top["offer_id"]) == (made.top["profile_id"], made.top["offer_id"])
