@@ -177,12 +177,15 @@ def build_scenario(
     prices: pd.DataFrame,
     price_ratio: float,
 ) -> tuple[str, scenario.ScenarioResult]:
-    """(curves key, the scenario): curves cached without prices, pricing cached per offer choice and utilisation."""
+    """(curves key, the scenario): curves cached without prices, pricing cached per offer choice at 100 % utilisation
+    and rescaled to the user's (scenario.priced_at_utilisation)."""
     curve_in = curves_inputs(inputs)
     key = f"{points_key}|{curve_in}"
     curves = scenario_curves(points_key, curve_in, points)
-    pricing = scenario.ScenarioInputs(gpu=inputs.gpu, tier=inputs.tier, provider=inputs.provider, util=inputs.util)
-    offer, table = _scenario_prices(key, prices_key, pricing, price_ratio, curves, prices)
+    pricing = scenario.ScenarioInputs(gpu=inputs.gpu, tier=inputs.tier, provider=inputs.provider, util=100)
+    offer, table = _scenario_prices(key, prices_key, pricing, price_ratio, curves, prices)  # at 100 %: rescaled
+    if inputs.util != 100:
+        table = scenario.priced_at_utilisation(table, 100, inputs.util)
     return key, scenario.ScenarioResult(inputs=inputs, curves=curves, offer=offer, priced=table)
 
 

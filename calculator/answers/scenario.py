@@ -231,6 +231,17 @@ def scenario_curves(catalog: Catalog, points: pd.DataFrame, inputs: ScenarioInpu
     )
 
 
+def priced_at_utilisation(priced: pd.DataFrame, made_at: int, util: int) -> pd.DataFrame:
+    """A priced frame (price_scenario's) at another utilisation (%): every $/M column scales by made_at ÷ util (a
+    GPU-hour buys util % of the measured tokens); nothing else changes. The app prices at 100 % once per offer."""
+    if not 0 < util <= 100:
+        raise ValueError(f"utilisation must be in (0, 100] %, got {util}")
+    out = priced.copy()
+    for col in [c for c in out.columns if str(c).startswith("usd_per_mtok")]:
+        out[col] = out[col] * (made_at / util)
+    return out
+
+
 def offers_for(prices: pd.DataFrame, gpu: str, tier: str | None = None) -> pd.DataFrame:
     """The offers for a GPU (in a tier), cheapest first."""
     out = prices[prices["gpu"] == gpu]

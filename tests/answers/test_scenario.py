@@ -4,6 +4,8 @@ on the bundled data (the Scenario and Export pages draw exactly these)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from calculator.answers.checks import Targets, curve_checks
@@ -210,3 +212,22 @@ def test_hardware_trust_text_reads_each_mode_as_its_rows_do():
     errors = pd.DataFrame({"mode": ["self_spec", "all"], "median_abs_error_pct": [43.0, 11.0]})
     text = trust_texts(pd.DataFrame(), headline, errors)[0]
     assert "43 % median" in text and "132 % median" not in text
+
+
+def test_a_scenario_priced_at_full_utilisation_rescaled_is_the_scenario_priced_at_that_utilisation(catalog):
+    """Issue 21 (load): the app prices a scenario's curves at 100 % once per offer and rescales per user; that must
+    be the same priced frame (and so the same cheapest option) as pricing at that utilisation."""
+    import pandas as pd
+
+    from calculator.answers.scenario import price_scenario, priced_at_utilisation
+
+    curves = scenario_curves(catalog, catalog.points, ScenarioInputs(gpu="h100-sxm"))
+    full = price_scenario(curves, catalog.prices, ScenarioInputs(gpu="h100-sxm"), price_ratio=4.0)
+    for util in (35, 80):
+        inputs = ScenarioInputs(gpu="h100-sxm", util=util)
+        made = price_scenario(curves, catalog.prices, inputs, price_ratio=4.0)
+        scaled = priced_at_utilisation(full.priced, 100, util)
+        pd.testing.assert_frame_equal(scaled, made.priced, rtol=1e-12)
+        a = cheapest_option(dataclasses.replace(made, priced=scaled), inputs.targets, "usd_per_mtok_output")
+        b = cheapest_option(made, inputs.targets, "usd_per_mtok_output")
+        assert (a is None) == (b is None) and (a is None or a["profile_id"] == b["profile_id"])
