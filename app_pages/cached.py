@@ -200,8 +200,28 @@ def crossover(key: str, _dense: pd.DataFrame) -> pd.DataFrame:
     return scenario.scenario_crossover(_dense)
 
 
-@st.cache_data(show_spinner="Estimating…", max_entries=64)
 def gpu_comparison(
+    points_key: str,
+    prices_key: str,
+    model: str,
+    mode: str,
+    precision: str,
+    concurrency: int,
+    gpus: tuple[str, ...],
+    settings: CostSettings,
+    points: pd.DataFrame,
+    prices: pd.DataFrame,
+) -> gpu_compare.GpuComparison:
+    """gpu_compare.compare_gpus, priced at 100 % utilisation (cached) and rescaled to the user's."""
+    full = dataclasses.replace(settings, utilisation=1.0)
+    made = _gpu_comparison_at_full(
+        points_key, prices_key, model, mode, precision, concurrency, gpus, full, points, prices
+    )
+    return made if settings.utilisation == 1.0 else gpu_compare.at_utilisation(made, 1.0, settings.utilisation)
+
+
+@st.cache_data(show_spinner="Estimating…", max_entries=64)
+def _gpu_comparison_at_full(
     points_key: str,
     prices_key: str,
     model: str,
@@ -248,7 +268,7 @@ def clear_per_choice_caches() -> None:
     """Empty the caches of results per user choice (each utilisation, volume, filter, scenario); keep the bundled
     catalog, the estimator's checks and the forward surfaces (once per process). The housekeeping's idle sweep."""
     for fn in (priced, compare_pool, _compare_view_at_full, scenario_curves, _scenario_prices, frontier_figure,
-               crossover, gpu_comparison, _capacity_curves, capacity_plan, _decision_curves,
+               crossover, _gpu_comparison_at_full, _capacity_curves, capacity_plan, _decision_curves,
                _decision_at_full):  # fmt: skip
         fn.clear()
 

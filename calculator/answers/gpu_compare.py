@@ -5,6 +5,7 @@ question): a data point where one exists (its provenance kept), an estimate (lab
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -94,6 +95,17 @@ def compare_gpus(
         table = table.sort_values(["gpu", "profile_id"]).reset_index(drop=True)
     no_data = [g for g in gpus if table.empty or g not in set(table["gpu"])]
     return GpuComparison(mode=mode, table=table, no_data=no_data, skipped=skipped, problems=problems)
+
+
+def at_utilisation(result: GpuComparison, made_at: float, utilisation: float) -> GpuComparison:
+    """The comparison at another utilisation (a fraction in (0, 1]) from one priced at `made_at`: the $/M column
+    scales by made_at ÷ utilisation (each GPU's cheapest offer stays the cheapest). The app prices at 100 % once."""
+    if not 0 < utilisation <= 1:
+        raise ValueError(f"utilisation must be in (0, 1], got {utilisation}")
+    table = result.table.copy()
+    for col in [c for c in table.columns if str(c).startswith("usd_per_mtok")]:
+        table[col] = table[col] * (made_at / utilisation)
+    return dataclasses.replace(result, table=table)
 
 
 def comparison_rows(result: GpuComparison, gpu_names: dict[str, str]) -> pd.DataFrame:

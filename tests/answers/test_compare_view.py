@@ -149,3 +149,16 @@ def test_a_view_priced_at_full_utilisation_rescaled_is_the_view_priced_at_that_u
         assert scaled.assumptions == made.assumptions
         assert (scaled.unpriced_gpus, scaled.estimated_rows) == (made.unpriced_gpus, made.estimated_rows)
         assert (scaled.top["profile_id"], scaled.top["offer_id"]) == (made.top["profile_id"], made.top["offer_id"])
+
+
+def test_a_gpu_comparison_priced_at_full_utilisation_rescaled_is_the_one_priced_at_that_utilisation(catalog):
+    """Issue 21 (load): the Hardware page prices at 100 % once and rescales per user; the same table as pricing at
+    that utilisation."""
+    from calculator.answers.gpu_compare import at_utilisation
+
+    kw = {"model": "nld-8b", "mode": "self_spec", "precision": "fp8", "concurrency": 8, "gpus": FOCUS_GPUS}
+    full = compare_gpus(catalog, catalog.points, catalog.prices, settings=CostSettings(), **kw)
+    for util in (0.35, 0.8):
+        made = compare_gpus(catalog, catalog.points, catalog.prices, settings=CostSettings(utilisation=util), **kw)
+        pd.testing.assert_frame_equal(at_utilisation(full, 1.0, util).table, made.table, rtol=1e-12)
+        assert at_utilisation(full, 1.0, util).no_data == made.no_data
