@@ -86,9 +86,31 @@ def release_memory() -> None:
     _LOG.info("idle: memory released, RSS %.0f -> %.0f MB", before, rss_mb())
 
 
+def drop_expired_sessions() -> int:
+    """Forget the disconnected sessions whose reconnect time (server.disconnectedSessionTTL) has passed; how many.
+
+    Streamlit keeps a disconnected session (its state, its fragments and their arguments) for a browser to reconnect
+    to, in a TTL cache that removes an expired entry only when the cache is next touched: by a new connection. After a
+    busy spell with nobody arriving, every session of it stays in memory. This expires them, as that next connection
+    would (no other change: Streamlit itself does no more when it drops one). Reaches Streamlit's session storage
+    (1.67: Runtime._session_mgr._session_storage, a MemorySessionStorage), pinned by tests/app/test_app_housekeeping.py;
+    does nothing where that is not there."""
+    from streamlit.runtime import Runtime
+
+    if not Runtime.exists():
+        return 0
+    manager = getattr(Runtime.instance(), "_session_mgr", None)
+    cache = getattr(getattr(manager, "_session_storage", None), "_cache", None)
+    expire = getattr(cache, "expire", None)
+    if expire is None:
+        return 0
+    with getattr(manager, "_storage_lock", None) or contextlib.nullcontext():
+        return len(expire())
+
+
 def sweep_if_idle(clear: Callable[[], None], idle_s: float = IDLE_S) -> bool:
-    """After `idle_s` without a script run: clear() the per-choice caches (once per idle spell) and release memory,
-    again every `idle_s` while idle (disconnected sessions are dropped later, after server.disconnectedSessionTTL).
+    """After `idle_s` without a script run: clear() the per-choice caches (once per idle spell), drop the disconnected
+    sessions past server.disconnectedSessionTTL and release memory, again every `idle_s` while idle.
     True when it released."""
     global _swept_since_run, _last_release
     now = time.monotonic()
@@ -98,6 +120,9 @@ def sweep_if_idle(clear: Callable[[], None], idle_s: float = IDLE_S) -> bool:
         _swept_since_run = True
         clear()
     _last_release = now
+    dropped = drop_expired_sessions()
+    if dropped:
+        _LOG.info("idle: %d disconnected session(s) past their reconnect time dropped", dropped)
     release_memory()
     return True
 

@@ -121,3 +121,31 @@ def test_releasing_memory_also_empties_arrows_pool(monkeypatch: pytest.MonkeyPat
     housekeeping.release_memory()
     assert released == [1]
     assert housekeeping.rss_mb() > 0
+
+
+def test_disconnected_sessions_past_their_reconnect_time_are_dropped_when_idle(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 21 (memory): Streamlit keeps disconnected sessions in a TTL cache (its 1.67 MemorySessionStorage) that
+    drops an expired one only when next touched, by a new connection; after a busy spell nobody connects, so all of
+    them stayed in memory. The idle sweep expires them."""
+    from types import SimpleNamespace
+
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.memory_session_storage import MemorySessionStorage
+
+    storage = MemorySessionStorage(maxsize=128, ttl_seconds=0.05)
+    for i in range(3):
+        storage.save(SimpleNamespace(session=SimpleNamespace(id=f"s{i}")))  # type: ignore[arg-type]
+    manager = SimpleNamespace(_session_storage=storage, _storage_lock=None)
+    monkeypatch.setattr(Runtime, "exists", classmethod(lambda cls: True))
+    monkeypatch.setattr(Runtime, "instance", classmethod(lambda cls: SimpleNamespace(_session_mgr=manager)))
+    assert housekeeping.drop_expired_sessions() == 0  # within their reconnect time: kept
+    import time
+
+    time.sleep(0.1)
+    assert len(storage._cache._expirations) == 3  # type: ignore[attr-defined]  # expired, still held
+    assert housekeeping.drop_expired_sessions() == 3
+    assert len(storage._cache._expirations) == 0  # type: ignore[attr-defined]
+
+
+def test_without_a_runtime_nothing_is_dropped() -> None:
+    assert housekeeping.drop_expired_sessions() == 0
