@@ -149,3 +149,19 @@ def test_disconnected_sessions_past_their_reconnect_time_are_dropped_when_idle(m
 
 def test_without_a_runtime_nothing_is_dropped() -> None:
     assert housekeeping.drop_expired_sessions() == 0
+
+
+def test_streamlits_session_manager_holds_its_storage_where_the_sweep_looks() -> None:
+    """Pins the installed Streamlit's internals drop_expired_sessions reaches (a new version moving them makes the
+    sweep a no-op: this fails first)."""
+    import inspect
+
+    from streamlit.runtime import runtime
+    from streamlit.runtime.memory_session_storage import MemorySessionStorage
+    from streamlit.runtime.websocket_session_manager import WebsocketSessionManager
+
+    assert "self._session_mgr = " in inspect.getsource(runtime.Runtime.__init__)
+    manager = WebsocketSessionManager(MemorySessionStorage(), None, None, None)  # type: ignore[arg-type]
+    assert manager._session_storage._cache.expire() == []  # type: ignore[attr-defined]
+    with manager._storage_lock:
+        pass
