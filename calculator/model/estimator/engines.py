@@ -59,6 +59,23 @@ def engine_class(engine: str, version: str = "") -> str:
     return "other"
 
 
+def engine_generation(engine: str, version: str = "") -> str:
+    """A point's engine generation: its engine class and the major.minor of its version ("vllm 0.20", "trt-llm 0.17",
+    "sglang" when the version is not stated). A generation changes what the same GPU delivers (per-step host work,
+    kernels, scheduler), so each estimate's basis names the generations its engine class was calibrated on."""
+    cls = engine_class(engine, version)
+    v = _version_tuple(version)
+    return f"{cls} {v[0]}.{v[1]}" if v is not None else cls
+
+
+def generations_text(engine: str, generations: tuple[str, ...]) -> str:
+    """The generations an engine class was calibrated on, in words ("calibrated on vllm 0.19, vllm 0.20"); the
+    unversioned ones are counted as "version not stated"."""
+    named = [g for g in generations if g != engine]
+    parts = [*named, *(["version not stated"] if len(named) < len(generations) else [])]
+    return "calibrated on " + ", ".join(parts) if parts else "no data for this engine class"
+
+
 def mixes_prefill(engine: str) -> bool:
     """Whether the engine class runs prompt chunks inside decode forwards (else in forwards of their own)."""
     return engine in MIXES_PREFILL

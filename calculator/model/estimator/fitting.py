@@ -251,6 +251,11 @@ def _fit_result(state: FitState) -> FitResult:
         points_by_family=by_family,
         points_by_gpu=by_gpu,
         points_by_engine=by_engine,
+        generations_by_engine={
+            e: tuple(sorted(pd.unique(obs.meta["generation"][(obs.engine == i) & used & obs.serving])))
+            for i, e in enumerate(obs.engines)
+            if e in by_engine
+        },
         excluded=tuple(obs.excluded),
         calibration=mode_calibrations(state),
         mode_sources_by_gpu=sources_by_gpu,

@@ -28,7 +28,12 @@ import pandas as pd
 
 from calculator.data.catalog import Catalog
 from calculator.data.schema import GpuSpec, ModelEntry, Profile, WorkloadTable
-from calculator.model.estimator.engines import engine_class, mixes_prefill, prefill_chunk_tokens
+from calculator.model.estimator.engines import (
+    engine_class,
+    engine_generation,
+    mixes_prefill,
+    prefill_chunk_tokens,
+)
 from calculator.model.estimator.roofline import (
     BYTES_PER_PARAM,
     FloatArray,
@@ -43,10 +48,13 @@ from calculator.model.estimator.roofline import (
     weight_only_ratio,
 )
 from calculator.model.estimator.serving import (
+    admits_on_current_length,
     default_kv_precision,
     kv_capacity_sequences,
     kv_tokens_per_sequence,
+    run_fill_factor,
     running_batch,
+    steady_state,
 )
 from calculator.model.modes import (
     MODEL_MODES,
@@ -135,8 +143,8 @@ ROW_FIELDS = (
 )  # fmt: skip
 _META_COLUMNS = (
     "label", "group", "gpu", "family", "model", "mode", "precision", "block_size", "concurrency", "running_batch",
-    "provenance", "note", "engine", "engine_class", "source_text", "kind", "metric", "isl", "osl", "tpf", "tpf_stated",
-    "speed_bench", "source_notes", "actual", "batch", "a", "divisor", "numerator", "mode_code", "in_fit",
+    "provenance", "note", "engine", "engine_class", "generation", "source_text", "kind", "metric", "isl", "osl", "tpf",
+    "tpf_stated", "speed_bench", "source_notes", "actual", "batch", "a", "divisor", "numerator", "mode_code", "in_fit",
 )  # fmt: skip
 _ROLE_CODE = {"target": 0, "draft_eagle3": 1, "draft_mtp": 2}
 
@@ -416,7 +424,8 @@ def _record(**kw: Any) -> dict[str, Any]:
         "label": kw["label"], "group": kw["group"], "gpu": kw["gpu"], "model": kw["model"], "mode": kw["mode"],
         "precision": kw["precision"], "block_size": kw["block_size"], "concurrency": int(kw["concurrency"]),
         "running_batch": float(kw["running"]), "provenance": kw["provenance"], "note": kw["note"],
-        "engine": kw["engine"], "engine_class": kw["engine_cls"], "source_text": kw["source"], "kind": kw["kind"],
+        "engine": kw["engine"], "engine_class": kw["engine_cls"], "generation": kw.get("generation", kw["engine_cls"]),
+        "source_text": kw["source"], "kind": kw["kind"],
         "metric": METRICS[kw["kind"]], "isl": kw["isl"], "osl": kw["osl"], "tpf": kw["tpf"],
         "tpf_stated": kw["tpf_stated"], "speed_bench": kw["speed_bench"], "source_notes": kw["source_notes"],
         "actual": kw["actual"], "batch": float(kw["running"]), "a": kw["a"], "divisor": kw["divisor"],
@@ -454,13 +463,16 @@ def _add_point(
     kv_tokens = mean_decode_kv_tokens(ctx, osl)
     draft_bytes = 0.05 * entry.arch.params * 2.0 if mode == "spec_eagle3" else 0.0
     engine_cls = engine_class(str(rec["engine"]), str(rec.get("engine_version") or ""))
+    conc = float(rec["concurrency"])
+    requests = float(rec["requests_completed"]) if pd.notna(rec.get("requests_completed")) else None
+    current = admits_on_current_length(engine_cls) and steady_state(requests, conc)
     capacity = kv_capacity_sequences(
         spec,
         cost,
         resident_bytes=cost.memory_bytes + draft_bytes,
-        tokens_per_sequence=kv_tokens_per_sequence(ctx, osl, cycle.max_query_tokens),
+        tokens_per_sequence=kv_tokens_per_sequence(ctx, osl, cycle.max_query_tokens, current_length=current),
+        engine=engine_cls,
     )
-    conc = float(rec["concurrency"])
     running = float(running_batch(conc, capacity))
     why = _not_fitted(rec, tpf_assumed=tpf_assumed, lengths_known=lengths_known)
     output = float(rec["output_tok_s"])
@@ -477,6 +489,7 @@ def _add_point(
         "group": str(rec["profile_id"]), "gpu": spec.id, "model": str(rec["model"]), "precision": str(rec["precision"]),
         "block_size": cycle.block_size, "concurrency": conc, "provenance": str(rec["provenance"]),
         "engine": str(rec["engine"]), "engine_cls": engine_cls, "source": str(rec["source"]), "isl": isl, "osl": osl,
+        "generation": engine_generation(str(rec["engine"]), str(rec.get("engine_version") or "")),
         "source_notes": str(rec.get("provenance_notes") or ""),
     }  # fmt: skip
     batch = np.array([running])
@@ -497,7 +510,8 @@ def _add_point(
         label=label, mode=mode, running=running, note="; ".join(notes), kind="throughput",
         tpf=cycle.tokens_per_forward, tpf_stated=tpf_source.startswith("the point's"),
         speed_bench=_is_speed_bench(str(rec.get("dataset") or "")) and not str(rec.get("category") or ""),
-        actual=output, a=cycle.tokens_per_cycle, divisor=1.0, numerator=1.0, mode_code=mode_code,
+        actual=output, a=cycle.tokens_per_cycle * run_fill_factor(requests, conc), divisor=1.0, numerator=1.0,
+        mode_code=mode_code,
         in_fit=not why and not idle, **common,
     )  # fmt: skip
     b.add(record, rows, source=str(rec["source"]))

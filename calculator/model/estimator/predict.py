@@ -43,6 +43,8 @@ from calculator.model.estimator.roofline import (
 )
 from calculator.model.estimator.serving import (
     USABLE_MEMORY_FRACTION,
+    admission_words,
+    admits_on_current_length,
     default_kv_precision,
     kv_capacity_sequences,
     kv_tokens_per_sequence,
@@ -451,12 +453,10 @@ def _estimate_on(
         )
         return None
     kv_tokens = mean_decode_kv_tokens(ctx, osl)
-    capacity = kv_capacity_sequences(
-        spec,
-        cost,
-        resident_bytes=resident,
-        tokens_per_sequence=kv_tokens_per_sequence(ctx, osl, cycle.max_query_tokens),
-    )
+    engine = req.engine or result.reference_engine
+    current = admits_on_current_length(engine)  # estimates: B clients in steady state (a long run)
+    held = kv_tokens_per_sequence(ctx, osl, cycle.max_query_tokens, current_length=current)
+    capacity = kv_capacity_sequences(spec, cost, resident_bytes=resident, tokens_per_sequence=held, engine=engine)
     batch = req.concurrency
     running = running_batch(batch, capacity)
     rows = cycle_rows(
@@ -476,12 +476,11 @@ def _estimate_on(
     tpot_ms = cycle_s / cycle.tokens_per_cycle * 1e3
     ttft_service = _ttft_s(spec, req, cycle, eff, result, running, cycle_s, cost)
     wait = queue_wait_s(batch, running, ttft_service + osl * cycle_s / cycle.tokens_per_cycle)
-    held = kv_tokens_per_sequence(ctx, osl, cycle.max_query_tokens)
     memory = resident + running * held * cost.kv_bytes_per_token
     capped = bool((running < batch).any())
     cap_text = (
         f"; the KV cache ({req.kv_precision}) holds {int(np.floor(float(capacity)))} sequences of {held:.0f}"
-        " tokens (each request's whole length): above that the running batch is capped and the other requests"
+        f" tokens ({admission_words(current)}): above that the running batch is capped and the other requests"
         " queue (throughput at the cap, TTFT includes the wait)"
         if capped
         else ""

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from calculator.data.schema import GpuSpec
+from calculator.model.estimator.engines import generations_text
 from calculator.model.estimator.roofline import gpu_family
 
 
@@ -109,6 +110,8 @@ class FitResult:
     """gpu -> mode -> the data sources of its fitted serving points of that mode."""
     gpus_by_family: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """family -> the GPUs whose data it was fitted on."""
+    generations_by_engine: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """engine class -> the engine generations (engines.engine_generation) of its fitted points."""
 
     def unit(self, family: str | None, engine: str | None = None) -> Efficiency:
         """The parameters of a family (None or without data: the pooled set) for an engine class (None: the reference
@@ -167,6 +170,7 @@ class FitResult:
             return self.defaults, "no data: documented defaults"
         on_engine = (
             f"{engine_name} engine offsets from {self.points_by_engine[engine_name]} points"
+            f" ({generations_text(engine_name, tuple(self.generations_by_engine.get(engine_name, ())))})"
             if engine_name in self.theta_engine
             else f"no {engine_name} data: no engine offset"
         )
@@ -223,5 +227,6 @@ class FitResult:
                     g: {m: tuple(s) for m, s in by.items()} for g, by in d["mode_sources_by_gpu"].items()
                 },
                 "gpus_by_family": {k: tuple(v) for k, v in d["gpus_by_family"].items()},
+                "generations_by_engine": {k: tuple(v) for k, v in d.get("generations_by_engine", {}).items()},
             }
         )

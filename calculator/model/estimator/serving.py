@@ -29,17 +29,52 @@ def usable_bytes(spec: GpuSpec) -> float:
     return USABLE_MEMORY_FRACTION * spec.memory_gb * GB
 
 
-def kv_tokens_per_sequence(context_tokens: float, osl: float, query_tokens: float) -> float:
-    """KV tokens the engine holds for one running request: its whole length, context + OSL + the cycle's query tokens.
+PAGED_ADMISSION: frozenset[str] = frozenset({"vllm", "vllm-v0", "sglang"})
+"""Engine classes whose scheduler admits a request on its current length and preempts (vLLM: recompute; SGLang:
+retract) when the paged KV cache runs out. TensorRT-LLM's default capacity policy (GUARANTEED_NO_EVICT, also
+trtllm-bench throughput's default) reserves each request's whole length; llama.cpp gives each slot a fixed context."""
+STEADY_WAVES = 4.0
+"""A run of at least this many requests per concurrency slot is in steady state: its requests start and finish at
+staggered times (the ramp and drain are a small part of it). Fewer: a closed batch whose requests grow together."""
+TRT_KV_FREE_FRACTION = 0.95
+"""TensorRT-LLM's KV pool: kv_cache_free_gpu_mem_fraction (0.9 by default, 0.95 in its published throughput tables,
+as the bundled TensorRT-LLM 0.17 profiles state) of the memory left after the weights and the runtime's buffers."""
 
-    Schedulers admit a request only while they can finish it: TensorRT-LLM's default guaranteed-no-evict policy reserves
-    the whole length, SGLang reserves ahead of the generation, vLLM preempts (and later recomputes) requests when the
-    cache runs out, which costs about as much as not admitting them; requests sent together grow together and peak at
-    their whole length. Staggered steady-state traffic averages context + OSL/2, so this is conservative there.
-    (Issue 19 tried admission on current length, context + OSL/2, for vLLM and SGLang: leave-one-source-out AR on the
-    bundled data went from 12.3 % to 15.0 % median, because its closed batches (AccelMark's 100 requests sent at once)
-    do grow together; a run's arrival pattern would have to be an input first.)"""
-    return float(context_tokens) + float(osl) + float(query_tokens)
+
+def admits_on_current_length(engine: str) -> bool:
+    """Whether the engine class admits on a request's current length (paged, preempting): PAGED_ADMISSION."""
+    return engine in PAGED_ADMISSION
+
+
+def steady_state(requests: float | None, concurrency: float) -> bool:
+    """Whether a run is in steady state (staggered arrivals): at least STEADY_WAVES requests per concurrency slot.
+    Unknown request count: False (a closed batch, the conservative reading)."""
+    return requests is not None and float(requests) >= STEADY_WAVES * float(concurrency)
+
+
+def kv_tokens_per_sequence(
+    context_tokens: float, osl: float, query_tokens: float, *, current_length: bool = False
+) -> float:
+    """KV tokens the engine holds per running request.
+
+    Reserved (`current_length=False`): its whole length, context + OSL + the cycle's query tokens. TensorRT-LLM's
+    default GUARANTEED_NO_EVICT reserves it; and in a closed batch (requests sent together, AccelMark's 100 at once)
+    every engine's requests grow together and peak there.
+    Admitted on current length (`current_length=True`: a paged engine, vLLM or SGLang, in steady state, where requests
+    start and finish at staggered times): on average context + OSL/2 + q, so the cache runs (context + OSL) /
+    (context + OSL/2) times more sequences, up to 2x for short prompts and long outputs (issue 19: vLLM and SGLang were
+    measured running 1.7-1.9x more sequences than the whole-length reservation allows). Issue 19 first applied it to
+    every vLLM/SGLang point and leave-one-source-out went from 12.3 % to 15.0 % median: the bundled closed batches do
+    grow together, so a point's arrival pattern (`steady_state`) decides it."""
+    out = float(context_tokens) + float(query_tokens)
+    return out + (float(osl) / 2.0 if current_length else float(osl))
+
+
+def admission_words(current_length: bool) -> str:
+    """How the estimate's KV cache admits requests, in words (for a basis)."""
+    if current_length:
+        return "admitted on current length, as a paged engine in steady state does: context + OSL/2 on average"
+    return "each request's whole length reserved, as this engine or a closed batch does"
 
 
 def default_kv_precision(engine: str, precision: str) -> str:
@@ -51,11 +86,25 @@ def default_kv_precision(engine: str, precision: str) -> str:
     return "bf16"
 
 
+def kv_pool_bytes(spec: GpuSpec, resident_bytes: float, engine: str = "") -> float:
+    """Bytes of KV cache the engine allocates beside `resident_bytes` of weights: USABLE_MEMORY_FRACTION of the memory
+    less the workspace and weights (vLLM's gpu_memory_utilization, SGLang's mem_fraction_static); TensorRT-LLM takes
+    TRT_KV_FREE_FRACTION of what is left after the weights and workspace."""
+    if engine == "trt-llm":
+        return TRT_KV_FREE_FRACTION * (spec.memory_gb * GB - ENGINE_WORKSPACE_GB * GB - resident_bytes)
+    return usable_bytes(spec) - ENGINE_WORKSPACE_GB * GB - resident_bytes
+
+
 def kv_capacity_sequences(
-    spec: GpuSpec, cost: ModelCost, *, resident_bytes: float, tokens_per_sequence: npt.ArrayLike
+    spec: GpuSpec,
+    cost: ModelCost,
+    *,
+    resident_bytes: float,
+    tokens_per_sequence: npt.ArrayLike,
+    engine: str = "",
 ) -> FloatArray:
     """Sequences whose KV cache fits beside the weights (fractional; < 1 when not even one fits)."""
-    free = usable_bytes(spec) - ENGINE_WORKSPACE_GB * GB - resident_bytes
+    free = kv_pool_bytes(spec, resident_bytes, engine)
     per_seq = np.maximum(np.asarray(tokens_per_sequence, dtype=np.float64), 1.0) * cost.kv_bytes_per_token
     out: FloatArray = np.maximum(free, 0.0) / per_seq
     return out
@@ -77,3 +126,18 @@ def queue_wait_s(concurrency: npt.ArrayLike, running: npt.ArrayLike, service_s: 
     r = np.asarray(running, dtype=np.float64)
     out: FloatArray = np.maximum(b / r - 1.0, 0.0) * np.asarray(service_s, dtype=np.float64)
     return out
+
+
+def run_fill_factor(requests: float | None, concurrency: float) -> float:
+    """The fraction of the steady-state throughput a finite run of `requests` at `concurrency` slots delivers.
+
+    Once the queue empties, the last `concurrency` requests drain with on average half their output left: the batch
+    shrinks while each forward (memory-bound: its time barely depends on the batch) costs the same, so the drain takes
+    a whole request's duration D to do D/2 of steady-state work. With W = requests / concurrency waves the run takes
+    (W + 1/2) x D for W x D of work: factor W / (W + 1/2) (W = 1: 0.67, 2: 0.80, 4: 0.89, 100: 0.995). Unknown request
+    count: 1 (a long run). Issue 19: runs of ~1,000 requests with 128-token outputs at high concurrency were
+    over-predicted by 30-80 % when taken as steady state."""
+    if requests is None or float(concurrency) <= 1.0:
+        return 1.0
+    waves = max(float(requests), 1.0) / float(concurrency)
+    return waves / (waves + 0.5)
