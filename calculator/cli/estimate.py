@@ -46,6 +46,7 @@ CLI_COLUMNS = [
     "gpu",
     "concurrency",
     "running_batch",
+    "block_size",
     "output_tok_s",
     "output_tok_s_per_gpu",
     "tok_s_user",
@@ -59,6 +60,11 @@ CLI_COLUMNS = [
 ]
 
 
+def _block_arg(text: str) -> int | str:
+    """--block: "auto" or an integer block size."""
+    return "auto" if text.strip().casefold() == "auto" else bounded_int(1, 4096)(text)
+
+
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     """Register `estimate` on the CLI's subparsers."""
     p: argparse.ArgumentParser = subparsers.add_parser(
@@ -70,7 +76,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--model", metavar="ID", help="model id (nld-3b, nld-8b, nld-14b, qwen3-8b)")
     p.add_argument("--mode", metavar="MODE", help=f"decoding mode: {', '.join(MODEL_MODES)}")
     p.add_argument(
-        "--block", type=bounded_int(1, 4096), metavar="K", help="block size (diffusion, self_spec); default 32"
+        "--block",
+        type=_block_arg,
+        default="auto",
+        metavar="K|auto",
+        help="block size (self_spec, diffusion): 8, 16, 32, ... or auto (default: per GPU and concurrency the"
+        " self-speculation block with the highest throughput, named in the block_size column and the basis;"
+        " diffusion: 32)",
     )
     tpf = p.add_mutually_exclusive_group()
     tpf.add_argument(
