@@ -10,6 +10,8 @@ import argparse
 import sys
 from typing import Any
 
+from calculator.answers.checks import error_pct
+from calculator.answers.estimate_errors import estimate_errors
 from calculator.cli.common import (
     EXIT_BAD_DATA,
     EXIT_OK,
@@ -48,6 +50,7 @@ CLI_COLUMNS = [
     "running_batch",
     "block_size",
     "output_tok_s",
+    "est_error_pct",
     "output_tok_s_per_gpu",
     "tok_s_user",
     "ttft_ms",
@@ -269,7 +272,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(e.args[0] if e.args else e) from None
     if _nothing_left(df, "configuration"):
         return EXIT_BAD_DATA
+    # The row's error figure (held-out source, its mode on its engine class), the same as on every page.
+    err = error_pct(estimate_errors(catalog), args.mode, args.engine)
     table = df.assign(
+        est_error_pct=err if err is not None else float("nan"),
         output_tok_s_per_gpu=df["output_tok_s"] / df["gpus_per_replica"],
         tok_s_user=1000.0 / df["tpot_ms_p50"],
         ttft_ms=df["ttft_ms_p50"],
