@@ -40,7 +40,7 @@ table = result.table
 for p in result.problems:
     st.warning(p, icon=":material/warning:")
 
-errors = cached.estimator_gpu_error()
+errors = cached.estimator_errors()
 error_text = checks.estimate_error_text(errors, mode)
 # Lazy tabs (only the open one runs; the chart tab loads Plotly's script): the table is the answer.
 tab_table, tab_chart = st.tabs(list(links.TABS["hw_tab"]), key="hw_tab", bind="query-params")
