@@ -21,8 +21,8 @@ def test_cli_estimate_prints_one_row_per_concurrency(capsys):
         "running_batch",
         "block_size",
         "output_tok_s",
+        "est_error_pct",  # the row's held-out-source error, the same as on every page
         "output_tok_s_per_gpu",
-        "tok_s_user",
     ]
     assert len(out) == 4 and all(",estimated," in line for line in out[1:])
     assert all(line.split(",")[3] == "32" for line in out[1:])  # the fixed block, in its column
