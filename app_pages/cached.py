@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from calculator.answers import claims, compare, gpu_compare, planning, scenario
+from calculator.answers import claims, compare, estimate_errors, gpu_compare, planning, scenario
 from calculator.answers import decision as decision_answers
 from calculator.data.catalog import Catalog, forward_points_frame, load_catalog
 from calculator.model.cost import CostSettings, price_table
@@ -71,15 +71,16 @@ def forward_surfaces() -> pd.DataFrame:
 # The estimator's own error (leave-one-out), once per process
 
 
-@st.cache_resource(show_spinner="Checking the estimator on GPUs it has not seen…")
-def estimator_gpu_error() -> pd.DataFrame:
-    """compare.unseen_gpu_errors on the bundled data, once per process."""
-    return compare.unseen_gpu_errors(bundled_catalog())
+@st.cache_resource(show_spinner="Checking the estimator on sources it has not seen…")
+def estimator_errors() -> pd.DataFrame:
+    """estimate_errors.estimate_errors on the bundled data (held-out-source error per mode and engine class: the one
+    figure every estimated row carries), once per process; shipped precomputed for the bundled data."""
+    return estimate_errors.estimate_errors(bundled_catalog())
 
 
 def estimate_errors_by_mode() -> dict[str, str]:
-    """The error text beside estimates, per mode and "all" (compare.error_texts)."""
-    return compare.error_texts(estimator_gpu_error())
+    """The error text beside estimates (SGLang, the engine of estimates), per mode and "all" (compare.error_texts)."""
+    return compare.error_texts(estimator_errors())
 
 
 @st.cache_resource(show_spinner="Checking the estimator against every point we hold (leave-one-out)…")
@@ -137,7 +138,7 @@ def _compare_view_at_full(
     _pool: pd.DataFrame,
     _prices: pd.DataFrame,
 ) -> compare.CompareView:
-    return compare.compare_view(_pool, _prices, query, settings, errors, estimator_gpu_error())
+    return compare.compare_view(_pool, _prices, query, settings, errors, estimator_errors())
 
 
 @st.cache_resource(show_spinner="Estimating…", max_entries=48)
@@ -165,7 +166,7 @@ def _scenario_prices(
     _curves: scenario.ScenarioCurves,
     _prices: pd.DataFrame,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    result = scenario.price_scenario(_curves, _prices, pricing, price_ratio=price_ratio)
+    result = scenario.price_scenario(_curves, _prices, pricing, price_ratio=price_ratio, errors=estimator_errors())
     return result.offer, result.priced
 
 
@@ -261,7 +262,7 @@ def capacity_plan(
     """planning.plan_capacity, its curves cached apart (_capacity_curves); the plan shares their frames. Read-only."""
     gpus = tuple(sorted(set(_prices["gpu"])))
     curves = _capacity_curves(points_key, gpus, planning.curves_request(request), _points, _prices)
-    return planning.plan_fleets(curves, _prices, request, errors, estimator_gpu_error())
+    return planning.plan_fleets(curves, _prices, request, errors, estimator_errors())
 
 
 def clear_per_choice_caches() -> None:
@@ -278,9 +279,8 @@ def clear_per_choice_caches() -> None:
 
 
 def estimator_error_pct() -> dict[str, float]:
-    """The estimator's median % error on an unseen GPU, per mode and "all" (the decision's $ ranges)."""
-    err = estimator_gpu_error()
-    return {str(r.mode): float(r.median_abs_error_pct) for r in err.itertuples()}
+    """Each mode's error figure (checks.error_pct: held-out source, SGLang) and "all": the decision's $ ranges."""
+    return compare.error_pcts(estimator_errors())
 
 
 @st.cache_resource(show_spinner="Estimating…", max_entries=48)

@@ -164,9 +164,10 @@ st.caption(
             "cheapest point."
         )
         + (
-            f" {n_est:,} estimated row(s) (badged) for GPUs without data, at ISL/OSL {isl}/{osl}; on a GPU it has not "
-            "seen the estimator is off by the figure in each row's *Estimate error* column (its mode's "
-            "leave-one-GPU-out median, the same figure on every page): treat them as rough."
+            f" {n_est:,} estimated row(s) (badged) for GPUs without data, at ISL/OSL {isl}/{osl}; on a harness or "
+            "publication it has not seen the estimator is off by the figure in each row's *Estimate error* column "
+            "(its mode's leave-one-source-out median on SGLang, the same figure on every page, with what it rests "
+            "on): treat them as rough."
             if n_est
             else ""
         )

@@ -40,14 +40,13 @@ table = result.table
 for p in result.problems:
     st.warning(p, icon=":material/warning:")
 
-errors = cached.estimator_gpu_error()
+errors = cached.estimator_errors()
 error_text = checks.estimate_error_text(errors, mode)
 # Lazy tabs (only the open one runs; the chart tab loads Plotly's script): the table is the answer.
 tab_table, tab_chart = st.tabs(list(links.TABS["hw_tab"]), key="hw_tab", bind="query-params")
 with tab_chart:
     if tab_chart.open and not table.empty:
-        row = errors[errors["mode"].isin([mode, "all"])]
-        pct = float(row["median_abs_error_pct"].iloc[0]) if not row.empty else None
+        pct = checks.error_pct(errors, mode)  # the same figure as the rows' (held-out source, SGLang)
         st.plotly_chart(
             charts.literal_figure(charts.gpu_comparison_figure(table, int(conc), pct)),
             key="hardware_chart",
@@ -56,7 +55,7 @@ with tab_chart:
         st.caption(
             "Solid bars: data points (their provenance above the bar: vendor-reported, vendor internal, community, "
             "measured here or uploaded). Pale hatched bars: estimated by the roofline model"
-            + (f", off by {error_text} on a GPU it has not seen (error bars: the median)" if error_text else "")
+            + (f", off by {error_text} on a source it has not seen (error bars: the median)" if error_text else "")
             + "."
         )
 show = gpu_compare.comparison_rows(result, state.gpu_names())

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from calculator.answers.estimate_errors import ROW_STATISTIC, row_error
 from calculator.data.catalog import Catalog, concat_points, normalise_points
 from calculator.model import frontier
 from calculator.model.estimator import estimate_points
@@ -287,19 +288,14 @@ def with_counterparts(
     return out, curve_checks(out, isl=check_isl, osl=osl, targets=targets), problems
 
 
-def estimate_error_text(errors: pd.DataFrame, mode: str | None = None) -> str:
-    """ "±10 % median, p90 28 % (worst 95 %)" for estimates on GPUs without data, from a table of mode, median, p90
-    and worst absolute % error (leave-one-GPU-out): the mode's row where it was checked, else the "all" row. Where
-    the row has a note (which GPUs were not held out, and why), the text ends with it, so a figure never reads as
-    more than it is."""
-    if errors.empty:
+def estimate_error_text(errors: pd.DataFrame, mode: str | None = None, engine: str | None = None) -> str:
+    """ "±6 % median, p90 16 % (worst 77 %; leave-one-source-out, ...)" for an estimated row of `mode` on `engine`
+    (None = SGLang), from the error table (estimate_errors.estimate_errors: held-out-source per mode and engine class;
+    any table with mode, median, p90 and worst absolute % error works): the mode's row, else the "all" row. The note
+    says what the figure rests on, so a figure never reads as more than it is."""
+    r = row_error(errors, mode, engine)
+    if r is None:
         return ""
-    row = errors[errors["mode"] == mode] if mode is not None else errors.iloc[0:0]
-    if row.empty:
-        row = errors[errors["mode"] == "all"]
-    if row.empty:
-        return ""
-    r = row.iloc[0]
     has_p90 = "p90_abs_error_pct" in r and pd.notna(r["p90_abs_error_pct"])
     p90 = f", p90 {r['p90_abs_error_pct']:.0f} %" if has_p90 else ""
     note = str(r["note"]) if "note" in r and pd.notna(r["note"]) and str(r["note"]) else ""
@@ -308,18 +304,15 @@ def estimate_error_text(errors: pd.DataFrame, mode: str | None = None) -> str:
     )
 
 
-def error_pct(errors: pd.DataFrame, mode: str | None) -> float | None:
-    """The one estimator-error figure of an estimated row, the same on every page: the median absolute % error on a GPU
-    without data (the estimator's error table, compare.unseen_gpu_errors) for the row's mode where it was checked, else
-    over all modes; None where the table has neither. estimate_error_text writes the same row's figure in words."""
-    if errors.empty:
+def error_pct(errors: pd.DataFrame, mode: str | None, engine: str | None = None) -> float | None:
+    """The one estimator-error figure of an estimated row, the same on every page and in the CLI: the median absolute %
+    error of held-out-source predictions (estimate_errors.ROW_STATISTIC) for the row's mode on its engine class (None =
+    SGLang, the engine of estimates), else over all modes; None where the table has neither. estimate_error_text
+    writes the same row's figure in words."""
+    r = row_error(errors, mode, engine)
+    if r is None or pd.isna(r[ROW_STATISTIC]):
         return None
-    row = errors[errors["mode"] == mode] if mode is not None else errors.iloc[0:0]
-    if row.empty:
-        row = errors[errors["mode"] == "all"]
-    if row.empty or pd.isna(row["median_abs_error_pct"].iloc[0]):
-        return None
-    return float(row["median_abs_error_pct"].iloc[0])
+    return float(r[ROW_STATISTIC])
 
 
 def usd_range(usd: float, pct: float | None) -> tuple[float, float]:
@@ -337,7 +330,7 @@ def with_error_range(table: pd.DataFrame, errors: pd.DataFrame, cost_col: str) -
     out = table.copy()
     est = (out["provenance"].astype(object) == "estimated").to_numpy() if "provenance" in out else np.zeros(len(out))
     modes = [str(m) for m in out["mode"]] if "mode" in out else ["all"] * len(out)
-    by_mode = {m: error_pct(errors, m) for m in dict.fromkeys(modes)}
+    by_mode = {m: error_pct(errors, m) for m in dict.fromkeys(modes)}  # estimates are for SGLang (the reference)
     pct = np.array([by_mode[m] if e and by_mode[m] is not None else np.nan for m, e in zip(modes, est, strict=True)])
     cost = pd.to_numeric(out[cost_col], errors="coerce").to_numpy(dtype="float64")
     e = np.abs(np.nan_to_num(pct, nan=0.0)) / 100.0

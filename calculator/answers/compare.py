@@ -12,7 +12,13 @@ from typing import Any
 
 import pandas as pd
 
-from calculator.answers.checks import EST_CONCURRENCY, eligible_for_cheapest, estimate_error_text, with_error_range
+from calculator.answers.checks import (
+    EST_CONCURRENCY,
+    eligible_for_cheapest,
+    error_pct,
+    estimate_error_text,
+    with_error_range,
+)
 from calculator.data.catalog import Catalog, concat_points
 from calculator.data.schema import TIERS
 from calculator.data.vocabulary import PROVENANCE_LABELS
@@ -71,9 +77,17 @@ def unseen_gpu_errors(catalog: Catalog) -> pd.DataFrame:
     return out[ERROR_COLUMNS].reset_index(drop=True)
 
 
-def error_texts(errors: pd.DataFrame) -> dict[str, str]:
-    """The error text shown beside estimates, per mode checked and "all" (labels.estimate_error_text)."""
-    return {str(m): estimate_error_text(errors, str(m)) for m in errors["mode"]}
+def error_texts(errors: pd.DataFrame, engine: str | None = None) -> dict[str, str]:
+    """The error text shown beside estimates on `engine` (None = SGLang, the engine of estimates), per mode and "all"
+    (checks.estimate_error_text)."""
+    return {str(m): estimate_error_text(errors, str(m), engine) for m in dict.fromkeys(errors["mode"])}
+
+
+def error_pcts(errors: pd.DataFrame, engine: str | None = None) -> dict[str, float]:
+    """Each mode's one error figure (checks.error_pct) on `engine` (None = SGLang), and "all"; modes without one are
+    left out."""
+    out = {str(m): error_pct(errors, str(m), engine) for m in dict.fromkeys(errors["mode"])}
+    return {m: v for m, v in out.items() if v is not None}
 
 
 def estimate_pool(
@@ -156,9 +170,9 @@ def compare_view(
 ) -> CompareView:
     """Filter, pick each curve's point, price with the chosen tiers' offers and star the cheapest per GPU.
 
-    `estimate_errors` maps a mode to the estimator's error on GPUs without data (shown on estimated rows); with
-    `error_table` (unseen_gpu_errors) each row also gets that figure as est_error_pct and its cost as a $ range
-    (checks.with_error_range).
+    `estimate_errors` maps a mode to the estimator's error text (shown on estimated rows); with `error_table`
+    (estimate_errors.estimate_errors: held-out source per mode and engine) each row also gets that figure as
+    est_error_pct and its cost as a $ range (checks.with_error_range).
     """
     cost_col = settings.cost_column
     at = pool

@@ -90,7 +90,7 @@ class Side:
     as_of: str
     point_basis: str  # data point / interpolated / estimated
     gpus_per_replica: int
-    error_pct: float | None  # the estimator's median error for the mode on an unseen GPU (None: data)
+    error_pct: float | None  # the estimator's held-out-source median error for the mode (checks.error_pct; None: data)
     gpus_for_volume: int | None = None
     monthly_usd: float | None = None
 

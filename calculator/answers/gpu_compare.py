@@ -126,8 +126,8 @@ def comparison_rows(result: GpuComparison, gpu_names: dict[str, str]) -> pd.Data
 def trust_texts(summary: pd.DataFrame, headline: pd.DataFrame, errors: pd.DataFrame | None = None) -> list[str]:
     """How far to trust the estimates, in words (Markdown): the error on a GPU the estimator has no data for
     (leave-one-GPU-out, overall and per mode) and on a point of a GPU it has data for (leave-one-out). With `errors`
-    (compare.unseen_gpu_errors, the table every estimated row's figure comes from) the per-mode figures are those, so a
-    mode reads the same here as on its rows' badges."""
+    (estimate_errors.estimate_errors, the table every estimated row's figure comes from: held-out source, SGLang) the
+    per-mode figures are those, so a mode reads the same here as on its rows' badges."""
     from calculator.data.vocabulary import mode_label
 
     out: list[str] = []
@@ -139,7 +139,10 @@ def trust_texts(summary: pd.DataFrame, headline: pd.DataFrame, errors: pd.DataFr
         per_mode = headline[(headline["grouping"] == "gpu") & (headline["modes"] != "all")]
         pairs = list(zip(per_mode["modes"], per_mode["median_abs_error_pct"], strict=True))
         if errors is not None and not errors.empty:
-            pairs = [(m, v) for m, v in zip(errors["mode"], errors["median_abs_error_pct"], strict=True) if m != "all"]
+            from calculator.answers.checks import error_pct
+
+            shown = [str(m) for m in dict.fromkeys(errors["mode"]) if m != "all"]
+            pairs = [(m, v) for m in shown if (v := error_pct(errors, m)) is not None]
         modes = "; ".join(f"{mode_label(str(m))} {v:.0f} % median" for m, v in pairs)
         out.append(
             "**On a GPU it has no data for** (most estimated rows: every GPU's points predicted by a fit that never "

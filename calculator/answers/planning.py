@@ -95,9 +95,9 @@ def plan_capacity(
 ) -> CapacityPlan:
     """Curves → operating points → fleet plans per offer → mixed plans (see the module docstring).
 
-    `estimate_errors` maps a mode to the estimator's error on GPUs without data; plans on estimates carry it
-    (column est_error); with `error_table` (compare.unseen_gpu_errors) they also carry it as est_error_pct and their
-    bill and $/M as ranges (checks.with_error_range: monthly_usd_low/_high, usd_per_mtok_effective_low/_high)."""
+    `estimate_errors` maps a mode to the estimator's error text; plans on estimates carry it (column est_error);
+    with `error_table` (estimate_errors.estimate_errors) they also carry it as est_error_pct and their bill and $/M
+    as ranges (checks.with_error_range: monthly_usd_low/_high, usd_per_mtok_effective_low/_high)."""
     return plan_fleets(plan_curves(catalog, points, prices, request), prices, request, estimate_errors, error_table)
 
 
@@ -410,7 +410,7 @@ def break_even_verdict(be: BreakEven) -> str:
 def best_plan_text(best: pd.Series) -> str:
     """The cheapest plan in one sentence: curve, operating point, offer, fleet, provenance (and estimate error)."""
     ttft = f"TTFT p50 {best['ttft_ms_p50']:,.0f} ms" if bool(best["ttft_known"]) else "TTFT not reported by the source"
-    est = f", off by {best['est_error']} on a GPU without data" if best.get("est_error") else ""
+    est = f", off by {best['est_error']} on a source it has not seen" if best.get("est_error") else ""
     return (
         f"Cheapest: **{md(best['option'])}** at concurrency {int(best['concurrency'])} ({best['point_basis']}, "
         f"{best['tok_s_user']:,.0f} tok/s per user, {ttft}) on **{md(best['provider'])} {md(best['instance'])}** "

@@ -13,7 +13,13 @@ from typing import Any
 
 import pandas as pd
 
-from calculator.answers.checks import Targets, eligible_for_cheapest, estimate_configs, with_counterparts
+from calculator.answers.checks import (
+    Targets,
+    eligible_for_cheapest,
+    estimate_configs,
+    with_counterparts,
+    with_error_range,
+)
 from calculator.data.catalog import Catalog, concat_points
 from calculator.model import frontier, operating
 from calculator.model.cost import CostSettings, as_categories, price_table
@@ -271,10 +277,16 @@ def available_choices(prices: pd.DataFrame, inputs: ScenarioInputs) -> tuple[Sce
 
 
 def price_scenario(
-    curves: ScenarioCurves, prices: pd.DataFrame, inputs: ScenarioInputs, *, price_ratio: float
+    curves: ScenarioCurves,
+    prices: pd.DataFrame,
+    inputs: ScenarioInputs,
+    *,
+    price_ratio: float,
+    errors: pd.DataFrame | None = None,
 ) -> ScenarioResult:
     """The curves priced with the chosen offer (the cheapest of the tier by default) at the scenario's utilisation,
-    with each row's curve check (ranked, lengths)."""
+    with each row's curve check (ranked, lengths); with `errors` (estimate_errors.estimate_errors) each estimated row
+    also carries its error figure and its $/M as a range (checks.with_error_range), as on every page."""
     offers = offers_for(prices, inputs.gpu, inputs.tier)
     if inputs.provider != CHEAPEST:
         offers = offers[offers["provider"] == inputs.provider]
@@ -290,14 +302,24 @@ def price_scenario(
         for col in ("ranked", "lengths_status", "lengths_note", "check_note"):
             priced[col] = priced["profile_id"].map(flags[col]).to_numpy()
         priced["ranked"] = priced["ranked"].fillna(True).astype(bool)
+        if errors is not None:
+            for col in ("usd_per_mtok_output", "usd_per_mtok_total"):
+                priced = with_error_range(priced, errors, col)
     return ScenarioResult(inputs=inputs, curves=curves, offer=offer, priced=priced)
 
 
 def build_scenario(
-    catalog: Catalog, points: pd.DataFrame, prices: pd.DataFrame, inputs: ScenarioInputs, *, price_ratio: float
+    catalog: Catalog,
+    points: pd.DataFrame,
+    prices: pd.DataFrame,
+    inputs: ScenarioInputs,
+    *,
+    price_ratio: float,
+    errors: pd.DataFrame | None = None,
 ) -> ScenarioResult:
     """scenario_curves then price_scenario (the app caches the two steps apart)."""
-    return price_scenario(scenario_curves(catalog, points, inputs), prices, inputs, price_ratio=price_ratio)
+    curves = scenario_curves(catalog, points, inputs)
+    return price_scenario(curves, prices, inputs, price_ratio=price_ratio, errors=errors)
 
 
 def faded_options(result: ScenarioResult) -> frozenset[str]:
@@ -399,6 +421,8 @@ TABLE_COLUMNS = [
     "output_tok_s", "output_tok_s_per_gpu", "tok_s_user", "ttft_ms_p50", "queue_ms", "running_batch",
     "meets_targets", "target_check",
     "ranked", "lengths_status", "lengths_note", "usd_per_mtok_output", "usd_per_mtok_total", "total_is_derived",
+    "est_error_pct", "usd_per_mtok_output_low", "usd_per_mtok_output_high", "usd_per_mtok_total_low",
+    "usd_per_mtok_total_high",
     "usd_per_mtok_input_r", "usd_per_mtok_output_r", "provider", "instance", "tier", "usd_per_gpu_hour",
     "price_as_of", "price_source", "provenance", "source", "as_of", "basis", "tpf_assumed", "profile_id",
     "offer_id",

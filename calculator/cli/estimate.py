@@ -10,6 +10,8 @@ import argparse
 import sys
 from typing import Any
 
+from calculator.answers.checks import error_pct
+from calculator.answers.estimate_errors import estimate_errors
 from calculator.cli.common import (
     EXIT_BAD_DATA,
     EXIT_OK,
@@ -46,7 +48,9 @@ CLI_COLUMNS = [
     "gpu",
     "concurrency",
     "running_batch",
+    "block_size",
     "output_tok_s",
+    "est_error_pct",
     "output_tok_s_per_gpu",
     "tok_s_user",
     "ttft_ms",
@@ -57,6 +61,11 @@ CLI_COLUMNS = [
     "provenance",
     "basis",
 ]
+
+
+def _block_arg(text: str) -> int | str:
+    """--block: "auto" or an integer block size."""
+    return "auto" if text.strip().casefold() == "auto" else bounded_int(1, 4096)(text)
 
 
 def add_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -70,7 +79,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     p.add_argument("--model", metavar="ID", help="model id (nld-3b, nld-8b, nld-14b, qwen3-8b)")
     p.add_argument("--mode", metavar="MODE", help=f"decoding mode: {', '.join(MODEL_MODES)}")
     p.add_argument(
-        "--block", type=bounded_int(1, 4096), metavar="K", help="block size (diffusion, self_spec); default 32"
+        "--block",
+        type=_block_arg,
+        default="auto",
+        metavar="K|auto",
+        help="block size (self_spec, diffusion): 8, 16, 32, ... or auto (default: per GPU and concurrency the"
+        " self-speculation block with the highest throughput, named in the block_size column and the basis;"
+        " diffusion: 32)",
     )
     tpf = p.add_mutually_exclusive_group()
     tpf.add_argument(
@@ -257,7 +272,10 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(e.args[0] if e.args else e) from None
     if _nothing_left(df, "configuration"):
         return EXIT_BAD_DATA
+    # The row's error figure (held-out source, its mode on its engine class), the same as on every page.
+    err = error_pct(estimate_errors(catalog), args.mode, args.engine)
     table = df.assign(
+        est_error_pct=err if err is not None else float("nan"),
         output_tok_s_per_gpu=df["output_tok_s"] / df["gpus_per_replica"],
         tok_s_user=1000.0 / df["tpot_ms_p50"],
         ttft_ms=df["ttft_ms_p50"],

@@ -13,7 +13,8 @@ from typing import Any
 import pandas as pd
 
 from calculator.answers.checks import Targets
-from calculator.answers.compare import error_texts, unseen_gpu_errors
+from calculator.answers.compare import error_texts
+from calculator.answers.estimate_errors import estimate_errors
 from calculator.answers.planning import (
     PLAN_EXPORT_COLUMNS,
     PlanRequest,
@@ -177,7 +178,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--model: unknown {', '.join(map(repr, unknown_models))}; known: "
                          f"{', '.join(sorted(set(points['model'])))}, or all")  # fmt: skip
     prices = catalog_prices(catalog, args.prices)
-    table = unseen_gpu_errors(catalog) if request.with_estimates else None
+    table = estimate_errors(catalog) if request.with_estimates else None
     errors = error_texts(table) if table is not None else {}
     plan = plan_capacity(catalog, points, prices, request, errors, table)
     print(basis_text(plan).replace("**", ""), file=sys.stderr)

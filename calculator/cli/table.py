@@ -12,6 +12,8 @@ from typing import Any
 
 import pandas as pd
 
+from calculator.answers.checks import with_error_range
+from calculator.answers.estimate_errors import estimate_errors
 from calculator.answers.scenario import ALL_MODELS, models_in_view
 from calculator.cli.common import (
     EXIT_BAD_DATA,
@@ -62,6 +64,9 @@ TABLE_COLUMNS = [
     "tok_s_user",
     "usd_per_gpu_hour",
     "usd_per_mtok_output",
+    "est_error_pct",
+    "usd_per_mtok_output_low",
+    "usd_per_mtok_output_high",
     "usd_per_mtok_total",
     "usd_per_mtok_input_r",
     "usd_per_mtok_output_r",
@@ -258,6 +263,10 @@ def build_table(args: argparse.Namespace) -> tuple[pd.DataFrame, list[Problem]]:
         raise UsageError(f"--price-ratio must be > 0, got {args.price_ratio}")
     points = frontier.fill_lengths(points, args.isl, args.osl)  # the same rule as every page
     table = price_table(points, prices, utilisation=args.utilisation, price_ratio=args.price_ratio)
+    # Each estimated row's error (held-out source, its mode on SGLang) and its $/M output as a range, as on every page.
+    has_estimates = bool((table["provenance"].astype(object) == "estimated").any()) if not table.empty else False
+    errors = estimate_errors(catalog) if has_estimates else pd.DataFrame()
+    table = with_error_range(table, errors, "usd_per_mtok_output")
     if args.sort not in table.columns:
         raise UsageError(f"--sort: no column {args.sort!r}")
     table = table.sort_values([args.sort, "gpu", "provider"], kind="stable").reset_index(drop=True)

@@ -107,7 +107,7 @@ def document_kind(data: Any) -> str:
         return "offers"
     if "profiles" in data:
         return "profiles"
-    if "tpf" in data or "accuracy" in data:
+    if "tpf" in data or "accuracy" in data or "block_acceptance" in data:
         return "workloads"
     if "models" in data:
         return "models"
@@ -233,13 +233,14 @@ def load_offers(path: Path | None = None) -> list[PriceOffer]:
 
 def load_workloads(path: Path | None = None) -> WorkloadTable:
     files = [path] if path else data_files([BUNDLED_DIR / "workloads"])
-    tpf, acc = [], []
+    tpf, acc, blocks = [], [], []
     for f in files:
         _, doc = load_document(f, expect="workloads")
         assert isinstance(doc, WorkloadTable)
         tpf.extend(doc.tpf)
         acc.extend(doc.accuracy)
-    return WorkloadTable(tpf=tpf, accuracy=acc)
+        blocks.extend(doc.block_acceptance)
+    return WorkloadTable(tpf=tpf, accuracy=acc, block_acceptance=blocks)
 
 
 @dataclass

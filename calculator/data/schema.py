@@ -415,10 +415,30 @@ class AccuracyEntry(Strict):
     provenance: Provenance
 
 
+class BlockAcceptanceEntry(Strict):
+    """Tokens accepted per draft+verify round (or tokens per forward) of self-speculation at one block size, as a
+    study measured it at several block sizes on the same prompts: the shape of acceptance against block size (how much
+    a larger block buys), per engine and benchmark (or a mean over a named set of benchmarks)."""
+
+    model: Id
+    mode: ModeId = "self_spec"
+    engine: Literal["sglang", "pytorch"] = Field(description="what ran the rounds (SGLang serving or native PyTorch)")
+    benchmark: Text = Field(min_length=1, description="benchmark (e.g. gsm8k), or 'average' over the study's set")
+    block_size: int = Field(ge=1, le=4096)
+    metric: Literal["accepted_per_round", "tokens_per_forward"]
+    value: PositiveFloat
+    rounds: int | None = Field(default=None, ge=1, description="rounds (or requests) the figure is a mean over")
+    notes: Text = ""
+    provenance: Provenance
+
+
 class WorkloadTable(Strict):
     schema_version: Literal[1] = 1
     tpf: list[TpfEntry] = Field(default_factory=list)
     accuracy: list[AccuracyEntry] = Field(default_factory=list)
+    block_acceptance: list[BlockAcceptanceEntry] = Field(
+        default_factory=list, description="acceptance vs block size (self-speculation), by engine and benchmark"
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ import numpy as np
 import numpy.typing as npt
 
 from calculator.data.schema import Attention, TpfEntry, WorkloadTable
+from calculator.model.block_curves import block_curves, curve_scale
 
 FloatArray = npt.NDArray[np.float64]
 Role = Literal["target", "draft_eagle3", "draft_mtp"]
@@ -56,7 +57,6 @@ EAGLE3_VERIFY_TOKENS = 15
 MTP_STEPS = 3
 MTP_VERIFY_TOKENS = 4  # 3 drafted tokens + the last accepted one
 SPEED_BENCH = "speed-bench"  # the workload name meaning "SPEED-Bench average" (the default)
-
 
 
 PUBLISHED_CONTEXT_TOKENS = 16384  # no TPF or throughput is published beyond ~16K context (facts/nemotron.md §8)
@@ -324,6 +324,7 @@ def resolve_tpf(
     block_size: int | None = None,
     lora: bool | None = None,
     tpf: float | None = None,
+    engine: str | None = None,
 ) -> TpfChoice:
     """The tokens per forward for model x mode x workload x block size, from the user or the tables.
 
@@ -332,7 +333,9 @@ def resolve_tpf(
     (nld-3b/14b borrow nld-8b's) scaled by the ratio of their averages; for a mode without a figure on
     the workload (diffusion), its benchmark average x self_spec's workload / average ratio
     (workload_transfer). A figure for another block size is scaled by the published TPF-vs-block
-    curve. Anything but an exact table match is flagged `assumed`.
+    curve (block_curves.py: the workload's own benchmarks where measured at several blocks, else the mean of the
+    engine's study; `engine` an estimator engine class, None = SGLang). Anything but an exact table match is flagged
+    `assumed`.
     workload None means the SPEED-Bench average (acceptance lengths, Table 10), the mix the bundled
     throughput profiles were measured on; "average" means the paper's 10-benchmark average (Table 5).
     """
@@ -386,10 +389,10 @@ def resolve_tpf(
     value = tokens_per_forward_of(mode, entry.metric, entry.value) * ratio
     entry_block = entry.block_size or (DEFAULT_BLOCK_SIZE if mode in ("diffusion", "self_spec") else None)
     if block is not None and entry_block is not None and block != entry_block:
-        scale = block_scale(table, block, entry_block)
+        scale, curve = block_scale_of(table, block, entry_block, model=model, workload=workload, engine=engine)
         value *= scale
         assumed = True
-        notes.append(f"block {block}: the block-{entry_block} figure x {scale:.2f} (published TPF-vs-block curve)")
+        notes.append(f"block {block}: the block-{entry_block} figure x {scale:.2f} ({curve})")
     if mode == "self_spec" and block is not None:
         value = min(value, block / 2.0)
     if mode == "diffusion" and block is not None:
@@ -425,6 +428,23 @@ def speed_bench_transfer(table: WorkloadTable, model: str) -> float:
     """workload_transfer to the SPEED-Bench average (1 when unknown)."""
     ratio = workload_transfer(table, model, SPEED_BENCH)
     return 1.0 if ratio is None else ratio
+
+
+def block_scale_of(
+    table: WorkloadTable,
+    block: int,
+    reference_block: int,
+    *,
+    model: str = "nld-8b",
+    workload: str | None = None,
+    engine: str | None = None,
+) -> tuple[float, str]:
+    """TPF(block) / TPF(reference_block) and the curve it comes from, in words: the acceptance-vs-block curves of
+    block_curves.py for the workload and engine where the table has them, else block_scale's published averages."""
+    found = curve_scale(block_curves(table, model, workload, engine), block, reference_block)
+    if found is not None:
+        return found
+    return block_scale(table, block, reference_block), "published TPF-vs-block curve"
 
 
 def block_scale(table: WorkloadTable, block: int, reference_block: int) -> float:

@@ -312,7 +312,7 @@ def cheapest_offer_figure(per_option: pd.DataFrame, cost_col: str, cost_label: s
 
 def gpu_comparison_figure(table: pd.DataFrame, concurrency: int, estimate_error_pct: float | None) -> go.Figure:
     """Output tok/s per GPU of one configuration on each GPU: solid bars for data points (provenance above the
-    bar), pale hatched bars for estimates with the estimator's median error on an unseen GPU as error bars."""
+    bar), pale hatched bars for estimates with the estimator's held-out-source median error as error bars."""
     fig = go.Figure()
     for kind, g in table.groupby("kind", sort=False):
         colors = [PROVENANCE_COLORS.get(p, "#64748B") for p in g["provenance"]]

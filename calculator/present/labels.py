@@ -165,8 +165,9 @@ COLUMNS: dict[str, Column] = {
     "est_error": Column(
         "Estimate error",
         None,
-        "Estimated rows only: the estimator's error on a GPU it has no data for "
-        "(leave-one-GPU-out, median and worst absolute error over the points we hold, for this mode).",
+        "Estimated rows only: the estimator's error on a source it has never seen (leave-one-source-out: every "
+        "point of a harness or publication predicted by a fit without it; median, p90 and worst absolute error for "
+        "this mode on SGLang, the engine of estimates, and what the figure rests on).",
     ),
     "data_at": Column("Data at", None, "Concurrencies the curve has points for"),
     "usd_at_c1": Column("$/M at concurrency 1", _USD_M, "The same curve and offer serving a single request."),

@@ -15,17 +15,30 @@ def test_cli_estimate_prints_one_row_per_concurrency(capsys):
     rc = main(["estimate", *args, "--concurrency", "1,4,16", "--isl", "1024", "--osl", "512", "--format", "csv"])
     out = capsys.readouterr().out.splitlines()
     assert rc == 0
-    assert out[0].split(",")[:8] == [
+    assert out[0].split(",")[:7] == [
         "gpu",
         "concurrency",
         "running_batch",
+        "block_size",
         "output_tok_s",
+        "est_error_pct",  # the row's held-out-source error, the same as on every page
         "output_tok_s_per_gpu",
-        "tok_s_user",
-        "ttft_ms",
-        "queue_ms",
     ]
     assert len(out) == 4 and all(",estimated," in line for line in out[1:])
+    assert all(line.split(",")[3] == "32" for line in out[1:])  # the fixed block, in its column
+
+
+def test_cli_estimate_chooses_the_block_per_concurrency_by_default_and_says_which(capsys):
+    args = ["estimate", "--gpu", "h100-sxm", "--model", "nld-8b", "--mode", "self_spec", "--format", "json"]
+    assert main([*args, "--concurrency", "1,256", "--isl", "1024", "--osl", "512"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    blocks = {r["concurrency"]: r["block_size"] for r in rows}
+    assert blocks[1] == 32 and blocks[256] < 32  # compute-bound at 256 requests: a smaller block
+    assert all(r["basis"].startswith(f"block auto: {r['block_size']} of 8/16/32") for r in rows)
+    assert main([*args, "--concurrency", "256", "--block", "32"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["block_size"] == 32
+    assert main([*args, "--concurrency", "1", "--block", "huge"]) == 2
+    assert "expected an integer" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("concurrency", [["1,4,16"], ["1", "4", "16"], ["1,", "4", "16"]])

@@ -48,7 +48,7 @@ def model_for(data: Any, file: str) -> type[BaseModel]:
         return PriceCatalog
     if "profiles" in data:
         return ProfileSet
-    if "tpf" in data or "accuracy" in data:
+    if "tpf" in data or "accuracy" in data or "block_acceptance" in data:
         return WorkloadTable
     if data.get("kind") == "forward_cost":
         return ForwardCost

@@ -186,7 +186,8 @@ def test_tpf_by_speed_bench_category_and_by_benchmark():
 def test_other_block_sizes_scale_by_the_published_curve_and_are_flagged():
     c16 = resolve_tpf(WORKLOADS, "nld-8b", "self_spec", block_size=16)
     assert c16.assumed
-    assert c16.tokens_per_forward == pytest.approx(3.41 * 4.75 / 5.96, rel=1e-3)  # community 16 vs 32
+    # The SGLang acceptance-vs-block study (NLD-8B, 9 datasets: 8.533 vs 11.359 accepted per round at 16 vs 32).
+    assert c16.tokens_per_forward == pytest.approx(3.41 * 8.533 / 11.359, rel=1e-3)
     assert block_scale(WORKLOADS, 32, 32) == 1.0
     assert block_scale(WORKLOADS, 8, 32) < block_scale(WORKLOADS, 16, 32) < 1.0
     assert resolve_tpf(WORKLOADS, "nld-8b", "self_spec", block_size=4).tokens_per_forward <= 2.0  # <= k / 2

@@ -12,7 +12,8 @@ Shaped like a scikit-learn estimator: `fit` returns a fitted object (FitResult),
 - parameters.py    the parameter vector θ: layout, priors, bounds, predictions and analytic Jacobian
 - fitting.py       the calibration fit: residuals, solver (scipy least_squares), content-keyed cache
 - cache.py         the on-disk cache of fits and leave-one-out tables (JSON, keyed by data and code)
-- predict.py       estimate_points and its basis text and TPF calibration
+- predict.py       estimate_points at one block size, its basis text and TPF calibration
+- blocks.py        estimate_points with block_size="auto": the self-speculation block per operating point
 - gaps.py          GAP_CONFIGS and gap_estimates (estimates where the data have gaps)
 - forward.py       forward_estimates: the bare-forward device time (estimate --forward)
 - validation.py    leave-one-out, error summaries, headline errors, fit tables
@@ -20,6 +21,7 @@ Shaped like a scikit-learn estimator: `fit` returns a fitted object (FitResult),
 
 from __future__ import annotations
 
+from calculator.model.estimator.blocks import AUTO_BLOCKS, estimate_points
 from calculator.model.estimator.engines import ENGINE_CLASSES, REFERENCE_ENGINE, engine_class
 from calculator.model.estimator.fitting import fit
 from calculator.model.estimator.forward import FORWARD_COLUMNS, estimated_forward_ms, forward_estimates
@@ -29,7 +31,6 @@ from calculator.model.estimator.predict import (
     EXTRA_COLUMNS,
     TPF_PUBLISHED_CONTEXT_TOKENS,
     USABLE_MEMORY_FRACTION,
-    estimate_points,
 )
 from calculator.model.estimator.result import DEFAULTS, Efficiency, FitResult, ModeCalibration
 from calculator.model.estimator.roofline import (
@@ -62,6 +63,7 @@ from calculator.model.estimator.validation import (
 )
 
 __all__ = [
+    "AUTO_BLOCKS",
     "BYTES_PER_PARAM",
     "DEFAULTS",
     "ENGINE_CLASSES",

@@ -17,7 +17,12 @@ from pathlib import Path
 from typing import Any
 
 _PACKAGE = Path(__file__).resolve().parent
-_CODE_FILES = (*sorted(_PACKAGE.glob("*.py")), _PACKAGE.parent / "modes.py", _PACKAGE.parents[1] / "data" / "schema.py")
+_CODE_FILES = (
+    *sorted(_PACKAGE.glob("*.py")),
+    _PACKAGE.parent / "modes.py",
+    _PACKAGE.parent / "block_curves.py",
+    _PACKAGE.parents[1] / "data" / "schema.py",
+)
 
 
 def cache_dir() -> Path | None:

@@ -313,7 +313,7 @@ def estimate_points(
     )  # fmt: skip
     result = fitted or fit(catalog, model_map)
     choice: TpfChoice = resolve_tpf(
-        catalog.workloads, model, mode, workload=workload, block_size=block_size, lora=lora, tpf=tpf
+        catalog.workloads, model, mode, workload=workload, block_size=block_size, lora=lora, tpf=tpf, engine=engine
     )
     if tpf is None:
         choice = _serving_tpf(choice, result, catalog.workloads, model, mode, block_size, precision, lora)
