@@ -69,7 +69,9 @@ _RUN_KEYS = frozenset(
     | {"max_concurrent_requests", "rtfx", "run_number", "num_prompts", "tokenizer_id", "endpoint_type"}
     | {"request_rate", "best_of", "start_time", "end_time"}
 )
-_STAT_KEY = re.compile(r"^(mean|median|std|min|max|p\d+(\.\d+)?)_(ttft|tpot|itl|e2el)(_ms)?$|^spec_decode_|^(vllm:)?diffusion_")
+_STAT_KEY = re.compile(
+    r"^(mean|median|std|min|max|p\d+(\.\d+)?)_(ttft|tpot|itl|e2el)(_ms)?$|^spec_decode_|^(vllm:)?diffusion_"
+)
 # InferenceX's multi-node runs name their GPUs in the file name: ..._gpus_16_ctx_8_gen_8.json
 _GPUS_IN_NAME = re.compile(r"gpus_(\d+)_ctx_(\d+)_gen_(\d+)")
 
