@@ -197,12 +197,14 @@ if view.gpus_without_rows:
     )
 for p in est_problems:
     st.caption(f"Not estimated: {p}")
+# Measured energy (its electricity at the Prices page's $/kWh) and goodput, where an uploaded file has them.
+table, extras = compare.with_measured_extras(table, float(st.session_state.get("tco_kwh", 0.08)))
 
 columns = [
     "star", "gpu", "model", "mode", "precision", "block", "lengths", "concurrency", cost_col, "usd_at_c1",
     *(["total_is_derived"] if cost_col == "usd_per_mtok_total" else []),
     "badge", "est_error", f"{cost_col}_low", f"{cost_col}_high", "data_at", "output_tok_s_per_gpu", "tok_s_user",
-    "ttft_ms_p50", "queue_ms", "provider", "instance", "tier_label",
+    "ttft_ms_p50", "queue_ms", *extras, "provider", "instance", "tier_label",
     "usd_per_gpu_hour", "price_as_of", "as_of", "source", "price_source", "provenance_notes",
 ]  # fmt: skip
 w.table(

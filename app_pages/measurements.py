@@ -15,6 +15,7 @@ import streamlit as st
 
 from app_pages import state
 from app_pages import widgets as w
+from calculator.answers import compare
 from calculator.data import uploads as up
 from calculator.data import vocabulary as vb
 from calculator.data.importers import Overrides, csv_template
@@ -266,4 +267,8 @@ else:
         state.points_changed()
         st.rerun()
     with st.expander("Uploaded points", icon=":material/table:"):
-        st.dataframe(state.session_uploaded_points(), key="uploaded_points_table", hide_index=True)
+        # measured J/output token priced at the Prices page's $/kWh (energy_usd_per_mtok), where a file has it
+        shown, _ = compare.with_measured_extras(
+            state.session_uploaded_points(), float(st.session_state.get("tco_kwh", 0.08))
+        )
+        st.dataframe(shown, key="uploaded_points_table", hide_index=True)

@@ -23,7 +23,7 @@ from calculator.data.catalog import Catalog, concat_points
 from calculator.data.schema import TIERS
 from calculator.data.vocabulary import PROVENANCE_LABELS
 from calculator.model import frontier, operating
-from calculator.model.cost import CostSettings, cheapest, price_table
+from calculator.model.cost import CostSettings, cheapest, energy_usd_per_mtok, price_table
 from calculator.model.estimator import GAP_CONFIGS, error_summary, fit, gap_estimates, leave_one_out
 from calculator.model.estimator.fitting import model_entries
 from calculator.model.naming import add_labels
@@ -273,14 +273,31 @@ def compare_assumptions(query: CompareQuery, settings: CostSettings) -> dict[str
     }
 
 
+MEASURED_EXTRAS = ("joules_per_output_token", "energy_usd_per_mtok", "slo_attainment", "goodput_req_s")
+"""Figures only some files measure, shown beside their rows where any row has them."""
+
+
 EXPORT_COLUMNS = [
     "gpu", "model", "mode", "precision", "block_size", "prerelease", "concurrency", "data_at", "est_error",
     "est_error_pct", "usd_per_mtok_output_low", "usd_per_mtok_output_high", "output_tok_s", "output_tok_s_per_gpu",
-    "tok_s_user", "ttft_ms_p50", "queue_ms", "usd_per_mtok_output", "usd_per_mtok_total", "total_is_derived",
+    "tok_s_user", "ttft_ms_p50", "queue_ms", *MEASURED_EXTRAS, "usd_per_mtok_output", "usd_per_mtok_total",
+    "total_is_derived",
     "usd_per_mtok_input_r", "usd_per_mtok_output_r", "usd_at_c1", "cheapest_on_gpu", "provider", "instance", "tier",
     "usd_per_gpu_hour", "price_as_of", "price_source", "provenance", "source", "as_of", "provenance_notes",
     "profile_id", "offer_id",
 ]  # fmt: skip
+
+
+def with_measured_extras(table: pd.DataFrame, usd_per_kwh: float) -> tuple[pd.DataFrame, list[str]]:
+    """The table with `energy_usd_per_mtok` (the measured J/output token's electricity per million output tokens at
+    `usd_per_kwh`) and the names of the MEASURED_EXTRAS columns that hold a value in some row (the ones to show)."""
+    out = table.copy()
+    if "joules_per_output_token" in out:
+        out["energy_usd_per_mtok"] = energy_usd_per_mtok(
+            pd.to_numeric(out["joules_per_output_token"], errors="coerce"), usd_per_kwh
+        )
+    shown = [c for c in MEASURED_EXTRAS if c in out and pd.to_numeric(out[c], errors="coerce").notna().any()]
+    return out, shown
 
 
 def export_frame(view: CompareView, cost_col: str) -> pd.DataFrame:

@@ -231,7 +231,8 @@ def _plan_pool(
 PLAN_EXPORT_COLUMNS = [
     "gpu", "model", "mode", "precision", "block_size", "provider", "instance", "tier", "concurrency", "point_basis",
     "tok_s_user", "ttft_ms_p50", "queue_ms", "running_batch", "replicas", "gpus_per_replica", "gpus", "instances",
-    "gpus_per_instance", "gpus_billed", "replicas_offpeak", "instances_offpeak", "replica_output_tok_s", "monthly_usd",
+    "gpus_per_instance", "gpus_billed", "replicas_offpeak", "instances_offpeak", "replica_output_tok_s", "sized_on",
+    "replica_goodput_tok_s", "monthly_usd",
     "monthly_usd_low", "monthly_usd_high", "usd_per_mtok_effective", "fleet_utilisation", "usd_per_gpu_hour",
     "price_as_of", "provenance", "est_error", "est_error_pct", "source", "check_note", "profile_id", "offer_id",
 ]  # fmt: skip
@@ -415,10 +416,21 @@ def best_plan_text(best: pd.Series) -> str:
         f"Cheapest: **{md(best['option'])}** at concurrency {int(best['concurrency'])} ({best['point_basis']}, "
         f"{best['tok_s_user']:,.0f} tok/s per user, {ttft}) on **{md(best['provider'])} {md(best['instance'])}** "
         f"({best['tier_label']}, ${best['usd_per_gpu_hour']:,.3f}/GPU-h as of {best['price_as_of']}): "
-        f"{fleet_text(best)}. Provenance: {best['provenance_label']}"
+        f"{fleet_text(best)}{goodput_text(best)}. Provenance: {best['provenance_label']}"
         + (", pre-release checkpoint" if best["prerelease"] else "")
         + est
         + "."
+    )
+
+
+def goodput_text(row: pd.Series) -> str:
+    """ ", sized on goodput: ..." where a row's replicas were sized on the requests that met the run's SLOs."""
+    if row.get("sized_on") != "goodput":
+        return ""
+    return (
+        f", **sized on goodput**: {row['replica_goodput_tok_s']:,.0f} of the replica's "
+        f"{row['replica_output_tok_s']:,.0f} output tok/s came from requests that met the run's SLOs (the file's "
+        "goodput), so replicas are counted on that, not on raw throughput"
     )
 
 

@@ -21,6 +21,7 @@ from calculator.answers.planning import (
     api_break_even,
     basis_text,
     break_even_verdict,
+    goodput_text,
     plan_assumptions,
     plan_capacity,
     plan_rows,
@@ -198,6 +199,8 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     rows = plan_rows(plan.plans, every_offer=not args.cheapest_per_provider)
+    if not rows.empty and rows.iloc[0].get("sized_on") == "goodput":
+        print("note: the cheapest plan is" + goodput_text(rows.iloc[0]).replace("**", ""), file=sys.stderr)
     if args.limit is not None:
         rows = rows.head(args.limit)
     table = rows[[c for c in PLAN_COLUMNS if c in rows.columns]].reset_index(drop=True)

@@ -1,14 +1,17 @@
 """`prices`: dated cloud prices from the catalogs the field keeps.
 
-    prices import FILE... --as-of DATE [--cloud NAME] [--ref TEXT] [--out prices.yaml]
-    prices refresh (--skypilot CLOUD... | --gpuhunt PROVIDER...) [--out prices.yaml]   (online)
+    prices import FILE... [--as-of DATE] [--cloud NAME] [--ref TEXT] [--out prices.yaml]
+    prices refresh (--skypilot CLOUD... | --gpuhunt PROVIDER...) [--save-dir DIR] [--out prices.yaml]   (online)
     prices age [--prices prices.yaml]
+    (each takes --today DATE: the day ages are counted to; default today)
 
 `import` reads SkyPilot `vms.csv` files and gpuhunt provider CSVs (a gpuhunt `GPUHUNT_CATALOG_DIR` folder works as
 FILE), maps instance types to our GPU ids and GPUs per instance, and prints the offers (or writes them, in our
 prices.yaml format, to --out: `plan --prices` and `table --prices` then price whole instances from them). Every
 offer keeps the catalog's source and date. `refresh` fetches the current catalogs with their dates where the
-machine is online. `age` says how old the prices in use are and flags those past STALE_AFTER_DAYS.
+machine is online; `--save-dir` keeps each fetched file with its date beside it (`<file>.source.json`), which
+`import` then reads when no `--as-of` is given. `age` says how old the prices in use are and flags those past
+STALE_AFTER_DAYS.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from calculator.cli.common import EXIT_BAD_DATA, EXIT_OK, UsageError, known_gpus
 from calculator.data.errors import InputError
 from calculator.data.loader import read_bytes
 from calculator.data.price_catalogs import STALE_AFTER_DAYS, CatalogImport, age_days, import_catalog, price_age
+from calculator.data.price_catalogs.sidecar import SUFFIX, Sidecar, read_sidecar, write_sidecar
 from calculator.data.schema import PriceOffer
 
 
@@ -37,7 +41,9 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     imp = sub.add_parser("import", help="offers from SkyPilot vms.csv or gpuhunt catalog files")
     imp.add_argument("files", nargs="+", type=Path, metavar="FILE", help="catalog files, or a GPUHUNT_CATALOG_DIR")
     imp.add_argument(
-        "--as-of", required=True, metavar="YYYY-MM-DD", help="the catalog's date (SkyPilot: its commit date)"
+        "--as-of",
+        metavar="YYYY-MM-DD",
+        help=f"the catalog's date (SkyPilot: its commit date); default: the date in FILE{SUFFIX} beside it",
     )
     imp.add_argument("--cloud", metavar="NAME", help="the SkyPilot cloud / gpuhunt provider if the name does not say")
     imp.add_argument("--ref", default="", metavar="TEXT", help="where the file came from (e.g. repo@commit)")
@@ -46,9 +52,23 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     ref.add_argument("--skypilot", nargs="*", default=[], metavar="CLOUD", help="SkyPilot clouds, e.g. aws lambda")
     ref.add_argument("--gpuhunt", nargs="*", default=[], metavar="PROVIDER", help="gpuhunt providers, e.g. aws")
     ref.add_argument("--out", type=Path, metavar="FILE", help="write the offers as a prices.yaml file")
+    ref.add_argument(
+        "--save-dir", type=Path, metavar="DIR", help=f"keep each fetched catalog there, its date in <file>{SUFFIX}"
+    )
     age = sub.add_parser("age", help="how old the prices in use are")
     age.add_argument("--prices", type=Path, metavar="FILE", help="a prices.yaml file (default: the bundled prices)")
+    for command in (imp, ref, age):
+        command.add_argument(
+            "--today", type=_day, metavar="YYYY-MM-DD", help="the day ages are counted to (default: today)"
+        )
     return p
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
 
 
 def _catalog_files(paths: list[Path]) -> list[Path]:
@@ -60,6 +80,26 @@ def _catalog_files(paths: list[Path]) -> list[Path]:
         else:
             out.append(path)
     return out
+
+
+def _dated(path: Path, as_of: str | None, ref: str, cloud: str | None) -> tuple[str, str, str | None] | None:
+    """The date, ref and cloud to import `path` with: --as-of where given, else its sidecar's; None (said on
+    stderr) when there is neither."""
+    sidecar, problem = read_sidecar(path)
+    if problem is not None:
+        print(problem, file=sys.stderr)
+    if as_of:
+        if sidecar is not None and sidecar.as_of != as_of:
+            print(f"{path.name}: --as-of {as_of} used, not {sidecar.as_of} of {path.name}{SUFFIX}", file=sys.stderr)
+        return as_of, ref, cloud
+    if sidecar is None:
+        print(
+            f"{path.name}: no date: give --as-of YYYY-MM-DD (SkyPilot: the date of the commit that wrote the file) "
+            f"or put {path.name}{SUFFIX} beside it",
+            file=sys.stderr,
+        )
+        return None
+    return sidecar.as_of, ref or sidecar.ref, cloud or sidecar.cloud or None
 
 
 def _offers_text(offers: list[PriceOffer], today: date) -> str:
@@ -104,9 +144,18 @@ def _warn_age(offers: list[PriceOffer], today: date) -> None:
         print("warning: " + age.text(), file=sys.stderr)
 
 
+def _save(folder: Path, kind: str, name: str, got: Any) -> None:
+    """Keep a fetched catalog as `<cloud>_vms.csv` (SkyPilot) or `<provider>.csv` (gpuhunt) with its date beside it."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / (f"{name}_vms.csv" if kind == "skypilot" else f"{name}.csv")
+    path.write_bytes(got.data)
+    write_sidecar(path, Sidecar(got.as_of, got.ref, name))
+    print(f"kept {path} (as of {got.as_of})", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     """Dispatch to import, refresh or age; 0 when every file gave offers, 1 otherwise."""
-    today = date.today()
+    today: date = args.today or date.today()
     if args.prices_command == "age":
         from calculator.data.catalog import load_offers
 
@@ -126,9 +175,12 @@ def run(args: argparse.Namespace) -> int:
                     print(p, file=sys.stderr)
                 ok = False
                 continue
-            result = import_catalog(
-                data, str(path), as_of=args.as_of, known_gpus=gpus, cloud=args.cloud, ref=args.ref, today=today
-            )
+            dated = _dated(path, args.as_of, args.ref, args.cloud)
+            if dated is None:
+                ok = False
+                continue
+            as_of, where, cloud = dated
+            result = import_catalog(data, str(path), as_of=as_of, known_gpus=gpus, cloud=cloud, ref=where, today=today)
             ok &= _report(result)
             offers += result.offers
     else:
@@ -144,7 +196,11 @@ def run(args: argparse.Namespace) -> int:
                 print(f"{kind} {name}: not fetched: {e}", file=sys.stderr)
                 ok = False
                 continue
-            result = import_catalog(got.data, got.name, as_of=got.as_of, known_gpus=gpus, cloud=name, ref=got.ref)
+            if args.save_dir is not None:
+                _save(args.save_dir, kind, name, got)
+            result = import_catalog(
+                got.data, got.name, as_of=got.as_of, known_gpus=gpus, cloud=name, ref=got.ref, today=today
+            )
             ok &= _report(result)
             offers += result.offers
     offers = _unique(offers)

@@ -91,6 +91,7 @@ POINT_COLUMNS = [
     "joules_per_output_token",
     "goodput_req_s",
     "slo_attainment",
+    "prefix_hit_rate",
 ]
 POINTS_COLUMNS = PROFILE_COLUMNS + POINT_COLUMNS
 
@@ -360,6 +361,7 @@ _FLOAT_COLS = [
     "joules_per_output_token",
     "goodput_req_s",
     "slo_attainment",
+    "prefix_hit_rate",
 ]
 _INT_COLS = ["gpus_per_replica", "concurrency"]
 _NULLABLE_INT_COLS = ["block_size", "draft_tokens", "isl", "osl", "requests_completed", "requests_failed"]

@@ -269,6 +269,13 @@ class ProfilePoint(Strict):
     slo_attainment: float | None = Field(
         default=None, ge=0, le=1, allow_inf_nan=False, description="share of requests that met the run's SLOs"
     )
+    prefix_hit_rate: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="measured share of prompt tokens served from the prefix cache (AIPerf cache-read tokens)",
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ProfilePoint:

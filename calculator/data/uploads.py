@@ -74,8 +74,21 @@ def problems_frame(problems: Sequence[Problem | Any]) -> pd.DataFrame:
     return df.sort_values(["row", "where", "problem"], na_position="first", kind="stable").reset_index(drop=True)
 
 
+def _span(points: pd.DataFrame, column: str, fmt: str) -> str:
+    """The range of a measured column over an upload's points ("" where none has it)."""
+    if column not in points:
+        return ""
+    values = pd.to_numeric(points[column], errors="coerce").dropna()
+    if values.empty:
+        return ""
+    lo, hi = format(values.min(), fmt), format(values.max(), fmt)
+    return lo if lo == hi else f"{lo}–{hi}"
+
+
 def uploads_summary(uploads: Iterable[Upload]) -> pd.DataFrame:
-    """One row per upload: file, format, profiles, points, GPUs, models, modes, concurrency range, uid."""
+    """One row per upload: file, format, profiles, points, GPUs, models, modes, concurrency range, the ranges of the
+    measured extras where the file has them (J per output token, SLO attainment, goodput req/s, prefix-cache hit
+    rate; "" where not), uid."""
     return pd.DataFrame(
         [
             {
@@ -87,6 +100,10 @@ def uploads_summary(uploads: Iterable[Upload]) -> pd.DataFrame:
                 "models": ", ".join(sorted(set(u.points["model"]))),
                 "modes": ", ".join(sorted(set(u.points["mode"]))),
                 "concurrency": f"{u.points['concurrency'].min()}–{u.points['concurrency'].max()}",
+                "J/output token": _span(u.points, "joules_per_output_token", ".3g"),
+                "SLO attainment": _span(u.points, "slo_attainment", ".2f"),
+                "goodput req/s": _span(u.points, "goodput_req_s", ".3g"),
+                "prefix hit rate": _span(u.points, "prefix_hit_rate", ".2f"),
                 "uid": u.uid,
             }
             for u in uploads

@@ -110,8 +110,30 @@ def operating_points(points: pd.DataFrame, slo: Slo, *, require_ttft: bool = Fal
     return operating.operating_points(with_rates(points), slo, require_ttft=require_ttft)
 
 
+def goodput_tok_s(df: pd.DataFrame) -> np.ndarray:
+    """Per row, the output tok/s of the requests that met the run's SLOs, where the file measured goodput:
+    goodput_req_s x the output length where both are known, else output_tok_s x slo_attainment (never above
+    output_tok_s); NaN where the row has no goodput figure."""
+    n = len(df)
+
+    def col(name: str) -> np.ndarray:
+        if name not in df:
+            return np.full(n, np.nan)
+        out: np.ndarray = pd.to_numeric(df[name], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        return out
+
+    raw = col("output_tok_s")
+    by_requests = col("goodput_req_s") * col("osl")
+    by_share = raw * col("slo_attainment")
+    good = np.where(np.isnan(by_requests), by_share, by_requests)
+    out: np.ndarray = np.minimum(good, raw)
+    return out
+
+
 PLAN_COLUMNS = [
     "replica_output_tok_s",
+    "replica_goodput_tok_s",
+    "sized_on",
     "replica_capacity_tok_s",
     "replicas",
     "gpus",
@@ -158,11 +180,13 @@ def fleet_plans(
 ) -> pd.DataFrame:
     """Every operating point x every offer for its GPU, sized for the demand.
 
-    Added columns (PLAN_COLUMNS): replica_output_tok_s (at the operating point), replica_capacity_tok_s
-    (x utilisation), replicas (for peak), gpus (the replicas' GPUs), instances and gpus_billed (whole instances of
-    the offer, instances_for), replicas_offpeak, instances_offpeak, gpu_hours_per_month (billed), monthly_usd
-    (whole instances), usd_per_mtok_effective (bill / monthly output tokens), fleet_utilisation (average demand /
-    peak fleet capacity at the operating point). Sorted by monthly_usd.
+    Added columns (PLAN_COLUMNS): replica_output_tok_s (at the operating point), replica_goodput_tok_s (the part of
+    it whose requests met the run's SLOs, goodput_tok_s; NaN without a goodput figure), sized_on ("goodput" where
+    the point has goodput: replicas are sized on it, not on raw throughput; else "throughput"),
+    replica_capacity_tok_s (the sizing basis x utilisation), replicas (for peak), gpus (the replicas' GPUs),
+    instances and gpus_billed (whole instances of the offer, instances_for), replicas_offpeak, instances_offpeak,
+    gpu_hours_per_month (billed), monthly_usd (whole instances), usd_per_mtok_effective (bill / monthly output
+    tokens), fleet_utilisation (average demand / peak fleet capacity at the sizing basis). Sorted by monthly_usd.
     """
     if not 0 < utilisation <= 1:
         raise ValueError(f"utilisation must be in (0, 1], got {utilisation}")
@@ -173,8 +197,11 @@ def fleet_plans(
     if plans.empty:
         return plans.assign(**{c: pd.Series(dtype="float64") for c in PLAN_COLUMNS})
     replica = plans["output_tok_s"].to_numpy(dtype="float64")
+    good = goodput_tok_s(plans)
+    on_goodput = ~np.isnan(good) & (good > 0)
+    basis = np.where(on_goodput, good, replica)
     gpus_per_replica = plans["gpus_per_replica"].to_numpy(dtype="float64")
-    capacity = replica * utilisation
+    capacity = basis * utilisation
     replicas = np.ceil(demand.peak_output_tok_s / capacity - 1e-9)
     replicas = np.maximum(replicas, 1.0)
     offpeak = np.maximum(np.ceil(demand.offpeak_output_tok_s / capacity - 1e-9), 1.0) if autoscale else replicas
@@ -186,6 +213,7 @@ def fleet_plans(
     if not fits.all():
         plans = plans[fits].reset_index(drop=True)
         replica, gpus_per_replica, capacity = replica[fits], gpus_per_replica[fits], capacity[fits]
+        good, on_goodput, basis = good[fits], on_goodput[fits], basis[fits]
         replicas, offpeak, gpi, instances = replicas[fits], offpeak[fits], gpi[fits], instances[fits]
     instances_off = instances_for(offpeak, gpus_per_replica, gpi)
     h = demand.peak_hours_per_day
@@ -193,6 +221,8 @@ def fleet_plans(
     gpu_hours = instance_hours * gpi
     monthly = gpu_hours * plans["usd_per_gpu_hour"].to_numpy(dtype="float64")
     plans["replica_output_tok_s"] = replica
+    plans["replica_goodput_tok_s"] = good
+    plans["sized_on"] = np.where(on_goodput, "goodput", "throughput")
     plans["replica_capacity_tok_s"] = capacity
     plans["replicas"] = replicas.astype("int64")
     plans["gpus"] = (replicas * gpus_per_replica).astype("int64")
@@ -203,7 +233,7 @@ def fleet_plans(
     plans["gpu_hours_per_month"] = gpu_hours
     plans["monthly_usd"] = monthly
     plans["usd_per_mtok_effective"] = monthly / demand.output_tokens_per_month * TOKENS_PER_MTOK
-    plans["fleet_utilisation"] = demand.average_output_tok_s / (replicas * replica)
+    plans["fleet_utilisation"] = demand.average_output_tok_s / (replicas * basis)
     return plans.sort_values("monthly_usd", kind="stable").reset_index(drop=True)
 
 

@@ -90,6 +90,17 @@ def measured_kw_per_gpu(joules_per_output_token: float, replica_output_tok_s: fl
     return joules_per_output_token * replica_output_tok_s / gpus_per_replica / 1000.0
 
 
+JOULES_PER_KWH = 3.6e6
+DEFAULT_USD_PER_KWH = 0.08  # OwnedTco's default electricity price
+
+
+def energy_usd_per_mtok(joules_per_output_token: Any, usd_per_kwh: float) -> Any:
+    """The electricity of a million output tokens at `usd_per_kwh`, from a run's measured joules per output token
+    (J x 1e6 / 3.6e6 J per kWh x $/kWh); a float or an array, NaN where the energy is unknown. GPU energy only
+    (as the files measure it): PUE and the host are not in it."""
+    return np.asarray(joules_per_output_token, dtype="float64") * 1e6 / JOULES_PER_KWH * usd_per_kwh
+
+
 def owned_usd_per_gpu_hour(tco: OwnedTco) -> float:
     """Owning: capex / life hours + power kW x PUE x $/kWh + hosting, per GPU-hour (at 100 % powered-on time)."""
     capex_per_hour = tco.capex_usd_per_gpu / (tco.life_years * HOURS_PER_YEAR)

@@ -37,7 +37,11 @@ INTERPOLATED_COLUMNS: tuple[str, ...] = (
     "e2e_ms_p50",
     "tokens_per_forward",
     "accept_length",
+    "joules_per_output_token",
+    "slo_attainment",
 )
+MEASURED_ONLY_COLUMNS: tuple[str, ...] = ("goodput_req_s", "prefix_hit_rate")
+"""Per-run figures that are not interpolated: blank on an interpolated row (never the first point's figure)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,6 +164,9 @@ def interpolate_points(
     for col in ("requests_completed", "requests_failed"):
         if col in template:
             template[col] = pd.NA
+    for col in MEASURED_ONLY_COLUMNS:
+        if col in template:
+            template[col] = np.nan
     template["point_basis"] = "interpolated"
     out = pd.concat([source_rows, template.astype(source_rows.dtypes.to_dict(), errors="ignore")], ignore_index=True)
     return out.sort_values([*keys, "concurrency"]).reset_index(drop=True)

@@ -135,7 +135,7 @@ def test_age_is_days_since_as_of_and_stale_past_thirty_days() -> None:
 def test_cli_import_writes_a_prices_file_that_plan_prices_whole_instances_from(capsys, tmp_path) -> None:
     out = tmp_path / "prices.yaml"
     files = [str(SKY / f"{c}_vms.csv") for c in ("lambda", "nebius", "runpod")]
-    assert main(["prices", "import", *files, "--as-of", AS_OF, "--out", str(out)]) == 0
+    assert main(["prices", "import", *files, "--as-of", AS_OF, "--out", str(out), "--today", "2026-12-05"]) == 0
     err = capsys.readouterr().err
     assert "lambda_vms.csv: skypilot, 8 offer(s) from 30 row(s), as of 2026-11-20" in err
     offers = load_offers(out)
@@ -151,8 +151,9 @@ def test_cli_import_writes_a_prices_file_that_plan_prices_whole_instances_from(c
         assert r["price_as_of"] == AS_OF and r["offer_id"].startswith("sky-lambda-")
 
 
-def test_cli_import_without_a_date_is_a_usage_error_and_an_unreadable_file_fails(capsys, tmp_path) -> None:
-    assert main(["prices", "import", str(SKY / "lambda_vms.csv")]) == 2
+def test_cli_import_without_a_date_fails_naming_the_file_and_an_unreadable_file_fails(capsys, tmp_path) -> None:
+    assert main(["prices", "import", str(SKY / "lambda_vms.csv"), "--today", "2026-12-05"]) == 1
+    assert "lambda_vms.csv: no date: give --as-of" in capsys.readouterr().err
     bad = tmp_path / "aws.csv"
     bad.write_text("nothing,here\n")
     assert main(["prices", "import", str(bad), "--as-of", AS_OF]) == 1
@@ -202,7 +203,8 @@ def catalog_host(monkeypatch) -> Iterator[str]:  # type: ignore[no-untyped-def]
 
 def test_refresh_reads_the_commit_date_and_the_gpuhunt_zip_date(capsys, tmp_path, catalog_host) -> None:
     out = tmp_path / "fresh.yaml"
-    assert main(["prices", "refresh", "--skypilot", "nebius", "--gpuhunt", "lambdalabs", "--out", str(out)]) == 0
+    cmd = ["prices", "refresh", "--skypilot", "nebius", "--gpuhunt", "lambdalabs", "--out", str(out)]
+    assert main([*cmd, "--today", "2026-12-05"]) == 0
     offers = load_offers(out)
     neb = [o for o in offers if o.provider == "Nebius"]
     lam = [o for o in offers if o.provider == "Lambda"]
@@ -210,3 +212,33 @@ def test_refresh_reads_the_commit_date_and_the_gpuhunt_zip_date(capsys, tmp_path
     assert lam and {o.as_of for o in lam} == {"2026-11-30"} and "version 20261130-1" in lam[0].source
     assert main(["prices", "refresh", "--skypilot", "nowhere"]) == 1
     assert "skypilot nowhere: not fetched" in capsys.readouterr().err
+
+
+def test_refresh_keeps_each_catalog_with_its_commit_date_and_import_reads_that_date(
+    capsys, tmp_path, catalog_host
+) -> None:  # type: ignore[no-untyped-def]
+    kept = tmp_path / "catalogs"
+    cmd = ["prices", "refresh", "--skypilot", "nebius", "--gpuhunt", "lambdalabs", "--save-dir", str(kept)]
+    assert main([*cmd, "--today", "2026-12-05"]) == 0
+    sidecar = json.loads((kept / "nebius_vms.csv.source.json").read_text(encoding="utf-8"))
+    assert sidecar["as_of"] == AS_OF and "commit 0082b0435f39" in sidecar["ref"] and sidecar["cloud"] == "nebius"
+    assert (kept / "nebius_vms.csv").read_bytes() == (SKY / "nebius_vms.csv").read_bytes()
+    capsys.readouterr()
+    out = tmp_path / "again.yaml"
+    # no --as-of: each file's date comes from its sidecar, so the age is counted from the commit, not from the import
+    assert main(["prices", "import", str(kept), "--out", str(out), "--today", "2026-12-25"]) == 0
+    err = capsys.readouterr().err
+    offers = load_offers(out)
+    assert {o.as_of for o in offers if o.provider == "Nebius"} == {AS_OF}
+    assert {o.as_of for o in offers if o.provider == "Lambda"} == {"2026-11-30"}
+    assert "commit 0082b0435f39" in next(o.source for o in offers if o.provider == "Nebius")
+    assert "warning:" in err and "older than 30 days" in err  # 2026-11-20 is 35 days before the given day
+
+
+def test_the_day_ages_are_counted_to_is_given_not_read_from_the_clock(capsys) -> None:
+    assert main(["prices", "age", "--today", "2026-11-01"]) == 0
+    early = capsys.readouterr().out
+    assert main(["prices", "age", "--today", "2027-06-01"]) == 0
+    late = capsys.readouterr().out
+    assert "older than 30 days" not in early.split("(")[0] and "older than 30 days" in late
+    assert main(["prices", "age", "--today", "June"]) == 2

@@ -5,9 +5,12 @@ Units are converted from a closed table; a unit not in it is refused with a prob
 Read: output_token_throughput (tokens/sec), input/total_token_throughput (newer versions; else derived as
 request_throughput x mean input length), time_to_first_token, inter_token_latency (= TPOT),
 request_latency, input/output_sequence_length, request_count, error_request_count (or the error
-summary); concurrency and model from the run's `input_config` (AIPerf 0.10+: the profiling entry of
-`phases[]`). The CSV export holds no input_config: its concurrency is derived by Little's law (request
-count x mean request latency / benchmark duration) and its model must be given.
+summary); AIPerf 0.13's speculative-decoding acceptance length (-> accept_length), measured GPU energy per output
+token (`nvidia_/amd_energy_per_output_token`, mJ/token, or `*_output_tokens_per_joule` -> joules_per_output_token)
+and prefix-cache reads (`overall_usage_prompt_cache_read_pct`, else the cache read / prompt token totals, else read /
+(read + miss) -> prefix_hit_rate); concurrency and model from the run's `input_config` (AIPerf 0.10+: the
+profiling entry of `phases[]`). The CSV export holds no input_config: its concurrency is derived by Little's law
+(request count x mean request latency / benchmark duration) and its model must be given.
 """
 
 from __future__ import annotations
@@ -57,6 +60,10 @@ USER_TOKEN_RATE: dict[str, float] = {"tokens/sec/user": 1.0, "tokens/s/user": 1.
 REQUEST_RATE: dict[str, float] = {"requests/sec": 1.0, "requests/s": 1.0, "req/s": 1.0, "req/sec": 1.0, "per sec": 1.0}
 TOKEN_COUNT: dict[str, float] = {"tokens": 1.0, "tokens/request": 1.0}
 REQUEST_COUNT: dict[str, float] = {"requests": 1.0, "count": 1.0}
+RATIO: dict[str, float] = {"ratio": 1.0, "": 1.0}
+PERCENT: dict[str, float] = {"%": 1.0, "percent": 1.0}
+ENERGY_PER_TOKEN: dict[str, float] = {"mj/token": 1e-3, "j/token": 1.0, "joules/token": 1.0}
+TOKENS_PER_ENERGY: dict[str, float] = {"tokens/j": 1.0, "tokens/joule": 1.0}
 
 UNIT_TABLES: dict[str, tuple[str, dict[str, float]]] = {
     "time": ("a time unit (ns, us, ms, s)", TIME_TO_MS),
@@ -65,7 +72,22 @@ UNIT_TABLES: dict[str, tuple[str, dict[str, float]]] = {
     "request_rate": ("requests/sec", REQUEST_RATE),
     "tokens": ("tokens", TOKEN_COUNT),
     "requests": ("requests", REQUEST_COUNT),
+    "ratio": ("ratio", RATIO),
+    "percent": ("%", PERCENT),
+    "energy_per_token": ("mJ/token", ENERGY_PER_TOKEN),
+    "tokens_per_energy": ("tokens/J", TOKENS_PER_ENERGY),
 }
+# AIPerf 0.13 (ai-dynamo/aiperf, wheel aiperf-0.13.0: aiperf/metrics/types/spec_decode_metrics.py,
+# power_efficiency_metrics.py, usage_cache_metrics.py, usage_total_metrics.py): tag -> (kind, documented unit)
+ACCEPTANCE = ("spec_decode_token_weighted_acceptance_length", "spec_decode_acceptance_length")
+ENERGY = ("nvidia_energy_per_output_token", "amd_energy_per_output_token")
+TOKENS_PER_JOULE = ("nvidia_output_tokens_per_joule", "amd_output_tokens_per_joule", "output_tokens_per_joule")
+CACHE_READ_PCT = "overall_usage_prompt_cache_read_pct"
+CACHE_TOTALS = (
+    "total_usage_prompt_cache_read_tokens",
+    "total_usage_prompt_tokens",
+    "total_usage_prompt_cache_miss_tokens",
+)
 # metric -> (kind of quantity, the unit the tools document when the block has none)
 METRIC_KINDS: dict[str, tuple[str, str]] = {
     "output_token_throughput": ("token_rate", "tokens/sec"),
@@ -81,6 +103,11 @@ METRIC_KINDS: dict[str, tuple[str, str]] = {
     "output_sequence_length": ("tokens", "tokens"),
     "request_count": ("requests", "requests"),
     "error_request_count": ("requests", "requests"),
+    **dict.fromkeys(ACCEPTANCE, ("ratio", "ratio")),
+    **dict.fromkeys(ENERGY, ("energy_per_token", "mJ/token")),
+    **dict.fromkeys(TOKENS_PER_JOULE, ("tokens_per_energy", "tokens/J")),
+    CACHE_READ_PCT: ("percent", "%"),
+    **dict.fromkeys(CACHE_TOTALS, ("tokens", "tokens")),
 }
 
 _CONCURRENCY_PATHS: tuple[tuple[str | int, ...], ...] = (
@@ -167,6 +194,7 @@ def parse_aiperf(doc: Mapping[str, Any], ctx: Context, reader: Reader) -> tuple[
         p["total_tok_s"] = isl * req_rate + p["output_tok_s"]
         notes.append("input and total tokens/s derived as request_throughput x mean input length")
 
+    _new_fields(metrics, where, raw, value)
     if not _concurrency(doc, raw, reader, value):
         return [], notes
     meta = raw.meta
@@ -185,6 +213,48 @@ def parse_aiperf(doc: Mapping[str, Any], ctx: Context, reader: Reader) -> tuple[
     if where:
         reader.unread(doc, _DOC_READ)
     return [raw], notes
+
+
+def _new_fields(metrics: Mapping[str, Any], where: str, raw: RawPoint, value: Any) -> None:
+    """AIPerf 0.13's acceptance length, measured energy per output token and prefix-cache hit rate, where present."""
+    p = raw.point
+
+    def at(name: str) -> str:
+        return sub(sub(where, name) if where else name, "avg")
+
+    for name in ACCEPTANCE:
+        accept = value(name, "avg")
+        if accept is not None and accept >= 1:
+            p["accept_length"] = accept
+            raw.sources["accept_length"] = at(name)
+            break
+    for name in ENERGY:
+        joules = value(name, "avg")
+        if joules is not None and joules > 0:
+            p["joules_per_output_token"] = joules
+            raw.sources["joules_per_output_token"] = at(name)
+            break
+    else:
+        for name in TOKENS_PER_JOULE:
+            per_joule = value(name, "avg")
+            if per_joule is not None and per_joule > 0:
+                p["joules_per_output_token"] = 1 / per_joule
+                raw.sources["joules_per_output_token"] = at(name)
+                raw.note(f"joules per output token = 1 / {name}")
+                break
+    pct = value(CACHE_READ_PCT, "avg")
+    read, prompt, miss = (value(name, "avg") for name in CACHE_TOTALS)
+    rate: float | None = None
+    if pct is not None and 0 <= pct <= 100:
+        rate, raw.sources["prefix_hit_rate"] = pct / 100, at(CACHE_READ_PCT)
+    elif read is not None and prompt and 0 <= read <= prompt:
+        rate, raw.sources["prefix_hit_rate"] = read / prompt, at(CACHE_TOTALS[0])
+        raw.note("prefix hit rate = cache-read tokens / prompt tokens (API usage totals)")
+    elif read is not None and miss is not None and read + miss > 0:
+        rate, raw.sources["prefix_hit_rate"] = read / (read + miss), at(CACHE_TOTALS[0])
+        raw.note("prefix hit rate = cache-read / (cache-read + cache-miss) tokens (API usage totals)")
+    if rate is not None:
+        p["prefix_hit_rate"] = rate
 
 
 def _concurrency(doc: Mapping[str, Any], raw: RawPoint, reader: Reader, value: Any) -> bool:

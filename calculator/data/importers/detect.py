@@ -26,6 +26,7 @@ from calculator.data.importers._common import (
 )
 from calculator.data.importers.aiperf import is_aiperf_csv
 from calculator.data.importers.inferencex import is_metrics_row, is_nested_row
+from calculator.data.importers.inferencex_api import POWERX_CSV_REASON, is_api_export, is_powerx_csv
 from calculator.data.importers.inferencex_feed import is_feed
 from calculator.data.importers.llmperf import is_fork_summary
 from calculator.data.importers.nld_summary import is_nld_summary
@@ -109,6 +110,8 @@ def sniff(text: str, file: str) -> Sniffed:
             table = "inferencex"
         elif is_aiperf_csv(cells):
             table = "aiperf"
+        elif is_powerx_csv(columns):
+            return Sniffed("unknown", reason=POWERX_CSV_REASON)
         if table:
             check_table_size(stripped, len(cells), file, MAX_TABLE_ROWS if table == "csv" else MAX_RECORDS)
             return Sniffed(table, delimiter=delimiter)
@@ -174,7 +177,7 @@ def classify_document(doc: Any) -> tuple[str, str]:
         return "guidellm", ""
     if is_nld_summary(doc):
         return "nld_summary", ""
-    if is_nested_row(doc) or is_metrics_row(doc) or is_feed(doc):
+    if is_nested_row(doc) or is_metrics_row(doc) or is_feed(doc) or is_api_export(doc):
         return "inferencex", ""
     records = doc.get("records")
     metrics: Mapping[Any, Any] = records if isinstance(records, Mapping) else doc

@@ -39,6 +39,7 @@ from calculator.data.importers._common import (
     whole,
 )
 from calculator.data.importers._ids import gpu_id, mode_from_algorithm, model_id, precision_id
+from calculator.data.importers.inferencex_api import api_records, export_note, is_api_export
 from calculator.data.importers.inferencex_feed import feed_records, is_feed, is_feed_row, parse_feed
 
 _THROUGHPUTS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
@@ -131,6 +132,11 @@ def parse_inferencex(records: list[tuple[str, Any]], ctx: Context, reader: Reade
     inferencex_feed."""
     if len(records) == 1 and is_feed(records[0][1]):
         return parse_feed(feed_records(records[0][1]), reader), []
+    notes: list[str] = []
+    if len(records) == 1 and is_api_export(records[0][1]):
+        doc = records[0][1]
+        notes = [n for n in (export_note(doc),) if n]
+        records = api_records(doc)
     if records and all(isinstance(r, Mapping) and is_feed_row(r) for _, r in records):
         return parse_feed(records, reader), []
     raws: list[RawPoint] = []
@@ -147,7 +153,7 @@ def parse_inferencex(records: list[tuple[str, Any]], ctx: Context, reader: Reade
             raws.append(raw)
     if means_only:
         reader.warn("file", "latencies given as means and p75-p95 only: kept in the notes, not stored as medians")
-    return raws, []
+    return raws, notes
 
 
 def _row(rec: Mapping[str, Any], where: str, reader: Reader) -> RawPoint | None:

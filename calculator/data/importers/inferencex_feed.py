@@ -39,9 +39,7 @@ def is_feed(doc: Any) -> bool:
 def feed_records(doc: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """The feed's rows, each with the feed's model and date where the row has none."""
     top = {k: doc.get(k) for k in ("model", "date") if isinstance(doc.get(k), str)}
-    return [
-        (f"rows[{i}]", {**top, **row} if isinstance(row, Mapping) else row) for i, row in enumerate(doc["rows"])
-    ]
+    return [(f"rows[{i}]", {**top, **row} if isinstance(row, Mapping) else row) for i, row in enumerate(doc["rows"])]
 
 
 def parse_feed(records: list[tuple[str, Any]], reader: Reader) -> list[RawPoint]:

@@ -9,6 +9,11 @@ concurrency (completed x mean e2el / duration), noted. Other scalar keys that di
 one file (a sweep's serve parameters such as max_num_seqs) are settings: their runs become separate
 profiles. The GPU, GPU count, mode and precision are not in the file (an InferenceX multi-node result
 names its GPUs in the file name: `..._gpus_16_ctx_8_gen_8.json`).
+
+vLLM 0.34's diffusion (dLLM) counters, where a result carries them (at the top or in a `server_metrics` /
+`metrics` object, as scraped from Prometheus: `vllm:diffusion_num_committed_tokens`,
+`vllm:diffusion_num_denoising_steps`, with or without the `vllm:` prefix), give tokens per forward = committed
+tokens / denoising steps.
 """
 
 from __future__ import annotations
@@ -64,7 +69,9 @@ _RUN_KEYS = frozenset(
     | {"max_concurrent_requests", "rtfx", "run_number", "num_prompts", "tokenizer_id", "endpoint_type"}
     | {"request_rate", "best_of", "start_time", "end_time"}
 )
-_STAT_KEY = re.compile(r"^(mean|median|std|min|max|p\d+(\.\d+)?)_(ttft|tpot|itl|e2el)(_ms)?$|^spec_decode_")
+_STAT_KEY = re.compile(
+    r"^(mean|median|std|min|max|p\d+(\.\d+)?)_(ttft|tpot|itl|e2el)(_ms)?$|^spec_decode_|^(vllm:)?diffusion_"
+)
 # InferenceX's multi-node runs name their GPUs in the file name: ..._gpus_16_ctx_8_gen_8.json
 _GPUS_IN_NAME = re.compile(r"gpus_(\d+)_ctx_(\d+)_gen_(\d+)")
 
@@ -93,10 +100,38 @@ def parse_vllm(records: list[tuple[str, Any]], ctx: Context, reader: Reader) -> 
         total, output = p.get("total_tok_s"), p.get("output_tok_s")
         if "input_tok_s" not in p and total is not None and output is not None and total >= output:
             p["input_tok_s"] = total - output
+        read |= _diffusion(rec, where, raw, reader)
         _meta(rec, where, raw, reader, ctx, settings)
         reader.unread(rec, read | settings.keys())
         raws.append(raw)
     return raws, []
+
+
+_COMMITTED = "diffusion_num_committed_tokens"
+_STEPS = "diffusion_num_denoising_steps"
+
+
+def _diffusion(rec: Mapping[str, Any], where: str, raw: RawPoint, reader: Reader) -> set[str]:
+    """Tokens per forward from vLLM's diffusion counters (committed tokens / denoising steps); the keys read."""
+    for block_key in ("", "server_metrics", "metrics"):
+        block = rec if not block_key else rec.get(block_key)
+        if not isinstance(block, Mapping):
+            continue
+        names = {str(k).removeprefix("vllm:"): k for k in block}
+        if _COMMITTED not in names or _STEPS not in names:
+            continue
+        at = sub(where, block_key) if block_key else where
+        committed = reader.num(block, names[_COMMITTED], at, strings=True)
+        steps = reader.num(block, names[_STEPS], at, strings=True)
+        if committed is not None and steps:
+            raw.point["tokens_per_forward"] = committed / steps
+            raw.sources["tokens_per_forward"] = sub(at, str(names[_COMMITTED]))
+            raw.note(
+                f"tokens per forward {committed / steps:.4g} = {committed:g} committed tokens / {steps:g} denoising "
+                "steps (vLLM diffusion counters)"
+            )
+        return {block_key} if block_key else {str(names[_COMMITTED]), str(names[_STEPS])}
+    return set()
 
 
 def _varying_settings(recs: list[Mapping[str, Any]]) -> dict[str, None]:

@@ -3,8 +3,11 @@ priced per GPU from the whole instance's hourly price, with the catalog's source
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from calculator.data.errors import Problem
@@ -53,6 +56,27 @@ class CatalogImport:
         lines += [f"problem: {p.where}: {p.message}" for p in self.problems]
         lines += [f"skipped: {n:,} row(s): {why}" for why, n in sorted(self.skipped.items(), key=lambda x: -x[1])]
         return lines
+
+
+def catalog_rows(text: str, result: CatalogImport, *, required: tuple[str, ...], what: str) -> Iterator[dict[str, str]]:
+    """The rows of a catalog CSV as dicts keyed by the stripped header, each counted in `result.rows`: a problem
+    (and no rows) when a required column is missing, and a problem once MAX_CATALOG_ROWS rows have been read (the
+    rest are not). `what` names the format in the problem (`a SkyPilot vms.csv`)."""
+    reader = csv.DictReader(io.StringIO(text))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in required if c not in header]
+    if missing:
+        result.problems.append(Problem(result.file, "row 1", f"not {what}: no column {', '.join(missing)}"))
+        return
+    reader.fieldnames = header
+    for n, rec in enumerate(reader, start=2):
+        if n - 1 > MAX_CATALOG_ROWS:
+            result.problems.append(
+                Problem(result.file, f"row {n}", f"more than {MAX_CATALOG_ROWS:,} rows: the rest not read")
+            )
+            return
+        result.rows += 1
+        yield rec
 
 
 def whole_count(value: str) -> int | None:

@@ -5,14 +5,10 @@ carries no date: the catalog's version (its publication date) is given by the ca
 
 from __future__ import annotations
 
-import csv
-import io
-
-from calculator.data.errors import Problem
 from calculator.data.price_catalogs._offers import (
-    MAX_CATALOG_ROWS,
     CatalogImport,
     CatalogRow,
+    catalog_rows,
     offers_from_rows,
     price,
     whole_count,
@@ -64,21 +60,8 @@ def _float(value: str) -> float | None:
 def parse_gpuhunt(text: str, result: CatalogImport, *, provider: str, known_gpus: set[str]) -> None:
     """Read a gpuhunt provider CSV into `result` (spot rows give spot offers, the others on-demand)."""
     shown = PROVIDERS.get(provider, provider)
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        result.problems.append(Problem(result.file, "row 1", f"not a gpuhunt catalog: no column {', '.join(missing)}"))
-        return
-    reader.fieldnames = header
     rows: list[CatalogRow] = []
-    for n, rec in enumerate(reader, start=2):
-        if n - 1 > MAX_CATALOG_ROWS:
-            result.problems.append(
-                Problem(result.file, f"row {n}", f"more than {MAX_CATALOG_ROWS:,} rows: the rest not read")
-            )
-            break
-        result.rows += 1
+    for rec in catalog_rows(text, result, required=REQUIRED, what="a gpuhunt catalog"):
         name = (rec.get("gpu_name") or "").strip()
         count = whole_count((rec.get("gpu_count") or "").strip())
         if not name or (rec.get("gpu_count") or "").strip() in ("0", ""):

@@ -5,15 +5,12 @@ it, given by the caller (`prices import --as-of`, or the commit time `prices ref
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 
-from calculator.data.errors import Problem
 from calculator.data.price_catalogs._offers import (
-    MAX_CATALOG_ROWS,
     CatalogImport,
     CatalogRow,
+    catalog_rows,
     offers_from_rows,
     price,
     whole_count,
@@ -78,21 +75,8 @@ def parse_skypilot(text: str, result: CatalogImport, *, cloud: str, known_gpus: 
     """Read a vms.csv into `result`: offers for each GPU instance we can price; CPU-only rows, unknown GPUs,
     fractional GPUs and rows without a price are skipped and counted."""
     provider = PROVIDERS.get(cloud, cloud)
-    reader = csv.DictReader(io.StringIO(text))
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    missing = [c for c in REQUIRED if c not in header]
-    if missing:
-        result.problems.append(Problem(result.file, "row 1", f"not a SkyPilot vms.csv: no column {', '.join(missing)}"))
-        return
-    reader.fieldnames = header
     rows: list[CatalogRow] = []
-    for n, rec in enumerate(reader, start=2):
-        if n - 1 > MAX_CATALOG_ROWS:
-            result.problems.append(
-                Problem(result.file, f"row {n}", f"more than {MAX_CATALOG_ROWS:,} rows: the rest not read")
-            )
-            break
-        result.rows += 1
+    for rec in catalog_rows(text, result, required=REQUIRED, what="a SkyPilot vms.csv"):
         name = (rec.get("AcceleratorName") or "").strip()
         if not name:
             result.skip("no accelerator (CPU-only instance)")
