@@ -168,9 +168,11 @@ def build_scenario(
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def frontier_figure(key: str, _dense: pd.DataFrame, faded: frozenset[str]) -> go.Figure:
+def frontier_figure(
+    key: str, _dense: pd.DataFrame, faded: frozenset[str], limit: int | None = charts.MAX_LEGEND
+) -> go.Figure:
     """The scenario's frontier without a target line (its curves depend on neither prices nor utilisation)."""
-    return charts.frontier_figure(_dense, None, faded)
+    return charts.frontier_figure(_dense, None, faded, limit)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

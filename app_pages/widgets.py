@@ -10,8 +10,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_pages.state import uploads
+from app_pages.state import uploads, url_value_notice
 from calculator.answers.checks import Notice, Targets
+from calculator.answers.scenario import DEFAULT_BASELINE, default_models
 from calculator.data.price_catalogs import price_age
 from calculator.data.schema import PROVENANCE_KINDS
 from calculator.data.vocabulary import PRERELEASE_LABEL, PROVENANCE_LABELS
@@ -216,3 +217,46 @@ def price_age_note(prices: pd.DataFrame) -> None:
         st.warning(age.text(), icon=":material/schedule:")
     else:
         st.caption(age.text())
+
+
+# ---------------------------------------------------------------------------------------------
+# Models in view: one filter, the same on every page
+
+MODELS_KEY = "models"  # the widget and its URL parameter, on every page
+BASELINE_KEY = "_baseline"  # the decision page's baseline: the other pages show it by default
+_KEPT_MODELS = "_models_in_view"  # the choice, kept across page switches (a widget's own state is per page)
+
+
+def _keep_models() -> None:
+    st.session_state[_KEPT_MODELS] = list(st.session_state.get(MODELS_KEY) or [])
+
+
+def model_filter(available: Iterable[str], *, also: Iterable[str] = (), container: Any = None) -> tuple[str, ...]:
+    """The model filter every page that lists or charts models draws: by default Nemotron-Labs-Diffusion, the
+    chosen baseline (the decision page's, Qwen3-8B unless changed there), the models of this session's uploads and
+    `also` (scenario.default_models); other models on request; empty: every model. The choice follows the user from
+    page to page and rides in the page's link (`models`). Returns the models chosen (empty: all)."""
+    own = {str(m) for u in uploads().values() if "model" in u.points for m in u.points["model"].dropna()}
+    options = sorted({str(m) for m in available})
+    baseline = str(st.session_state.get(BASELINE_KEY, DEFAULT_BASELINE))
+    default = list(default_models(options, baseline, [*own, *also]))
+    options = [*default, *(m for m in options if m not in default)]
+    url_value_notice(MODELS_KEY, options, "models on this page", multi=True)
+    kept = st.session_state.get(_KEPT_MODELS)
+    if kept is not None:  # seed this page's widget with the choice made on another page
+        here = [m for m in kept if m in options]
+        st.session_state[MODELS_KEY] = here if here or not kept else default
+    chosen = (container or st).multiselect(
+        "Models",
+        options,
+        default=default,
+        key=MODELS_KEY,  # no format_func: a bound widget writes what it shows into the link, which keeps model ids
+        bind="query-params",
+        on_change=_keep_models,
+        placeholder="All models",
+        help="Shown by default: Nemotron-Labs-Diffusion and the baseline chosen on the decision page (Qwen3-8B "
+        "unless changed), plus your uploads' models. Add others, or clear the box for every model. The choice "
+        "follows you to the other pages and is part of the page's link.",
+    )
+    st.session_state[_KEPT_MODELS] = list(chosen)
+    return tuple(chosen)
