@@ -65,8 +65,7 @@ with st.sidebar:
     base = st.selectbox(
         "Baseline (best of AR and EAGLE-3, like precision)",
         base_options,
-        format_func=dc.short_model,
-        key="d_base",
+        key="d_base",  # model ids, as the link writes them (a bound widget writes what format_func shows)
         bind="query-params",
         help="Any model with an AR curve, bundled or uploaded. Where it has no curve at NLD's precision on a GPU, "
         "one is estimated (badged).",
