@@ -70,7 +70,7 @@ sel_gpus = f2.multiselect("GPUs", options["gpu"], key="c_gpu", bind="query-param
 sel_tiers = f3.multiselect(
     "Price tiers", options["tier"], default=["on_demand"], key="c_tier", bind="query-params", placeholder="All tiers"
 )
-sel_models = w.model_filter(options["model"], container=f4)  # NLD and the baseline unless widened
+sel_models = w.model_filter(options["model"], container=f4, legacy="c_model")  # NLD and the baseline unless widened
 sel_prov = f5.multiselect(
     "Provenance", options["provenance"], key="c_prov", bind="query-params", placeholder="All provenance"
 )

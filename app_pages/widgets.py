@@ -231,11 +231,14 @@ def _keep_models() -> None:
     st.session_state[_KEPT_MODELS] = list(st.session_state.get(MODELS_KEY) or [])
 
 
-def model_filter(available: Iterable[str], *, also: Iterable[str] = (), container: Any = None) -> tuple[str, ...]:
+def model_filter(
+    available: Iterable[str], *, also: Iterable[str] = (), container: Any = None, legacy: str | None = None
+) -> tuple[str, ...]:
     """The model filter every page that lists or charts models draws: by default Nemotron-Labs-Diffusion, the
     chosen baseline (the decision page's, Qwen3-8B unless changed there), the models of this session's uploads and
     `also` (scenario.default_models); other models on request; empty: every model. The choice follows the user from
-    page to page and rides in the page's link (`models`). Returns the models chosen (empty: all)."""
+    page to page and rides in the page's link (`models`; an older link's `legacy` parameter is read where no
+    `models` is given). Returns the models chosen (empty: all)."""
     own = {str(m) for u in uploads().values() if "model" in u.points for m in u.points["model"].dropna()}
     options = sorted({str(m) for m in available})
     baseline = str(st.session_state.get(BASELINE_KEY, DEFAULT_BASELINE))
@@ -243,6 +246,9 @@ def model_filter(available: Iterable[str], *, also: Iterable[str] = (), containe
     options = [*default, *(m for m in options if m not in default)]
     url_value_notice(MODELS_KEY, options, "models on this page", multi=True)
     kept = st.session_state.get(_KEPT_MODELS)
+    if kept is None and legacy and legacy in st.query_params and MODELS_KEY not in st.query_params:
+        kept = [m for m in st.query_params.get_all(legacy) if m in options]
+        url_value_notice(legacy, options, "models on this page", multi=True)
     if kept is not None:  # seed this page's widget with the choice made on another page
         here = [m for m in kept if m in options]
         st.session_state[MODELS_KEY] = here if here or not kept else default

@@ -81,3 +81,10 @@ def test_export_and_scenario_charts_speak_of_the_models_in_view() -> None:
     assert not at.exception, at.exception
     preview = next(d.value for d in at.dataframe)
     assert set(preview["model"].astype(str)) == {"nld-8b"}
+
+
+def test_an_older_compare_link_keeps_its_models() -> None:
+    at = open_page("app_pages/compare.py", c_model=["llama-3.1-8b"])
+    assert not at.exception, at.exception
+    assert at.multiselect(key="models").value == ["llama-3.1-8b"]
+    assert {m.lower() for m in compare_table(at)["model"].astype(str)} == {"llama-3.1-8b"}
