@@ -353,14 +353,19 @@ def cheapest_offer_figure(per_option: pd.DataFrame, cost_col: str, cost_label: s
     """The cheapest offer per option as horizontal bars coloured by mode (rows in drawing order, the best on each
     GPU starred in `y`); estimated bars are pale and hatched, and every bar's provenance is written beside it."""
     fig = go.Figure()
+    listed: set[str] = set()  # one legend entry per mode: estimated bars (pale, hatched, labelled) share it
     for (mode, is_est), g in per_option.groupby(["mode", per_option["provenance"] == "estimated"], sort=False):
         color = mode_color(str(mode))
+        first = str(mode) not in listed
+        listed.add(str(mode))
         fig.add_trace(
             go.Bar(
                 x=g[cost_col],
                 y=g["y"],
                 orientation="h",
-                name=mode_label(str(mode)) + (" (estimated)" if is_est else ""),
+                name=mode_label(str(mode)) + (" (estimated: hatched)" if is_est else ""),
+                legendgroup=str(mode),
+                showlegend=first,
                 marker={
                     "color": color,
                     "opacity": 0.45 if is_est else 1.0,

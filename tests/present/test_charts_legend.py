@@ -58,3 +58,20 @@ def test_limit_legend_drops_traces_past_the_limit_with_their_group():
     charts.limit_legend(fig)
     assert charts.legend_entries(fig) == [f"line {i}" for i in range(8)] and len(fig.data) == 16
     assert "4 left out" in charts.left_out_text(fig)
+
+
+def test_compare_bar_chart_lists_each_mode_once_and_keeps_every_bar():
+    """Every model, estimates included: data and estimated bars of a mode share one legend entry, so the legend stays
+    within 8 entries without dropping a bar."""
+    from calculator.answers.compare import CompareQuery, cheapest_per_option, compare_view, estimate_pool
+    from calculator.model.cost import CostSettings
+
+    cat = load_catalog()
+    pool, _ = estimate_pool(cat, cat.points, cat.prices, isl=1024, osl=1024)
+    view = compare_view(pool, cat.prices, CompareQuery(tiers=("on_demand",)), CostSettings(), {})
+    per_option, _ = cheapest_per_option(view, "usd_per_mtok_output")
+    assert (per_option["provenance"] == "estimated").any() and (per_option["provenance"] != "estimated").any()
+    fig = charts.cheapest_offer_figure(per_option, "usd_per_mtok_output", "$/M output tokens")
+    entries = charts.legend_entries(fig)
+    assert 0 < len(entries) <= 8 and len(entries) == per_option["mode"].nunique()
+    assert sum(len(t.y) for t in fig.data) == len(per_option) and charts.left_out_text(fig) == ""
