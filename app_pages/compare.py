@@ -105,8 +105,9 @@ query = compare.CompareQuery(
 est_problems: list[str] = []
 pool, pool_key = points, points_key
 if with_est:
-    pool, est_problems = cached.compare_pool(points_key, prices_key, isl, osl, query.models, points, prices)
-    pool_key = f"{points_key}+est|{prices_key}|{isl}|{osl}|{query.models}"
+    asked = w.models_added(query.models)  # as `table --model`: only models beyond the default get extra estimates
+    pool, est_problems = cached.compare_pool(points_key, prices_key, isl, osl, asked, points, prices)
+    pool_key = f"{points_key}+est|{prices_key}|{isl}|{osl}|{asked}"
 errors = cached.estimate_errors_by_mode()
 view = cached.compare_view(pool_key, prices_key, query, settings, errors, pool, prices)
 table = view.table

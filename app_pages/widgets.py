@@ -225,6 +225,7 @@ def price_age_note(prices: pd.DataFrame) -> None:
 MODELS_KEY = "models"  # the widget and its URL parameter, on every page
 BASELINE_KEY = "_baseline"  # the decision page's baseline: the other pages show it by default
 _KEPT_MODELS = "_models_in_view"  # the choice, kept across page switches (a widget's own state is per page)
+_DEFAULT_MODELS = "_models_default"  # the default the filter last drew (models_added)
 
 
 def _keep_models() -> None:
@@ -244,6 +245,7 @@ def model_filter(
     baseline = str(st.session_state.get(BASELINE_KEY, DEFAULT_BASELINE))
     default = list(default_models(options, baseline, [*own, *also]))
     options = [*default, *(m for m in options if m not in default)]
+    st.session_state[_DEFAULT_MODELS] = default
     url_value_notice(MODELS_KEY, options, "models on this page", multi=True)
     kept = st.session_state.get(_KEPT_MODELS)
     if kept is None and legacy and legacy in st.query_params and MODELS_KEY not in st.query_params:
@@ -266,3 +268,11 @@ def model_filter(
     )
     st.session_state[_KEPT_MODELS] = list(chosen)
     return tuple(chosen)
+
+
+def models_added(chosen: Sequence[str]) -> tuple[str, ...]:
+    """The models named as `--model` names them in the CLI (whose reference configurations are estimated where
+    they have no data): none while the filter shows its default or every model, else the models chosen."""
+    if not chosen or set(chosen) == set(st.session_state.get(_DEFAULT_MODELS, [])):
+        return ()
+    return tuple(sorted(chosen))

@@ -88,3 +88,15 @@ def test_an_older_compare_link_keeps_its_models() -> None:
     assert not at.exception, at.exception
     assert at.multiselect(key="models").value == ["llama-3.1-8b"]
     assert {m.lower() for m in compare_table(at)["model"].astype(str)} == {"llama-3.1-8b"}
+
+
+def test_compare_estimates_as_the_cli_table_does() -> None:
+    """By default (as `table` without --model) no NLD-3B rows, which have no data anywhere, are estimated; naming it
+    (as `table --model nld-3b`) estimates its reference configurations."""
+    at = open_page("app_pages/compare.py")
+    assert "nld-3b" not in {m.lower() for m in compare_table(at)["model"].astype(str)}
+    at.multiselect(key="models").set_value(["nld-3b"]).run()
+    assert not at.exception, at.exception
+    shown = compare_table(at)
+    assert {m.lower() for m in shown["model"].astype(str)} == {"nld-3b"}
+    assert {b[0] for b in shown["badge"]} == {"estimated"}
