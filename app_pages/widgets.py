@@ -228,8 +228,15 @@ _KEPT_MODELS = "_models_in_view"  # the choice, kept across page switches (a wid
 _DEFAULT_MODELS = "_models_default"  # the default the filter last drew (models_added)
 
 
+def _keep(chosen: Sequence[str]) -> None:
+    """Keep a choice other than the default for the next pages; at the default keep nothing, so each page (and a
+    Scenario whose NLD size changed) draws its own default."""
+    default = st.session_state.get(_DEFAULT_MODELS, [])
+    st.session_state[_KEPT_MODELS] = None if set(chosen) == set(default) else list(chosen)
+
+
 def _keep_models() -> None:
-    st.session_state[_KEPT_MODELS] = list(st.session_state.get(MODELS_KEY) or [])
+    _keep(list(st.session_state.get(MODELS_KEY) or []))
 
 
 def model_filter(
@@ -245,6 +252,7 @@ def model_filter(
     baseline = str(st.session_state.get(BASELINE_KEY, DEFAULT_BASELINE))
     default = list(default_models(options, baseline, [*own, *also]))
     options = [*default, *(m for m in options if m not in default)]
+    previous = st.session_state.get(_DEFAULT_MODELS)
     st.session_state[_DEFAULT_MODELS] = default
     url_value_notice(MODELS_KEY, options, "models on this page", multi=True)
     kept = st.session_state.get(_KEPT_MODELS)
@@ -254,6 +262,12 @@ def model_filter(
     if kept is not None:  # seed this page's widget with the choice made on another page
         here = [m for m in kept if m in options]
         st.session_state[MODELS_KEY] = here if here or not kept else default
+    elif (
+        previous is not None
+        and set(previous) != set(default)
+        and set(st.session_state.get(MODELS_KEY) or []) == set(previous)
+    ):  # at the old default (the Scenario's NLD size changed): move to the new one
+        st.session_state[MODELS_KEY] = default
     chosen = (container or st).multiselect(
         "Models",
         options,
@@ -266,7 +280,7 @@ def model_filter(
         "unless changed), plus your uploads' models. Add others, or clear the box for every model. The choice "
         "follows you to the other pages and is part of the page's link.",
     )
-    st.session_state[_KEPT_MODELS] = list(chosen)
+    _keep(list(chosen))
     return tuple(chosen)
 
 

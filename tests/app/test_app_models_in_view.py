@@ -100,3 +100,13 @@ def test_compare_estimates_as_the_cli_table_does() -> None:
     shown = compare_table(at)
     assert {m.lower() for m in shown["model"].astype(str)} == {"nld-3b"}
     assert {b[0] for b in shown["badge"]} == {"estimated"}
+
+
+def test_at_its_default_the_filter_follows_the_scenarios_nld_size() -> None:
+    """The default is not a choice: after the NLD size changes, the Scenario shows that size and the baseline (as a
+    fresh link to it does), not the baseline alone."""
+    at = open_page("app_pages/scenario.py")
+    assert set(at.multiselect(key="models").value) == {"nld-8b", "qwen3-8b"}
+    at.segmented_control(key="size").set_value("3B").run()
+    assert not at.exception, at.exception
+    assert set(at.multiselect(key="models").value) == {"nld-3b", "qwen3-8b"}
