@@ -191,9 +191,11 @@ def build_scenario(
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def frontier_figure(key: str, _dense: pd.DataFrame, faded: frozenset[str]) -> go.Figure:
+def frontier_figure(
+    key: str, _dense: pd.DataFrame, faded: frozenset[str], limit: int | None = charts.MAX_LEGEND
+) -> go.Figure:
     """The scenario's frontier without a target line (its curves depend on neither prices nor utilisation)."""
-    return charts.frontier_figure(_dense, None, faded)
+    return charts.frontier_figure(_dense, None, faded, limit)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -304,6 +306,8 @@ def decision(
 ) -> decision_answers.Decision:
     """decision.decide: the verdict per GPU, and the ratio at `context_isls` on `context_gpus`. Decided at 100 %
     utilisation (cached) and rescaled to the user's (decision.at_utilisation), so every utilisation shares one entry."""
+    if inputs.tokens_per_month:  # a fleet for a volume is sized at the utilisation (whole instances): no rescale
+        return _decision_at_full(points_key, prices_key, inputs, context_isls, context_gpus, points, prices)
     full = dataclasses.replace(inputs, util=100)
     made = _decision_at_full(points_key, prices_key, full, context_isls, context_gpus, points, prices)
     return made if inputs.util == 100 else decision_answers.at_utilisation(made, inputs.util)

@@ -64,7 +64,7 @@ with st.container(border=True):
     )
     isl, osl = w.length_inputs()
     targets = w.target_inputs()
-    r3 = st.columns([2, 2, 1.2])
+    r3 = st.columns([2, 2, 2, 1.2])
     gpu_options = sorted(set(prices["gpu"]))
     state.url_value_notice("cap_gpu", gpu_options, "GPUs with a price", multi=True)
     sel_gpus = r3[0].multiselect(
@@ -86,7 +86,8 @@ with st.container(border=True):
         bind="query-params",
         placeholder="All tiers",
     )
-    autoscale = r3[2].toggle(
+    sel_models = w.model_filter(points["model"], container=r3[2])
+    autoscale = r3[3].toggle(
         "Scale down off-peak",
         value=False,
         key="autoscale",
@@ -116,7 +117,7 @@ if state.cost_settings().denominator != DEFAULT_DENOMINATOR:
     )
 request = planning.PlanRequest(
     demand=demand, targets=targets, gpus=tuple(sorted(sel_gpus)), tiers=tuple(sorted(sel_tiers)), utilisation=util,
-    autoscale=bool(autoscale),
+    autoscale=bool(autoscale), models=tuple(sorted(sel_models)),
 )  # fmt: skip
 errors = cached.estimate_errors_by_mode()
 plan = cached.capacity_plan(points_key, prices_key, request, errors, points, prices)

@@ -53,7 +53,6 @@ options = compare.filter_options(points, prices)
 state.url_value_notice("c_conc", options["concurrency"], "a concurrency with data, best or highest")
 state.url_value_notice("c_gpu", options["gpu"], "GPUs with data or a price", multi=True)
 state.url_value_notice("c_tier", options["tier"], "price tiers with an offer", multi=True)
-state.url_value_notice("c_model", options["model"], "models with data", multi=True)
 state.url_value_notice("c_prov", options["provenance"], "provenance kinds", multi=True)
 
 f1, f2, f3, f4, f5 = st.columns([1, 2, 2, 2, 2])
@@ -71,7 +70,7 @@ sel_gpus = f2.multiselect("GPUs", options["gpu"], key="c_gpu", bind="query-param
 sel_tiers = f3.multiselect(
     "Price tiers", options["tier"], default=["on_demand"], key="c_tier", bind="query-params", placeholder="All tiers"
 )
-sel_models = f4.multiselect("Models", options["model"], key="c_model", bind="query-params", placeholder="All models")
+sel_models = w.model_filter(options["model"], container=f4, legacy="c_model")  # NLD and the baseline unless widened
 sel_prov = f5.multiselect(
     "Provenance", options["provenance"], key="c_prov", bind="query-params", placeholder="All provenance"
 )
@@ -106,8 +105,9 @@ query = compare.CompareQuery(
 est_problems: list[str] = []
 pool, pool_key = points, points_key
 if with_est:
-    pool, est_problems = cached.compare_pool(points_key, prices_key, isl, osl, query.models, points, prices)
-    pool_key = f"{points_key}+est|{prices_key}|{isl}|{osl}|{query.models}"
+    asked = w.models_added(query.models)  # as `table --model`: only models beyond the default get extra estimates
+    pool, est_problems = cached.compare_pool(points_key, prices_key, isl, osl, asked, points, prices)
+    pool_key = f"{points_key}+est|{prices_key}|{isl}|{osl}|{asked}"
 errors = cached.estimate_errors_by_mode()
 view = cached.compare_view(pool_key, prices_key, query, settings, errors, pool, prices)
 table = view.table

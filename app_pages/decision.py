@@ -11,6 +11,7 @@ from __future__ import annotations
 import streamlit as st
 
 from app_pages import cached, state
+from app_pages import widgets as w
 from calculator.answers import decision as dc
 from calculator.answers import scenario
 from calculator.data import vocabulary as vb
@@ -37,15 +38,18 @@ if any(k in st.query_params for k in COMPARE_KEYS):  # a link made when Compare 
 with st.sidebar:
     st.markdown("**Decision inputs**")
     state.url_value_notice("d_gpus", priced_gpus, "GPUs with a price", multi=True)
+    state.seed_from_url("d_gpus", priced_gpus)  # the link holds GPU ids; the picker shows their names
+    default_gpus = [g for g in d.gpus if g in priced_gpus]
     gpus = st.multiselect(
         "GPUs",
         priced_gpus,
-        default=[g for g in d.gpus if g in priced_gpus],
+        default=default_gpus,
         max_selections=4,
+        format_func=lambda g: names.get(g, g),
         key="d_gpus",
-        bind="query-params",
-        help="One verdict per GPU (up to 4), by GPU id (the cards name them).",
+        help="One verdict per GPU (up to 4).",
     )
+    state.write_url_list("d_gpus", gpus, default_gpus)
     c1, c2 = st.columns(2)
     size = c1.selectbox("NLD size", list(scenario.NLD_SIZES), index=1, key="d_size", bind="query-params")
     nld_mode = c2.selectbox(
@@ -56,12 +60,17 @@ with st.sidebar:
         help="best: NLD's cheapest mode meeting the targets (its AR mode included); or one mode (self_spec: "
         "self-speculation, diffusion, ar).",
     )
+    base_options = list(dc.baseline_options(points))
+    state.url_value_notice("d_base", base_options, "models with an AR curve")
     base = st.selectbox(
         "Baseline (best of AR and EAGLE-3, like precision)",
-        list(scenario.BASELINE_MODELS),
-        key="d_base",
+        base_options,
+        key="d_base",  # model ids, as the link writes them (a bound widget writes what format_func shows)
         bind="query-params",
+        help="Any model with an AR curve, bundled or uploaded. Where it has no curve at NLD's precision on a GPU, "
+        "one is estimated (badged).",
     )
+    st.session_state[w.BASELINE_KEY] = str(base)  # the other pages' model filters show NLD and this baseline
     c1, c2 = st.columns(2)
     isl = c1.number_input("Input tokens", 1, 1_000_000, d.isl, 256, key="d_isl", bind="query-params")
     osl = c2.number_input("Output tokens", 1, 1_000_000, d.osl, 256, key="d_osl", bind="query-params")
@@ -86,8 +95,18 @@ with st.sidebar:
         1.0,
         key="d_vol",
         bind="query-params",
-        help="Flat load: GPUs = volume ÷ (730 h × 3600 s × tok/s per GPU), rounded up to whole replicas. Peaks and "
-        "instances: the Capacity page.",
+        help="The fleet is sized as the Capacity page sizes it: for the peak (average = volume ÷ 730 h, times the "
+        "peak factor beside), at the utilisation in the sidebar, in whole instances of the offer, billed 730 h.",
+    )
+    peak = st.number_input(
+        "Peak-to-average factor (with a volume)",
+        1.0,
+        24.0,
+        dc.DEFAULT_PEAK_TO_AVERAGE,
+        0.5,
+        key="d_peak",
+        bind="query-params",
+        help="Peak demand ÷ average demand; the fleet is sized for the peak. 1: a flat load.",
     )
     c1, c2 = st.columns(2)
     tier = c1.selectbox("Price tier", list(TIERS), key="d_tier", bind="query-params")
@@ -109,6 +128,7 @@ inputs = dc.DecisionInputs(
     quote_usd_per_gpu_hour=float(quote) or None,
     util=round(state.utilisation() * 100),
     nld_mode=str(nld_mode),
+    peak_to_average=float(peak),
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -125,16 +145,21 @@ st.caption(
         if inputs.quote_usd_per_gpu_hour
         else f"cheapest {vb.tier_label(inputs.tier)} offer"
     )
-    + (f" · {vb.fmt_tokens(inputs.tokens_per_month)} output tokens/month" if inputs.tokens_per_month else "")
+    + (
+        f" · {vb.fmt_tokens(inputs.tokens_per_month)} output tokens/month, fleet sized for a "
+        f"{inputs.peak_to_average:g}x peak in whole instances"
+        if inputs.tokens_per_month
+        else ""
+    )
     + " · ratio = NLD $/M ÷ baseline $/M (below 1: NLD cheaper). Inputs in the sidebar."
 )
 if not gpus:
     st.warning("Pick at least one GPU in the sidebar.", icon=":material/memory:")
     st.stop()
 
-# One call: the verdicts, and the ratio by prompt length on the first GPU (below the fold)
-sweep = tuple(i for i in dc.CONTEXT_SWEEP if i != inputs.isl)
-result = cached.decision(points_key, prices_key, inputs, (inputs.isl, *sweep), tuple(gpus[:1]), points, prices)
+# The verdicts first (the first screen); the ratio by prompt length on every chosen GPU below the fold (each GPU's
+# curves are cached apart, so the sweep reuses the verdict's curves at the user's length)
+result = cached.decision(points_key, prices_key, inputs, (), (), points, prices)
 volume = inputs.tokens_per_month is not None
 cols = st.columns(len(result.gpus))
 for col, g in zip(cols, result.gpus, strict=True):
@@ -149,13 +174,15 @@ for col, g in zip(cols, result.gpus, strict=True):
 # Below the fold: what would change the verdict
 
 st.subheader("What would change the verdict")
-changes = cards.what_changes(result)
+sweep = tuple(i for i in dc.CONTEXT_SWEEP if i != inputs.isl)
+swept = cached.decision(points_key, prices_key, inputs, (inputs.isl, *sweep), tuple(gpus), points, prices)
+changes = cards.what_changes(dc.Decision(inputs, result.gpus, swept.context), names)
 st.table(changes.set_index("GPU"))
 st.caption(
-    f"NLD ÷ baseline by prompt length on {names.get(gpus[0], gpus[0])} (other GPUs: put them first). Crossover: "
-    "where NLD's chosen curve stops beating the baseline's in tok/s per GPU as concurrency grows."
+    "NLD ÷ baseline by prompt length on each chosen GPU. Crossover: where NLD's chosen curve stops beating the "
+    "baseline's in tok/s per GPU as concurrency grows."
 )
-st.dataframe(cards.context_table(result.context), hide_index=True)
+st.dataframe(cards.context_table(swept.context, names), hide_index=True)
 
 # ---------------------------------------------------------------------------------------------
 # The vendor's claims, checked against the bundled data

@@ -29,6 +29,8 @@ for note in resets:
 settings = state.cost_settings()
 cost_col, cost_label = settings.cost_column, settings.cost_label
 key, result = cached.build_scenario(inputs, points_key, points, prices_key, prices, settings.price_ratio)
+models = w.model_filter(result.dense["model"] if not result.dense.empty else [], also=(inputs.baseline_model,))
+result = scenario.result_in_view(result, models)
 table = scenario.scenario_table(result)
 
 st.markdown(
@@ -62,7 +64,7 @@ if table.empty:
     st.stop()
 
 stem = f"nld-cost-{inputs.gpu}-{inputs.tier}-{inputs.model}"
-assumptions = inputs.assumptions(settings)
+assumptions = {**inputs.assumptions(settings), "models shown": ", ".join(models) or "all"}
 notes = export.cost_notes()
 
 st.metric("Rows", f"{len(table):,}", help="One row per curve x concurrency (data points, interpolated, estimated).")
@@ -75,7 +77,7 @@ def _file(key: str, ext: str, _table: pd.DataFrame, _assumptions: dict[str, obje
     return export.document(ext, _table, _assumptions, notes, _prices, title=title)
 
 
-file_key = f"{inputs}|{prices_key}|{points_key}|{settings}"
+file_key = f"{inputs}|{prices_key}|{points_key}|{settings}|{models}"
 cols = st.columns(4)
 for col, (ext, label) in zip(cols, export.DOCUMENT_FORMATS.items(), strict=True):
     col.download_button(

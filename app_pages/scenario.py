@@ -92,6 +92,10 @@ with st.container(border=True):
 
 inputs = state.scenario_from_state()
 key, result = cached.build_scenario(inputs, points_key, points, prices_key, prices, settings.price_ratio)
+in_scenario = result.dense["model"] if not result.dense.empty else []
+models = w.model_filter(in_scenario, also=(inputs.baseline_model,), container=st.columns([2, 3])[0])
+result = scenario.result_in_view(result, models)
+key = f"{key}|models={','.join(models)}"
 
 # ---------------------------------------------------------------------------------------------
 # Notes on what is and is not known
@@ -241,36 +245,37 @@ with h2.container(border=True):
 # Lazy tabs: only the open tab runs (and only a chart tab loads Plotly's script, ~1 s of browser time), so the
 # first render is the answer and its tables (benchmarks/bench_pages.py); the chosen tab is in the URL.
 tab_table, tab_frontier, tab_cost = st.tabs(list(links.TABS["sc_tab"]), key="sc_tab", bind="query-params")
+EVERY_CURVE = "Every curve in the chart"
+MORE = f"Turn on *{EVERY_CURVE}*, or narrow the Models filter, to see them."
 with tab_frontier:
     if tab_frontier.open:
+        every = st.toggle(EVERY_CURVE, key="sc_every_frontier", help=f"Off: the {charts.MAX_LEGEND} most relevant.")
+        fig = cached.frontier_figure(
+            key, result.dense, scenario.faded_options(result), None if every else charts.MAX_LEGEND
+        )
         st.plotly_chart(
-            charts.literal_figure(
-                charts.target_line(
-                    cached.frontier_figure(key, result.dense, scenario.faded_options(result)), targets.min_tok_s_user
-                )
-            ),
+            charts.literal_figure(charts.target_line(fig, targets.min_tok_s_user)),
             key="frontier_chart",
             config={"displaylogo": False},
         )
-        st.caption(charts.FRONTIER_CAPTION)
+        st.caption(charts.FRONTIER_CAPTION + " " + charts.left_out_text(fig, MORE))
 with tab_cost:
     if tab_cost.open:
         if result.priced.empty:
             st.info("No price for this GPU and tier: add one on the Prices page.", icon=":material/sell:")
         else:
-            st.plotly_chart(
-                charts.literal_figure(
-                    charts.cost_figure(
-                        result.priced,
-                        cost_col,
-                        cost_label,
-                        crosses["crossover_concurrency"].head(1).tolist(),
-                        scenario.faded_options(result),
-                    )
-                ),
-                key="cost_chart",
-                config={"displaylogo": False},
+            every = st.toggle(EVERY_CURVE, key="sc_every_cost", help=f"Off: the {charts.MAX_LEGEND} cheapest.")
+            fig = charts.cost_figure(
+                result.priced,
+                cost_col,
+                cost_label,
+                crosses["crossover_concurrency"].head(1).tolist(),
+                scenario.faded_options(result),
+                limit=None if every else charts.MAX_LEGEND,
             )
+            st.plotly_chart(charts.literal_figure(fig), key="cost_chart", config={"displaylogo": False})
+            if charts.left_out_text(fig):
+                st.caption(charts.left_out_text(fig, MORE))
 with tab_table:
     if tab_table.open:
         st.markdown("**Crossover, self-speculation vs AR** (throughput per GPU)")

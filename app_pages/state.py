@@ -178,6 +178,25 @@ def url_value_notice(key: str, options: Sequence[Any], what: str, *, multi: bool
     )
 
 
+def seed_from_url(key: str, options: Sequence[str]) -> None:
+    """Before an unbound multiselect keyed `key` is drawn: on a session's first draw, take its values from the
+    link's `key` parameters (those among `options`). For a picker that shows display names while its link keeps ids
+    (a bound widget writes what format_func shows into the URL)."""
+    if key in st.session_state or key not in st.query_params:
+        return
+    valid = set(options)
+    st.session_state[key] = [v for v in dict.fromkeys(st.query_params.get_all(key)) if v in valid]
+
+
+def write_url_list(key: str, values: Sequence[str], default: Sequence[str]) -> None:
+    """Keep an unbound multiselect's choice in the URL (its ids, repeated parameters; none at the default)."""
+    if list(values) == list(default):
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get_all(key) != list(values):
+        st.query_params[key] = list(values)
+
+
 def _drop_url_param(key: str) -> None:
     """Remove a parameter from the URL and from the values bound widgets are seeded from on this page load.
 

@@ -10,8 +10,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_pages.state import uploads
+from app_pages.state import uploads, url_value_notice
 from calculator.answers.checks import Notice, Targets
+from calculator.answers.scenario import DEFAULT_BASELINE, default_models
 from calculator.data.price_catalogs import price_age
 from calculator.data.schema import PROVENANCE_KINDS
 from calculator.data.vocabulary import PRERELEASE_LABEL, PROVENANCE_LABELS
@@ -216,3 +217,76 @@ def price_age_note(prices: pd.DataFrame) -> None:
         st.warning(age.text(), icon=":material/schedule:")
     else:
         st.caption(age.text())
+
+
+# ---------------------------------------------------------------------------------------------
+# Models in view: one filter, the same on every page
+
+MODELS_KEY = "models"  # the widget and its URL parameter, on every page
+BASELINE_KEY = "_baseline"  # the decision page's baseline: the other pages show it by default
+_KEPT_MODELS = "_models_in_view"  # the choice, kept across page switches (a widget's own state is per page)
+_DEFAULT_MODELS = "_models_default"  # the default the filter last drew (models_added)
+
+
+def _keep(chosen: Sequence[str]) -> None:
+    """Keep a choice other than the default for the next pages; at the default keep nothing, so each page (and a
+    Scenario whose NLD size changed) draws its own default."""
+    default = st.session_state.get(_DEFAULT_MODELS, [])
+    st.session_state[_KEPT_MODELS] = None if set(chosen) == set(default) else list(chosen)
+
+
+def _keep_models() -> None:
+    _keep(list(st.session_state.get(MODELS_KEY) or []))
+
+
+def model_filter(
+    available: Iterable[str], *, also: Iterable[str] = (), container: Any = None, legacy: str | None = None
+) -> tuple[str, ...]:
+    """The model filter every page that lists or charts models draws: by default Nemotron-Labs-Diffusion, the
+    chosen baseline (the decision page's, Qwen3-8B unless changed there), the models of this session's uploads and
+    `also` (scenario.default_models); other models on request; empty: every model. The choice follows the user from
+    page to page and rides in the page's link (`models`; an older link's `legacy` parameter is read where no
+    `models` is given). Returns the models chosen (empty: all)."""
+    own = {str(m) for u in uploads().values() if "model" in u.points for m in u.points["model"].dropna()}
+    options = sorted({str(m) for m in available})
+    baseline = str(st.session_state.get(BASELINE_KEY, DEFAULT_BASELINE))
+    default = list(default_models(options, baseline, [*own, *also]))
+    options = [*default, *(m for m in options if m not in default)]
+    previous = st.session_state.get(_DEFAULT_MODELS)
+    st.session_state[_DEFAULT_MODELS] = default
+    url_value_notice(MODELS_KEY, options, "models on this page", multi=True)
+    kept = st.session_state.get(_KEPT_MODELS)
+    if kept is None and legacy and legacy in st.query_params and MODELS_KEY not in st.query_params:
+        kept = [m for m in st.query_params.get_all(legacy) if m in options]
+        url_value_notice(legacy, options, "models on this page", multi=True)
+    if kept is not None:  # seed this page's widget with the choice made on another page
+        here = [m for m in kept if m in options]
+        st.session_state[MODELS_KEY] = here if here or not kept else default
+    elif (
+        previous is not None
+        and set(previous) != set(default)
+        and set(st.session_state.get(MODELS_KEY) or []) == set(previous)
+    ):  # at the old default (the Scenario's NLD size changed): move to the new one
+        st.session_state[MODELS_KEY] = default
+    chosen = (container or st).multiselect(
+        "Models",
+        options,
+        default=default,
+        key=MODELS_KEY,  # no format_func: a bound widget writes what it shows into the link, which keeps model ids
+        bind="query-params",
+        on_change=_keep_models,
+        placeholder="All models",
+        help="Shown by default: Nemotron-Labs-Diffusion and the baseline chosen on the decision page (Qwen3-8B "
+        "unless changed), plus your uploads' models. Add others, or clear the box for every model. The choice "
+        "follows you to the other pages and is part of the page's link.",
+    )
+    _keep(list(chosen))
+    return tuple(chosen)
+
+
+def models_added(chosen: Sequence[str]) -> tuple[str, ...]:
+    """The models named as `--model` names them in the CLI (whose reference configurations are estimated where
+    they have no data): none while the filter shows its default or every model, else the models chosen."""
+    if not chosen or set(chosen) == set(st.session_state.get(_DEFAULT_MODELS, [])):
+        return ()
+    return tuple(sorted(chosen))

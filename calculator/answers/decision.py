@@ -12,7 +12,6 @@ $/GPU-h at which the other side wins). The decision page shows exactly this.
 from __future__ import annotations
 
 import dataclasses
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -22,13 +21,14 @@ from calculator.answers import scenario
 from calculator.answers.checks import eligible_for_cheapest, estimate_configs
 from calculator.data.catalog import Catalog, concat_points
 from calculator.data.vocabulary import fmt_usd, mode_label, model_label
-from calculator.model.capacity import HOURS_PER_MONTH, SECONDS_PER_MONTH
+from calculator.model.capacity import Demand, fleet_plans
 from calculator.model.cost import quote_offers
 
 BASELINE_MODES: tuple[str, ...] = ("ar", "spec_eagle3")
 DEFAULT_GPUS: tuple[str, ...] = ("h100-sxm",)
 DEFAULT_TOK_S_USER = 50.0
 DEFAULT_TTFT_MS = 2000.0
+DEFAULT_PEAK_TO_AVERAGE = 2.0
 CONTEXT_SWEEP: tuple[int, ...] = (1024, 4096, 16384, 32768, 65536, 131072)
 COST_COL = "usd_per_mtok_output"
 BEST_MODE = "best"
@@ -57,6 +57,16 @@ class DecisionInputs:
     quote_usd_per_gpu_hour: float | None = None
     util: int = 100
     nld_mode: str = BEST_MODE  # BEST_MODE: NLD's cheapest mode; else one of NLD_MODES
+    peak_to_average: float = DEFAULT_PEAK_TO_AVERAGE  # the fleet for a volume is sized for its peak
+
+    def demand(self) -> Demand | None:
+        """The volume as the capacity code's demand (a fleet fixed for the peak: peak hours only shape autoscaled
+        fleets, so they are the most the peak factor allows, capped at 8); None without a volume."""
+        if not self.tokens_per_month:
+            return None
+        peak = max(1.0, float(self.peak_to_average))
+        return Demand(self.tokens_per_month, peak_to_average=peak, peak_hours_per_day=min(8.0, 24.0 / peak),
+                      isl=self.isl, osl=self.osl)  # fmt: skip
 
     @property
     def model(self) -> str:
@@ -91,8 +101,10 @@ class Side:
     point_basis: str  # data point / interpolated / estimated
     gpus_per_replica: int
     error_pct: float | None  # the estimator's held-out-source median error for the mode (checks.error_pct; None: data)
-    gpus_for_volume: int | None = None
+    gpus_for_volume: int | None = None  # GPUs billed: whole instances of the offer, the fleet sized for the peak
     monthly_usd: float | None = None
+    instances: int | None = None
+    gpus_per_instance: int | None = None
 
     @property
     def label(self) -> str:
@@ -167,7 +179,7 @@ class Decision:
         return pd.DataFrame(out)
 
 
-def _side(row: pd.Series, errors: Mapping[str, float], usd_per_gpu_hour: float | None, tokens: float | None) -> Side:
+def _side(row: pd.Series, errors: Mapping[str, float], offer: pd.Series | None, inputs: DecisionInputs) -> Side:
     def num(col: str) -> float | None:
         v = row.get(col)
         return None if v is None or pd.isna(v) else float(v)
@@ -176,12 +188,19 @@ def _side(row: pd.Series, errors: Mapping[str, float], usd_per_gpu_hour: float |
     estimated = str(row.get("provenance")) == "estimated"
     err = errors.get(str(row["mode"]), errors.get("all")) if estimated else None
     gpr = int(num("gpus_per_replica") or 1)
-    gpus = monthly = None
-    if tokens and usd_per_gpu_hour is not None:
-        per_gpu = float(row["output_tok_s_per_gpu"]) * 1.0
-        replicas = math.ceil(tokens / SECONDS_PER_MONTH / (per_gpu * gpr))
-        gpus = max(1, replicas) * gpr
-        monthly = gpus * usd_per_gpu_hour * HOURS_PER_MONTH
+    sized: dict[str, int | float | None] = {}
+    demand = inputs.demand()
+    if demand is not None and offer is not None:
+        # The capacity code's sizing (fleet_plans): replicas for the peak at the operating point and utilisation,
+        # whole instances of the offer, billed 730 h (a fixed fleet: no scaling down off-peak).
+        op = pd.DataFrame(
+            [{"gpu": offer["gpu"], "output_tok_s": float(row["output_tok_s_per_gpu"]) * gpr, "gpus_per_replica": gpr}]
+        )
+        plan = fleet_plans(op, offer.to_frame().T, demand, utilisation=inputs.util / 100.0)
+        if not plan.empty:
+            p = plan.iloc[0]
+            sized = {"gpus_for_volume": int(p["gpus_billed"]), "monthly_usd": float(p["monthly_usd"]),
+                     "instances": int(p["instances"]), "gpus_per_instance": int(p["gpus_per_instance"])}  # fmt: skip
     return Side(
         model=str(row["model"]), mode=str(row["mode"]), precision=str(row["precision"]),
         block_size=int(block) if block else None, concurrency=int(row["concurrency"]),
@@ -189,7 +208,7 @@ def _side(row: pd.Series, errors: Mapping[str, float], usd_per_gpu_hour: float |
         tok_s_user=float(row["tok_s_user"]), ttft_ms=num("ttft_ms_p50"), provenance=str(row["provenance"]),
         source=str(row.get("source") or ""), as_of=str(row.get("as_of") or ""),
         point_basis=str(row.get("point_basis") or ""), gpus_per_replica=gpr, error_pct=err,
-        gpus_for_volume=gpus, monthly_usd=monthly,
+        **sized,  # type: ignore[arg-type]
     )  # fmt: skip
 
 
@@ -297,9 +316,8 @@ def decide_gpu(
         like = base_row is not None
     if base_row is None:
         base_row = _best(ops, base_pool)
-    tokens = inputs.tokens_per_month
-    nld = None if nld_row is None else _side(nld_row, errors, usd_h, tokens)
-    base = None if base_row is None else _side(base_row, errors, usd_h, tokens)
+    nld = None if nld_row is None else _side(nld_row, errors, offer, inputs)
+    base = None if base_row is None else _side(base_row, errors, offer, inputs)
     out = GpuDecision(gpu, usd_h, offer_text, nld, base, like, notes=notes)
     if nld is None:
         out.notes.append(f"No {model_label(inputs.model)} curve on {gpu} meets {targets.slo().describe()}.")
@@ -369,8 +387,9 @@ def decide(
 
 def at_utilisation(d: Decision, util: int) -> Decision:
     """The decision at another utilisation (%) from one made at another: every $/M scales by old ÷ new utilisation (a
-    GPU-hour buys util % of the measured tokens), so each side's choice, the ratios, the GPUs and bills for a volume
-    and the break-even prices stay as they are. The app decides at 100 % once and rescales per user."""
+    GPU-hour buys util % of the measured tokens), so each side's choice, the ratios and the break-even prices stay as
+    they are. Not for a decision with a volume: its fleet is sized at the utilisation (whole instances), so decide
+    that one at the user's utilisation. The app decides at 100 % once and rescales per user."""
     if not 0 < util <= 100:
         raise ValueError(f"utilisation must be in (0, 100] %, got {util}")
     f = d.inputs.util / util
@@ -424,6 +443,15 @@ def crossover_text(d: GpuDecision) -> str:
     if d.crossover_concurrency is not None:
         return f"NLD's lead ends at about {d.crossover_concurrency:,.0f} concurrent requests per replica"
     return CROSSOVER_WORDS.get(d.crossover_status, "no crossover: the two sides run the same mode")
+
+
+def baseline_options(points: pd.DataFrame) -> tuple[str, ...]:
+    """The baselines a decision may take: every AR model that is not Nemotron-Labs-Diffusion, bundled or uploaded
+    (a model with an AR curve, and the scenario's baselines, which the estimator can fill in): the default, Qwen3-8B,
+    first, the others by name."""
+    ar = points.loc[points["mode"] == "ar", "model"].astype(str) if not points.empty else pd.Series(dtype=str)
+    models = (set(ar) | set(scenario.BASELINE_MODELS)) - set(scenario.NLD_SIZES.values())
+    return tuple(dict.fromkeys([scenario.DEFAULT_BASELINE, *sorted(models)]))
 
 
 def with_gpus(inputs: DecisionInputs, gpus: Sequence[str]) -> DecisionInputs:

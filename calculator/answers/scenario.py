@@ -7,6 +7,7 @@ targets and the self-speculation vs AR crossover. The Scenario and Export pages 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -29,7 +30,8 @@ from calculator.model.naming import curve_names, with_names, without_labels
 
 NLD_SIZES: dict[str, str] = {"3B": "nld-3b", "8B": "nld-8b", "14B": "nld-14b"}
 BASELINE_MODELS: tuple[str, ...] = ("qwen3-8b", "qwen3.5-9b", "llama-3.1-8b")
-DEFAULT_MODELS: tuple[str, ...] = (*NLD_SIZES.values(), "qwen3-8b")
+DEFAULT_BASELINE = "qwen3-8b"
+DEFAULT_MODELS: tuple[str, ...] = (*NLD_SIZES.values(), DEFAULT_BASELINE)
 """The models `table` and `plan` show unless --model names others (NLD and the default baseline, Qwen3-8B); --model
 all shows every model, and models in the user's own --data files are always shown."""
 ALL_MODELS = "all"
@@ -43,6 +45,25 @@ def models_in_view(asked: tuple[str, ...] | list[str], own: set[str] | frozenset
     if asked:
         return tuple(dict.fromkeys(asked))
     return tuple(dict.fromkeys([*DEFAULT_MODELS, *sorted(own)]))
+
+
+def default_models(
+    available: Iterable[str], baseline: str = DEFAULT_BASELINE, own: Iterable[str] = ()
+) -> tuple[str, ...]:
+    """The models a page shows until the user picks others (the app's model filter; the CLI's models_in_view is the
+    same rule): Nemotron-Labs-Diffusion (every size in `available`), the chosen baseline and the models of the
+    user's own files (`own`), those of them in `available`, in that order. Empty (every model) when none is."""
+    have = {str(m) for m in available}
+    wanted = [*NLD_SIZES.values(), baseline, *sorted(str(m) for m in own)]
+    return tuple(m for m in dict.fromkeys(wanted) if m in have)
+
+
+def in_view(frame: pd.DataFrame, models: Iterable[str]) -> pd.DataFrame:
+    """The rows of `frame` whose model is one of `models` (none: every row)."""
+    chosen = set(models)
+    if not chosen or frame.empty or "model" not in frame:
+        return frame
+    return frame[frame["model"].astype(str).isin(chosen)]
 
 
 SPEED_BENCH_CATEGORIES: tuple[str, ...] = (
@@ -189,6 +210,20 @@ class ScenarioResult:
         return self.curves.checks
 
 
+def result_in_view(result: ScenarioResult, models: Iterable[str]) -> ScenarioResult:
+    """The scenario with only the curves of `models` (the page's model filter; none: every curve), so its headline,
+    crossover, tables, charts and export speak of the models in view only."""
+    chosen = tuple(models)
+    if not chosen:
+        return result
+    c = result.curves
+    dense = in_view(c.dense, chosen)
+    ids = set(dense["profile_id"]) if not dense.empty else set()
+    checks = c.checks[c.checks["profile_id"].isin(ids)] if not c.checks.empty else c.checks
+    curves = dataclasses.replace(c, points=in_view(c.points, chosen), dense=dense, checks=checks)
+    return dataclasses.replace(result, curves=curves, priced=in_view(result.priced, chosen))
+
+
 def missing_configs(points: pd.DataFrame, model: str) -> list[tuple[str, str, str, int | None]]:
     """The reference configurations (estimator.GAP_CONFIGS, exactly what Compare, Capacity and the CLI table
     estimate, with NLD-8B's taken by the scenario's NLD size) that have no data among `points` (one GPU's)."""
@@ -206,7 +241,7 @@ def scenario_curves(catalog: Catalog, points: pd.DataFrame, inputs: ScenarioInpu
     targets = Targets(max_ttft_ms=1.0 if t.max_ttft_ms else None, min_tok_s_user=None, strict=t.strict,
                       est_len=t.est_len)  # fmt: skip
     up_models = set(points.loc[points["provenance"] == "uploaded", "model"])
-    models = {model, *BASELINE_MODELS, *up_models}
+    models = {model, *BASELINE_MODELS, inputs.baseline_model, *up_models}
     pts = points[(points["gpu"] == inputs.gpu) & points["model"].isin(models)]
     note, problems = "", list[str]()
     missing = missing_configs(pts, model)

@@ -171,8 +171,77 @@ def target_line(fig: go.Figure, min_tok_s_user: float | None) -> go.Figure:
     return fig
 
 
+MAX_LEGEND = 8
+"""Charts show at most this many legend entries by default (the most relevant curves); the rest are left out and
+named in the figure's meta (left_out_text says so in a caption)."""
+
+
+def top_options(
+    df: pd.DataFrame,
+    y: str,
+    *,
+    lower_is_better: bool,
+    limit: int | None = MAX_LEGEND,
+    faded: frozenset[str] = frozenset(),
+) -> tuple[list[str], list[str]]:
+    """(kept, left out) options: at most `limit` (None: every one), the most relevant first: curves at the user's
+    lengths before faded ones, then by their best value of `y` (the cheapest, or the highest throughput)."""
+    if df.empty or "option" not in df:
+        return [], []
+    best = pd.to_numeric(df[y], errors="coerce").groupby(df["option"].astype(str), sort=False)
+    score = best.min() if lower_is_better else -best.max()
+    ranked = sorted(score.index, key=lambda o: (o in faded, np.nan_to_num(score[o], nan=np.inf), o))
+    if limit is None or len(ranked) <= limit:
+        return ranked, []
+    return ranked[:limit], ranked[limit:]
+
+
+def _note_left_out(fig: go.Figure, left_out: Sequence[str], shown: int) -> None:
+    fig.update_layout(meta={"left_out": list(left_out), "shown": shown})
+
+
+def left_out_text(fig: go.Figure | dict[str, Any], how: str = "") -> str:
+    """A caption for a chart that left legend entries out ("" when none was): how many, which, how to show them."""
+    meta = (fig.get("layout", {}) if isinstance(fig, dict) else fig.to_dict().get("layout", {})).get("meta") or {}
+    left = list(meta.get("left_out") or []) if isinstance(meta, dict) else []
+    if not left:
+        return ""
+    names = ", ".join(left[:4]) + ("…" if len(left) > 4 else "")
+    return (
+        f"The chart shows the {meta.get('shown', MAX_LEGEND)} most relevant entries; {len(left)} left out ({names})."
+        + (f" {how}" if how else "")
+    )
+
+
+def legend_entries(fig: go.Figure | dict[str, Any]) -> list[str]:
+    """The names a figure's legend lists (one per trace that shows in the legend)."""
+    data = fig.get("data", []) if isinstance(fig, dict) else [t.to_plotly_json() for t in fig.data]
+    return [str(t.get("name", "")) for t in data if t.get("showlegend", True) is not False]
+
+
+def limit_legend(fig: go.Figure, limit: int | None = MAX_LEGEND) -> go.Figure:
+    """Keep the first `limit` legend entries' traces (and the unlisted traces grouped with them) and drop the rest,
+    noting what was left out (left_out_text). None: keep every trace."""
+    shown = [t for t in fig.data if t.showlegend is not False]
+    if limit is None or len(shown) <= limit:
+        return fig
+    kept_ids = {id(t) for t in shown[:limit]}
+    groups = {t.legendgroup for t in shown[:limit] if t.legendgroup}
+    fig.data = tuple(t for t in fig.data if id(t) in kept_ids or (t.showlegend is False and t.legendgroup in groups))
+    _note_left_out(fig, [str(t.name) for t in shown[limit:]], limit)
+    return fig
+
+
 def _curve_traces(
-    fig: go.Figure, df: pd.DataFrame, x: str, y: str, hover: list[str], faded: frozenset[str] = frozenset()
+    fig: go.Figure,
+    df: pd.DataFrame,
+    x: str,
+    y: str,
+    hover: list[str],
+    faded: frozenset[str] = frozenset(),
+    *,
+    lower_is_better: bool = False,
+    limit: int | None = MAX_LEGEND,
 ) -> None:
     """One line per option (styled by curve_styles) and, for curves that are not estimated, markers on the
     source's data points (never on interpolated or estimated concurrencies). Options in `faded` (data at other
@@ -180,8 +249,11 @@ def _curve_traces(
     wanted = ("option", "model", "mode", "precision", "block_size", "provenance", "point_basis", x, y)
     cols = [c for c in wanted if c in df]
     df = df[list(dict.fromkeys(cols))].assign(_hover=hover)
-    styles = curve_styles(df)
-    order = sorted(styles, key=lambda o: (styles[o].estimated, o))
+    styles = curve_styles(df)  # on every curve: a curve keeps its colour whichever others are shown
+    kept, left_out = top_options(df, y, lower_is_better=lower_is_better, limit=limit, faded=faded)
+    if left_out:
+        _note_left_out(fig, left_out, len(kept))
+    order = sorted(kept, key=lambda o: (styles[o].estimated, o))
     groups = dict(tuple(df.groupby("option", sort=False)))
     for opt in order:
         g = groups[opt]
@@ -232,13 +304,17 @@ FRONTIER_CAPTION = (
 
 
 def frontier_figure(
-    dense: pd.DataFrame, min_tok_s_user: float | None = None, faded: frozenset[str] = frozenset()
+    dense: pd.DataFrame,
+    min_tok_s_user: float | None = None,
+    faded: frozenset[str] = frozenset(),
+    limit: int | None = MAX_LEGEND,
 ) -> go.Figure:
     """Throughput per GPU vs tokens/s per user, one line per curve; markers on the source's data points only
-    (estimated curves are dotted, without markers). A log y axis where the curves span more than 20x."""
+    (estimated curves are dotted, without markers). A log y axis where the curves span more than 20x. At most
+    `limit` curves (the highest throughput per GPU; None: every curve)."""
     fig = go.Figure()
     dense = dense.sort_values("concurrency")
-    _curve_traces(fig, dense, "tok_s_user", "output_tok_s_per_gpu", hover_text(dense), faded)
+    _curve_traces(fig, dense, "tok_s_user", "output_tok_s_per_gpu", hover_text(dense), faded, limit=limit)
     target_line(fig, min_tok_s_user)
     base_layout(fig, x_title="Tokens/s per user (tok/s)", y_title="Output throughput per GPU (tok/s)")
     fig.update_xaxes(type="log", tickvals=LOG_TICKS)
@@ -255,11 +331,16 @@ def cost_figure(
     cost_label: str,
     crossings: Sequence[float] = (),
     faded: frozenset[str] = frozenset(),
+    limit: int | None = MAX_LEGEND,
 ) -> go.Figure:
-    """Cost per million tokens vs concurrency, one line per curve; markers on the source's data points."""
+    """Cost per million tokens vs concurrency, one line per curve; markers on the source's data points. At most
+    `limit` curves (the cheapest; None: every curve)."""
     fig = go.Figure()
     priced = priced.sort_values("concurrency")
-    _curve_traces(fig, priced, "concurrency", cost_col, hover_text(priced, cost_col, cost_label), faded)
+    _curve_traces(
+        fig, priced, "concurrency", cost_col, hover_text(priced, cost_col, cost_label), faded,
+        lower_is_better=True, limit=limit,
+    )  # fmt: skip
     for x in crossings:
         log_vline(fig, x, f"crossover ≈ {x:,.0f}")
     base_layout(fig, x_title="Concurrency (requests in flight per replica)", y_title=f"{cost_label} (USD)")
@@ -272,14 +353,19 @@ def cheapest_offer_figure(per_option: pd.DataFrame, cost_col: str, cost_label: s
     """The cheapest offer per option as horizontal bars coloured by mode (rows in drawing order, the best on each
     GPU starred in `y`); estimated bars are pale and hatched, and every bar's provenance is written beside it."""
     fig = go.Figure()
+    listed: set[str] = set()  # one legend entry per mode: estimated bars (pale, hatched, labelled) share it
     for (mode, is_est), g in per_option.groupby(["mode", per_option["provenance"] == "estimated"], sort=False):
         color = mode_color(str(mode))
+        first = str(mode) not in listed
+        listed.add(str(mode))
         fig.add_trace(
             go.Bar(
                 x=g[cost_col],
                 y=g["y"],
                 orientation="h",
-                name=mode_label(str(mode)) + (" (estimated)" if is_est else ""),
+                name=mode_label(str(mode)) + (" (estimated: hatched)" if is_est else ""),
+                legendgroup=str(mode),
+                showlegend=first,
                 marker={
                     "color": color,
                     "opacity": 0.45 if is_est else 1.0,
@@ -307,7 +393,7 @@ def cheapest_offer_figure(per_option: pd.DataFrame, cost_col: str, cost_label: s
         margin={"r": 140},
         yaxis={"categoryorder": "array", "categoryarray": list(per_option["y"])},
     )
-    return fig
+    return limit_legend(fig)
 
 
 def gpu_comparison_figure(table: pd.DataFrame, concurrency: int, estimate_error_pct: float | None) -> go.Figure:
@@ -390,7 +476,7 @@ def monthly_bill_figure(per_curve: pd.DataFrame) -> go.Figure:
         height=max(320, 28 * len(per_curve) + 120),
     )
     fig.update_xaxes(tickprefix="$", tickformat=",.0f")
-    return fig
+    return limit_legend(fig)
 
 
 def break_even_figure(curve: pd.DataFrame, volume_tokens_per_month: float) -> go.Figure:
@@ -444,9 +530,8 @@ def forward_surface_figure(surface: pd.DataFrame, provenance_kind: str) -> go.Fi
                     " (estimate --forward)<extra></extra>",
                 )
             )
-    return base_layout(
-        fig, x_title="Context already in the KV cache (tokens per sequence)", y_title="Time per forward (ms)"
-    )
+    x_title = "Context already in the KV cache (tokens per sequence)"
+    return limit_legend(base_layout(fig, x_title=x_title, y_title="Time per forward (ms)"))
 
 
 # The Plotly markup our own hover and bar texts use; everything else in a trace's text is shown literally.

@@ -3,6 +3,8 @@ formatted once, with the provenance of each side and the estimator's error as a 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import pandas as pd
 
 from calculator.answers.decision import Decision, GpuDecision, Side, advantage_ends, crossover_text
@@ -42,8 +44,17 @@ def side_values(s: Side | None, volume: bool) -> list[str]:
         provenance_text(s),
     ]
     if volume:
-        out += [fmt_int(s.gpus_for_volume), fmt_usd(s.monthly_usd, 0)]
+        out += [gpus_text(s), fmt_usd(s.monthly_usd, 0)]
     return out
+
+
+def gpus_text(s: Side) -> str:
+    """The GPUs billed for the volume, with the whole instances where an offer rents several GPUs at a time."""
+    if s.gpus_for_volume is None:
+        return "—"
+    if s.gpus_per_instance and s.gpus_per_instance > 1 and s.instances:
+        return f"{fmt_int(s.gpus_for_volume)} ({s.instances:,} × {s.gpus_per_instance}-GPU instance)"
+    return fmt_int(s.gpus_for_volume)
 
 
 def card_table(g: GpuDecision, volume: bool = False) -> pd.DataFrame:
@@ -65,8 +76,10 @@ def ratio_text(g: GpuDecision) -> str:
     return f"{g.ratio:.2f}x (range {rng[0]:.2f}x–{rng[1]:.2f}x)"
 
 
-def what_changes(d: Decision) -> pd.DataFrame:
-    """Per GPU: what would change the verdict (crossover, context where the advantage ends, break-even price)."""
+def what_changes(d: Decision, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Per GPU (by its display name in `names`): what would change the verdict (crossover, context where the
+    advantage ends, break-even price)."""
+    names = names or {}
     rows = []
     for g in d.gpus:
         cheaper = g.ratio is not None and g.ratio < 1
@@ -86,19 +99,23 @@ def what_changes(d: Decision) -> pd.DataFrame:
             ctx = f"from {end:,} prompt tokens the baseline is as cheap or cheaper"
         else:
             ctx = f"from {end:,} prompt tokens NLD is cheaper"
-        rows.append({"GPU": g.gpu, "Concurrency": crossover_text(g), "Context length": ctx, "Price": price})
+        rows.append(
+            {"GPU": names.get(g.gpu, g.gpu), "Concurrency": crossover_text(g), "Context length": ctx, "Price": price}
+        )
     return pd.DataFrame(rows)
 
 
-def context_table(context: pd.DataFrame) -> pd.DataFrame:
-    """The context sweep for display: prompt length with separators, the ratio as "0.64x" or why there is none."""
+def context_table(context: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The context sweep for display: the GPU by its display name (`names`), prompt length with separators, the ratio
+    as "0.64x" or why there is none."""
+    names = names or {}
     if context.empty:
         return pd.DataFrame(columns=["GPU", "Input tokens", "NLD ÷ baseline", "NLD", "Baseline"])
     context = context.sort_values(["gpu", "isl"])
     ratio = context["ratio"].map(lambda r: "nothing meets the targets" if pd.isna(r) else f"{r:.2f}x")
     return pd.DataFrame(
         {
-            "GPU": context["gpu"],
+            "GPU": context["gpu"].map(lambda g: names.get(g, g)),
             "Input tokens": context["isl"].map(lambda n: f"{int(n):,}"),
             "NLD ÷ baseline": ratio,
             "NLD": context["nld"].fillna("—"),

@@ -36,6 +36,7 @@ NUMBER_PARAMS: dict[str, tuple[float, float, bool]] = {
     "util": (5, 100, True),
     "vol": (1_000_000, 1e15, False),
     "peak": (1, 24, False),
+    "d_peak": (1, 24, False),
     "peak_h": (1, 24, False),
     "api_out": (0.001, 1000, False),
     "api_in": (0, 1000, False),

@@ -54,13 +54,49 @@ def test_fp8_baseline_is_estimated_where_no_data_has_it(catalog):
         assert lo < g.baseline.usd_per_mtok < hi
 
 
-def test_volume_gives_gpus_and_monthly_bill(catalog):
-    d = run(catalog, gpus=("h100-sxm",), tokens_per_month=10e9)
+@pytest.mark.parametrize("peak", [1.0, 2.0, 3.5])
+def test_volume_gives_gpus_and_monthly_bill_sized_for_the_peak(catalog, peak):
+    d = run(catalog, gpus=("h100-sxm",), tokens_per_month=10e9, peak_to_average=peak)
     g = d.gpus[0]
     for s in (g.nld, g.baseline):
-        need = 10e9 / (730 * 3600)
+        need = 10e9 / (730 * 3600) * peak  # the peak rate, tok/s
         assert s.gpus_for_volume == math.ceil(need / s.tok_s_per_gpu / s.gpus_per_replica) * s.gpus_per_replica
         assert s.monthly_usd == pytest.approx(s.gpus_for_volume * g.usd_per_gpu_hour * 730)
+
+
+def test_default_peak_factor_is_two():
+    assert DecisionInputs().peak_to_average == 2.0 == decision.DEFAULT_PEAK_TO_AVERAGE
+
+
+def test_volume_bills_whole_instances_as_the_capacity_plan_does(catalog):
+    """An offer that rents 8-GPU instances bills whole instances: the decision's GPUs and bill are the capacity
+    code's (fleet_plans: gpus_billed, monthly_usd) for the same operating point, demand and offer."""
+    from calculator.model.capacity import fleet_plans
+
+    prices = catalog.prices.copy()
+    h100 = (prices["gpu"] == "h100-sxm") & (prices["tier"] == "on_demand")
+    prices.loc[h100, "gpus_per_instance"] = 8
+    inputs = DecisionInputs(gpus=("h100-sxm",), tokens_per_month=10e9, nld_mode="self_spec")
+    g = decide(catalog, catalog.points, prices, inputs, ERRORS).gpus[0]
+    for s in (g.nld, g.baseline):
+        assert s.gpus_per_instance == 8 and s.gpus_for_volume % 8 == 0 and s.gpus_for_volume >= 8
+        assert s.gpus_for_volume == s.instances * 8
+        assert s.monthly_usd == pytest.approx(s.gpus_for_volume * g.usd_per_gpu_hour * 730)
+        op = pd.DataFrame([{"gpu": "h100-sxm", "output_tok_s": s.tok_s_per_gpu * s.gpus_per_replica,
+                            "gpus_per_replica": s.gpus_per_replica}])  # fmt: skip
+        offer = prices[h100].sort_values("usd_per_gpu_hour").head(1)
+        plan = fleet_plans(op, offer, inputs.demand()).iloc[0]
+        assert s.gpus_for_volume == plan["gpus_billed"] and s.monthly_usd == pytest.approx(plan["monthly_usd"])
+
+
+def test_any_bundled_ar_model_can_be_the_baseline(catalog):
+    options = decision.baseline_options(catalog.points)
+    assert options[0] == "qwen3-8b"
+    assert {"llama-3-8b", "llama-3.1-8b"} <= set(options) and not any(m.startswith("nld") for m in options)
+    d = run(catalog, gpus=("h100-sxm",), baseline="llama-3-8b")
+    g = d.gpus[0]
+    assert g.baseline is not None and g.baseline.model == "llama-3-8b", g.notes
+    assert "Llama" in g.verdict
 
 
 def test_own_quote_prices_both_sides_and_break_even_price(catalog):

@@ -83,3 +83,42 @@ def test_a_change_of_utilisation_re_prices_the_cached_curves(monkeypatch) -> Non
     finally:
         st.cache_data.clear()
         st.cache_resource.clear()
+
+
+def test_gpus_by_name_every_gpu_swept_and_the_volume_sized_for_its_peak() -> None:
+    """Issue 18's decision-page limits: the GPU picker shows display names (the link keeps ids); the context length
+    where the advantage ends is swept on every chosen GPU; a volume is sized for its peak (default 2x, shown)."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["d_gpus"] = ["a100-80gb", "h100-sxm"]
+    at.query_params["d_vol"] = "10"
+    at.run()
+    assert not at.exception, at.exception
+    picker = at.multiselect(key="d_gpus")
+    assert picker.value == ["a100-80gb", "h100-sxm"]
+    assert "H100 SXM" in list(picker.proto.options) and "h100-sxm" not in list(picker.proto.options)
+    sweep = next(d.value for d in at.dataframe if "Input tokens" in d.value.columns)
+    assert set(sweep["GPU"]) == {"A100 80GB SXM", "H100 SXM"}
+    changes = next(t.value for t in at.table if "Context length" in t.value.columns)
+    assert set(changes.index) == {"A100 80GB SXM", "H100 SXM"}
+    assert all(c != "not swept" for c in changes["Context length"])
+    assert at.number_input(key="d_peak").value == 2.0
+    assert any("2x peak" in c.value for c in at.caption)
+
+    def gpus() -> list[int]:
+        cards = [t.value for t in at.table if "Option" in t.value.index]
+        return [int(str(c.loc["GPUs for the volume", "NLD"]).split()[0].replace(",", "")) for c in cards]
+
+    at_peak = gpus()
+    at.number_input(key="d_peak").set_value(1.0).run()
+    flat = gpus()
+    assert all(p >= f for p, f in zip(at_peak, flat, strict=True)) and sum(at_peak) > sum(flat)
+
+
+def test_any_ar_model_is_a_baseline_choice() -> None:
+    at = AppTest.from_file(APP, default_timeout=300).run()
+    base = at.selectbox(key="d_base")
+    assert base.value == "qwen3-8b" and {"llama-3-8b", "llama-3.1-8b"} <= set(base.options)
+    base.set_value("llama-3-8b").run()
+    assert not at.exception, at.exception
+    card = next(t.value for t in at.table if "Option" in t.value.index)
+    assert "Llama-3-8B" in card.loc["Option", "Baseline"] or "llama" in card.loc["Option", "Baseline"].lower()
