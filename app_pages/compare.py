@@ -276,7 +276,7 @@ with st.expander("Download this view", icon=":material/download:"):
         col.download_button(
             f"Download {label}",
             data=lambda ext=ext: _view_file(view_key, ext, download, view.assumptions, used_prices),
-            file_name=f"nld-cost-compare.{ext}",
+            file_name=f"{export.file_stem('nld-cost-compare', isl, osl)}.{ext}",
             mime=export.MIME_TYPES[ext],
             key=f"c_dl_{ext}",
             on_click="ignore",

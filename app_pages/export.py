@@ -29,7 +29,7 @@ for note in resets:
 settings = state.cost_settings()
 cost_col, cost_label = settings.cost_column, settings.cost_label
 key, result = cached.build_scenario(inputs, points_key, points, prices_key, prices, settings.price_ratio)
-table = scenario.scenario_table(result)
+table = scenario.scenario_table(result, errors=cached.estimator_gpu_error())
 
 st.markdown(
     f"**Scenario:** {vb.model_label(inputs.model)} and the AR baselines on **{vb.md(state.gpu_name(inputs.gpu))}**, "
@@ -61,7 +61,7 @@ if table.empty:
     )
     st.stop()
 
-stem = f"nld-cost-{inputs.gpu}-{inputs.tier}-{inputs.model}"
+stem = export.file_stem(f"nld-cost-{inputs.gpu}-{inputs.tier}-{inputs.model}", inputs.isl, inputs.osl, inputs.ctx)
 assumptions = inputs.assumptions(settings)
 notes = export.cost_notes()
 

@@ -10,9 +10,16 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from calculator.answers.checks import Targets, eligible_for_cheapest, estimate_configs, with_counterparts
+from calculator.answers.checks import (
+    Targets,
+    eligible_for_cheapest,
+    estimate_configs,
+    with_counterparts,
+    with_error_range,
+)
 from calculator.data.catalog import Catalog, concat_points
 from calculator.model import frontier, operating
 from calculator.model.cost import CostSettings, price_table
@@ -380,21 +387,61 @@ TABLE_COLUMNS = [
     "gpu", "model", "mode", "precision", "block_size", "prerelease", "concurrency", "point_basis",
     "output_tok_s", "output_tok_s_per_gpu", "tok_s_user", "ttft_ms_p50", "queue_ms", "running_batch",
     "meets_targets", "target_check",
-    "ranked", "lengths_status", "lengths_note", "usd_per_mtok_output", "usd_per_mtok_total", "total_is_derived",
+    "ranked", "lengths_status", "lengths_note", "usd_per_mtok_output", "est_error_pct", "usd_per_mtok_output_low",
+    "usd_per_mtok_output_high", "usd_per_mtok_total", "usd_per_mtok_total_low", "usd_per_mtok_total_high",
+    "total_is_derived",
     "usd_per_mtok_input_r", "usd_per_mtok_output_r", "provider", "instance", "tier", "usd_per_gpu_hour",
     "price_as_of", "price_source", "provenance", "source", "as_of", "basis", "tpf_assumed", "profile_id",
     "offer_id",
 ]  # fmt: skip
 
 
-def scenario_table(result: ScenarioResult, slo: frontier.Slo | None = None) -> pd.DataFrame:
+def target_check_text(checked: pd.DataFrame, slo: frontier.Slo) -> list[str]:
+    """Per row of frontier.slo_check's output: whether it meets each target, in words ("meets >= 50 tok/s per user
+    (61.2); TTFT 1,148 ms <= 2,000 ms"; "fails: 32.1 tok/s per user < 50"; "no latency target")."""
+    out: list[str] = []
+    user = pd.to_numeric(checked["tok_s_user"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    ttft = (
+        pd.to_numeric(checked["ttft_ms_p50"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        if "ttft_ms_p50" in checked
+        else np.full(len(checked), np.nan)
+    )
+    for u, t, note, ok in zip(user, ttft, checked["slo_note"], checked["meets_slo"], strict=True):
+        parts: list[str] = []
+        if slo.min_tok_s_user is not None:
+            floor = f"{slo.min_tok_s_user:,g}"
+            parts.append(
+                f"{u:,.1f} tok/s per user {'>=' if u >= slo.min_tok_s_user else '<'} {floor}"
+                if np.isfinite(u)
+                else f"tok/s per user unknown (target {floor})"
+            )
+        if slo.max_ttft_ms is not None:
+            cap = f"{slo.max_ttft_ms:,.0f} ms"
+            parts.append(f"TTFT {t:,.0f} ms {'<=' if t <= slo.max_ttft_ms else '>'} {cap}" if np.isfinite(t) else note)
+        if not parts:
+            out.append("no latency target")
+        else:
+            out.append(("meets: " if ok else "fails: ") + "; ".join(parts))
+    return out
+
+
+def scenario_table(
+    result: ScenarioResult, slo: frontier.Slo | None = None, errors: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The scenario's cost table for display and export: one row per curve x concurrency (priced), with the
-    target check per row (meets_targets, target_check) and the curve check (ranked, lengths)."""
+    target check per row (meets_targets, and target_check in words: each target, the row's figure and whether it is
+    met) and the curve check (ranked, lengths). With `errors` (compare.unseen_gpu_errors) each estimated row carries
+    the estimator's one error figure (est_error_pct) and its cost as a $ range (checks.with_error_range), as Compare
+    and the plans show it."""
     if result.priced.empty:
         return pd.DataFrame()
     slo = slo if slo is not None else result.inputs.targets.slo()
     checked = frontier.slo_check(result.priced, slo, require_ttft=result.inputs.strict)
-    checked = checked.assign(meets_targets=checked["meets_slo"], target_check=checked["slo_note"])
+    checked = checked.assign(meets_targets=checked["meets_slo"], target_check=target_check_text(checked, slo))
+    if errors is not None:
+        for col in ("usd_per_mtok_total", "usd_per_mtok_output"):
+            if col in checked:
+                checked = with_error_range(checked, errors, col)
     cols = [c for c in TABLE_COLUMNS if c in checked]
     order = ["model", "mode", "precision", "profile_id", "concurrency"]
     return checked[cols].sort_values(order).reset_index(drop=True)

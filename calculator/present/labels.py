@@ -65,7 +65,7 @@ EXPORT_LABELS: dict[str, tuple[str, str | None]] = {
     "monthly_usd_high": ("Monthly bill, high (estimate error)", "$%,.0f"),
     "running_batch": ("Running batch (KV cap)", "%d"),
     "meets_targets": ("Meets targets", "bool"),
-    "target_check": ("TTFT check", None),
+    "target_check": ("Target check", None),
     "ranked": ("Ranked", "bool"),
     "lengths_status": ("Lengths vs yours", None),
     "lengths_note": ("Lengths (reported; yours)", None),

@@ -3,6 +3,9 @@ carry it); the cost denominator's lack of effect on Capacity is said."""
 
 from __future__ import annotations
 
+import io
+import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -83,3 +86,74 @@ def test_compare_has_a_tok_s_per_user_floor_the_headline_respects_and_the_link_c
     assert at.number_input(key="tps").value == 30
     assert at.query_params["tps"] in ("30", ["30"])
     assert any(">= 30 tok/s per user" in c.value for c in at.caption)
+
+
+def _export(downloads: dict[str, Callable[[], bytes]], **query: str) -> tuple[AppTest, str]:
+    downloads.clear()
+    at = open_page("app_pages/export.py", **query)
+    assert not at.exception
+    return at, next(n for n in downloads if n.endswith(".csv"))[: -len(".csv")]
+
+
+def test_export_file_names_carry_the_lengths(downloads: dict[str, Callable[[], bytes]]) -> None:
+    _, short = _export(downloads, gpu="h100-sxm")
+    _, long = _export(downloads, gpu="h100-sxm", isl="32768", osl="1024")
+    assert short.endswith("_isl1024_osl1024") and long.endswith("_isl32768_osl1024") and short != long
+
+
+def test_export_rows_carry_the_estimate_error_and_a_filled_target_check(
+    downloads: dict[str, Callable[[], bytes]],
+) -> None:
+    _, stem = _export(downloads, gpu="h100-sxm", tps="50", ttft="2000")
+    csv = pd.read_csv(io.BytesIO(downloads[f"{stem}.csv"]()))
+    # (b) target_check says, on every row, whether the row meets the tok/s-per-user and TTFT targets
+    assert csv["target_check"].notna().all() and (csv["target_check"].astype(str).str.len() > 0).all()
+    assert csv["target_check"].str.contains("tok/s per user").all()
+    met = csv["meets_targets"].astype(bool)
+    assert csv.loc[met, "target_check"].str.startswith("meets").all()
+    assert csv.loc[~met, "target_check"].str.startswith("fails").all() and (~met).any() and met.any()
+    # (a) the estimator's one error figure per estimated row, as a $ range, the same figure Compare shows
+    from calculator.answers.checks import error_pct, usd_range
+    from calculator.answers.compare import unseen_gpu_errors
+    from calculator.data.catalog import load_catalog
+
+    errors = unseen_gpu_errors(load_catalog())
+    est = csv[csv["provenance"] == "estimated"]
+    assert not est.empty and est["est_error_pct"].notna().all()
+    assert csv.loc[csv["provenance"] != "estimated", "est_error_pct"].isna().all()
+    r = est.iloc[0]
+    assert r["est_error_pct"] == pytest.approx(error_pct(errors, r["mode"]))
+    low, high = usd_range(r["usd_per_mtok_output"], r["est_error_pct"])
+    assert (r["usd_per_mtok_output_low"], r["usd_per_mtok_output_high"]) == pytest.approx((low, high))
+
+
+def test_export_json_carries_sources_and_prices(downloads: dict[str, Callable[[], bytes]]) -> None:
+    _, stem = _export(downloads, gpu="gb200")
+    doc = json.loads(downloads[f"{stem}.json"]())
+    row = doc["rows"][0]
+    for field in ("source", "provenance", "as_of", "offer_id", "tier", "usd_per_gpu_hour", "price_as_of"):
+        assert field in row and row[field] not in (None, ""), field
+    assert doc["prices"] and {"id", "usd_per_gpu_hour", "as_of"} <= set(doc["prices"][0])
+    offers = {p["id"] for p in doc["prices"]}
+    assert {r["offer_id"] for r in doc["rows"]} <= offers
+    kinds = {s["what"] for s in doc["sources"]}
+    assert kinds == {"throughput", "price"}
+    assert {r["profile_id"] for r in doc["rows"]} <= {s["id"] for s in doc["sources"] if s["what"] == "throughput"}
+
+
+def _hardware_table(at: AppTest) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if "gpu_name" in d.value.columns and "kind" in d.value.columns)
+
+
+def test_hardware_has_length_inputs_that_follow_the_scenario_and_move_its_estimates() -> None:
+    short = open_page("app_pages/hardware.py", hw_model="qwen3-8b", hw_conc="8")
+    long = open_page("app_pages/hardware.py", hw_model="qwen3-8b", hw_conc="8", isl="32768", osl="1024")
+    assert not short.exception and not long.exception
+    assert long.number_input(key="isl").value == 32768 and long.number_input(key="osl").value == 1024
+    a, b = _hardware_table(short), _hardware_table(long)
+    est_a, est_b = a[a["kind"] == "estimated"].set_index("gpu"), b[b["kind"] == "estimated"].set_index("gpu")
+    gpu = sorted(set(est_a.index) & set(est_b.index))[0]
+    assert est_b.loc[gpu, "lengths"] == "32,768 / 1,024" and est_a.loc[gpu, "lengths"] == "1,024 / 1,024"
+    tok = lambda t: float(str(t.loc[gpu, "output_tok_s_per_gpu"]).replace(",", ""))  # noqa: E731
+    assert tok(est_b) < tok(est_a)  # a 32K prompt per request: fewer output tokens per second
+    assert any("ISL/OSL 32,768/1,024" in c.value for c in long.caption)
