@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -171,3 +172,27 @@ def test_forward_passes_cells_show_a_dash_with_a_reason_never_none() -> None:
         if (t.astype(str) == "—").any().any():
             assert any(c.value.startswith("— means not available:") for c in at.caption)
     assert gaps  # the bundled surface has missing p10/p90 and achieved figures
+
+
+BARE_INTEGER = re.compile(r"(?<![\w.,/#=-])\d{5,}(?![\w.,])")  # 5+ digits with no separators (not ids, URLs, dates)
+
+
+def _texts(at: AppTest) -> list[str]:
+    out = []
+    for kind in ("markdown", "caption", "info", "warning", "metric", "subheader"):
+        out += [f"{getattr(e, 'label', '')} {getattr(e, 'value', '')}" for e in getattr(at, kind)]
+    for d in at.dataframe:
+        v = d.value
+        out += [str(x) for c in v.columns if v[c].dtype == object for x in v[c].head(100)]
+    return out
+
+
+@pytest.mark.parametrize("page", ["app_pages/capacity.py", "app_pages/scenario.py", "app_pages/compare.py"])
+def test_large_integers_are_shown_with_separators(page: str) -> None:
+    at = open_page(page, vol="10000000000")
+    assert not at.exception
+    bare = [t[:120] for t in _texts(at) if BARE_INTEGER.search(t)]
+    assert not bare, bare
+    if page.endswith("capacity.py"):
+        assert at.number_input(key="vol").value == 1e10
+        assert any("10,000,000,000 output tokens per day" in c.value for c in at.caption)
