@@ -196,3 +196,53 @@ def test_large_integers_are_shown_with_separators(page: str) -> None:
     if page.endswith("capacity.py"):
         assert at.number_input(key="vol").value == 1e10
         assert any("10,000,000,000 output tokens per day" in c.value for c in at.caption)
+
+
+MULTINODE = Path("/work/shared/real_results/vllm/inferencex_multinode_gptoss120b_c32.json")
+
+
+def _upload(name: str, data: bytes) -> AppTest:
+    at = open_page("app_pages/measurements.py")
+    at.file_uploader(key="upload_files").set_value([(name, data, "application/json")])
+    return at.run()
+
+
+@pytest.mark.skipif(not MULTINODE.exists(), reason="the shared real result files are not here")
+def test_multinode_upload_says_its_gpu_count_in_the_open_and_reads_it_from_the_file() -> None:
+    raw = json.loads(MULTINODE.read_bytes())
+    # The file states no parallelism: the assumed 1 GPU per replica is a visible warning, not only a collapsed panel.
+    at = _upload("multinode.json", MULTINODE.read_bytes())
+    assert not at.exception
+    in_panels = {x.value for e in at.expander for x in e.warning}
+    shown = [w.value for w in at.warning if "GPUs per replica" in w.value and w.value not in in_panels]
+    assert shown and "assumed 1" in shown[0]
+    assert any(k.startswith("sup_gpr_") for k in (n.key for n in at.number_input))  # and the form asks for it
+    # The run states TP 8 over 2 nodes (vLLM --metadata): 16 GPUs per replica by default, no warning, not asked.
+    at = _upload("multinode-tp8.json", json.dumps({**raw, "tp": "8", "nnodes": "2"}).encode())
+    assert not at.exception
+    assert not any("GPUs per replica" in w.value for w in at.warning)
+    assert not any(k.startswith("sup_gpr_") for k in (n.key for n in at.number_input))
+    from calculator.data.importers import Overrides, import_bytes
+
+    res = import_bytes(
+        json.dumps({**raw, "tp": "8", "nnodes": "2"}).encode(), "m.json", Overrides(gpu="h100-sxm", mode="ar")
+    )
+    assert [(p.gpus_per_replica, p.tp, p.pp) for p in res.profiles] == [(16, 8, 2)]
+
+
+@pytest.mark.skipif(not MULTINODE.exists(), reason="the shared real result files are not here")
+def test_an_uploaded_files_own_date_is_its_measurement_date_and_the_upload_date_is_shown_apart() -> None:
+    from datetime import date
+
+    at = _upload("multinode.json", MULTINODE.read_bytes())  # "date": "20260428-094424" inside
+    key = next(iter(at.session_state["pending"]))
+    at.selectbox(key=f"sup_gpu_{key}").set_value("h100-sxm")
+    at.selectbox(key=f"sup_mode_{key}").set_value("ar")
+    at.button(key=f"apply_{key}").click().run()
+    assert not at.exception
+    (u,) = at.session_state["uploads"].values()
+    assert set(u.points["as_of"]) == {"2026-04-28"}
+    summary = next(d.value for d in at.dataframe if "uploaded" in d.value.columns)
+    today = date.today().isoformat()
+    assert list(summary["measured"]) == ["2026-04-28"] and list(summary["uploaded"]) == [today]
+    assert all(f"uploaded {today}" in str(n) for n in u.points["provenance_notes"])
