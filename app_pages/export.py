@@ -129,6 +129,7 @@ h[1].download_button(
 
 st.subheader("Preview")
 preview = lb.preview_frame(table.head(200))
+preview["gpu"] = preview["gpu"].map(state.gpu_name)  # on screen a GPU's name; the files keep its id
 st.dataframe(
     preview,
     key="export_preview",

@@ -35,13 +35,13 @@ def test_export_offers_every_format_for_the_scenario() -> None:
     } <= labels
     preview = at.dataframe[0].value
     assert {"usd_per_mtok_output", "provenance", "source", "point_basis"} <= set(preview.columns)
-    assert set(preview["gpu"]) == {"b200"}
+    assert set(preview["gpu"]) == {"B200 (HGX)"}  # its display name on screen; the files keep the id
 
 
 def test_export_follows_the_scenario_in_the_url() -> None:
     at = open_page(gpu="gb200")
     assert not at.exception
-    assert set(at.dataframe[0].value["gpu"]) == {"gb200"}
+    assert set(at.dataframe[0].value["gpu"]) == {"GB200 (per GPU, NVL72)"}
 
 
 def test_export_without_a_price_says_why() -> None:

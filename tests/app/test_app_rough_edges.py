@@ -246,3 +246,31 @@ def test_an_uploaded_files_own_date_is_its_measurement_date_and_the_upload_date_
     today = date.today().isoformat()
     assert list(summary["measured"]) == ["2026-04-28"] and list(summary["uploaded"]) == [today]
     assert all(f"uploaded {today}" in str(n) for n in u.points["provenance_notes"])
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "app_pages/compare.py",
+        "app_pages/scenario.py",
+        "app_pages/capacity.py",
+        "app_pages/hardware.py",
+        "app_pages/export.py",
+        "app_pages/forward_passes.py",
+    ],
+)
+def test_tables_show_gpu_names_never_bare_ids(page: str) -> None:
+    from calculator.data.catalog import load_catalog
+
+    ids = {g.id for g in load_catalog().gpu_specs}
+    at = open_page(page, gpu="h100-sxm")
+    assert not at.exception
+    seen = 0
+    for d in at.dataframe:
+        v = d.value
+        for c in list(d.proto.column_order) or list(v.columns):  # the columns a user sees
+            if c in v:
+                seen += 1
+                bare = v[c].astype(str).isin(ids)
+                assert not bare.any(), (page, c, sorted(set(v.loc[bare, c].astype(str))))
+    assert seen

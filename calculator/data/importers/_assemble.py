@@ -231,7 +231,7 @@ def make_profile(
         if meta.get("file_date")
         else f"dated {ctx.today}: the upload date (the file states none)"
     )
-    note_text = "; ".join(dict.fromkeys(n for n in [when, *notes] if n))
+    note_text = "; ".join(dict.fromkeys(n for n in [*notes, when] if n))
     if len(note_text) > 2000:
         note_text = note_text[:1997] + "..."
     pid = profile_id(ctx, meta, key)
