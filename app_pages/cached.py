@@ -235,10 +235,12 @@ def _gpu_comparison_at_full(
     settings: CostSettings,
     _points: pd.DataFrame,
     _prices: pd.DataFrame,
+    isl: int = 1024,
+    osl: int = 1024,
 ) -> gpu_compare.GpuComparison:
     return gpu_compare.compare_gpus(
         bundled_catalog(), _points, _prices, model=model, mode=mode, precision=precision, concurrency=concurrency,
-        gpus=gpus, settings=settings,
+        gpus=gpus, settings=settings, isl=isl, osl=osl,
     )  # fmt: skip
 
 

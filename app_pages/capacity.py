@@ -62,6 +62,8 @@ with st.container(border=True):
         bind="query-params",
         help="The day is modelled as peak hours at the peak rate and the rest at the rate that keeps the average.",
     )
+    # Streamlit's number input cannot group digits: the volume as read, with separators, right under it.
+    r1[0].caption(f"= {vb.fmt_int(float(volume))} output tokens per {unit} ({vb.fmt_tokens(float(volume))})")
     isl, osl = w.length_inputs()
     targets = w.target_inputs()
     r3 = st.columns([2, 2, 2, 1.2])

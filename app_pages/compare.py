@@ -96,11 +96,24 @@ weight_only = st.toggle(
 # Compare link shows the same estimates.
 lengths = state.scenario_from_state()
 isl, osl = lengths.isl, lengths.osl
+# The tok/s-per-user floor: the Scenario's target (one key, "tps", in the session and the URL), editable here.
+floor = st.number_input(
+    "Min tokens/s per user (floor)",
+    min_value=0,
+    max_value=100_000,
+    value=int(scenario.ScenarioInputs().tps),
+    step=10,
+    key="tps",
+    bind="query-params",
+    help="Rows below this interactivity (tokens/s per user) are listed but never starred or headlined as the "
+    "cheapest; in the 'best' view each curve is shown at its operating point among the points at or above it. The "
+    "same target as the Scenario page's; 0 = no floor.",
+)
 state.pin_scenario_to_url(scenario.ScenarioInputs(isl=isl, osl=osl))
 query = compare.CompareQuery(
     concurrency=str(conc_choice), gpus=tuple(sorted(sel_gpus)), tiers=tuple(sorted(sel_tiers)),
     models=tuple(sorted(sel_models)), provenance=tuple(sorted(sel_prov)), isl=isl, osl=osl, with_estimates=with_est,
-    weight_only=weight_only,
+    weight_only=weight_only, min_tok_s_user=float(floor or 0),
 )  # fmt: skip
 est_problems: list[str] = []
 pool, pool_key = points, points_key
@@ -120,6 +133,12 @@ if table.empty:
     )
     st.stop()
 
+if not view.any_eligible:
+    st.warning(
+        f"No row here meets the floor ({query.floor_text()}): the rows below are listed for reference and none is "
+        "starred. Lower the floor, pick another concurrency, or widen the filters.",
+        icon=":material/speed:",
+    )
 m1, m2, m3 = st.columns(3)
 top = view.top
 m1.metric(
@@ -154,8 +173,10 @@ st.caption(
         f"Cheapest: **{vb.md(top['option'])}** at concurrency {int(top['concurrency'])}"
         + ("" if top["provenance"] == "estimated" else f", {top['provenance_label']}")
         + (", pre-release checkpoint" if top["prerelease"] else "")
-        + f". Showing **{cost_label}** at utilisation {settings.utilisation:.0%}, {query.concurrency_text()}. ★ marks "
-        "the cheapest option on each GPU."
+        + (f" ({top['tok_s_user']:,.1f} tok/s per user)" if pd.notna(top["tok_s_user"]) else "")
+        + f". Showing **{cost_label}** at utilisation "
+        f"{settings.utilisation:.0%}, {query.concurrency_text()}, {query.floor_text()}. ★ marks the cheapest option on "
+        "each GPU at or above the floor."
         + (
             " *$/M at concurrency 1* is the same curve serving one request: batch-1 figures look cheap or dear there, "
             "but serving cost is set under load."
@@ -204,7 +225,7 @@ columns = [
     "star", "gpu", "model", "mode", "precision", "block", "lengths", "concurrency", cost_col, "usd_at_c1",
     *(["total_is_derived"] if cost_col == "usd_per_mtok_total" else []),
     "badge", "est_error", f"{cost_col}_low", f"{cost_col}_high", "data_at", "output_tok_s_per_gpu", "tok_s_user",
-    "ttft_ms_p50", "queue_ms", *extras, "provider", "instance", "tier_label",
+    "meets_floor", "ttft_ms_p50", "queue_ms", *extras, "provider", "instance", "tier_label",
     "usd_per_gpu_hour", "price_as_of", "as_of", "source", "price_source", "provenance_notes",
 ]  # fmt: skip
 w.table(
@@ -258,7 +279,7 @@ with st.expander("Download this view", icon=":material/download:"):
         col.download_button(
             f"Download {label}",
             data=lambda ext=ext: _view_file(view_key, ext, download, view.assumptions, used_prices),
-            file_name=f"nld-cost-compare.{ext}",
+            file_name=f"{export.file_stem('nld-cost-compare', isl, osl)}.{ext}",
             mime=export.MIME_TYPES[ext],
             key=f"c_dl_{ext}",
             on_click="ignore",

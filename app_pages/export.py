@@ -63,7 +63,7 @@ if table.empty:
     )
     st.stop()
 
-stem = f"nld-cost-{inputs.gpu}-{inputs.tier}-{inputs.model}"
+stem = export.file_stem(f"nld-cost-{inputs.gpu}-{inputs.tier}-{inputs.model}", inputs.isl, inputs.osl, inputs.ctx)
 assumptions = {**inputs.assumptions(settings), "models shown": ", ".join(models) or "all"}
 notes = export.cost_notes()
 
@@ -131,6 +131,7 @@ h[1].download_button(
 
 st.subheader("Preview")
 preview = lb.preview_frame(table.head(200))
+preview["gpu"] = preview["gpu"].map(state.gpu_name)  # on screen a GPU's name; the files keep its id
 st.dataframe(
     preview,
     key="export_preview",

@@ -6,10 +6,12 @@ with the achieved memory bandwidth against the GPU's roofline, and the estimator
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from app_pages import cached
 from calculator.present import charts, links
+from calculator.present import labels as lb
 
 st.title("Forward passes")
 st.caption(
@@ -84,8 +86,19 @@ with tab_table:
                 "hbm_roofline_fraction",
             ]
         ]
+        # Missing figures as "—" (never "None"), with the reason below.
+        formats = {"time_ms_p10": "%.3f", "time_ms_p90": "%.3f", "estimated_ms": "%.3f", "achieved_tb_s": "%.3f",
+                   "achieved_tflops": "%.2f"}  # fmt: skip
+        numeric = [*formats, "hbm_roofline_fraction"]
+        table = table.assign(**{c: pd.to_numeric(table[c], errors="coerce") for c in numeric})
+        gaps = [c for c in table.columns if table[c].isna().any()]
+        shown = lb.dash_missing(table, formats)
+        if "hbm_roofline_fraction" in gaps:
+            shown["hbm_roofline_fraction"] = [
+                "—" if pd.isna(v) else f"{v:.0%}" for v in table["hbm_roofline_fraction"]
+            ]
         st.dataframe(
-            table,
+            shown,
             hide_index=True,
             column_config={
                 "batch": st.column_config.NumberColumn("Batch"),
@@ -104,6 +117,18 @@ with tab_table:
                 ),
             },
         )
+        if gaps:
+            reasons = []
+            if {"time_ms_p10", "time_ms_p90"} & set(gaps):
+                reasons.append("p10/p90: the source reports a median only for these shapes")
+            if {"achieved_tb_s", "achieved_tflops", "hbm_roofline_fraction"} & set(gaps):
+                reasons.append(
+                    "achieved TB/s, TFLOP/s and share of HBM peak: no bytes or FLOPs per forward for these shapes"
+                    + ("" if meta["gpu"] else ", or no gpu id for this device (no datasheet peak)")
+                )
+            if "estimated_ms" in gaps:
+                reasons.append("estimated: the estimator has no figure for this device or shape")
+            st.caption("— means not available: " + "; ".join(reasons) + ".")
 with tab_chart:
     if tab_chart.open:
         st.plotly_chart(charts.literal_figure(charts.forward_surface_figure(sub, kind)), key="fp_chart")

@@ -7,12 +7,14 @@ is: on points of GPUs it has data for, and on GPUs it has never seen (the figure
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from app_pages import cached, state
 from app_pages import widgets as w
 from calculator.answers import checks, gpu_compare
 from calculator.present import charts, links
+from calculator.present import labels as lb
 
 st.title("Hardware: A100 vs H100 vs H200 vs B200 vs GB200")
 
@@ -28,10 +30,11 @@ with st.container(border=True):
     precision = r[2].selectbox("Precision", list(gpu_compare.PRECISIONS), key="hw_prec", bind="query-params")
     conc = r[3].selectbox("Concurrency", list(gpu_compare.CONCURRENCIES), key="hw_conc", bind="query-params")
     all_gpus = r[4].toggle("Every GPU in the catalog", value=False, key="hw_all", bind="query-params")
+    isl, osl = w.length_inputs()  # the Scenario's lengths (one key each, in the session and the URL)
 
 gpus = tuple(state.known_gpus()) if all_gpus else gpu_compare.FOCUS_GPUS
 result = cached.gpu_comparison(
-    points_key, prices_key, model, mode, precision, int(conc), gpus, settings, points, prices
+    points_key, prices_key, model, mode, precision, int(conc), gpus, settings, points, prices, isl, osl
 )
 if result.mode != mode:
     st.info("Qwen3-8B is autoregressive: showing AR.", icon=":material/info:")
@@ -59,6 +62,8 @@ with tab_chart:
             + "."
         )
 show = gpu_compare.comparison_rows(result, state.gpu_names())
+if "stated_isl" in show:
+    show["lengths"] = lb.lengths_text(pd.DataFrame({"isl": show["stated_isl"], "osl": show["stated_osl"]}))
 
 
 with tab_table:
@@ -66,7 +71,7 @@ with tab_table:
         w.table(
             show,
             "hardware_table",
-            ["gpu_name", "kind", "badge", "engine", "block", "output_tok_s_per_gpu", "tok_s_user", cost_col,
+            ["gpu_name", "kind", "badge", "engine", "block", "lengths", "output_tok_s_per_gpu", "tok_s_user", cost_col,
              "provider", "tpf_assumed", "basis", "source"],
             keep=["gpu", "provenance", "profile_id", "model", "mode"],
             alt="One configuration across GPUs",
@@ -76,8 +81,9 @@ with tab_table:
             },
         )  # fmt: skip
 st.caption(
-    "Data points are the source's own figures at its own lengths; estimates are made at ISL/OSL 1,024/1,024 (decode "
-    "context = the prompt). Prices: each GPU's cheapest on-demand offer. Estimates follow the roofline: at low "
+    f"Data points are the source's own figures at its own lengths (the ISL / OSL column); estimates are made at your "
+    f"ISL/OSL {isl:,}/{osl:,} (decode context = the prompt), as are the costs of profiles that state no lengths. "
+    "Prices: each GPU's cheapest on-demand offer. Estimates follow the roofline: at low "
     "concurrency a forward is bound by memory bandwidth (H200 ahead of H100), at high concurrency by dense compute, "
     "where GPUs with the same tensor cores (H100 and H200) come out close."
 )

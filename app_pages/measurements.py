@@ -214,6 +214,14 @@ for key, entry in pending.items():
                     "problem": st.column_config.TextColumn("Problem", width="large"),
                 },
             )
+        # GPUs per replica divides every cost: an assumed count is said in the open, not only in the panel below.
+        for w in res.warnings:
+            if w.where == "gpus_per_replica":
+                st.warning(
+                    f"**GPUs per replica** ({vb.md(entry.file)}): {vb.md(up.app_wording(w.message), 400)}. Every cost "
+                    "per GPU divides by this count: a multi-node run counted as 1 GPU reads many times too cheap.",
+                    icon=":material/memory:",
+                )
         if res.warnings or res.ignored:
             label = f"What was assumed or derived ({len(res.warnings)})" if res.warnings else "What was not read"
             if res.ignored:
@@ -254,6 +262,10 @@ if not ups:
 else:
     summary = up.uploads_summary(ups.values())
     st.dataframe(summary.drop(columns=["uid"]), key="uploads_table", hide_index=True)
+    st.caption(
+        "*measured*: the date inside the result file where it states one (else the upload date, said in each "
+        "profile's notes); *uploaded*: when you added it here."
+    )
     for uid, u in list(ups.items()):
         if st.button(f"Remove {vb.md(u.file)}", key=f"rm_{uid}", icon=":material/delete:"):  # a name is literal
             del ups[uid]

@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from app_pages.state import uploads, url_value_notice
+from app_pages.state import gpu_names, uploads, url_value_notice
 from calculator.answers.checks import Notice, Targets
 from calculator.answers.scenario import DEFAULT_BASELINE, default_models
 from calculator.data.price_catalogs import price_age
@@ -200,6 +200,12 @@ def table(
     headers and tooltips from labels.COLUMNS; `keep` columns travel with the data but are not shown (only these
     and `columns` are sent to the browser); `overrides` replaces a column's config where a page needs to."""
     order = [c for c in columns if c in frame.columns]
+    if "gpu" in order:  # users read GPU names; the id travels with the data (links, tests), not shown
+        if "gpu_name" not in frame.columns:
+            names = gpu_names()
+            frame = frame.assign(gpu_name=frame["gpu"].map(lambda g: names.get(str(g), g)))
+        order = list(dict.fromkeys("gpu_name" if c == "gpu" else c for c in order))
+        keep = [*keep, "gpu"]
     sent = list(dict.fromkeys([*order, *(c for c in keep if c in frame.columns)]))
     shown = lb.dash_missing(frame[sent], lb.gap_formats(order))
     config = {c: column_config(c, shown) for c in order} | (overrides or {})

@@ -125,6 +125,7 @@ class CompareQuery:
     osl: int = 1024
     with_estimates: bool = True
     weight_only: bool = False  # may a weight-only estimate (fp8 on a GPU without fp8 tensor cores) be the cheapest?
+    min_tok_s_user: float = 0.0  # the tok/s-per-user floor (0: none): a row below it is listed, never the cheapest
 
     def concurrency_text(self) -> str:
         return {
@@ -132,6 +133,10 @@ class CompareQuery:
             "GPU, never queueing behind a KV-capped batch)",
             "highest": "each curve at its highest reported concurrency",
         }.get(self.concurrency, f"concurrency {self.concurrency}")
+
+    def floor_text(self) -> str:
+        """The tok/s-per-user floor in words ("no tok/s-per-user floor" at 0)."""
+        return f">= {self.min_tok_s_user:,g} tok/s per user" if self.min_tok_s_user else "no tok/s-per-user floor"
 
 
 @dataclass
@@ -146,15 +151,22 @@ class CompareView:
     assumptions: dict[str, Any] = field(default_factory=dict)
 
     @property
+    def any_eligible(self) -> bool:
+        """Whether some row may be called the cheapest (meets the floor; not weight-only unless allowed)."""
+        return "eligible" not in self.table or bool(self.table["eligible"].any())
+
+    @property
     def top(self) -> pd.Series:
-        """The cheapest row that may be the answer (a weight-only estimate only when the query allows it)."""
+        """The cheapest row that may be the answer (at or above the tok/s-per-user floor; a weight-only estimate only
+        when the query allows it); the cheapest row of all where none may (the page then says so: any_eligible)."""
         eligible = self.table[self.table["eligible"]] if "eligible" in self.table else self.table
         return (eligible if not eligible.empty else self.table).iloc[0]
 
     @property
     def top_with_data(self) -> pd.Series | None:
-        """The cheapest row that is not an estimate, when the cheapest is one."""
-        from_data = self.table[self.table["provenance"] != "estimated"]
+        """The cheapest row that is not an estimate (and may be the answer), when the cheapest is one."""
+        pool = self.table[self.table["eligible"]] if "eligible" in self.table and self.any_eligible else self.table
+        from_data = pool[pool["provenance"] != "estimated"]
         if self.top["provenance"] != "estimated" or from_data.empty:
             return None
         return from_data.iloc[0]
@@ -190,7 +202,17 @@ def compare_view(
     estimated_ids = set(at.loc[at["provenance"] == "estimated", "profile_id"])
     data_at = data_at.where(~data_at.index.isin(estimated_ids), "estimated at " + data_at)
     if query.concurrency == "best":
-        chosen = operating.operating_points(at, frontier.Slo(), keys=["profile_id"]).reindex(columns=at.columns)
+        # Each curve at its operating point among the points at or above the floor; a curve with none there is shown
+        # at its unconstrained operating point (below the floor: listed, never the cheapest).
+        floor = frontier.Slo(min_tok_s_user=query.min_tok_s_user or None)
+        chosen = operating.operating_points(at, floor, keys=["profile_id"]).reindex(columns=at.columns)
+        if query.min_tok_s_user:
+            rest = at[~at["profile_id"].isin(set(chosen["profile_id"]))]
+            if not rest.empty:
+                below = operating.operating_points(rest, frontier.Slo(), keys=["profile_id"]).reindex(
+                    columns=at.columns
+                )
+                chosen = pd.concat([chosen, below], ignore_index=True)
     elif query.concurrency == "highest":
         chosen = at.loc[at.groupby("profile_id")["concurrency"].idxmax().dropna().to_numpy()]
     else:
@@ -231,7 +253,9 @@ def compare_view(
     )
     if table.empty:
         return view
-    table["eligible"] = eligible_for_cheapest(table, allow_weight_only=query.weight_only)
+    user = pd.to_numeric(table["tok_s_user"], errors="coerce").to_numpy(dtype="float64", na_value=float("nan"))
+    table["meets_floor"] = (user >= query.min_tok_s_user) if query.min_tok_s_user else True
+    table["eligible"] = eligible_for_cheapest(table, allow_weight_only=query.weight_only) & table["meets_floor"]
     best = cheapest(table[table["eligible"]].dropna(subset=[cost_col]), by=["gpu"], value=cost_col)
     table["cheapest_on_gpu"] = table.index.isin(
         table.reset_index().merge(best[["gpu", "offer_id", "profile_id"]], on=["gpu", "offer_id", "profile_id"])[
@@ -266,6 +290,7 @@ def compare_assumptions(query: CompareQuery, settings: CostSettings) -> dict[str
         "provenance": list(query.provenance) or "all",
         "estimates for GPUs without data": query.with_estimates,
         "weight-only estimates may be the cheapest": query.weight_only,
+        "tok/s per user floor": query.min_tok_s_user or "none",
         "ISL tokens": query.isl,
         "OSL tokens": query.osl,
         "utilisation": settings.utilisation,
@@ -282,7 +307,8 @@ EXPORT_COLUMNS = [
     "est_error_pct", "usd_per_mtok_output_low", "usd_per_mtok_output_high", "output_tok_s", "output_tok_s_per_gpu",
     "tok_s_user", "ttft_ms_p50", "queue_ms", *MEASURED_EXTRAS, "usd_per_mtok_output", "usd_per_mtok_total",
     "total_is_derived",
-    "usd_per_mtok_input_r", "usd_per_mtok_output_r", "usd_at_c1", "cheapest_on_gpu", "provider", "instance", "tier",
+    "usd_per_mtok_input_r", "usd_per_mtok_output_r", "usd_at_c1", "meets_floor", "cheapest_on_gpu", "provider",
+    "instance", "tier",
     "usd_per_gpu_hour", "price_as_of", "price_source", "provenance", "source", "as_of", "provenance_notes",
     "profile_id", "offer_id",
 ]  # fmt: skip

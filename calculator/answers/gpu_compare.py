@@ -47,9 +47,12 @@ def compare_gpus(
     concurrency: int,
     gpus: Sequence[str],
     settings: CostSettings,
+    isl: int = 1024,
+    osl: int = 1024,
 ) -> GpuComparison:
-    """Data points of the configuration on each GPU, estimates (ISL/OSL 1024/1024) on the others, each with the
-    cost at its GPU's cheapest on-demand offer."""
+    """Data points of the configuration on each GPU, estimates at the user's ISL/OSL on the others, each with the
+    cost at its GPU's cheapest on-demand offer (profiles that state no lengths are priced at the user's, as on every
+    page). Columns stated_isl / stated_osl: the lengths each row was reported or estimated at (NaN: not stated)."""
     if model == "qwen3-8b":
         mode = "ar"
     data = points[
@@ -70,7 +73,7 @@ def compare_gpus(
     if todo:
         try:
             est = estimate_points(
-                catalog, todo, model, mode, concurrency=[concurrency], isl=1024, osl=1024, precision=precision
+                catalog, todo, model, mode, concurrency=[concurrency], isl=isl, osl=osl, precision=precision
             )
         except (ValueError, LookupError) as e:
             problems.append(f"No estimate: {e}")
@@ -79,7 +82,9 @@ def compare_gpus(
             skipped = list(est.attrs.get("skipped", []))
     table = concat_points(rows)
     if not table.empty:
-        table = frontier.with_rates(frontier.fill_lengths(table, 1024, 1024))
+        # The lengths as the source states them (NaN: not stated), before the user's fill the gaps for pricing.
+        stated = {f"stated_{c}": table[c].to_numpy() if c in table else float("nan") for c in ("isl", "osl")}
+        table = frontier.with_rates(frontier.fill_lengths(table, isl, osl)).assign(**stated)
         priced = price_table(table, prices, utilisation=settings.utilisation, price_ratio=settings.price_ratio)
         priced = priced[priced["tier"] == "on_demand"]
         cost_col = settings.cost_column

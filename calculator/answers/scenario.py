@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from calculator.answers.checks import (
@@ -464,14 +465,51 @@ TABLE_COLUMNS = [
 ]  # fmt: skip
 
 
-def scenario_table(result: ScenarioResult, slo: frontier.Slo | None = None) -> pd.DataFrame:
+def target_check_text(checked: pd.DataFrame, slo: frontier.Slo) -> list[str]:
+    """Per row of frontier.slo_check's output: whether it meets each target, in words ("meets >= 50 tok/s per user
+    (61.2); TTFT 1,148 ms <= 2,000 ms"; "fails: 32.1 tok/s per user < 50"; "no latency target")."""
+    out: list[str] = []
+    user = pd.to_numeric(checked["tok_s_user"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    ttft = (
+        pd.to_numeric(checked["ttft_ms_p50"], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        if "ttft_ms_p50" in checked
+        else np.full(len(checked), np.nan)
+    )
+    for u, t, note, ok in zip(user, ttft, checked["slo_note"], checked["meets_slo"], strict=True):
+        parts: list[str] = []
+        if slo.min_tok_s_user is not None:
+            floor = f"{slo.min_tok_s_user:,g}"
+            parts.append(
+                f"{u:,.1f} tok/s per user {'>=' if u >= slo.min_tok_s_user else '<'} {floor}"
+                if np.isfinite(u)
+                else f"tok/s per user unknown (target {floor})"
+            )
+        if slo.max_ttft_ms is not None:
+            cap = f"{slo.max_ttft_ms:,.0f} ms"
+            parts.append(f"TTFT {t:,.0f} ms {'<=' if t <= slo.max_ttft_ms else '>'} {cap}" if np.isfinite(t) else note)
+        if not parts:
+            out.append("no latency target")
+        else:
+            out.append(("meets: " if ok else "fails: ") + "; ".join(parts))
+    return out
+
+
+def scenario_table(
+    result: ScenarioResult, slo: frontier.Slo | None = None, errors: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The scenario's cost table for display and export: one row per curve x concurrency (priced), with the
-    target check per row (meets_targets, target_check) and the curve check (ranked, lengths)."""
+    target check per row (meets_targets, and target_check in words: each target, the row's figure and whether it is
+    met) and the curve check (ranked, lengths). The priced rows carry the estimator's one error figure already
+    (price_scenario); `errors` (estimate_errors.estimate_errors) sets it again on a table priced without it."""
     if result.priced.empty:
         return pd.DataFrame()
     slo = slo if slo is not None else result.inputs.targets.slo()
     checked = frontier.slo_check(result.priced, slo, require_ttft=result.inputs.strict)
-    checked = checked.assign(meets_targets=checked["meets_slo"], target_check=checked["slo_note"])
+    checked = checked.assign(meets_targets=checked["meets_slo"], target_check=target_check_text(checked, slo))
+    if errors is not None:
+        for col in ("usd_per_mtok_total", "usd_per_mtok_output"):
+            if col in checked:
+                checked = with_error_range(checked, errors, col)
     cols = [c for c in TABLE_COLUMNS if c in checked]
     order = ["model", "mode", "precision", "profile_id", "concurrency"]
     return checked[cols].sort_values(order).reset_index(drop=True)

@@ -29,6 +29,7 @@ class Upload:
     n_profiles: int
     points: pd.DataFrame
     content: str = ""  # digest() of the file's bytes: the same bytes are held once, whatever was chosen for them
+    uploaded_on: str = ""  # the upload's date (YYYY-MM-DD); the measurement's own date is each point's as_of
 
 
 def digest(data: bytes) -> str:
@@ -41,7 +42,12 @@ def make_upload(uid: str, name: str, fmt: str, profiles: Sequence[Profile], cont
     pts = profiles_to_points(profiles, [name] * len(profiles))
     if pts.empty:
         return None
-    return Upload(uid=uid, file=name, fmt=fmt, n_profiles=len(profiles), points=pts, content=content)
+    from datetime import date
+
+    return Upload(
+        uid=uid, file=name, fmt=fmt, n_profiles=len(profiles), points=pts, content=content,
+        uploaded_on=date.today().isoformat(),
+    )  # fmt: skip
 
 
 def uploaded_points(uploads: Iterable[Upload]) -> pd.DataFrame:
@@ -86,9 +92,10 @@ def _span(points: pd.DataFrame, column: str, fmt: str) -> str:
 
 
 def uploads_summary(uploads: Iterable[Upload]) -> pd.DataFrame:
-    """One row per upload: file, format, profiles, points, GPUs, models, modes, concurrency range, the ranges of the
-    measured extras where the file has them (J per output token, SLO attainment, goodput req/s, prefix-cache hit
-    rate; "" where not), uid."""
+    """One row per upload: file, format, profiles, points, GPUs, models, modes, concurrency range, the measurement
+    date(s) (the file's own where it states one, else the upload date), the upload date, the ranges of the measured
+    extras where the file has them (J per output token, SLO attainment, goodput req/s, prefix-cache hit rate; "" where
+    not), uid."""
     return pd.DataFrame(
         [
             {
@@ -104,6 +111,9 @@ def uploads_summary(uploads: Iterable[Upload]) -> pd.DataFrame:
                 "SLO attainment": _span(u.points, "slo_attainment", ".2f"),
                 "goodput req/s": _span(u.points, "goodput_req_s", ".3g"),
                 "prefix hit rate": _span(u.points, "prefix_hit_rate", ".2f"),
+                "measured": ", ".join(sorted({str(d) for d in u.points["as_of"].dropna()})) if "as_of" in u.points
+                else "",
+                "uploaded": u.uploaded_on,
                 "uid": u.uid,
             }
             for u in uploads

@@ -254,13 +254,28 @@ def _assumption_records(assumptions: Mapping[str, Any]) -> dict[str, Any]:
     return {str(k): v for k, v in zip(frame["assumption"], frame["value"], strict=True)}
 
 
-def to_json_document(table: pd.DataFrame, assumptions: Mapping[str, Any], *, indent: int | None = 2) -> str:
-    """`{"assumptions": {...}, "rows": [...]}`: the scenario's inputs, then the rows as `to_json` writes them.
+def to_json_document(
+    table: pd.DataFrame,
+    assumptions: Mapping[str, Any],
+    *,
+    prices: pd.DataFrame | None = None,
+    sources: pd.DataFrame | None = None,
+    indent: int | None = 2,
+) -> str:
+    """`{"assumptions": {...}, "rows": [...], "prices": [...], "sources": [...]}`: the scenario's inputs, the rows as
+    `to_json` writes them (each with its source, provenance and date and the price it used: offer, tier, $/GPU-hour,
+    price date), the price offers used (as Excel's Assumptions sheet lists them) and every source behind the rows
+    (`sources_frame`, Excel's Sources sheet). `prices` and `sources` are left out when not given.
 
     (`to_json` keeps writing a bare list of rows, for the CLI.)"""
     frame = table.copy()
     frame.columns = _column_names(table)
-    doc = {"assumptions": _assumption_records(assumptions), "rows": _records(frame)}
+    doc: dict[str, Any] = {"assumptions": _assumption_records(assumptions), "rows": _records(frame)}
+    for name, part in (("prices", prices), ("sources", sources)):
+        if part is not None:
+            extra = part.copy()
+            extra.columns = _column_names(part)
+            doc[name] = _records(extra)
     return json.dumps(doc, default=_json_default, allow_nan=False, ensure_ascii=False, indent=indent)
 
 
@@ -470,6 +485,12 @@ def to_xlsx(
 DOCUMENT_FORMATS: dict[str, str] = {"csv": "CSV", "xlsx": "Excel", "md": "Markdown", "json": "JSON"}
 
 
+def file_stem(base: str, isl: int, osl: int, ctx: int | None = None) -> str:
+    """A download's file name without extension, with the lengths it was computed at, so exports at 1K and 32K do
+    not collide: `nld-cost-b200_isl1024_osl1024` (and `_ctx32768` with a context override)."""
+    return f"{base}_isl{int(isl)}_osl{int(osl)}" + (f"_ctx{int(ctx)}" if ctx else "")
+
+
 def document(
     ext: str,
     table: pd.DataFrame,
@@ -490,7 +511,7 @@ def document(
     if ext == "md":
         return to_markdown_document(table, documented, title=title).encode("utf-8")
     if ext == "json":
-        return to_json_document(table, documented).encode("utf-8")
+        return to_json_document(table, documented, prices=prices, sources=sources_frame(table)).encode("utf-8")
     raise ValueError(f"unknown document format {ext!r}; known: {', '.join(DOCUMENT_FORMATS)}")
 
 

@@ -72,7 +72,7 @@ EXPORT_LABELS: dict[str, tuple[str, str | None]] = {
     "monthly_usd_high": ("Monthly bill, high (estimate error)", "$%,.0f"),
     "running_batch": ("Running batch (KV cap)", "%d"),
     "meets_targets": ("Meets targets", "bool"),
-    "target_check": ("TTFT check", None),
+    "target_check": ("Target check", None),
     "ranked": ("Ranked", "bool"),
     "lengths_status": ("Lengths vs yours", None),
     "lengths_note": ("Lengths (reported; yours)", None),
@@ -179,6 +179,7 @@ COLUMNS: dict[str, Column] = {
     "data_at": Column("Data at", None, "Concurrencies the curve has points for"),
     "usd_at_c1": Column("$/M at concurrency 1", _USD_M, "The same curve and offer serving a single request."),
     "ranked": Column("Ranked", "bool", "Counted for the recommendation"),
+    "meets_floor": Column("≥ floor", "bool", "At or above the tok/s-per-user floor (only such rows may be cheapest)"),
     # capacity
     "monthly_usd": Column("Monthly bill", _USD_BILL, "Whole instances, 730 h a month"),
     "usd_per_mtok_effective": Column("Effective $/M output", _USD_M, "Monthly bill / monthly output tokens x 1e6"),

@@ -116,7 +116,7 @@ def test_compare_and_scenario_pages_show_the_same_number_for_the_same_configurat
     table = next(d.value for d in compare.dataframe if "usd_per_mtok_output" in d.value.columns)
     scenario = page_value("app_pages/scenario.py", gpu=GPU)
     page_value("app_pages/export.py", gpu=GPU)
-    export = pd.read_csv(io.BytesIO(downloads[f"nld-cost-{GPU}-on_demand-nld-8b.csv"]()))
+    export = pd.read_csv(io.BytesIO(downloads[f"nld-cost-{GPU}-on_demand-nld-8b_isl1024_osl1024.csv"]()))
     c = table[(table["mode"] == "ar") & (table["precision"] == "bf16")]["output_tok_s_per_gpu"].round(3).unique()
     rows = export[(export["model"] == MODEL) & (export["mode"] == "ar") & (export["concurrency"] == CONC)]
     rows = rows[rows["precision"] == "bf16"]

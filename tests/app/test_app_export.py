@@ -35,13 +35,13 @@ def test_export_offers_every_format_for_the_scenario() -> None:
     } <= labels
     preview = at.dataframe[0].value
     assert {"usd_per_mtok_output", "provenance", "source", "point_basis"} <= set(preview.columns)
-    assert set(preview["gpu"]) == {"b200"}
+    assert set(preview["gpu"]) == {"B200 (HGX)"}  # its display name on screen; the files keep the id
 
 
 def test_export_follows_the_scenario_in_the_url() -> None:
     at = open_page(gpu="gb200")
     assert not at.exception
-    assert set(at.dataframe[0].value["gpu"]) == {"gb200"}
+    assert set(at.dataframe[0].value["gpu"]) == {"GB200 (per GPU, NVL72)"}
 
 
 def test_export_without_a_price_says_why() -> None:
@@ -58,7 +58,7 @@ def test_hostile_url_values_are_clamped_or_ignored() -> None:
 def test_exports_carry_the_assumptions(downloads: dict[str, Callable[[], bytes]]) -> None:
     at = open_page(util="50", isl="2048", ttft="300", gpu="gb200")
     assert not at.exception
-    stem = "nld-cost-gb200-on_demand-nld-8b"
+    stem = "nld-cost-gb200-on_demand-nld-8b_isl2048_osl1024"
     csv = pd.read_csv(io.BytesIO(downloads[f"{stem}.csv"]()))
     assert (csv["assumed_utilisation"] == 0.5).all()
     assert (csv["assumed_isl_tokens"] == 2048).all() and (csv["assumed_max_ttft_p50_ms"] == 300).all()
@@ -79,7 +79,7 @@ def test_compare_view_can_be_exported_with_its_assumptions(downloads: dict[str, 
     at.switch_page("app_pages/compare.py")  # the decision page is the landing page now
     at.run()
     assert not at.exception
-    csv = pd.read_csv(io.BytesIO(downloads["nld-cost-compare.csv"]()))
+    csv = pd.read_csv(io.BytesIO(downloads["nld-cost-compare_isl1024_osl1024.csv"]()))
     assert (csv["assumed_utilisation"] == 0.8).all()
     assert "estimated" in set(csv["provenance"]) and csv["usd_per_mtok_output"].notna().all()
     assert {"c_dl_csv", "c_dl_xlsx", "c_dl_md", "c_dl_json"} <= {b.key for b in at.get("download_button")}
@@ -114,7 +114,7 @@ def test_the_preview_cuts_long_text_and_the_files_keep_all_of_it(downloads: dict
     shown = preview["basis"].astype(str)
     assert shown.str.len().max() <= PREVIEW_TEXT_CHARS
     assert shown.str.endswith("…").any()
-    csv = pd.read_csv(io.BytesIO(downloads["nld-cost-h100-sxm-on_demand-nld-8b.csv"]()))
+    csv = pd.read_csv(io.BytesIO(downloads["nld-cost-h100-sxm-on_demand-nld-8b_isl1024_osl1024.csv"]()))
     full = csv["basis"].dropna().astype(str)
     assert full.str.len().max() > PREVIEW_TEXT_CHARS and not full.str.endswith("…").any()
     cut = shown[shown.str.endswith("…")].iloc[0][:-1]

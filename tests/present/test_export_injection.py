@@ -94,10 +94,10 @@ def test_compare_download_neutralises_an_uploaded_files_text(downloads: dict[str
     at.switch_page("app_pages/compare.py")
     at.run()
     assert not at.exception
-    text = downloads["nld-cost-compare.csv"]().decode("utf-8")
+    text = downloads["nld-cost-compare_isl1024_osl1024.csv"]().decode("utf-8")
     assert len(planted_cells(text)) >= 1, "the uploaded curve is in the view (else the test proves nothing)"
     assert live_cells(text) == []
-    markdown = downloads["nld-cost-compare.md"]().decode("utf-8")
+    markdown = downloads["nld-cost-compare_isl1024_osl1024.md"]().decode("utf-8")
     assert live_markdown_links(markdown) == []
 
 

@@ -224,7 +224,14 @@ def make_profile(
         k: meta[k] for k in ("block_size", "threshold", "algorithm", "draft_tokens", "lora") if meta.get(k) is not None
     }
     workload = {k: meta[k] for k in ("isl", "osl", "dataset", "category") if meta.get(k) not in (None, "")}
-    note_text = "; ".join(dict.fromkeys(n for n in notes if n))
+    # The measurement's date is the file's own where it states one; the upload date is said beside it, never in its
+    # place.
+    when = (
+        f"measured {meta['file_date']} (the file's date), uploaded {ctx.today}"
+        if meta.get("file_date")
+        else f"dated {ctx.today}: the upload date (the file states none)"
+    )
+    note_text = "; ".join(dict.fromkeys(n for n in [*notes, when] if n))
     if len(note_text) > 2000:
         note_text = note_text[:1997] + "..."
     pid = profile_id(ctx, meta, key)
@@ -245,7 +252,7 @@ def make_profile(
         "provenance": {
             "kind": ctx.provenance_kind,
             "source": f"{ctx.fmt} result file {ctx.name}"[:2000],
-            "date": ctx.today,
+            "date": meta.get("file_date") or ctx.today,
             "notes": note_text,
         },
         "points": [{"concurrency": 1, "output_tok_s": 1.0}],  # stand-in; real points are validated already

@@ -58,9 +58,18 @@ _METRICS: tuple[tuple[str, str], ...] = (
     ("requests_completed", "completed"),
     ("requests_failed", "failed"),
 )
+# The replica's parallelism where a run states it (vLLM's --metadata tp=8 pp=2 nnodes=2, or a harness's own keys).
+_PARALLEL_KEYS: dict[str, tuple[str, ...]] = {
+    "tp": ("tensor_parallel_size", "tp_size", "tp"),
+    "pp": ("pipeline_parallel_size", "pp_size", "pp"),
+    "dp": ("data_parallel_size", "dp_size", "dp"),
+    "nodes": ("nnodes", "num_nodes", "nodes"),
+}
 _READ = frozenset(
     {key for _, key in _METRICS}
     | {"max_concurrency", "model_id", "backend", "label", "total_input_tokens", "total_output_tokens"}
+    | {key for keys in _PARALLEL_KEYS.values() for key in keys}
+    | {"date"}  # the run's own date: the measurement's date (file_date)
 )
 # Keys that describe one run (its measurements and bookkeeping), never a setting that splits profiles.
 _RUN_KEYS = frozenset(
@@ -201,6 +210,11 @@ def _meta(
     if labels:
         meta["label"] = " ".join(labels)
         raw.note(f"label {meta['label']}")
+    _parallelism(rec, where, raw, reader)
+    stamp = file_date(rec.get("date"))
+    if stamp:
+        meta["file_date"] = stamp
+        raw.sources["date"] = sub(where, "date")
     in_name = _GPUS_IN_NAME.search(ctx.name)
     if in_name:
         gpus, prefill, decode = (int(g) for g in in_name.groups())
@@ -212,3 +226,46 @@ def _meta(
                 f"gpus_per_replica {gpus} read from the file name {ctx.name!r} (InferenceX multi-node naming: "
                 f"{prefill} context + {decode} generation GPUs)"
             )
+
+
+_STAMP = re.compile(r"^(\d{4})(\d{2})(\d{2})-\d{6}$")  # benchmark_serving's "date": 20260428-094424
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+
+
+def file_date(value: Any) -> str | None:
+    """A result file's own date as YYYY-MM-DD (benchmark_serving's 20260428-094424, or an ISO date or timestamp);
+    None where it has none or it does not read as a calendar date."""
+    import datetime as dt
+
+    if not isinstance(value, str):
+        return None
+    m = _STAMP.match(value.strip()) or _ISO_DATE.match(value.strip())
+    if not m:
+        return None
+    try:
+        return dt.date(int(m[1]), int(m[2]), int(m[3])).isoformat()
+    except ValueError:
+        return None
+
+
+def _parallelism(rec: Mapping[str, Any], where: str, raw: RawPoint, reader: Reader) -> None:
+    """GPUs per replica from the run's stated parallelism: TP x PP x DP; where it states nodes but no PP, TP is per
+    node and the replica spans the nodes (TP x nodes x DP). Nothing stated: left to the assembly's default (assumed
+    1, with a warning)."""
+    found: dict[str, int] = {}
+    for name, keys in _PARALLEL_KEYS.items():
+        for key in keys:
+            value = reader.num(rec, key, where, strings=True)
+            if value is not None and value >= 1 and float(value).is_integer():
+                found[name] = int(value)
+                raw.sources.setdefault("gpus_per_replica", sub(where, key))
+                break
+    if "tp" not in found and "pp" not in found:
+        return
+    tp, pp, dp, nodes = (found.get(k, 1) for k in ("tp", "pp", "dp", "nodes"))
+    if "pp" not in found and nodes > 1:
+        pp = nodes
+    gpus = tp * pp * dp
+    raw.meta.update(gpus_per_replica=gpus, tp=tp, pp=pp, dp=dp)
+    stated = ", ".join(f"{k} {v}" for k, v in found.items())
+    raw.note(f"gpus_per_replica {gpus} from the run's parallelism ({stated})")
