@@ -214,11 +214,13 @@ def gpu_comparison(
     settings: CostSettings,
     points: pd.DataFrame,
     prices: pd.DataFrame,
+    isl: int = 1024,
+    osl: int = 1024,
 ) -> gpu_compare.GpuComparison:
-    """gpu_compare.compare_gpus, priced at 100 % utilisation (cached) and rescaled to the user's."""
+    """gpu_compare.compare_gpus at the lengths, priced at 100 % utilisation (cached) and rescaled to the user's."""
     full = dataclasses.replace(settings, utilisation=1.0)
     made = _gpu_comparison_at_full(
-        points_key, prices_key, model, mode, precision, concurrency, gpus, full, points, prices
+        points_key, prices_key, model, mode, precision, concurrency, gpus, full, points, prices, isl, osl
     )
     return made if settings.utilisation == 1.0 else gpu_compare.at_utilisation(made, 1.0, settings.utilisation)
 

@@ -192,4 +192,21 @@ def dataframe_csv(page: Any, frame: Any, alt: str | None = None) -> str:
     button = page.get_by_role("button", name=re.compile(name)).first
     with page.expect_download() as info:
         button.click()
-    return Path(info.value.path()).read_text(encoding="utf-8-sig")
+    return with_gpu_ids(Path(info.value.path()).read_text(encoding="utf-8-sig"))
+
+
+def with_gpu_ids(csv_text: str) -> str:
+    """A grid's CSV with a `gpu` id column added where the grid shows only GPU display names (`gpu_name`: the app
+    shows names, its links and files keep ids), so that tests can select rows by id."""
+    import io
+
+    import pandas as pd
+
+    from calculator.data.catalog import load_catalog
+
+    frame = pd.read_csv(io.StringIO(csv_text))
+    if "gpu_name" not in frame.columns or "gpu" in frame.columns:
+        return csv_text
+    ids = {g.name: g.id for g in load_catalog().gpu_specs}
+    frame.insert(0, "gpu", frame["gpu_name"].map(lambda n: ids.get(str(n), n)))
+    return frame.to_csv(index=False)
