@@ -392,6 +392,8 @@ def at_utilisation(d: Decision, util: int) -> Decision:
     that one at the user's utilisation. The app decides at 100 % once and rescales per user."""
     if not 0 < util <= 100:
         raise ValueError(f"utilisation must be in (0, 100] %, got {util}")
+    if d.inputs.tokens_per_month:
+        raise ValueError("a decision with a monthly volume is sized at its utilisation: decide it at that utilisation")
     f = d.inputs.util / util
 
     def side(s: Side | None) -> Side | None:

@@ -176,7 +176,7 @@ def test_the_context_sweep_can_be_limited_to_some_gpus(catalog):
 def test_a_decision_at_full_utilisation_rescaled_is_the_decision_made_at_that_utilisation(catalog, util):
     """Issue 21 (load): the app decides once at 100 % and rescales per user; that must be the same decision (same
     sides, ratios, GPUs and bills for a volume, break-even prices; every $/M x 100/util) as deciding at util."""
-    kw = {"gpus": ("a100-80gb", "h100-sxm"), "tokens_per_month": 5e10}
+    kw = {"gpus": ("a100-80gb", "h100-sxm")}
     full = decide(catalog, catalog.points, catalog.prices, DecisionInputs(**kw), ERRORS, context_isls=(1024, 8192))
     made = decide(catalog, catalog.points, catalog.prices, DecisionInputs(util=util, **kw), ERRORS,
                   context_isls=(1024, 8192))  # fmt: skip
@@ -193,6 +193,15 @@ def test_a_decision_at_full_utilisation_rescaled_is_the_decision_made_at_that_ut
             assert sa.usd_per_mtok == pytest.approx(sb.usd_per_mtok, rel=1e-9)
             assert sa.usd_per_mtok == pytest.approx(full_side(full, a.gpu, sa) * 100 / util, rel=1e-9)
     pd.testing.assert_frame_equal(scaled.context, made.context)
+
+
+def test_a_decision_with_a_volume_is_not_rescaled(catalog):
+    """A volume's fleet is sized in whole instances at the utilisation: rescaling its $/M would keep the fleet of
+    another utilisation, so at_utilisation refuses it (the app decides such a decision at the user's utilisation)."""
+    full = decide(catalog, catalog.points, catalog.prices, DecisionInputs(gpus=("h100-sxm",), tokens_per_month=5e10),
+                  ERRORS, context_isls=(1024,))  # fmt: skip
+    with pytest.raises(ValueError, match="monthly volume"):
+        decision.at_utilisation(full, 50)
 
 
 def full_side(d, gpu, side):  # type: ignore[no-untyped-def]

@@ -113,12 +113,13 @@ def test_export_rows_carry_the_estimate_error_and_a_filled_target_check(
     met = csv["meets_targets"].astype(bool)
     assert csv.loc[met, "target_check"].str.startswith("meets").all()
     assert csv.loc[~met, "target_check"].str.startswith("fails").all() and (~met).any() and met.any()
-    # (a) the estimator's one error figure per estimated row, as a $ range, the same figure Compare shows
+    # (a) the estimator's one error figure per estimated row (held-out source, per mode; estimates are for SGLang), as a
+    # $ range, the same figure every page shows
     from calculator.answers.checks import error_pct, usd_range
-    from calculator.answers.compare import unseen_gpu_errors
+    from calculator.answers.estimate_errors import estimate_errors
     from calculator.data.catalog import load_catalog
 
-    errors = unseen_gpu_errors(load_catalog())
+    errors = estimate_errors(load_catalog())
     est = csv[csv["provenance"] == "estimated"]
     assert not est.empty and est["est_error_pct"].notna().all()
     assert csv.loc[csv["provenance"] != "estimated", "est_error_pct"].isna().all()

@@ -15,6 +15,7 @@ import hashlib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -274,7 +275,10 @@ _MODELS_CACHE: dict[str, ModelEntry] = {}
 
 def _fingerprint(catalog: Catalog, models: Mapping[str, ModelEntry]) -> str:
     h = hashlib.sha256()
-    h.update(pd.util.hash_pandas_object(catalog.points.astype(str), index=False).to_numpy().tobytes())
+    points = catalog.points.astype(str)
+    if "file" in points.columns:  # the same data from another checkout folder is the same data
+        points["file"] = [Path(f).name for f in points["file"]]
+    h.update(pd.util.hash_pandas_object(points, index=False).to_numpy().tobytes())
     for g in catalog.gpu_specs:
         h.update(g.model_dump_json().encode())
     for p in catalog.profiles:

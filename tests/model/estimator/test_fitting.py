@@ -237,3 +237,16 @@ def test_a_warm_started_refit_ends_where_a_cold_one_does():
     p_warm = predict_observations(FitState(state.obs, state.layout, warm, weight))[i]
     p_cold = predict_observations(FitState(state.obs, state.layout, cold, weight))[i]
     assert abs(p_warm / p_cold - 1.0) < 1e-6
+
+
+def test_the_content_key_does_not_depend_on_the_checkout_folder():
+    """The shipped held-out error table is keyed on the data's content: the same files read from another clone
+    (another absolute path in the points' `file` column) must give the same key, and other content another key."""
+    catalog = load_catalog()
+    moved = catalog.points.copy()
+    moved["file"] = ["/elsewhere/clone/" + "/".join(str(f).split("/")[-3:]) for f in moved["file"]]
+    key = fitting_module.catalog_key(catalog)
+    assert fitting_module.catalog_key(dataclasses.replace(catalog, points=moved)) == key
+    changed = moved.copy()
+    changed.loc[changed.index[0], "output_tok_s"] = float(changed["output_tok_s"].iloc[0]) * 1.5
+    assert fitting_module.catalog_key(dataclasses.replace(catalog, points=changed)) != key
