@@ -87,7 +87,12 @@ def rss_mb(pid: int) -> float:
     return 0.0
 
 
-def start_app(port: int, log: Path, arena_max: int = 2) -> subprocess.Popen[bytes]:
+DEPLOY_ALLOCATORS = {"PYTHONMALLOC": "malloc", "ARROW_DEFAULT_MEMORY_POOL": "system"}
+"""docs/deploy.md's allocator environment, beside MALLOC_ARENA_MAX: Python's small objects and Arrow's buffers on
+glibc's malloc, the one allocator whose free memory the idle sweep hands back (malloc_trim)."""
+
+
+def start_app(port: int, log: Path, arena_max: int = 2, allocators: bool = True) -> subprocess.Popen[bytes]:
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
         "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
@@ -95,6 +100,7 @@ def start_app(port: int, log: Path, arena_max: int = 2) -> subprocess.Popen[byte
     ]  # fmt: skip
     with open(log, "wb") as out:
         env = {**os.environ, **({"MALLOC_ARENA_MAX": str(arena_max)} if arena_max else {})}  # docs/deploy.md
+        env.update(DEPLOY_ALLOCATORS if allocators else {})
         return subprocess.Popen(cmd, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
 
 
@@ -212,7 +218,7 @@ def start_nginx(
     return proc, url
 
 
-def start_stack(processes: int, arena_max: int = 2, access_log: bool = False) -> Stack:
+def start_stack(processes: int, arena_max: int = 2, access_log: bool = False, allocators: bool = True) -> Stack:
     """The app processes (and nginx in front of several, logging which process answered each request when
     `access_log`), on free 127.0.0.1 ports; stopped by Stack.stop."""
     workdir = Path(tempfile.mkdtemp(prefix="bench_load_"))
@@ -220,7 +226,7 @@ def start_stack(processes: int, arena_max: int = 2, access_log: bool = False) ->
     ports = [free_port() for _ in range(processes)]
     stack = Stack(url="", workdir=workdir)
     try:
-        stack.apps = [start_app(p, workdir / f"app{i}.log", arena_max) for i, p in enumerate(ports)]
+        stack.apps = [start_app(p, workdir / f"app{i}.log", arena_max, allocators) for i, p in enumerate(ports)]
         deadline = time.monotonic() + STARTUP_TIMEOUT_S
         for port, proc in zip(ports, stack.apps, strict=True):
             while not healthy(f"http://127.0.0.1:{port}"):
@@ -515,6 +521,7 @@ async def load(args: argparse.Namespace, url: str, pids: list[int]) -> dict[str,
         "rss_mb": {"warm": round(warm, 1), "peak": round(peak, 1), "after": round(after, 1),
                    "after_s": args.after, "series": [(x.t, x.rss) for x in samples]},
         "malloc_arena_max": args.malloc_arena_max,
+        "allocators": DEPLOY_ALLOCATORS if args.allocators == "deploy" else "python's and arrow's defaults",
         "runs_per_s": round((len(out.switch) + len(out.widget)) / max(1e-9, t_end - load_start), 2),
         "loadavg_at_start": loadavg_at_start, "machine_during_load": machine,
         "machine_series": [(x.t, x.load1, x.machine_busy, x.app_cores) for x in samples],
@@ -531,7 +538,8 @@ def report(r: dict[str, Any]) -> None:
     print(row("first open", r["open"]))
     print(f"  errors: {r['errors']} {r['error_samples'][:3]}")
     m = r["rss_mb"]
-    print(f"  RSS MB (all app processes): warm {m['warm']}, peak {m['peak']}, {m['after_s']} s after {m['after']}")
+    print(f"  RSS MB (all app processes): warm {m['warm']}, peak {m['peak']}, {m['after_s']} s after {m['after']} "
+          f"(allocators: {r.get('allocators')}, MALLOC_ARENA_MAX {r.get('malloc_arena_max')})")  # fmt: skip
     print(
         f"  runs/s {r['runs_per_s']} ({r['fragment_runs']} fragment runs); load phase {r['load_s']} s; "
         f"p50 by page {r['by_page_p50']}"
@@ -564,13 +572,22 @@ def main() -> None:
         default=2,
         help="MALLOC_ARENA_MAX for the apps, as docs/deploy.md sets it; 0: glibc's default",
     )
+    p.add_argument(
+        "--allocators",
+        choices=("deploy", "default"),
+        default="deploy",
+        help="deploy: PYTHONMALLOC=malloc and ARROW_DEFAULT_MEMORY_POOL=system, as docs/deploy.md sets them; "
+        "default: pymalloc and Arrow's jemalloc/mimalloc pool (memory the idle sweep cannot hand back)",
+    )
     p.add_argument("--url", help="drive a running app (or proxy) instead of starting one")
     p.add_argument("--out", type=Path, help="write the figures (and the RSS series) as JSON")
     args = p.parse_args()
     if not 1 <= args.sessions <= 200 or not 0 < args.duration <= 1800 or not 0 <= args.after <= 900:
         raise SystemExit("bounded: 1-200 sessions, duration up to 1800 s, --after up to 900 s")
     loadavg_before = os.getloadavg()  # before this bench starts anything: what else the machine is running
-    stack = Stack(url=args.url) if args.url else start_stack(args.processes, args.malloc_arena_max)
+    stack = Stack(url=args.url) if args.url else start_stack(
+        args.processes, args.malloc_arena_max, allocators=args.allocators == "deploy"
+    )
     try:
         result = asyncio.run(load(args, stack.url, stack.pids()))
     finally:
