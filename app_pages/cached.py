@@ -78,8 +78,10 @@ def estimator_errors() -> pd.DataFrame:
     return estimate_errors.estimate_errors(bundled_catalog())
 
 
+@st.cache_data(show_spinner=False)
 def estimate_errors_by_mode() -> dict[str, str]:
-    """The error text beside estimates (SGLang, the engine of estimates), per mode and "all" (compare.error_texts)."""
+    """The error text beside estimates (SGLang, the engine of estimates), per mode and "all" (compare.error_texts);
+    once per process, like the table it reads (it took ~12 ms of every Compare run, issue 21)."""
     return compare.error_texts(estimator_errors())
 
 
@@ -284,8 +286,10 @@ def clear_per_choice_caches() -> None:
 # The decision page
 
 
+@st.cache_data(show_spinner=False)
 def estimator_error_pct() -> dict[str, float]:
-    """Each mode's error figure (checks.error_pct: held-out source, SGLang) and "all": the decision's $ ranges."""
+    """Each mode's error figure (checks.error_pct: held-out source, SGLang) and "all": the decision's $ ranges; once
+    per process."""
     return compare.error_pcts(estimator_errors())
 
 
