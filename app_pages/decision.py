@@ -153,6 +153,7 @@ st.caption(
     )
     + " · ratio = NLD $/M ÷ baseline $/M (below 1: NLD cheaper). Inputs in the sidebar."
 )
+w.price_age_note(prices)  # how old the prices in use are; a warning past 30 days (issue 22)
 if not gpus:
     st.warning("Pick at least one GPU in the sidebar.", icon=":material/memory:")
     st.stop()

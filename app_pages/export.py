@@ -22,6 +22,7 @@ st.title("Export")
 
 points_key, points = state.all_points()
 prices_key, prices = state.all_prices()
+w.price_age_note(prices)  # how old the prices in use are; a warning past 30 days (issue 22)
 inputs, resets = scenario.available_choices(prices, state.scenario_from_state())
 state.pin_scenario_to_url(inputs)  # this page draws none of the scenario's widgets: keep its address a link
 for note in resets:

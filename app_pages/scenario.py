@@ -24,6 +24,7 @@ st.title("Scenario")
 
 points_key, points = state.all_points()
 prices_key, prices = state.all_prices()
+w.price_age_note(prices)  # how old the prices in use are; a warning past 30 days (issue 22)
 settings = state.cost_settings()
 cost_col, cost_label = settings.cost_column, settings.cost_label
 

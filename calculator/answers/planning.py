@@ -28,6 +28,7 @@ from calculator.data.vocabulary import md
 from calculator.model import capacity as cap
 from calculator.model import frontier
 from calculator.model.estimator import gap_estimates
+from calculator.model.goodput_slo import UserLimits, run_slo_text
 from calculator.model.modes import long_context_note
 from calculator.model.naming import curve_names, with_names
 
@@ -168,9 +169,15 @@ def plan_fleets(
     if ops.empty:
         return plan
     offers = prices[prices["tier"].isin(request.tiers)] if request.tiers else prices
-    plans = cap.fleet_plans(ops, offers, request.demand, utilisation=util, autoscale=request.autoscale)
+    # Goodput only where the run's objectives are at least as strict as the user's targets (model: goodput_slo)
+    limits = UserLimits.from_targets(request.targets.max_ttft_ms, request.targets.min_tok_s_user)
+    plans = cap.fleet_plans(
+        ops, offers, request.demand, utilisation=util, autoscale=request.autoscale, user_limits=limits
+    )
     auto = (
-        plans if request.autoscale else cap.fleet_plans(ops, offers, request.demand, utilisation=util, autoscale=True)
+        plans
+        if request.autoscale
+        else cap.fleet_plans(ops, offers, request.demand, utilisation=util, autoscale=True, user_limits=limits)
     )
     # 4. Named once, at the end.
     if plans.empty:
@@ -232,7 +239,7 @@ PLAN_EXPORT_COLUMNS = [
     "gpu", "model", "mode", "precision", "block_size", "provider", "instance", "tier", "concurrency", "point_basis",
     "tok_s_user", "ttft_ms_p50", "queue_ms", "running_batch", "replicas", "gpus_per_replica", "gpus", "instances",
     "gpus_per_instance", "gpus_billed", "replicas_offpeak", "instances_offpeak", "replica_output_tok_s", "sized_on",
-    "replica_goodput_tok_s", "monthly_usd",
+    "replica_goodput_tok_s", "goodput_slo_note", "monthly_usd",
     "monthly_usd_low", "monthly_usd_high", "usd_per_mtok_effective", "fleet_utilisation", "usd_per_gpu_hour",
     "price_as_of", "provenance", "est_error", "est_error_pct", "source", "check_note", "profile_id", "offer_id",
 ]  # fmt: skip
@@ -424,13 +431,19 @@ def best_plan_text(best: pd.Series) -> str:
 
 
 def goodput_text(row: pd.Series) -> str:
-    """ ", sized on goodput: ..." where a row's replicas were sized on the requests that met the run's SLOs."""
+    """ ", sized on goodput: ..." where a row's replicas were sized on the requests that met the run's SLOs (at least
+    as strict as the user's targets); ", sized on throughput: ..." where the file's goodput was not used and why."""
+    note = row.get("goodput_slo_note")
     if row.get("sized_on") != "goodput":
+        if isinstance(note, str) and note:
+            return f", sized on throughput ({note}: its goodput counted requests your targets would not accept)"
         return ""
+    run = run_slo_text(row)
     return (
         f", **sized on goodput**: {row['replica_goodput_tok_s']:,.0f} of the replica's "
-        f"{row['replica_output_tok_s']:,.0f} output tok/s came from requests that met the run's SLOs (the file's "
-        "goodput), so replicas are counted on that, not on raw throughput"
+        f"{row['replica_output_tok_s']:,.0f} output tok/s came from requests that met the run's SLOs"
+        + (f" ({run}, at least as strict as your targets)" if run else "")
+        + " (the file's goodput), so replicas are counted on that, not on raw throughput"
     )
 
 

@@ -199,7 +199,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     rows = plan_rows(plan.plans, every_offer=not args.cheapest_per_provider)
-    if not rows.empty and rows.iloc[0].get("sized_on") == "goodput":
+    if not rows.empty and goodput_text(rows.iloc[0]):  # sized on goodput, or a file's goodput not used and why
         print("note: the cheapest plan is" + goodput_text(rows.iloc[0]).replace("**", ""), file=sys.stderr)
     if args.limit is not None:
         rows = rows.head(args.limit)

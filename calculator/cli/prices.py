@@ -89,10 +89,19 @@ def _dated(path: Path, as_of: str | None, ref: str, cloud: str | None) -> tuple[
     if problem is not None:
         print(problem, file=sys.stderr)
     if as_of:
-        if sidecar is not None and sidecar.as_of != as_of:
+        if sidecar is not None and sidecar.as_of is not None and sidecar.as_of != as_of:
             print(f"{path.name}: --as-of {as_of} used, not {sidecar.as_of} of {path.name}{SUFFIX}", file=sys.stderr)
-        return as_of, ref, cloud
-    if sidecar is None:
+        if sidecar is None:
+            return as_of, ref, cloud
+        return as_of, ref or sidecar.ref, cloud or sidecar.cloud or None
+    if sidecar is not None and sidecar.as_of is None:
+        print(
+            f"{path.name}: its date is not known ({path.name}{SUFFIX}: {sidecar.note}): give --as-of YYYY-MM-DD "
+            "(SkyPilot: the date of the commit that wrote the file)",
+            file=sys.stderr,
+        )
+        return None
+    if sidecar is None or sidecar.as_of is None:
         print(
             f"{path.name}: no date: give --as-of YYYY-MM-DD (SkyPilot: the date of the commit that wrote the file) "
             f"or put {path.name}{SUFFIX} beside it",

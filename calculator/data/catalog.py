@@ -91,6 +91,9 @@ POINT_COLUMNS = [
     "joules_per_output_token",
     "goodput_req_s",
     "slo_attainment",
+    "goodput_slo_ttft_ms",
+    "goodput_slo_tpot_ms",
+    "goodput_slo_e2el_ms",
     "prefix_hit_rate",
 ]
 POINTS_COLUMNS = PROFILE_COLUMNS + POINT_COLUMNS
@@ -361,6 +364,9 @@ _FLOAT_COLS = [
     "joules_per_output_token",
     "goodput_req_s",
     "slo_attainment",
+    "goodput_slo_ttft_ms",
+    "goodput_slo_tpot_ms",
+    "goodput_slo_e2el_ms",
     "prefix_hit_rate",
 ]
 _INT_COLS = ["gpus_per_replica", "concurrency"]

@@ -269,6 +269,13 @@ class ProfilePoint(Strict):
     slo_attainment: float | None = Field(
         default=None, ge=0, le=1, allow_inf_nan=False, description="share of requests that met the run's SLOs"
     )
+    # The run's own objectives that goodput_req_s / slo_attainment were measured against (per request, ms; GuideLLM's
+    # config.slo): a plan is sized on the goodput only where they are at least as strict as the user's targets.
+    goodput_slo_ttft_ms: Ms | None = Field(default=None, description="the run's SLO: TTFT limit per request (ms)")
+    goodput_slo_tpot_ms: Ms | None = Field(default=None, description="the run's SLO: TPOT limit per request (ms)")
+    goodput_slo_e2el_ms: Ms | None = Field(
+        default=None, description="the run's SLO: end-to-end latency limit per request (ms)"
+    )
     prefix_hit_rate: float | None = Field(
         default=None,
         ge=0,

@@ -27,6 +27,7 @@ import pandas as pd
 
 from calculator.model import operating
 from calculator.model.frontier import CURVE_KEYS, Slo, with_rates
+from calculator.model.goodput_slo import UserLimits, run_slo_check
 
 HOURS_PER_MONTH = 730.0
 DAYS_PER_MONTH = HOURS_PER_MONTH / 24.0
@@ -134,6 +135,7 @@ PLAN_COLUMNS = [
     "replica_output_tok_s",
     "replica_goodput_tok_s",
     "sized_on",
+    "goodput_slo_note",
     "replica_capacity_tok_s",
     "replicas",
     "gpus",
@@ -177,12 +179,15 @@ def fleet_plans(
     *,
     utilisation: float = 1.0,
     autoscale: bool = False,
+    user_limits: UserLimits | None = None,
 ) -> pd.DataFrame:
     """Every operating point x every offer for its GPU, sized for the demand.
 
     Added columns (PLAN_COLUMNS): replica_output_tok_s (at the operating point), replica_goodput_tok_s (the part of
     it whose requests met the run's SLOs, goodput_tok_s; NaN without a goodput figure), sized_on ("goodput" where
-    the point has goodput: replicas are sized on it, not on raw throughput; else "throughput"),
+    the point has goodput measured against objectives at least as strict as `user_limits`, goodput_slo.run_slo_check:
+    replicas are sized on it, not on raw throughput; else "throughput"), goodput_slo_note (why a point's goodput was
+    not used: the run's SLO is looser than the user's or not stated; "" otherwise),
     replica_capacity_tok_s (the sizing basis x utilisation), replicas (for peak), gpus (the replicas' GPUs),
     instances and gpus_billed (whole instances of the offer, instances_for), replicas_offpeak, instances_offpeak,
     gpu_hours_per_month (billed), monthly_usd (whole instances), usd_per_mtok_effective (bill / monthly output
@@ -198,7 +203,12 @@ def fleet_plans(
         return plans.assign(**{c: pd.Series(dtype="float64") for c in PLAN_COLUMNS})
     replica = plans["output_tok_s"].to_numpy(dtype="float64")
     good = goodput_tok_s(plans)
-    on_goodput = ~np.isnan(good) & (good > 0)
+    has_goodput = ~np.isnan(good) & (good > 0)
+    strict_enough, why_not = run_slo_check(plans, user_limits or UserLimits())
+    on_goodput = has_goodput & strict_enough
+    slo_note = np.where(
+        has_goodput & ~strict_enough, np.char.add("goodput not used: ", why_not.astype(str)), ""
+    ).astype(object)
     basis = np.where(on_goodput, good, replica)
     gpus_per_replica = plans["gpus_per_replica"].to_numpy(dtype="float64")
     capacity = basis * utilisation
@@ -213,7 +223,7 @@ def fleet_plans(
     if not fits.all():
         plans = plans[fits].reset_index(drop=True)
         replica, gpus_per_replica, capacity = replica[fits], gpus_per_replica[fits], capacity[fits]
-        good, on_goodput, basis = good[fits], on_goodput[fits], basis[fits]
+        good, on_goodput, basis, slo_note = good[fits], on_goodput[fits], basis[fits], slo_note[fits]
         replicas, offpeak, gpi, instances = replicas[fits], offpeak[fits], gpi[fits], instances[fits]
     instances_off = instances_for(offpeak, gpus_per_replica, gpi)
     h = demand.peak_hours_per_day
@@ -223,6 +233,7 @@ def fleet_plans(
     plans["replica_output_tok_s"] = replica
     plans["replica_goodput_tok_s"] = good
     plans["sized_on"] = np.where(on_goodput, "goodput", "throughput")
+    plans["goodput_slo_note"] = slo_note
     plans["replica_capacity_tok_s"] = capacity
     plans["replicas"] = replicas.astype("int64")
     plans["gpus"] = (replicas * gpus_per_replica).astype("int64")

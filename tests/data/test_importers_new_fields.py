@@ -75,3 +75,28 @@ def test_a_guidellm_goodput_profile_gives_slo_attainment_and_request_goodput() -
     with_slo["benchmarks"][0]["metrics"]["slo"]["slo_attainment"] = 92
     bad = import_bytes(json.dumps(with_slo).encode(), GUIDELLM.name, Overrides(gpu="h100-sxm", mode="ar"))
     assert any("not a share between 0 and 1" in p.message for p in bad.problems)
+
+
+def test_guidellm_goodput_fields_as_guidellm_writes_them_and_the_runs_slo_are_read() -> None:
+    """GuideLLM (vllm-project/guidellm main, 2026) writes goodput flat in a benchmark's metrics —
+    `metrics.slo_attainment` (a share), `metrics.request_goodput` (a distribution: `successful.mean` req/s; its e2e
+    test tests/e2e/test_successful_benchmark.py reads `metrics["slo_attainment"]`) — and the objectives in
+    `config.slo` (`GoodputSLO`: ttft_ms, tpot_ms, e2el_ms, per request; src/guidellm/schemas/benchmark/goodput.py at
+    1a145a40306de0b70cadff08ffebdf59adf032bb). Added here to the real GuideLLM 0.5 file; the run's objectives are
+    kept on every point (goodput_slo_*_ms), so a plan can check them against the user's targets."""
+    doc = json.loads(GUIDELLM.read_text(encoding="utf-8"))
+    bench = doc["benchmarks"][0]
+    bench["metrics"]["slo_attainment"] = 0.75
+    bench["metrics"]["slo_determined_requests"] = 40
+    bench["metrics"]["request_goodput"] = {"successful": {"mean": 0.42, "median": 0.4}}
+    bench["config"]["slo"] = {"ttft_ms": 500.0, "tpot_ms": 40.0, "e2el_ms": None}
+    result = import_bytes(json.dumps(doc).encode(), GUIDELLM.name, Overrides(gpu="h100-sxm", mode="ar"))
+    assert not result.problems, result.problems
+    point = result.profiles[0].points[0]
+    assert (point.slo_attainment, point.goodput_req_s) == (0.75, 0.42)
+    assert (point.goodput_slo_ttft_ms, point.goodput_slo_tpot_ms, point.goodput_slo_e2el_ms) == (500.0, 40.0, None)
+    frame = profiles_to_points(result.profiles)
+    assert frame["goodput_slo_ttft_ms"].iloc[0] == 500.0 and frame["goodput_slo_tpot_ms"].iloc[0] == 40.0
+    bench["config"]["slo"]["ttft_ms"] = -5
+    bad = import_bytes(json.dumps(doc).encode(), GUIDELLM.name, Overrides(gpu="h100-sxm", mode="ar"))
+    assert any("not a latency objective" in p.message for p in bad.problems)

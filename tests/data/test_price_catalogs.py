@@ -52,7 +52,7 @@ def test_every_gpu_row_we_price_becomes_a_dated_offer_priced_per_gpu_from_the_wh
             spot = by_instance[(row["InstanceType"], "spot")]
             assert spot.usd_per_gpu_hour * n == pytest.approx(float(row["SpotPrice"]), rel=1e-12)
     for offer in result.offers:
-        assert offer.as_of == AS_OF and f"catalogs/v8/{cloud}/vms.csv" in offer.source
+        assert offer.as_of == AS_OF and f"SkyPilot {cloud} catalog" in offer.source
         assert offer.gpu in KNOWN
 
 
@@ -152,7 +152,13 @@ def test_cli_import_writes_a_prices_file_that_plan_prices_whole_instances_from(c
 
 
 def test_cli_import_without_a_date_fails_naming_the_file_and_an_unreadable_file_fails(capsys, tmp_path) -> None:
+    # The v8 fixtures' sidecars say their date is not known (`"as_of": null` and why): refused without --as-of
     assert main(["prices", "import", str(SKY / "lambda_vms.csv"), "--today", "2026-12-05"]) == 1
+    err = capsys.readouterr().err
+    assert "lambda_vms.csv: its date is not known" in err and "could not be obtained" in err and "--as-of" in err
+    bare = tmp_path / "lambda_vms.csv"
+    bare.write_bytes((SKY / "lambda_vms.csv").read_bytes())  # no sidecar at all
+    assert main(["prices", "import", str(bare), "--today", "2026-12-05"]) == 1
     assert "lambda_vms.csv: no date: give --as-of" in capsys.readouterr().err
     bad = tmp_path / "aws.csv"
     bad.write_text("nothing,here\n")

@@ -133,8 +133,7 @@ def _benchmark(
             if count is not None:
                 p[target] = round(count)
 
-    _goodput(metrics, where, raw, reader)
-    m.read.add("slo")
+    _goodput(bench, metrics, where, raw, m.read, reader)
     if not _concurrency(bench, m, raw, reader):
         return None
     meta = raw.meta
@@ -151,25 +150,56 @@ def _benchmark(
     return raw
 
 
-def _goodput(metrics: Mapping[str, Any], where: str, raw: RawPoint, reader: Reader) -> None:
-    """A goodput profile's SLO figures (`metrics.slo.slo_attainment`, a share, and `request_goodput`, requests/s
-    that met the SLOs): what a plan should be sized on when the file has them."""
+def _goodput(
+    bench: Mapping[str, Any], metrics: Mapping[str, Any], where: str, raw: RawPoint, read: set[str], reader: Reader
+) -> None:
+    """A run measured against latency objectives (GuideLLM's `--metrics '{"kind": "generative", "slo": {...}}'`,
+    which its `goodput` profile needs): `metrics.slo_attainment` (the share of the requests with a verdict that met
+    every objective), `metrics.request_goodput.successful.mean` (requests/s that met them), and the objectives
+    themselves, `config.slo.{ttft_ms, tpot_ms, e2el_ms}` (per request, in ms; vllm-project/guidellm
+    `schemas/benchmark/goodput.py` GoodputSLO, `BenchmarkConfig.slo`). A plan is sized on the goodput only where
+    these objectives are at least as strict as the user's (calculator/model/goodput_slo.py). An earlier nested form,
+    `metrics.slo.{slo_attainment, request_goodput}`, is read too."""
     slo = metrics.get("slo")
-    if not isinstance(slo, Mapping):
-        return
-    at = sub(where, "metrics.slo")
-    attained = reader.num(slo, "slo_attainment", at)
+    nested = isinstance(slo, Mapping)
+    block: Mapping[str, Any] = slo if isinstance(slo, Mapping) else metrics
+    at = sub(where, "metrics.slo") if nested else sub(where, "metrics")
+    read.update({"slo", "slo_attainment", "request_goodput"})
+    attained = reader.num(block, "slo_attainment", at)
     if attained is not None:
         if 0 <= attained <= 1:
             raw.point["slo_attainment"] = attained
             raw.sources["slo_attainment"] = sub(at, "slo_attainment")
         else:
             reader.problem(sub(at, "slo_attainment"), f"{attained:g} is not a share between 0 and 1")
-    goodput = reader.num(slo, "request_goodput", at)
+    good = block.get("request_goodput")
+    good_at = sub(at, "request_goodput")
+    if isinstance(good, Mapping):  # a distribution over the run, as GuideLLM writes its rates
+        good, good_at = dig(good, "successful", "mean"), sub(good_at, "successful.mean")
+    goodput = reader.as_number(good, good_at) if good is not None else None
     if goodput is not None and goodput >= 0:
         raw.point["goodput_req_s"] = goodput
-        raw.sources["goodput_req_s"] = sub(at, "request_goodput")
-    reader.unread(slo, {"slo_attainment", "request_goodput"}, "metrics.slo")
+        raw.sources["goodput_req_s"] = good_at
+    if nested:
+        reader.unread(slo, {"slo_attainment", "request_goodput"}, "metrics.slo")
+    objectives = dig(bench, "config", "slo")
+    if not isinstance(objectives, Mapping):
+        return
+    cfg_at = sub(where, "config.slo")
+    for key, target in (
+        ("ttft_ms", "goodput_slo_ttft_ms"),
+        ("tpot_ms", "goodput_slo_tpot_ms"),
+        ("e2el_ms", "goodput_slo_e2el_ms"),
+    ):
+        value = reader.num(objectives, key, cfg_at)
+        if value is None:
+            continue
+        if value <= 0:
+            reader.problem(sub(cfg_at, key), f"{value:g} ms is not a latency objective")
+            continue
+        raw.point[target] = value
+        raw.sources[target] = sub(cfg_at, key)
+    reader.unread(objectives, {"ttft_ms", "tpot_ms", "e2el_ms"}, "config.slo")
 
 
 def _legacy_throughputs(bench: Mapping[str, Any], m: _Metrics, raw: RawPoint, reader: Reader) -> None:

@@ -17,7 +17,7 @@ from calculator.data.loader import decode_text
 from calculator.data.price_catalogs._offers import CatalogImport
 from calculator.data.price_catalogs.age import STALE_AFTER_DAYS, PriceAge, age_days, price_age
 from calculator.data.price_catalogs.gpuhunt import is_gpuhunt_header, parse_gpuhunt, provider_from_name
-from calculator.data.price_catalogs.skypilot import cloud_from_name, is_skypilot_header, parse_skypilot
+from calculator.data.price_catalogs.skypilot import cloud_from_name, is_skypilot_header, parse_skypilot, source_text
 
 __all__ = [
     "STALE_AFTER_DAYS",
@@ -81,7 +81,7 @@ def import_catalog(
                 Problem(name, "file", "which cloud? the name does not say (`catalogs/v8/<cloud>/vms.csv`): give it")
             )
             return result
-        result.source = f"SkyPilot catalog catalogs/v8/{where}/vms.csv" + (f" ({ref})" if ref else f" (file {name})")
+        result.source = source_text(where, file, ref)
         parse_skypilot(text, result, cloud=where, known_gpus=known)
     elif is_gpuhunt_header(cells):
         result.fmt = "gpuhunt"

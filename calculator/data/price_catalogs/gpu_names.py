@@ -58,6 +58,8 @@ def gpu_for(name: str, memory_gb: float | None = None, instance: str = "") -> st
         key = "A10080GB"
     if key == "V100" and memory_gb is not None and memory_gb > 24:
         key = "V10032GB"
+    if key == "V10032GB" and instance.lower().startswith("p3dn."):
+        return None  # AWS p3dn's V100 32 GB is the SXM2 card; our 32 GB V100s are PCIe
     if key == "H100" and "pcie" in instance.lower():
         key = "H100PCIE"
     return _NAMES.get(key)

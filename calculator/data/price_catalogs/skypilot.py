@@ -1,7 +1,12 @@
-"""SkyPilot's price catalogs (skypilot-org/skypilot-catalog, `catalogs/v8/<cloud>/vms.csv`): one row per
-instance type and region with `InstanceType, AcceleratorName, AcceleratorCount, Region, Price, SpotPrice` (column
-order varies by cloud; other columns are not read). The file carries no date: its date is the commit that wrote
-it, given by the caller (`prices import --as-of`, or the commit time `prices refresh` reads)."""
+"""SkyPilot's price catalogs (skypilot-org/skypilot-catalog, `catalogs/v<N>/<cloud>/vms.csv`): one row per
+instance type and region (and, for AWS, GCP and OCI, availability zone) with `InstanceType, AcceleratorName,
+AcceleratorCount, Region, Price, SpotPrice` (column order varies by cloud and layout; other columns are not read
+but `GpuInfo`, for the GPU's memory, and `AvailabilityZone`, for where a spot price holds).
+
+Both layouts in use read the same way: v8 (current) and v5 (2023: AWS rows per availability zone with the spot price
+of each, `GpuInfo` a Python-literal dict with `SizeInMiB`; Azure's `GpuInfo` the bare name and a `Generation`
+column; Lambda's as v8). The file carries no date: its date is the commit that wrote it, given by the caller
+(`prices import --as-of`, the sidecar beside the file, or the commit time `prices refresh` reads)."""
 
 from __future__ import annotations
 
@@ -47,6 +52,22 @@ PROVIDERS: dict[str, str] = {
     "daytona": "Daytona",
 }
 _MIB = re.compile(r"'SizeInMiB':\s*([0-9.]+)")
+_REPO_PATH = re.compile(r"catalogs/v\d+/[a-z0-9_-]+/vms\.csv")
+
+
+def repo_path(text: str) -> str:
+    """`catalogs/v<N>/<cloud>/vms.csv` where `text` (a file path, a ref) names one; "" otherwise."""
+    m = _REPO_PATH.search((text or "").replace("\\", "/"))
+    return m.group(0) if m else ""
+
+
+def source_text(cloud: str, file: str, ref: str) -> str:
+    """Where a SkyPilot catalog's offers came from: the cloud, the ref (repo@commit) and the catalog's path in the
+    repository where the file's path or the ref names it, else the file's name."""
+    in_repo = repo_path(file) or repo_path(ref)
+    parts = [p for p in (ref, "" if in_repo and in_repo in ref else in_repo) if p]
+    name = file.replace("\\", "/").rsplit("/", 1)[-1]
+    return f"SkyPilot {cloud} catalog " + (" ".join(parts) if parts else f"file {name}")
 
 
 def is_skypilot_header(cells: list[str]) -> bool:
@@ -91,11 +112,14 @@ def parse_skypilot(text: str, result: CatalogImport, *, cloud: str, known_gpus: 
             result.skip(f"{name}: not a GPU we price")
             continue
         region = (rec.get("Region") or "").strip()
+        zone = (rec.get("AvailabilityZone") or "").strip()
         for tier, column in (("on_demand", "Price"), ("spot", "SpotPrice")):
             hourly = price((rec.get(column) or "").strip())
             if hourly is None:
                 if tier == "on_demand":
                     result.skip(f"{name}: no on-demand price")
                 continue
-            rows.append(CatalogRow(provider, instance, name, gpu, count, region, hourly, tier))
+            # An on-demand price holds for the region; a spot price (v5 AWS) for one availability zone of it.
+            where = f"{region}/{zone}" if tier == "spot" and zone and zone != region else region
+            rows.append(CatalogRow(provider, instance, name, gpu, count, where, hourly, tier))
     result.offers = offers_from_rows(rows, as_of=result.as_of, source=result.source, prefix=f"sky-{cloud}")
