@@ -46,7 +46,7 @@ from calculator.cli.common import (
 )
 from calculator.data.catalog import load_catalog, normalise_points
 from calculator.data.schema import TIERS
-from calculator.model.capacity import DAYS_PER_MONTH, Demand
+from calculator.model.capacity import DAYS_PER_MONTH, MAX_FLEET_GPUS, Demand
 from calculator.model.estimator import GAP_CONFIGS
 from calculator.present.export import DOCUMENT_FORMATS, cost_notes, document
 
@@ -188,7 +188,13 @@ def run(args: argparse.Namespace) -> int:
     for line in plan.problems:
         print(f"note: {line}", file=sys.stderr)
     if plan.plans.empty:
-        why = "no curve meets the targets within its data range" if plan.ops.empty else "no price offer matched"
+        why = (
+            "no curve meets the targets within its data range"
+            if plan.ops.empty
+            else f"every priced curve would need more than {MAX_FLEET_GPUS:,} GPUs for this volume"
+            if plan.too_large
+            else "no price offer matched"
+        )
         print(f"no plan: {why}", file=sys.stderr)
         write_output(
             render(pd.DataFrame(columns=PLAN_COLUMNS), args.format),
