@@ -11,8 +11,8 @@ from calculator.data.price_catalogs._offers import (
     CatalogImport,
     CatalogRow,
     catalog_rows,
+    instance_price,
     offers_from_rows,
-    price,
     whole_count,
 )
 from calculator.data.price_catalogs.gpu_names import gpu_for
@@ -92,9 +92,10 @@ def parse_skypilot(text: str, result: CatalogImport, *, cloud: str, known_gpus: 
             continue
         region = (rec.get("Region") or "").strip()
         for tier, column in (("on_demand", "Price"), ("spot", "SpotPrice")):
-            hourly = price((rec.get(column) or "").strip())
+            text = (rec.get(column) or "").strip()
+            hourly = instance_price(result, name, text, count, tier)
             if hourly is None:
-                if tier == "on_demand":
+                if tier == "on_demand" and not text:
                     result.skip(f"{name}: no on-demand price")
                 continue
             rows.append(CatalogRow(provider, instance, name, gpu, count, region, hourly, tier))
