@@ -40,6 +40,7 @@ from calculator.cli.common import (
     catalog_prices,
     check_out,
     finite_float,
+    input_files,
     overrides_from,
     render,
     write_output,
@@ -201,7 +202,7 @@ def run(args: argparse.Namespace) -> int:
             args.out,
             rows=0,
             overwrite=args.overwrite,
-            inputs=args.data,
+            inputs=input_files(args),
         )
         return EXIT_OK
     rows = plan_rows(plan.plans, every_offer=not args.cheapest_per_provider)
@@ -214,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out and ext in DOCUMENT_FORMATS:
         # FILE.csv / .xlsx / .md / .json: the plan as a document carrying its assumptions, as the Capacity page
         # downloads it (the same --out checks as every other output).
-        check_out(args.out, overwrite=args.overwrite, inputs=args.data)
+        check_out(args.out, overwrite=args.overwrite, inputs=input_files(args))
         used = prices[prices["id"].isin(set(table["offer_id"]))]
         data = document(ext, table, plan_assumptions(plan), cost_notes(), used, title="Capacity plan")
         try:
@@ -223,7 +224,9 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--out {args.out}: could not write ({e.strerror or e})") from None
         print(f"wrote {len(table)} rows to {args.out} (with the plan's assumptions)", file=sys.stderr)
     else:
-        write_output(render(table, args.format), args.out, rows=len(table), overwrite=args.overwrite, inputs=args.data)
+        write_output(
+            render(table, args.format), args.out, rows=len(table), overwrite=args.overwrite, inputs=input_files(args)
+        )
     if args.api_usd_per_mtok_output is not None:
         api_out, api_in = args.api_usd_per_mtok_output, args.api_usd_per_mtok_input
         be = api_break_even(plan.plans.iloc[0], request.demand, api_out=api_out, api_in=api_in,
