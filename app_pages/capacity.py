@@ -136,6 +136,13 @@ if plan.ops.empty:
     )
     st.stop()
 plans = plan.plans
+if plans.empty and plan.too_large:
+    st.warning(
+        f"No plan: every priced curve would need more than {cap.MAX_FLEET_GPUS:,} GPUs for this volume. Lower the "
+        "volume or check the uploaded throughput.",
+        icon=":material/block:",
+    )
+    st.stop()
 if plans.empty:
     st.warning("No price offer for these GPUs and tiers. Widen the filters or add a price.", icon=":material/sell:")
     st.stop()

@@ -8,6 +8,7 @@ removed, and are never written to disk. A broken file changes nothing already lo
 
 from __future__ import annotations
 
+import re
 import secrets
 from typing import Any
 
@@ -197,7 +198,13 @@ for key, entry in pending.items():
             errors = probs[~probs["where"].isin(list(res.missing))]
             if not errors.empty:
                 rows = errors["row"].dropna().astype(int).unique().tolist()
-                only = f": {vb.md(errors['problem'].iloc[0], 300)}" if len(errors) == 1 else ": see the table below."
+                # One problem: said with its field (the row is said just before), so the line names file, row, field.
+                field = re.sub(r"(?i)^row\s+\d+,?\s*", "", str(errors["where"].iloc[0]))
+                only = (
+                    f": {vb.md(field) + ': ' if field else ''}{vb.md(errors['problem'].iloc[0], 300)}"
+                    if len(errors) == 1
+                    else ": see the table below."
+                )
                 st.error(
                     f"{vb.md(entry.file)}: {len(errors)} problem(s)"
                     + (f" in row(s) {', '.join(map(str, rows[:12]))}{'…' if len(rows) > 12 else ''}" if rows else "")

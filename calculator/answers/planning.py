@@ -72,6 +72,7 @@ class CapacityPlan:
     ops: pd.DataFrame = field(default_factory=pd.DataFrame)
     plans: pd.DataFrame = field(default_factory=pd.DataFrame)
     mixed: pd.DataFrame = field(default_factory=pd.DataFrame)
+    too_large: list[str] = field(default_factory=list)  # curves an offer prices that would need a fleet past the cap
 
     @property
     def unranked(self) -> int:
@@ -179,6 +180,21 @@ def plan_fleets(
         if request.autoscale
         else cap.fleet_plans(ops, offers, request.demand, utilisation=util, autoscale=True, user_limits=limits)
     )
+    # fleet_plans drops a fleet past MAX_FLEET_GPUS (no plan): a priced curve without any plan is said, not lost.
+    priced = ops[ops["gpu"].isin(set(offers["gpu"]))]
+    gone = priced[~priced["profile_id"].isin(set(plans["profile_id"]))] if not plans.empty else priced
+    if not gone.empty:
+        plan.too_large = sorted({str(x) for x in gone["label"]})
+        more = len(plan.too_large) - 5
+        shown = ", ".join(plan.too_large[:5]) + (f" and {more} more" if more > 0 else "")
+        plan.notices = [
+            *plan.notices,
+            Notice(
+                f"**Not planned**: {len(plan.too_large)} curve(s) would need more than {cap.MAX_FLEET_GPUS:,} GPUs "
+                f"for this volume (their throughput is too low for it): {md(shown, 1000)}.",
+                ":material/block:",
+            ),
+        ]
     # 4. Named once, at the end.
     if plans.empty:
         return plan

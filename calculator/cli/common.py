@@ -366,9 +366,20 @@ def add_out_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--overwrite", action="store_true", help="replace --out FILE when it exists")
 
 
-def check_out(out: Path, *, overwrite: bool = False, inputs: Sequence[Path] = ()) -> None:
+def input_files(args: argparse.Namespace) -> list[tuple[str, Path]]:
+    """The files a command reads, each with the flag that named it (--data, --prices, the positional FILEs):
+    --out never names one of them (check_out)."""
+    found = [("--data", Path(p)) for p in getattr(args, "data", None) or []]
+    if getattr(args, "prices", None):
+        found.append(("--prices", Path(args.prices)))
+    found += [("FILE", Path(p)) for p in getattr(args, "files", None) or []]
+    return found
+
+
+def check_out(out: Path, *, overwrite: bool = False, inputs: Sequence[Path | tuple[str, Path]] = ()) -> None:
     """UsageError unless `out` can be written as a new regular file (or replaced with `overwrite`): never one of
-    `inputs`, never a folder, link, FIFO or device (/dev/full), and its folder must exist."""
+    `inputs` (paths read by --data, or (flag, path) pairs: input_files), never a folder, link, FIFO or device
+    (/dev/full), and its folder must exist."""
     if out.is_symlink():
         raise UsageError(f"--out {out}: a symbolic link; name a regular file")
     if out.exists():
@@ -376,13 +387,14 @@ def check_out(out: Path, *, overwrite: bool = False, inputs: Sequence[Path] = ()
             raise UsageError(f"--out {out}: a folder; name a file in it")
         if not out.is_file():
             raise UsageError(f"--out {out}: not a regular file (a FIFO, socket or device); name a regular file")
-        for given in inputs:
+        for item in inputs:
+            flag, given = item if isinstance(item, tuple) else ("--data", item)
             try:
                 same = given.exists() and out.samefile(given)
             except OSError:
                 same = False
             if same or (given.is_dir() and out.resolve().is_relative_to(given.resolve())):
-                raise UsageError(f"--out {out}: that is an input (--data {given}); write somewhere else")
+                raise UsageError(f"--out {out}: that is an input ({flag} {given}); write somewhere else")
         if not overwrite:
             raise UsageError(f"--out {out}: exists; give --overwrite to replace it, or choose another --out")
     elif not out.parent.is_dir():
@@ -390,7 +402,12 @@ def check_out(out: Path, *, overwrite: bool = False, inputs: Sequence[Path] = ()
 
 
 def write_output(
-    text: str, out: Path | None = None, *, rows: int = 0, overwrite: bool = False, inputs: Sequence[Path] = ()
+    text: str,
+    out: Path | None = None,
+    *,
+    rows: int = 0,
+    overwrite: bool = False,
+    inputs: Sequence[Path | tuple[str, Path]] = (),
 ) -> None:
     """The command's output: to `out` (checked by check_out; saying so on stderr) or to stdout, ending with a
     newline. A write that fails (permissions, a full disk) is a UsageError naming the file, never a traceback."""

@@ -40,13 +40,14 @@ from calculator.cli.common import (
     catalog_prices,
     check_out,
     finite_float,
+    input_files,
     overrides_from,
     render,
     write_output,
 )
 from calculator.data.catalog import load_catalog, normalise_points
 from calculator.data.schema import TIERS
-from calculator.model.capacity import DAYS_PER_MONTH, Demand
+from calculator.model.capacity import DAYS_PER_MONTH, MAX_FLEET_GPUS, Demand
 from calculator.model.estimator import GAP_CONFIGS
 from calculator.present.export import DOCUMENT_FORMATS, cost_notes, document
 
@@ -188,14 +189,20 @@ def run(args: argparse.Namespace) -> int:
     for line in plan.problems:
         print(f"note: {line}", file=sys.stderr)
     if plan.plans.empty:
-        why = "no curve meets the targets within its data range" if plan.ops.empty else "no price offer matched"
+        why = (
+            "no curve meets the targets within its data range"
+            if plan.ops.empty
+            else f"every priced curve would need more than {MAX_FLEET_GPUS:,} GPUs for this volume"
+            if plan.too_large
+            else "no price offer matched"
+        )
         print(f"no plan: {why}", file=sys.stderr)
         write_output(
             render(pd.DataFrame(columns=PLAN_COLUMNS), args.format),
             args.out,
             rows=0,
             overwrite=args.overwrite,
-            inputs=args.data,
+            inputs=input_files(args),
         )
         return EXIT_OK
     rows = plan_rows(plan.plans, every_offer=not args.cheapest_per_provider)
@@ -208,7 +215,7 @@ def run(args: argparse.Namespace) -> int:
     if args.out and ext in DOCUMENT_FORMATS:
         # FILE.csv / .xlsx / .md / .json: the plan as a document carrying its assumptions, as the Capacity page
         # downloads it (the same --out checks as every other output).
-        check_out(args.out, overwrite=args.overwrite, inputs=args.data)
+        check_out(args.out, overwrite=args.overwrite, inputs=input_files(args))
         used = prices[prices["id"].isin(set(table["offer_id"]))]
         data = document(ext, table, plan_assumptions(plan), cost_notes(), used, title="Capacity plan")
         try:
@@ -217,7 +224,9 @@ def run(args: argparse.Namespace) -> int:
             raise UsageError(f"--out {args.out}: could not write ({e.strerror or e})") from None
         print(f"wrote {len(table)} rows to {args.out} (with the plan's assumptions)", file=sys.stderr)
     else:
-        write_output(render(table, args.format), args.out, rows=len(table), overwrite=args.overwrite, inputs=args.data)
+        write_output(
+            render(table, args.format), args.out, rows=len(table), overwrite=args.overwrite, inputs=input_files(args)
+        )
     if args.api_usd_per_mtok_output is not None:
         api_out, api_in = args.api_usd_per_mtok_output, args.api_usd_per_mtok_input
         be = api_break_even(plan.plans.iloc[0], request.demand, api_out=api_out, api_in=api_in,

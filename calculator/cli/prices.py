@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from calculator.cli.common import EXIT_BAD_DATA, EXIT_OK, UsageError, known_gpus
+from calculator.cli.common import EXIT_BAD_DATA, EXIT_OK, UsageError, check_out, input_files, known_gpus
 from calculator.data.errors import InputError
 from calculator.data.loader import read_bytes
 from calculator.data.price_catalogs import STALE_AFTER_DAYS, CatalogImport, age_days, import_catalog, price_age
@@ -47,11 +47,13 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     )
     imp.add_argument("--cloud", metavar="NAME", help="the SkyPilot cloud / gpuhunt provider if the name does not say")
     imp.add_argument("--ref", default="", metavar="TEXT", help="where the file came from (e.g. repo@commit)")
-    imp.add_argument("--out", type=Path, metavar="FILE", help="write the offers as a prices.yaml file")
+    imp.add_argument("--out", type=Path, metavar="FILE", help="write the offers as a prices.yaml file (a new file)")
+    imp.add_argument("--overwrite", action="store_true", help="replace --out FILE when it exists")
     ref = sub.add_parser("refresh", help="fetch the current catalogs with their dates (needs the network)")
     ref.add_argument("--skypilot", nargs="*", default=[], metavar="CLOUD", help="SkyPilot clouds, e.g. aws lambda")
     ref.add_argument("--gpuhunt", nargs="*", default=[], metavar="PROVIDER", help="gpuhunt providers, e.g. aws")
-    ref.add_argument("--out", type=Path, metavar="FILE", help="write the offers as a prices.yaml file")
+    ref.add_argument("--out", type=Path, metavar="FILE", help="write the offers as a prices.yaml file (a new file)")
+    ref.add_argument("--overwrite", action="store_true", help="replace --out FILE when it exists")
     ref.add_argument(
         "--save-dir", type=Path, metavar="DIR", help=f"keep each fetched catalog there, its date in <file>{SUFFIX}"
     )
@@ -124,13 +126,17 @@ def _offers_text(offers: list[PriceOffer], today: date) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_or_print(offers: list[PriceOffer], out: Path | None, today: date) -> None:
+def _write_or_print(offers: list[PriceOffer], out: Path | None, today: date, args: argparse.Namespace) -> None:
     if out is None:
         sys.stdout.write(_offers_text(offers, today))
         return
+    check_out(out, overwrite=args.overwrite, inputs=input_files(args))  # again: a --save-dir file may be it now
     doc = {"schema_version": 1, "offers": [o.model_dump(exclude_defaults=False) for o in offers]}
     header = "# Cloud GPU prices from `python -m calculator prices`; each offer keeps its catalog's source and date.\n"
-    out.write_text(header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120), encoding="utf-8")
+    try:
+        out.write_text(header + yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=120), encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"--out {out}: could not write ({e.strerror or e})") from None
     print(f"wrote {len(offers)} offers to {out}", file=sys.stderr)
 
 
@@ -172,6 +178,8 @@ def run(args: argparse.Namespace) -> int:
         age = price_age([o.as_of for o in in_use], today)
         print(age.text())
         return EXIT_OK
+    if args.out is not None:  # before any reading or fetching: --out never names an input or an existing file
+        check_out(args.out, overwrite=args.overwrite, inputs=input_files(args))
     gpus = known_gpus()
     offers: list[PriceOffer] = []
     ok = True
@@ -214,7 +222,7 @@ def run(args: argparse.Namespace) -> int:
             offers += result.offers
     offers = _unique(offers)
     if offers:
-        _write_or_print(offers, args.out, today)
+        _write_or_print(offers, args.out, today, args)
         _warn_age(offers, today)
     return EXIT_OK if ok and offers else EXIT_BAD_DATA
 

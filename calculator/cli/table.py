@@ -30,6 +30,7 @@ from calculator.cli.common import (
     check_file,
     expand_paths,
     finite_float,
+    input_files,
     known_gpus,
     known_models,
     length_arg,
@@ -291,7 +292,9 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_BAD_DATA
-    write_output(render(table, args.format), args.out, rows=len(table), overwrite=args.overwrite, inputs=args.data)
+    write_output(
+        render(table, args.format), args.out, rows=len(table), overwrite=args.overwrite, inputs=input_files(args)
+    )
     if table.empty:
         print("no rows: no profile point matched an offer with these filters", file=sys.stderr)
     return EXIT_OK

@@ -156,3 +156,27 @@ def test_each_curve_shows_its_cheapest_offer_per_provider_unless_every_offer_is_
     assert not few.duplicated(["profile_id", "provider", "tier"]).any()
     at.toggle(key="cap_all_offers").set_value(True).run()
     assert len(plan_table(at)) >= len(few)
+
+
+def test_a_curve_past_ten_million_gpus_is_said_on_the_page_and_no_negative_fleet_is_shown() -> None:
+    # Issue 21: a fleet past 10M GPUs is no plan; the page says which curve that was instead of dropping it silently.
+    csv = (
+        "gpu,model,mode,precision,gpus_per_replica,isl,osl,concurrency,output_tok_s\n"
+        "b200,mine-7b,ar,bf16,1,1024,1024,1,60\n"
+    )
+    at = AppTest.from_file(APP, default_timeout=180)
+    at.switch_page("app_pages/measurements.py")
+    at.run()
+    at.file_uploader(key="upload_files").set_value([("slow.csv", csv.encode(), "text/csv")])
+    at.run()
+    assert len(at.session_state["uploads"]) == 1, [e.value for e in at.error]
+    at.query_params["vol"] = "1e15"  # per day: 23 G tok/s at peak, 386 M replicas of 60 tok/s
+    at.query_params["cap_gpu"] = "b200"
+    at.switch_page("app_pages/capacity.py")
+    at.run()
+    assert not at.exception
+    said = " ".join(i.value for i in [*at.info, *at.warning, *at.error])
+    assert "more than 10,000,000 GPUs" in said and "mine-7b" in said, said
+    for d in at.dataframe:
+        if "replicas" in d.value.columns:
+            assert (d.value["replicas"] >= 1).all() and "mine-7b" not in set(d.value["model"])

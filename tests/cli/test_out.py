@@ -76,3 +76,38 @@ def test_schema_out_an_existing_file_is_a_usage_error(run_cli, tmp_path: Path) -
     out.write_text("x")
     done = run_cli("schema", "--out", str(out))
     assert done.returncode == 2 and "not a folder" in done.stderr and "FileExistsError" not in done.stderr
+
+
+def test_out_never_writes_over_the_prices_file_it_reads(run_cli, tmp_path: Path) -> None:
+    prices = tmp_path / "mine.yaml"
+    prices.write_text((Path(__file__).parents[2] / "hardware_profiles" / "prices.yaml").read_text())
+    before = prices.read_text()
+    for args in (
+        ("table", "--no-estimates", "--format", "csv"),
+        ("plan", "--output-tokens-per-month", "1e9", "--format", "csv"),
+    ):
+        done = run_cli(*args, "--prices", str(prices), "--out", str(prices), "--overwrite")
+        assert done.returncode == 2 and "that is an input (--prices" in done.stderr, done.stderr
+        assert prices.read_text() == before  # was: replaced by the table, even by plan
+
+
+SKY = Path(__file__).parents[1] / "fixtures" / "price_catalogs" / "skypilot" / "lambda_vms.csv"
+
+
+def test_prices_import_out_refuses_its_input_an_existing_file_and_unwritable_paths(run_cli, tmp_path: Path) -> None:
+    catalog = tmp_path / "lambda_vms.csv"
+    catalog.write_bytes(SKY.read_bytes())
+    imp = ("prices", "import", str(catalog), "--as-of", "2026-11-01", "--out")
+    for extra in ((), ("--overwrite",)):
+        done = run_cli(*imp, str(catalog), *extra)
+        assert done.returncode == 2 and "that is an input (FILE" in done.stderr, done.stderr
+        assert catalog.read_bytes() == SKY.read_bytes()  # was: replaced by the prices.yaml it wrote
+    out = tmp_path / "prices.yaml"
+    out.write_text("mine")
+    done = run_cli(*imp, str(out))
+    assert done.returncode == 2 and "exists; give --overwrite" in done.stderr and out.read_text() == "mine"
+    done = run_cli(*imp, str(out), "--overwrite")
+    assert done.returncode == 0 and "offers:" in out.read_text()
+    for bad, said in (("/dev/full", "not a regular file"), (str(tmp_path), "a folder"), ("/proc/version", "write")):
+        done = run_cli(*imp, bad, "--overwrite")
+        assert done.returncode == 2 and said in done.stderr and "Traceback" not in done.stderr, (bad, done.stderr)

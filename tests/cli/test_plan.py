@@ -115,3 +115,23 @@ def test_plan_defaults_to_nld_and_the_baseline_and_model_widens(run_cli):
     assert {r["model"] for r in rows} <= {"nld-3b", "nld-8b", "nld-14b", "qwen3-8b"}
     wide = plan_json(run_cli, "--output-tokens-per-month", "1e10", "--gpu", "h100-sxm", "--model", "all")
     assert "llama-3.1-8b" in {r["model"] for r in wide}
+
+
+def test_a_curve_that_would_need_more_than_ten_million_gpus_is_said_not_dropped_silently(run_cli, tmp_path):
+    # Issue 21: a 0.01 tok/s upload once gave -9223372036854775808 replicas; since it is no plan it was dropped,
+    # but silently, and with nothing else to plan the command said "no price offer matched" (there were offers).
+    slow = tmp_path / "slow.csv"
+    slow.write_text(
+        "gpu,model,mode,precision,gpus_per_replica,concurrency,output_tok_s\n"
+        "b200,mine-7b,ar,bf16,1,1,0.01\nb200,mine-7b,ar,bf16,1,8,0.02\n"
+    )
+    args = ("plan", "--data", str(slow), "--gpu", "b200", "--model", "mine-7b", "--no-estimates",
+            "--rank-other-lengths", "--min-tok-s-user", "0", "--format", "csv")  # fmt: skip
+    done = run_cli(*args, "--output-tokens-per-month", "1e13")  # 7.6 M tok/s at peak: 380 M replicas
+    assert done.returncode == 0, done.stderr
+    assert "no price offer matched" not in done.stderr
+    assert "more than 10,000,000 GPUs" in done.stderr and "mine-7b" in done.stderr, done.stderr
+    assert "-9223372036854775808" not in done.stdout and len(done.stdout.strip().splitlines()) == 1  # header only
+    small = run_cli(*args, "--output-tokens-per-month", "1e9")  # 761 tok/s at peak: 38,052 replicas, planned
+    assert small.returncode == 0 and "more than 10,000,000 GPUs" not in small.stderr
+    assert ",38052," in small.stdout

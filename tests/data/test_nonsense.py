@@ -198,3 +198,25 @@ def test_a_fleet_beyond_ten_million_gpus_is_no_plan_not_an_int64_overflow() -> N
     plans = cap.fleet_plans(cap.operating_points(pts, fr.Slo()), offer, demand)
     assert list(plans["profile_id"]) == ["ok"]  # the 0.01 tok/s curve would need 76 billion replicas
     assert list(plans["replicas"]) == [761_036] and plans["monthly_usd"].iloc[0] == pytest.approx(1.111e9, rel=1e-3)
+
+
+def test_apply_and_import_of_a_request_count_past_int64_names_file_and_field_and_keeps_running() -> None:
+    # The form path: an SGLang record names no GPU, so the page asks for one; "Apply and import" re-reads the file.
+    line = json.loads((FIXTURES / "sglang_bench_serving.jsonl").read_text().splitlines()[0], parse_constant=float)
+    data = json.dumps(line | {"completed": int(HUGE)}).encode()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=180)
+    at.switch_page("app_pages/measurements.py")
+    at.run()
+    at.file_uploader(key="upload_files").set_value([("s.jsonl", data, "text/plain")])
+    at.run()
+    (key,) = at.session_state["pending"]
+    at.selectbox(key=f"sup_gpu_{key}").set_value("h100-sxm")
+    at.button(key=f"apply_{key}").click().run()
+    assert not at.exception  # was: the page threw (int64) on "Apply and import"
+    (said,) = [e.value for e in at.error]
+    assert said.startswith("s.jsonl: 1 problem(s): completed: ") and "less than or equal to" in said, said
+    assert not at.session_state["uploads"]  # not added unless the user adds the good points anyway
+    at.button(key=f"add_{key}").click().run()  # the other figures of the run are good: added without the count
+    assert not at.exception
+    (upload,) = at.session_state["uploads"].values()
+    assert "requests_completed" not in upload.points or upload.points["requests_completed"].isna().all()

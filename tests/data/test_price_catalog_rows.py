@@ -40,3 +40,39 @@ def test_both_readers_stop_at_the_one_row_limit(fmt: str, monkeypatch: pytest.Mo
     assert result.fmt == fmt and result.rows == 3
     assert [p.where for p in result.problems] == ["row 5"]
     assert "more than 3 rows: the rest not read" in result.problems[0].message
+
+
+SKY_HEADER = "InstanceType,AcceleratorName,AcceleratorCount,vCPUs,MemoryGiB,Price,Region,GpuInfo,SpotPrice\n"
+
+
+@pytest.mark.parametrize("price", ["5e-324", "0.0001", "9000", "1e308", "inf", "-3"])
+@pytest.mark.parametrize("fmt", ["skypilot", "gpuhunt"])
+def test_a_catalog_price_outside_the_price_bounds_is_skipped_with_the_reason_never_a_traceback(
+    fmt: str, price: str
+) -> None:
+    # Issue 21: prices are bounded to $0.0001-$1,000 per GPU-hour; a catalog row of 8 GPUs at $5e-324 (or $0.0001,
+    # $9,000) an instance-hour raised PriceOffer's ValidationError out of the import (a traceback in the CLI).
+    if fmt == "skypilot":
+        data, name = f"{SKY_HEADER}gpu_8x_h100_sxm5,H100,8.0,208.0,1800.0,{price},us-south-3,,\n", "lambda_vms.csv"
+    else:
+        data, name = f"{GPUHUNT_HEADER}gpu_8x_h100_sxm5,us-east-1,{price},26,225,8,H100,80,false\n", "lambdalabs.csv"
+    result = import_catalog(data.encode(), name, as_of="2026-11-20", known_gpus=KNOWN, today=TODAY)
+    assert result.offers == []
+    (why,) = result.skipped
+    assert why.startswith("H100: ") and ("per GPU-hour" in why or "not a price" in why), why
+    if price not in ("inf", "-3"):
+        assert "outside $0.0001-$1,000" in why, why
+
+
+def test_cli_prices_import_of_a_tiny_catalog_price_is_no_traceback(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = tmp_path / "lambda_vms.csv"
+    path.write_text(f"{SKY_HEADER}gpu_8x_h100_sxm5,H100,8.0,208.0,1800.0,5e-324,us-south-3,,\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "calculator", "prices", "import", str(path), "--as-of", "2026-11-01"],
+        cwd=Path(__file__).parents[2], capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert "Traceback" not in done.stderr and done.returncode == 1, done.stderr
+    assert "per GPU-hour, outside $0.0001-$1,000" in done.stdout + done.stderr

@@ -83,7 +83,8 @@ def test_a_catalog_needs_its_date_and_a_cloud_and_bad_input_is_a_problem_not_a_t
     assert "not a price catalog" in other.problems[0].message
     hostile = data.replace(b",31.92,", b",NaN,").replace(b",6.99,", b",-1,")
     bad = import_catalog(hostile, "lambda_vms.csv", as_of=AS_OF, known_gpus=KNOWN, today=TODAY)
-    assert not bad.problems and bad.skipped["H100: no on-demand price"] == 3
+    assert not bad.problems and bad.skipped["H100: on_demand price 'NaN' is not a price"] == 3
+    assert bad.skipped["B200: on_demand price '-1' is not a price"] == 3
     assert all(o.usd_per_gpu_hour > 0 for o in bad.offers)
 
 

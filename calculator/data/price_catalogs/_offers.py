@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from calculator.data.errors import Problem
-from calculator.data.schema import PriceOffer, slug
+from calculator.data.schema import MAX_USD_PER_GPU_HOUR, MIN_USD_PER_GPU_HOUR, PriceOffer, slug
 
 MAX_CATALOG_ROWS = 500_000  # a SkyPilot AWS vms.csv has tens of thousands of rows: bounded, not refused
 MAX_REGIONS_NAMED = 6
@@ -96,7 +96,27 @@ def price(value: str) -> float | None:
         x = float(value)
     except ValueError:
         return None
-    return x if math.isfinite(x) and 0 < x < 1e6 else None
+    return x if math.isfinite(x) and x > 0 else None
+
+
+def instance_price(result: CatalogImport, name: str, text: str, count: int, tier: str) -> float | None:
+    """An instance's hourly price (`count` GPUs) from a catalog cell, or None: for an empty cell (no price at that
+    tier: the caller says so where it matters), and for a price no offer may hold, skipped with the reason (not a
+    positive finite number, or per GPU-hour outside the price bounds: PriceOffer would refuse it)."""
+    if not text:
+        return None
+    hourly = price(text)
+    if hourly is None:
+        result.skip(f"{name}: {tier} price {text[:24]!r} is not a price")
+        return None
+    per_gpu = hourly / count
+    if not MIN_USD_PER_GPU_HOUR <= per_gpu <= MAX_USD_PER_GPU_HOUR:
+        result.skip(
+            f"{name}: {tier} price ${hourly:,.6g} an instance-hour is ${per_gpu:.3g} per GPU-hour, outside "
+            f"${MIN_USD_PER_GPU_HOUR:g}-${MAX_USD_PER_GPU_HOUR:,.0f}"
+        )
+        return None
+    return hourly
 
 
 def offers_from_rows(rows: list[CatalogRow], *, as_of: str, source: str, prefix: str) -> list[PriceOffer]:

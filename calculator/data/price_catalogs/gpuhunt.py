@@ -9,8 +9,8 @@ from calculator.data.price_catalogs._offers import (
     CatalogImport,
     CatalogRow,
     catalog_rows,
+    instance_price,
     offers_from_rows,
-    price,
     whole_count,
 )
 from calculator.data.price_catalogs.gpu_names import gpu_for
@@ -75,11 +75,13 @@ def parse_gpuhunt(text: str, result: CatalogImport, *, provider: str, known_gpus
         if gpu is None or gpu not in known_gpus:
             result.skip(f"{name}: not a GPU we price")
             continue
-        hourly = price((rec.get("price") or "").strip())
-        if hourly is None:
-            result.skip(f"{name}: no price")
-            continue
         tier = "spot" if (rec.get("spot") or "").strip().lower() == "true" else "on_demand"
+        text = (rec.get("price") or "").strip()
+        hourly = instance_price(result, name, text, count, tier)
+        if hourly is None:
+            if not text:
+                result.skip(f"{name}: no price")
+            continue
         region = (rec.get("location") or "").strip()
         rows.append(CatalogRow(shown, instance, name, gpu, count, region, hourly, tier))
     result.offers = offers_from_rows(rows, as_of=result.as_of, source=result.source, prefix=f"gh-{provider}")

@@ -16,8 +16,8 @@ from calculator.data.price_catalogs._offers import (
     CatalogImport,
     CatalogRow,
     catalog_rows,
+    instance_price,
     offers_from_rows,
-    price,
     whole_count,
 )
 from calculator.data.price_catalogs.gpu_names import gpu_for
@@ -114,9 +114,10 @@ def parse_skypilot(text: str, result: CatalogImport, *, cloud: str, known_gpus: 
         region = (rec.get("Region") or "").strip()
         zone = (rec.get("AvailabilityZone") or "").strip()
         for tier, column in (("on_demand", "Price"), ("spot", "SpotPrice")):
-            hourly = price((rec.get(column) or "").strip())
+            text = (rec.get(column) or "").strip()
+            hourly = instance_price(result, name, text, count, tier)
             if hourly is None:
-                if tier == "on_demand":
+                if tier == "on_demand" and not text:
                     result.skip(f"{name}: no on-demand price")
                 continue
             # An on-demand price holds for the region; a spot price (v5 AWS) for one availability zone of it.
