@@ -192,13 +192,16 @@ class FitResult:
         if source == engine_name:
             gens = generations_text(engine_name, tuple(self.generations_by_engine.get(engine_name, ())))
             return f"{engine_name} engine offsets from {self.points_by_engine[engine_name]} points ({gens})"
-        scale = f"per-step host time x{host_scale(engine_name):g} of a CPU-bound scheduler's (prior)"
         if source is None:
-            return f"no {engine_name} data: engine offsets from the prior ({scale})"
+            return (
+                f"no {engine_name} data: engine offsets from the prior (per-step host time x{host_scale(engine_name):g}"
+                " of a CPU-bound scheduler's)"
+            )
         ratio = host_scale(engine_name) / host_scale(source)
         return (
-            f"no {engine_name} data: {source}'s engine offsets from {self.points_by_engine[source]} points with its"
-            f" per-step host time x{ratio:g} ({engine_name}: {scale})"
+            f"no {engine_name} data: {source}'s engine offsets ({self.points_by_engine[source]} points) with the"
+            f" per-step host time x{ratio:g} (host-time prior: {engine_name} {host_scale(engine_name):g}, {source}"
+            f" {host_scale(source):g} of a CPU-bound scheduler's)"
         )
 
     # -----------------------------------------------------------------------------------------
