@@ -87,7 +87,7 @@ def compute_errors(catalog: Catalog) -> pd.DataFrame:
 def _in_scope(loo: pd.DataFrame, scope: str, mode: str, engine: str) -> pd.Series:
     if scope == "all modes":
         return pd.Series(True, index=loo.index)
-    if scope == mode:
+    if scope in (mode, f"{mode} on an unseen generation"):
         return loo["mode"] == mode
     return (loo["mode"] == mode) & (loo["engine"] == engine)
 
@@ -101,6 +101,11 @@ def _note(mode: str, engine: str, scope: str, points: int, sources: int, gpus: l
         return f"{base}, every mode and engine"
     if scope == f"{mode} on {engine}":
         return f"{base}, {words} on {engine}{where}"
+    if scope == f"{mode} on an unseen generation":
+        return (
+            f"leave-one-generation-out, {points} points from {sources} sources: no {engine} point is held, so the"
+            f" figure is the error on an engine generation never measured ({words}; each generation held out)"
+        )
     if scope == mode:
         return f"{base}, {words} on every engine (too few {words} points on {engine} to hold out alone){where}"
     return (

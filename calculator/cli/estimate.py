@@ -42,6 +42,7 @@ from calculator.model.estimator import (
     leave_one_out,
     summarise_headline,
 )
+from calculator.model.estimator.engines import engine_words, resolve_engine
 from calculator.model.modes import MODEL_MODES
 
 CLI_COLUMNS = [
@@ -127,7 +128,15 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "--engine",
         choices=list(ENGINE_CLASSES),
         default=None,
-        help="serving engine class the estimate is for (default: sglang, the engine of every NLD serving figure)",
+        help="serving engine class (generation) the estimate is for (default: sglang, 0.4 and later: the engine of"
+        " every NLD serving figure)",
+    )
+    p.add_argument(
+        "--engine-version",
+        default=None,
+        metavar="X.Y",
+        help="the engine's version: picks its generation (vllm before 0.10: vllm-v0; sglang before 0.4: sglang-0.3;"
+        " trt-llm 1.0 and later: trt-llm-pytorch); the basis names the generation assumed",
     )
     add_format_argument(p)
     fw = p.add_argument_group("--forward: the device time of one bare forward (as `python -m measurements forward`)")
@@ -252,6 +261,9 @@ def run(args: argparse.Namespace) -> int:
         if missing:
             raise ValueError(f"missing {', '.join(missing)} (or give --validate)")
         gpus = _gpu_ids(args.gpu)
+        engine = resolve_engine(args.engine, args.engine_version)
+        if args.engine_version:
+            print(f"engine generation: {engine} ({engine_words(engine or '')})", file=sys.stderr)
         df = estimate_points(
             catalog,
             gpus,
@@ -266,14 +278,14 @@ def run(args: argparse.Namespace) -> int:
             tpf=args.tpf,
             workload=args.workload,
             kv_precision=args.kv_precision,
-            engine=args.engine,
+            engine=engine,
         )
     except (ValueError, LookupError) as e:
         raise UsageError(e.args[0] if e.args else e) from None
     if _nothing_left(df, "configuration"):
         return EXIT_BAD_DATA
     # The row's error figure (held-out source, its mode on its engine class), the same as on every page.
-    err = error_pct(estimate_errors(catalog), args.mode, args.engine)
+    err = error_pct(estimate_errors(catalog), args.mode, engine)
     table = df.assign(
         est_error_pct=err if err is not None else float("nan"),
         output_tok_s_per_gpu=df["output_tok_s"] / df["gpus_per_replica"],

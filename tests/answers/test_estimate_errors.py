@@ -47,6 +47,15 @@ def test_the_engine_generation_changes_the_figure(table):
     assert error_pct(table, "ar") == error_pct(table, "ar", "sglang")  # estimates are for SGLang
 
 
+def test_a_generation_without_data_quotes_the_unseen_generation_figure(table):
+    """No point of TensorRT-LLM 1.0 (its PyTorch backend) is held: its rows quote the error of predicting an engine
+    generation never measured (leave-one-generation-out of the mode), not the TensorRT-LLM 0.17 source's."""
+    text = estimate_error_text(table, "ar", "trt-llm-pytorch")
+    assert "leave-one-generation-out" in text and "never measured" in text
+    assert error_pct(table, "ar", "trt-llm-pytorch") == error_pct(table, "ar", "vllm-sync")
+    assert error_pct(table, "ar", "trt-llm-pytorch") != error_pct(table, "ar", "trt-llm")
+
+
 def test_modes_without_held_out_serving_data_say_what_their_figure_rests_on(table):
     text = estimate_error_text(table, "diffusion")
     assert "no diffusion serving data held out" in text and "every mode's" in text and "not known" in text

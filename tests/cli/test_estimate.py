@@ -75,6 +75,21 @@ def test_cli_estimate_for_another_engine_class(capsys):
     assert "vLLM before 0.10" in old["basis"]
 
 
+def test_cli_estimate_states_the_engine_generation_it_assumes(capsys):
+    base = ["estimate", "--gpu", "h100-sxm", "--model", "llama-3.1-8b", "--mode", "ar", "--concurrency", "1",
+            "--engine", "vllm", "--format", "json"]  # fmt: skip
+    assert main(base) == 0
+    v1 = json.loads(capsys.readouterr().out)[0]
+    assert main([*base, "--engine-version", "0.11.0"]) == 0
+    captured = capsys.readouterr()
+    sync = json.loads(captured.out)[0]
+    assert "engine generation: vllm-sync" in captured.err
+    assert "vLLM 0.10-0.13 (V1 engine, synchronous scheduling)" in sync["basis"]
+    assert "no vllm-sync data: vllm's engine offsets" in sync["basis"]
+    assert sync["output_tok_s"] < v1["output_tok_s"]  # synchronous scheduling: more host time per step
+    assert "asynchronous scheduling" in v1["basis"]
+
+
 def test_cli_validate_prints_both_groupings_in_words(capsys):
     assert main(["estimate", "--validate", "--format", "md"]) == 0
     captured = capsys.readouterr()

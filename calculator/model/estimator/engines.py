@@ -9,25 +9,65 @@ own points' engine (known when you measure), and estimates use REFERENCE_ENGINE,
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Collection, Mapping, Sequence
 
 REFERENCE_ENGINE = "sglang"
-ENGINE_CLASSES: tuple[str, ...] = ("sglang", "vllm", "vllm-v0", "trt-llm", "llama.cpp", "torch", "other")
+ENGINE_CLASSES: tuple[str, ...] = (
+    "sglang", "sglang-0.3", "vllm", "vllm-sync", "vllm-v0", "trt-llm", "trt-llm-pytorch", "llama.cpp", "torch", "other",
+)  # fmt: skip
+"""Engine classes: one per engine *generation* where the architecture of the serving loop changed (issue 19 item 4):
+vLLM's V0 engine (before 0.10), its V1 engine with synchronous scheduling (0.10-0.13) and with asynchronous scheduling
+on by default (0.14 and later); SGLang before its overlap scheduler (0.3 and earlier) vs 0.4 and later;
+TensorRT-LLM's TensorRT-engine backend (before 1.0) vs its PyTorch backend (the default from 1.0)."""
 ENGINE_WORDS: dict[str, str] = {
-    "sglang": "SGLang",
-    "vllm": "vLLM (V1 engine, 0.10 and later)",
+    "sglang": "SGLang 0.4 and later (overlap scheduler)",
+    "sglang-0.3": "SGLang before 0.4 (no overlap scheduler)",
+    "vllm": "vLLM 0.14 and later (V1 engine, asynchronous scheduling)",
+    "vllm-sync": "vLLM 0.10-0.13 (V1 engine, synchronous scheduling)",
     "vllm-v0": "vLLM before 0.10 (V0 engine, e.g. 0.7.3)",
-    "trt-llm": "TensorRT-LLM",
+    "trt-llm": "TensorRT-LLM before 1.0 (TensorRT-engine backend, C++ runtime)",
+    "trt-llm-pytorch": "TensorRT-LLM 1.0 and later (PyTorch backend, overlap scheduler)",
     "llama.cpp": "llama.cpp",
     "torch": "a bare PyTorch forward (python -m measurements forward)",
     "other": "another engine",
 }
+ENGINE_OF: dict[str, str] = {
+    "sglang-0.3": "sglang", "vllm-sync": "vllm", "vllm-v0": "vllm", "trt-llm-pytorch": "trt-llm",
+}  # fmt: skip
+"""A generation's engine (the class of its other generations' name); a class not listed is its own engine."""
+HOST_SCALE: dict[str, float] = {
+    "sglang": 0.5,
+    "sglang-0.3": 1.0,
+    "vllm": 0.5,
+    "vllm-sync": 0.75,
+    "vllm-v0": 1.0,
+    "trt-llm": 0.5,
+    "trt-llm-pytorch": 0.5,
+    "llama.cpp": 1.0,
+    "torch": 1.0,
+    "other": 1.0,
+}
+"""Per-step host time of an engine generation relative to a CPU-bound scheduler (prior, from the architecture, not from
+data; docs/estimator.md §4): 1.0 where the host prepares each step after the previous one finished and the GPU waits
+(vLLM V0's Python scheduler and input preparation in the API process; SGLang before its overlap scheduler; llama.cpp's
+synchronous loop); 0.5 where the host's work for step n+1 runs while the GPU executes step n or leaves Python (vLLM's
+asynchronous scheduling, on by default from 0.14; SGLang 0.4's overlap scheduler; TensorRT-LLM's C++ batch manager;
+TensorRT-LLM 1.0's PyTorch executor with its overlap scheduler on by default); 0.75 between them for vLLM V1 before
+0.14 (the engine core runs in its own process and keeps a persistent batch, so detokenising and streaming overlap the
+GPU, but scheduling and input preparation of step n+1 still wait for step n). It is the prior centre of the
+generation's offset on the fixed and per-sequence overheads (pooled = 1.0), and what carries a sibling generation's fit
+to a generation without data (`host_scale_step`)."""
 _VLLM_V1_FROM = (0, 10)
-MIXES_PREFILL: frozenset[str] = frozenset({"vllm", "trt-llm"})
+_VLLM_ASYNC_FROM = (0, 14)
+_SGLANG_OVERLAP_FROM = (0, 4)
+_TRTLLM_PYTORCH_FROM = (1, 0)
+MIXES_PREFILL: frozenset[str] = frozenset({"vllm", "vllm-sync", "trt-llm", "trt-llm-pytorch"})
 """Engine classes whose scheduler runs prompt chunks inside the decode forwards by default (vLLM V1's chunked prefill,
 TensorRT-LLM's in-flight batching with chunked context). The others (SGLang without --enable-mixed-chunk, vLLM V0,
 llama.cpp) run a prefill in forwards of its own, during which the running batch does not decode."""
-PREFILL_CHUNK_TOKENS: dict[str, int] = {"sglang": 8192}
+PREFILL_CHUNK_TOKENS: dict[str, int] = {"sglang": 8192, "sglang-0.3": 8192}
 """Most prompt tokens one prefill forward carries (SGLang's chunked_prefill_size on large GPUs; vLLM V0's
 max_num_batched_tokens is max(max_model_len, 2048), 4096 in the bundled runs); default DEFAULT_PREFILL_CHUNK."""
 DEFAULT_PREFILL_CHUNK = 4096
@@ -39,19 +79,28 @@ def _version_tuple(version: str) -> tuple[int, int] | None:
 
 
 def engine_class(engine: str, version: str = "") -> str:
-    """The engine class of a point's engine and version: sglang | vllm | vllm-v0 | trt-llm | llama.cpp | torch | other.
+    """The engine class (generation) of a point's engine and version: sglang | sglang-0.3 | vllm | vllm-sync | vllm-v0 |
+    trt-llm | trt-llm-pytorch | llama.cpp | torch | other (ENGINE_CLASSES).
 
-    vLLM before 0.10 ran the V0 engine (a different scheduler and per-step overhead); forks of an engine (1Cat-vLLM,
-    a llama.cpp fork) count as "other" unless their name is the engine's own.
+    vLLM before 0.10 ran the V0 engine, 0.10-0.13 the V1 engine with synchronous scheduling; SGLang before 0.4 had no
+    overlap scheduler; TensorRT-LLM from 1.0 serves with its PyTorch backend by default. An unstated version reads as
+    the current generation. Forks of an engine (1Cat-vLLM, a llama.cpp fork) count as "other" unless their name is the
+    engine's own; a class name is its own class.
     """
     name = engine.casefold().strip()
+    if name in ENGINE_CLASSES and name in ENGINE_OF:
+        return name
+    v = _version_tuple(version)
     if name.startswith("sglang"):
-        return "sglang"
+        return "sglang-0.3" if v is not None and v < _SGLANG_OVERLAP_FROM else "sglang"
     if name in ("vllm", "vllm-openai") or name.startswith("vllm "):
-        v = _version_tuple(version)
-        return "vllm-v0" if v is not None and v < _VLLM_V1_FROM else "vllm"
+        if v is None or v >= _VLLM_ASYNC_FROM:
+            return "vllm"
+        return "vllm-v0" if v < _VLLM_V1_FROM else "vllm-sync"
     if name.replace("-", "").replace("_", "").startswith(("trtllm", "tensorrtllm")):
-        return "trt-llm"
+        if "pytorch" in name:
+            return "trt-llm-pytorch"
+        return "trt-llm-pytorch" if v is not None and v >= _TRTLLM_PYTORCH_FROM else "trt-llm"
     if name.startswith(("llama.cpp", "llamacpp", "llama-cpp")):
         return "llama.cpp"
     if name in ("torch", "pytorch"):
@@ -74,6 +123,60 @@ def generations_text(engine: str, generations: tuple[str, ...]) -> str:
     named = [g for g in generations if g != engine]
     parts = [*named, *(["version not stated"] if len(named) < len(generations) else [])]
     return "calibrated on " + ", ".join(parts) if parts else "no data for this engine class"
+
+
+def engine_of(engine_cls: str) -> str:
+    """The engine a class is a generation of ("vllm-v0" -> "vllm", "sglang-0.3" -> "sglang"; others: themselves)."""
+    return ENGINE_OF.get(engine_cls, engine_cls)
+
+
+def host_scale(engine_cls: str) -> float:
+    """The generation's per-step host time relative to a CPU-bound scheduler (HOST_SCALE; unknown classes 1.0)."""
+    return HOST_SCALE.get(engine_cls, 1.0)
+
+
+def sibling_generations(engine_cls: str) -> tuple[str, ...]:
+    """The other generations of the same engine, newest-first in ENGINE_CLASSES order."""
+    mine = engine_of(engine_cls)
+    return tuple(c for c in ENGINE_CLASSES if c != engine_cls and engine_of(c) == mine)
+
+
+def host_scale_step(engine_cls: str, sibling: str) -> float:
+    """log(host scale of engine_cls / host scale of sibling): what carries a sibling's fitted overheads to a
+    generation without data."""
+    return math.log(host_scale(engine_cls) / host_scale(sibling))
+
+
+def carried_offsets(engine_cls: str, fitted: Mapping[str, Sequence[float]]) -> tuple[list[float], str | None]:
+    """An engine class's offsets on (logit η_bw, logit η_fl, log overhead, log per-sequence overhead, logit η_kv) and
+    the class they come from: its own fitted ones; else a fitted sibling generation's (same kernels) with the fixed
+    and per-sequence overheads moved by the ratio of their HOST_SCALEs; else the prior (0 on the efficiencies, log
+    HOST_SCALE on the overheads, relative to the pooled set), with None."""
+    source = offset_source(engine_cls, fitted)
+    if source is None:
+        log_scale = math.log(host_scale(engine_cls))
+        return [0.0, 0.0, log_scale, log_scale, 0.0], None
+    out = list(fitted[source])
+    step = host_scale_step(engine_cls, source)
+    out[2] += step
+    out[3] += step
+    return out, source
+
+
+def offset_source(engine_cls: str, fitted: Collection[str]) -> str | None:
+    """The fitted class an engine class takes its offsets from: itself, else a fitted sibling generation, else None."""
+    if engine_cls in fitted:
+        return engine_cls
+    return next((s for s in sibling_generations(engine_cls) if s in fitted), None)
+
+
+def resolve_engine(engine: str | None, version: str | None) -> str | None:
+    """The engine class an estimate is for, from an engine (a class or an engine name) and an optional version
+    ("vllm", "0.7.3" -> "vllm-v0"; "vllm", "0.11" -> "vllm-sync"; "trt-llm", "1.0" -> "trt-llm-pytorch";
+    "sglang", "0.3.6" -> "sglang-0.3")."""
+    if not version:
+        return engine
+    return engine_class(engine_of(engine or REFERENCE_ENGINE), version)
 
 
 def mixes_prefill(engine: str) -> bool:

@@ -26,7 +26,7 @@ from scipy.optimize import least_squares
 from calculator.data.catalog import Catalog, load_models
 from calculator.data.schema import ModelEntry
 from calculator.model.estimator import cache
-from calculator.model.estimator.engines import REFERENCE_ENGINE
+from calculator.model.estimator.engines import REFERENCE_ENGINE, carried_offsets
 from calculator.model.estimator.observations import SPEC_MODES, Observations, observations
 from calculator.model.estimator.parameters import (
     K,
@@ -115,6 +115,29 @@ def solve(obs: Observations, layout: Layout, weight: FloatArray, theta0: FloatAr
     )
     out: FloatArray = np.asarray(solution.x, dtype=np.float64)
     return out
+
+
+def carry_unfitted_engines(state: FitState) -> FloatArray:
+    """θ with each engine class that has no fitted point (a generation held out) given what an estimate for it gets
+    (engines.carried_offsets: a fitted sibling generation's offsets with its host time scaled; its request overhead)."""
+    layout, obs = state.layout, state.obs
+    theta = state.theta.copy()
+    weight_by_engine = np.bincount(obs.engine, weights=state.weight, minlength=len(layout.engines))
+    fitted_offsets = {
+        e: tuple(float(x) for x in layout.engine_offset(theta, i))
+        for i, e in enumerate(layout.engines)
+        if weight_by_engine[i] > 0
+    }
+    for i, e in enumerate(layout.engines):
+        if e in fitted_offsets:
+            continue
+        offsets, source = carried_offsets(e, fitted_offsets)
+        if source is None:
+            continue
+        start = K * (1 + len(layout.families) + i)
+        theta[start : start + K] = offsets
+        theta[layout.ttft_start + i] = theta[layout.ttft_start + layout.engines.index(source)]
+    return theta
 
 
 _ENGINE_NAMES = {"sglang": "SGLang", "vllm": "vLLM", "trt-llm": "TensorRT-LLM", "tensorrt-llm": "TensorRT-LLM"}

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from calculator.model.estimator.engines import carried_offsets
 from calculator.model.estimator.observations import SPEC_MODES, Observations
 from calculator.model.estimator.result import (
     DEFAULT_FP8_GAIN,
@@ -197,6 +198,13 @@ def bounds(layout: Layout) -> tuple[FloatArray, FloatArray]:
     return lo, hi
 
 
+def engine_prior_offset(engine: str) -> FloatArray:
+    """The prior centre of an engine class's K offsets: 0 on the efficiencies, log HOST_SCALE on the fixed and
+    per-sequence overheads (a generation whose host work overlaps the GPU's is expected to pay about half the per-step
+    time of a CPU-bound one; the pooled set is the CPU-bound level)."""
+    return np.array(carried_offsets(engine, {})[0], dtype=np.float64)
+
+
 @functools.lru_cache(maxsize=64)
 def prior(layout: Layout) -> tuple[FloatArray, FloatArray]:
     """Prior centre and width of every entry of θ, in θ's order (cached per layout)."""
@@ -204,7 +212,8 @@ def prior(layout: Layout) -> tuple[FloatArray, FloatArray]:
     centre = np.concatenate(
         [
             THETA0,
-            np.zeros(K * (nf + ne)),
+            np.zeros(K * nf),
+            np.concatenate([engine_prior_offset(e) for e in layout.engines]) if ne else np.zeros(0),
             [math.log(DEFAULT_FP8_GAIN)],
             np.log([DEFAULT_DRAFT_FRACTION["draft_eagle3"], DEFAULT_DRAFT_FRACTION["draft_mtp"]]),
             np.full(2, math.log(DEFAULT_WEIGHT_ONLY_FACTOR)),

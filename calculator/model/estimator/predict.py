@@ -25,7 +25,7 @@ import pandas as pd
 from calculator.data.catalog import Catalog, normalise_points
 from calculator.data.schema import GpuSpec, ModelEntry, WorkloadTable, slug
 from calculator.model.estimator.engines import ENGINE_CLASSES, engine_words, mixes_prefill
-from calculator.model.estimator.fitting import FitState, fit, mode_calibrations, model_entries
+from calculator.model.estimator.fitting import FitState, carry_unfitted_engines, fit, mode_calibrations, model_entries
 from calculator.model.estimator.observations import SPEC_MODES, cycle_rows
 from calculator.model.estimator.parameters import evaluate, mode_engine_terms
 from calculator.model.estimator.result import Efficiency, FitResult
@@ -110,6 +110,7 @@ def predict_observations(state: FitState) -> FloatArray:
             else:
                 fixed[at], per_seq[at] = mode_engine_terms(layout, theta, j + 1)
     engine_s = fixed / 1e3 + obs.batch * per_seq / 1e6
+    theta = carry_unfitted_engines(state)
     return evaluate(obs, layout, theta, mode_overhead_s=np.where(obs.mode_code > 0, engine_s, 0.0))[0]
 
 

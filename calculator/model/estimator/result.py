@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from calculator.data.schema import GpuSpec
-from calculator.model.estimator.engines import generations_text
+from calculator.model.estimator.engines import carried_offsets, generations_text, host_scale, offset_source
 from calculator.model.estimator.roofline import gpu_family
 
 
@@ -115,13 +115,14 @@ class FitResult:
 
     def unit(self, family: str | None, engine: str | None = None) -> Efficiency:
         """The parameters of a family (None or without data: the pooled set) for an engine class (None: the reference
-        engine; one without data: no offset)."""
+        engine; one without data: a fitted sibling generation's offsets with its host time scaled, else the prior's:
+        engines.carried_offsets)."""
         if not self.n_points:
             return self.defaults
         theta = list(self.theta_pooled)
         for offsets in (
             self.theta_family.get(family or "", ()),
-            self.theta_engine.get(engine or self.reference_engine, ()),
+            carried_offsets(engine or self.reference_engine, self.theta_engine)[0],
         ):
             theta = [a + b for a, b in zip(theta, offsets, strict=True)] if offsets else theta
         return _efficiency(theta)
@@ -160,7 +161,8 @@ class FitResult:
 
     def ttft_overhead(self, engine: str | None = None) -> float:
         """The request overhead TTFT pays for an engine class, ms (fitted; else the default)."""
-        return self.ttft_overhead_ms.get(engine or self.reference_engine, DEFAULT_TTFT_OVERHEAD_MS)
+        source = offset_source(engine or self.reference_engine, self.ttft_overhead_ms)
+        return self.ttft_overhead_ms.get(source or "", DEFAULT_TTFT_OVERHEAD_MS)
 
     def efficiency(self, spec: GpuSpec, engine: str | None = None) -> tuple[Efficiency, str]:
         """The parameters for a GPU (its family's, for an engine class) and how they were obtained (the basis text)."""
@@ -168,12 +170,7 @@ class FitResult:
         engine_name = engine or self.reference_engine
         if not self.n_points:
             return self.defaults, "no data: documented defaults"
-        on_engine = (
-            f"{engine_name} engine offsets from {self.points_by_engine[engine_name]} points"
-            f" ({generations_text(engine_name, tuple(self.generations_by_engine.get(engine_name, ())))})"
-            if engine_name in self.theta_engine
-            else f"no {engine_name} data: no engine offset"
-        )
+        on_engine = self.engine_basis(engine_name)
         if family in self.theta_family:
             gpus = self.gpus_by_family.get(family, ())
             own = self.points_by_gpu.get(spec.id, 0)
@@ -186,6 +183,25 @@ class FitResult:
         have = ", ".join(sorted(self.points_by_family))
         return self.unit(None, engine_name), (
             f"no {family} data: pooled fit over all {self.n_points} points (families: {have}), {on_engine}"
+        )
+
+    def engine_basis(self, engine_name: str) -> str:
+        """Where an engine class's (generation's) offsets come from, in words: its own points, a sibling generation's
+        with the host time scaled, or the prior alone."""
+        _, source = carried_offsets(engine_name, self.theta_engine)
+        if source == engine_name:
+            gens = generations_text(engine_name, tuple(self.generations_by_engine.get(engine_name, ())))
+            return f"{engine_name} engine offsets from {self.points_by_engine[engine_name]} points ({gens})"
+        if source is None:
+            return (
+                f"no {engine_name} data: engine offsets from the prior (per-step host time x{host_scale(engine_name):g}"
+                " of a CPU-bound scheduler's)"
+            )
+        ratio = host_scale(engine_name) / host_scale(source)
+        return (
+            f"no {engine_name} data: {source}'s engine offsets ({self.points_by_engine[source]} points) with the"
+            f" per-step host time x{ratio:g} (host-time prior: {engine_name} {host_scale(engine_name):g}, {source}"
+            f" {host_scale(source):g} of a CPU-bound scheduler's)"
         )
 
     # -----------------------------------------------------------------------------------------

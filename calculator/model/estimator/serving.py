@@ -29,7 +29,7 @@ def usable_bytes(spec: GpuSpec) -> float:
     return USABLE_MEMORY_FRACTION * spec.memory_gb * GB
 
 
-PAGED_ADMISSION: frozenset[str] = frozenset({"vllm", "vllm-v0", "sglang"})
+PAGED_ADMISSION: frozenset[str] = frozenset({"vllm", "vllm-sync", "vllm-v0", "sglang", "sglang-0.3"})
 """Engine classes whose scheduler admits a request on its current length and preempts (vLLM: recompute; SGLang:
 retract) when the paged KV cache runs out. TensorRT-LLM's default capacity policy (GUARANTEED_NO_EVICT, also
 trtllm-bench throughput's default) reserves each request's whole length; llama.cpp gives each slot a fixed context."""
@@ -81,7 +81,7 @@ def default_kv_precision(engine: str, precision: str) -> str:
     """The KV-cache precision an engine uses by default for a checkpoint: TensorRT-LLM stores the KV cache in fp8 when
     the weights are fp8 (or fp4) (its quantised checkpoints set kv_cache_quant_algo FP8); vLLM and SGLang keep the
     model's 16-bit dtype unless told (--kv-cache-dtype fp8)."""
-    if engine == "trt-llm" and precision in ("fp8", "fp4", "nvfp4"):
+    if engine in ("trt-llm", "trt-llm-pytorch") and precision in ("fp8", "fp4", "nvfp4"):
         return "fp8"
     return "bf16"
 
@@ -90,7 +90,7 @@ def kv_pool_bytes(spec: GpuSpec, resident_bytes: float, engine: str = "") -> flo
     """Bytes of KV cache the engine allocates beside `resident_bytes` of weights: USABLE_MEMORY_FRACTION of the memory
     less the workspace and weights (vLLM's gpu_memory_utilization, SGLang's mem_fraction_static); TensorRT-LLM takes
     TRT_KV_FREE_FRACTION of what is left after the weights and workspace."""
-    if engine == "trt-llm":
+    if engine in ("trt-llm", "trt-llm-pytorch"):
         return TRT_KV_FREE_FRACTION * (spec.memory_gb * GB - ENGINE_WORKSPACE_GB * GB - resident_bytes)
     return usable_bytes(spec) - ENGINE_WORKSPACE_GB * GB - resident_bytes
 

@@ -52,6 +52,7 @@ GROUPING_WORDS: dict[str, str] = {
     "gpu": "a GPU we have no data for",
     "source": "a harness or publication we have never seen (every point of its source held out at once)",
     "harness": "a harness we have never seen (every source from its repository or site held out at once)",
+    "generation": "an engine generation we have never seen (every point of its engine class held out at once)",
     "split": "the held-out test split (a fifth of the sources, fitted on the other four fifths only)",
 }
 GROUPINGS = tuple(GROUPING_WORDS)
@@ -76,9 +77,10 @@ def leave_one_out(
     """Predict every point we hold with the estimator refitted without it (group="point"), without its
     whole profile ("profile"), without every point of its GPU ("gpu": how well it does on a GPU it has
     never seen), without every point of its data source ("source": a harness or publication held out at once, the
-    figure an estimate's error is quoted from), or only the test split's points from one fit without the whole
-    split ("split": test_split_sources). Points not used in the fit (TPF or lengths assumed, custom kernels) are
-    predicted with the full fit.
+    figure an estimate's error is quoted from), without every point of its engine generation ("generation": an
+    engine class never seen, predicted from a sibling generation or the prior, engines.carried_offsets), or only
+    the test split's points from one fit without the whole split ("split": test_split_sources). Points not used in
+    the fit (TPF or lengths assumed, custom kernels) are predicted with the full fit.
     Predictions are made as estimates are: a speculative/diffusion point's engine time per cycle is the
     serving calibration's of that refit (ModeCalibration), not its own data source's; its TPF and engine are its own.
 
@@ -129,7 +131,8 @@ def _leave_one_out(catalog: Catalog, group: str, models: Mapping[str, ModelEntry
     meta = obs.meta
     if meta.empty:
         return pd.DataFrame(columns=LOO_COLUMNS)
-    column = {"point": "label", "profile": "group", "gpu": "gpu", "source": "source_text"}.get(group, "source_text")
+    columns = {"point": "label", "profile": "group", "gpu": "gpu", "source": "source_text"}
+    column = columns.get(group, "engine_class" if group == "generation" else "source_text")
     keys = meta[column]
     predicted = predict_observations(full).copy()
     if group == "harness":
@@ -214,7 +217,7 @@ class HeldOutError:
     def text(self) -> str:
         return (
             f"±{self.median_pct:.0f} % median, p90 {self.p90_pct:.0f} %, worst {self.worst_pct:.0f} %"
-            f" (leave-one-source-out, {self.scope}: {self.points} points from {self.sources} sources)"
+            f" (leave-one-{self.grouping}-out, {self.scope}: {self.points} points from {self.sources} sources)"
         )
 
 
@@ -228,15 +231,26 @@ def held_out_error(
     """The error figure of an estimated row of `mode` on `engine` (an engine class, engines.ENGINE_CLASSES: the engine
     generation, e.g. vLLM V0 "vllm-v0" vs V1 "vllm"; None = the reference engine, SGLang): median, p90 and worst
     |error| of the leave-one-source-out predictions of fitted serving throughput points of that mode and engine class,
-    falling back to the mode over all engines, then to every mode, where fewer than HELD_OUT_MIN_POINTS exist."""
+    falling back to the mode over all engines, then to every mode, where fewer than HELD_OUT_MIN_POINTS exist. An engine
+    class with no point at all (a generation never measured, e.g. "trt-llm-pytorch") quotes leave-one-generation-out
+    over the mode's points instead (scope "<mode> on an unseen generation", grouping "generation")."""
     from calculator.model.estimator.engines import REFERENCE_ENGINE
 
     loo = leave_one_out(catalog, group="source", models=models)
     loo = loo[loo["in_fit"] & (loo["metric"] == "output_tok_s")]
     eng = engine or REFERENCE_ENGINE
     sources = {p: s for p, s in zip(*_point_sources(catalog, models), strict=True)}
+    unseen = not (loo["engine"] == eng).any()
+    if unseen and (loo["mode"] == mode).sum() >= HELD_OUT_MIN_POINTS:
+        # No point of this engine generation at all: the error of predicting a generation never seen (each generation
+        # held out at once, predicted from a sibling generation or the prior), over every engine's points of the mode.
+        by_gen = leave_one_out(catalog, group="generation", models=models)
+        by_gen = by_gen[by_gen["in_fit"] & (by_gen["metric"] == "output_tok_s") & (by_gen["mode"] == mode)]
+        loo = by_gen if len(by_gen) >= HELD_OUT_MIN_POINTS else loo
+        unseen = len(by_gen) >= HELD_OUT_MIN_POINTS
     for scope, sel in (
         (f"{mode} on {eng}", (loo["mode"] == mode) & (loo["engine"] == eng)),
+        (f"{mode} on an unseen generation", (loo["mode"] == mode) if unseen else pd.Series(False, index=loo.index)),
         (mode, loo["mode"] == mode),
         ("all modes", pd.Series(True, index=loo.index)),
     ):
@@ -248,6 +262,7 @@ def held_out_error(
             return HeldOutError(
                 float(np.median(err)), float(np.percentile(err, 90)), float(err.max()), len(err),
                 len({sources.get(p, p) for p in rows["point"]}), scope,
+                "generation" if scope.endswith("unseen generation") else "source",
             )  # fmt: skip
     raise AssertionError("unreachable")
 

@@ -152,8 +152,11 @@ def test_leave_one_source_out_holds_out_a_whole_source_and_is_what_an_estimate_q
     assert "leave-one-source-out" in e.text()
     sources = set(fitted(CATALOG)[1].obs.meta["source_text"])
     assert e.sources <= len(sources)
-    rare = held_out_error(CATALOG, "ar", "llama.cpp")  # no fitted llama.cpp AR points: the mode's figure
+    rare = held_out_error(CATALOG, "ar", "other")  # one fitted AR point of a fork: too few, the mode's figure
     assert rare.scope == "ar"
+    unseen = held_out_error(CATALOG, "ar", "llama.cpp")  # no fitted llama.cpp point at all: an engine never seen
+    assert unseen.scope == "ar on an unseen generation" and unseen.grouping == "generation"
+    assert "leave-one-generation-out" in unseen.text() and unseen.points >= 8
     table = held_out_errors(CATALOG)
     assert {"mode", "engine", "scope", "median_abs_error_pct"} <= set(table.columns)
 
