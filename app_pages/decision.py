@@ -153,7 +153,6 @@ st.caption(
     )
     + " · ratio = NLD $/M ÷ baseline $/M (below 1: NLD cheaper). Inputs in the sidebar."
 )
-w.price_age_note(prices)  # how old the prices in use are; a warning past 30 days (issue 22)
 if not gpus:
     st.warning("Pick at least one GPU in the sidebar.", icon=":material/memory:")
     st.stop()
@@ -170,6 +169,7 @@ for col, g in zip(cols, result.gpus, strict=True):
         if g.nld is not None or g.baseline is not None:
             st.table(cards.card_table(g, volume))
         st.caption(vb.escape_dollars(g.offer + ("; " + "; ".join(g.notes) if g.notes else "")))
+w.price_age_note(prices)  # how old the prices in use are; a warning past 30 days (issue 22), below the cards
 
 # ---------------------------------------------------------------------------------------------
 # Below the fold: what would change the verdict
