@@ -183,3 +183,33 @@ def test_a_harness_is_its_repository_or_site_so_its_result_files_are_held_out_to
     assert harness_of(a) == harness_of(b) == "github:freedomintelligence/accelmark"
     assert harness_of("https://johnmusgrave.com/p/vllm-sweep") == "johnmusgrave.com"
     assert harness_of("arXiv 2607.05722, Fig. 9 (https://arxiv.org/abs/2607.05722)") == "arXiv 2607.05722, Fig. 9"
+
+
+def test_leave_one_source_out_ar_budget():
+    """Issue 19's budget on the bundled data: AR throughput predicted by a fit that never saw its source (a harness run
+    or publication held out at once), median |error| <= 10 %, p90 <= 25 %. Measured 2026-12-06: 7.5 / 20.7 % over 194
+    fitted points (docs/estimator.md §6); pinned at the budget, so a regression shows."""
+    by_source = leave_one_out(CATALOG, group="source")
+    ar = by_source[by_source["in_fit"] & (by_source["mode"] == "ar")]
+    err = ar["error_pct"].abs()
+    assert len(err) >= 190
+    assert err.median() <= 10.0
+    assert np.percentile(err, 90) <= 25.0
+
+
+def test_each_tensorrt_llm_generation_is_calibrated_on_its_own_table_and_carries_to_the_other():
+    """TensorRT-LLM's TensorRT-engine backend (0.17) and its PyTorch backend (1.0) are engine generations with data of
+    their own (two tables of NVIDIA's performance overview). With one generation's source held out its class has no
+    point left and takes the other generation's offsets (same kernels; same host-time prior, so carried as they are)."""
+    from calculator.model.estimator.engines import carried_offsets, engine_class
+    from calculator.model.estimator.fitting import fitted
+
+    result, _ = fitted(CATALOG)
+    assert engine_class("trt-llm", "1.0") == "trt-llm-pytorch"
+    assert result.points_by_engine.get("trt-llm", 0) >= 40 and result.points_by_engine.get("trt-llm-pytorch", 0) >= 20
+    assert "trt-llm-pytorch 1.0" in result.generations_by_engine["trt-llm-pytorch"]
+    assert "trt-llm 0.17" in result.generations_by_engine["trt-llm"]
+    assert "trt-llm-pytorch engine offsets from 20 points" in result.engine_basis("trt-llm-pytorch")
+    for held, other in (("trt-llm", "trt-llm-pytorch"), ("trt-llm-pytorch", "trt-llm")):
+        offsets, source = carried_offsets(held, {other: [0.1, 0.2, 0.3, 0.4, 0.5]})
+        assert source == other and offsets == [0.1, 0.2, 0.3, 0.4, 0.5]
