@@ -3,9 +3,10 @@ error (leave-one-source-out: a whole harness or publication held out at once, va
 mode on the row's engine class (the engine generation: vLLM V0 vs V1, ...; estimates are for SGLang unless asked).
 
 One table (`estimate_errors`, ERROR_TABLE_COLUMNS) holds a row per mode x engine class: its scope (the mode on the
-engine where it has >= HELD_OUT_MIN_POINTS fitted serving points, else the mode over every engine, else every mode)
-and a note that says what the figure rests on (for diffusion: no serving data anywhere, so it is every mode's figure;
-for self-speculation: three sources, all on B200). checks.error_pct picks a row's figure from it.
+engine where it has >= HELD_OUT_MIN_POINTS fitted serving points, else the mode over every engine, else the
+multi-token modes' points for a mode other than AR, else every mode) and a note that says what the figure rests on (for
+diffusion: no serving data anywhere, so it is the multi-token modes' figure; for self-speculation: three sources, all
+on B200). checks.error_pct picks a row's figure from it.
 
 The leave-one-source-out refits take tens of seconds, so the table is computed once per catalog content and code:
 shipped for the bundled data (SHIPPED, written by `record_shipped`, checked current by a test), else computed and
@@ -26,6 +27,7 @@ from calculator.data.catalog import Catalog
 from calculator.model.estimator import ENGINE_CLASSES, REFERENCE_ENGINE, held_out_error, leave_one_out
 from calculator.model.estimator.cache import code_fingerprint
 from calculator.model.estimator.fitting import catalog_key
+from calculator.model.estimator.validation import MULTI_TOKEN_SCOPE
 from calculator.model.modes import MODEL_MODES
 
 ERROR_TABLE_COLUMNS = [
@@ -89,6 +91,8 @@ def _in_scope(loo: pd.DataFrame, scope: str, mode: str, engine: str) -> pd.Serie
         return pd.Series(True, index=loo.index)
     if scope in (mode, f"{mode} on an unseen generation"):
         return loo["mode"] == mode
+    if scope == MULTI_TOKEN_SCOPE:
+        return loo["mode"] != "ar"
     return (loo["mode"] == mode) & (loo["engine"] == engine)
 
 
@@ -108,9 +112,13 @@ def _note(mode: str, engine: str, scope: str, points: int, sources: int, gpus: l
         )
     if scope == mode:
         return f"{base}, {words} on every engine (too few {words} points on {engine} to hold out alone){where}"
-    return (
-        f"no {words} serving data held out: the figure is every mode's ({base}); {words}'s own error is not known"
-    )
+    if scope == MULTI_TOKEN_SCOPE:
+        return (
+            f"no {words} serving data held out: the figure is that of the multi-token modes (self-speculation, EAGLE-3;"
+            f" {base}), whose error includes tokens per cycle and engine time per cycle as {words}'s does;"
+            f" {words}'s own error is not known"
+        )
+    return f"no {words} serving data held out: the figure is every mode's ({base}); {words}'s own error is not known"
 
 
 def _shipped(key: str) -> pd.DataFrame | None:

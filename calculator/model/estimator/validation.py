@@ -23,6 +23,7 @@ from calculator.model.estimator import cache
 from calculator.model.estimator.fitting import catalog_key, fitted, model_entries, refit
 from calculator.model.estimator.predict import predict_observations
 from calculator.model.estimator.result import Efficiency, FitResult
+from calculator.model.modes import MODEL_MODES
 
 LOO_COLUMNS = [
     "gpu",
@@ -69,6 +70,13 @@ HEADLINE_COLUMNS = [
     "worst_abs_error_pct",
     "worst_point",
 ]
+
+
+MULTI_TOKEN_SCOPE = "multi-token modes"
+"""The fallback scope of a mode other than AR without held-out serving data of its own (diffusion, MTP): the points of
+every mode that emits several tokens per cycle (self-speculation, EAGLE-3, MTP). Their error includes what AR points
+never test, the tokens per cycle (acceptance) and the engine time per cycle, so AR's smaller figure would understate a
+diffusion estimate's error."""
 
 
 def leave_one_out(
@@ -231,7 +239,8 @@ def held_out_error(
     """The error figure of an estimated row of `mode` on `engine` (an engine class, engines.ENGINE_CLASSES: the engine
     generation, e.g. vLLM V0 "vllm-v0" vs V1 "vllm"; None = the reference engine, SGLang): median, p90 and worst
     |error| of the leave-one-source-out predictions of fitted serving throughput points of that mode and engine class,
-    falling back to the mode over all engines, then to every mode, where fewer than HELD_OUT_MIN_POINTS exist. An engine
+    falling back to the mode over all engines, then (a mode other than AR) to every multi-token mode's points
+    (MULTI_TOKEN_SCOPE), then to every mode, where fewer than HELD_OUT_MIN_POINTS exist. An engine
     class with no point at all (a generation never measured, e.g. "trt-llm-pytorch") quotes leave-one-generation-out
     over the mode's points instead (scope "<mode> on an unseen generation", grouping "generation")."""
     from calculator.model.estimator.engines import REFERENCE_ENGINE
@@ -248,10 +257,12 @@ def held_out_error(
         by_gen = by_gen[by_gen["in_fit"] & (by_gen["metric"] == "output_tok_s") & (by_gen["mode"] == mode)]
         loo = by_gen if len(by_gen) >= HELD_OUT_MIN_POINTS else loo
         unseen = len(by_gen) >= HELD_OUT_MIN_POINTS
+    multi_token = mode in MODEL_MODES and mode != "ar"
     for scope, sel in (
         (f"{mode} on {eng}", (loo["mode"] == mode) & (loo["engine"] == eng)),
         (f"{mode} on an unseen generation", (loo["mode"] == mode) if unseen else pd.Series(False, index=loo.index)),
         (mode, loo["mode"] == mode),
+        (MULTI_TOKEN_SCOPE, (loo["mode"] != "ar") if multi_token else pd.Series(False, index=loo.index)),
         ("all modes", pd.Series(True, index=loo.index)),
     ):
         rows = loo[sel]
