@@ -16,10 +16,12 @@ import streamlit as st
 
 from calculator.answers import claims, compare, estimate_errors, gpu_compare, planning, scenario
 from calculator.answers import decision as decision_answers
+from calculator.answers.checks import Targets
 from calculator.data.catalog import Catalog, forward_points_frame, load_catalog
 from calculator.model.cost import CostSettings, price_table
 from calculator.model.estimator import error_summary, estimated_forward_ms, leave_one_out, summarise_headline
 from calculator.present import charts
+from calculator.present import labels as lb
 
 
 @st.cache_resource(show_spinner="Loading the bundled data…")
@@ -192,6 +194,57 @@ def build_scenario(
     return key, scenario.ScenarioResult(inputs=inputs, curves=curves, offer=offer, priced=table)
 
 
+def scenario_in_view(
+    key: str, prices_key: str, price_ratio: float, result: scenario.ScenarioResult, models: tuple[str, ...]
+) -> tuple[str, scenario.ScenarioResult]:
+    """(the view's key, scenario.result_in_view of build_scenario's answer): kept per scenario, prices and models,
+    as a shared object (read-only), so that a rerun at the same choices filters nothing again (issue 21)."""
+    view_key = f"{key}|models={','.join(models)}"
+    return view_key, _scenario_in_view(view_key, prices_key, price_ratio, result.inputs, models, result)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _scenario_in_view(
+    view_key: str,
+    prices_key: str,
+    price_ratio: float,
+    inputs: scenario.ScenarioInputs,
+    models: tuple[str, ...],
+    _result: scenario.ScenarioResult,
+) -> scenario.ScenarioResult:
+    # keyed on the curves (view_key), the prices, every input (tier, provider, utilisation) and the models
+    return scenario.result_in_view(_result, models)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def scenario_headline(
+    view_key: str,
+    prices_key: str,
+    price_ratio: float,
+    inputs: scenario.ScenarioInputs,
+    targets: Targets,
+    cost_col: str,
+    _result: scenario.ScenarioResult,
+) -> scenario.ScenarioHeadline:
+    """scenario.scenario_headline of a scenario in view (scenario_in_view), per its key, the targets and the cost
+    column: names, notices, crossovers, the cheapest option and the operating points. Shared, read-only."""
+    return scenario.scenario_headline(_result, crossover(view_key, _result.dense), targets, cost_col)
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def scenario_export(
+    view_key: str,
+    prices_key: str,
+    price_ratio: float,
+    inputs: scenario.ScenarioInputs,
+    _result: scenario.ScenarioResult,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The Export page's table of a scenario in view (scenario.scenario_table) and its on-screen preview (the first
+    200 rows, labels.preview_frame), per scenario_in_view's key. Shared, read-only."""
+    table = scenario.scenario_table(_result)
+    return table, lb.preview_frame(table.head(200))
+
+
 @st.cache_data(show_spinner=False, max_entries=32)
 def frontier_figure(
     key: str, _dense: pd.DataFrame, faded: frozenset[str], limit: int | None = charts.MAX_LEGEND
@@ -276,9 +329,9 @@ def capacity_plan(
 def clear_per_choice_caches() -> None:
     """Empty the caches of results per user choice (each utilisation, volume, filter, scenario); keep the bundled
     catalog, the estimator's checks and the forward surfaces (once per process). The housekeeping's idle sweep."""
-    for fn in (priced, compare_pool, _compare_view_at_full, scenario_curves, _scenario_prices, frontier_figure,
-               crossover, _gpu_comparison_at_full, _capacity_curves, capacity_plan, _decision_curves,
-               _decision_at_full):  # fmt: skip
+    for fn in (priced, compare_pool, _compare_view_at_full, scenario_curves, _scenario_prices, _scenario_in_view,
+               scenario_headline, scenario_export, frontier_figure, crossover, _gpu_comparison_at_full,
+               _capacity_curves, capacity_plan, _decision_curves, _decision_at_full):  # fmt: skip
         fn.clear()
 
 
