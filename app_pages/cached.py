@@ -101,7 +101,7 @@ def loo_tables() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
 # Page computations
 
 
-@st.cache_data(show_spinner="Estimating GPUs without data…", max_entries=16)
+@st.cache_resource(show_spinner="Estimating GPUs without data…", max_entries=16)  # shared, read-only
 def compare_pool(
     points_key: str,
     prices_key: str,
@@ -130,6 +130,57 @@ def compare_view(
         pool_key, prices_key, query, dataclasses.replace(settings, utilisation=1.0), errors, pool, prices
     )
     return full if settings.utilisation == 1.0 else compare.at_utilisation(full, settings.utilisation)
+
+
+@dataclasses.dataclass(frozen=True)
+class ComparePage:
+    """What the Compare page draws from its view, derived once per view (compare_page): read-only."""
+
+    view: compare.CompareView
+    any_eligible: bool
+    top: pd.Series | None  # CompareView.top (None: no rows)
+    top_with_data: pd.Series | None  # CompareView.top_with_data
+    table: pd.DataFrame  # the view's rows with the measured extras, the ★ and the lengths in words
+    extras: list[str]  # the measured extras' columns that hold a value (compare.with_measured_extras)
+    download: pd.DataFrame  # compare.export_frame
+    used_prices: pd.DataFrame  # the price offers the view's rows use
+
+
+def compare_page(
+    pool_key: str,
+    prices_key: str,
+    query: compare.CompareQuery,
+    settings: CostSettings,
+    errors: dict[str, str],
+    usd_per_kwh: float,
+    pool: pd.DataFrame,
+    prices: pd.DataFrame,
+) -> ComparePage:
+    """compare_view and what the page derives from it, kept per view (the utilisation and the $/kWh included) as a
+    shared object, so that a rerun at the same choices derives nothing again (issue 21)."""
+    return _compare_page(pool_key, prices_key, query, settings, errors, usd_per_kwh, pool, prices)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _compare_page(
+    pool_key: str,
+    prices_key: str,
+    query: compare.CompareQuery,
+    settings: CostSettings,
+    errors: dict[str, str],
+    usd_per_kwh: float,
+    _pool: pd.DataFrame,
+    _prices: pd.DataFrame,
+) -> ComparePage:
+    view = compare_view(pool_key, prices_key, query, settings, errors, _pool, _prices)
+    table = view.table
+    if table.empty:
+        return ComparePage(view, False, None, None, table, [], table, _prices.iloc[:0])
+    shown, extras = compare.with_measured_extras(table, usd_per_kwh)
+    shown = shown.assign(star=shown["cheapest_on_gpu"].map({True: "★", False: ""}), lengths=lb.lengths_text(shown))
+    download = compare.export_frame(view, settings.cost_column)
+    used = _prices[_prices["id"].isin(set(download["offer_id"]))]
+    return ComparePage(view, view.any_eligible, view.top, view.top_with_data, shown, extras, download, used)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)

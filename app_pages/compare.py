@@ -16,7 +16,6 @@ from app_pages import widgets as w
 from calculator.answers import compare, scenario
 from calculator.data import vocabulary as vb
 from calculator.present import charts, export
-from calculator.present import labels as lb
 
 st.title("Compare cost per million tokens")
 
@@ -122,7 +121,9 @@ if with_est:
     pool, est_problems = cached.compare_pool(points_key, prices_key, isl, osl, asked, points, prices)
     pool_key = f"{points_key}+est|{prices_key}|{isl}|{osl}|{asked}"
 errors = cached.estimate_errors_by_mode()
-view = cached.compare_view(pool_key, prices_key, query, settings, errors, pool, prices)
+usd_per_kwh = float(st.session_state.get("tco_kwh", 0.08))  # measured energy's electricity (the Prices page's)
+made = cached.compare_page(pool_key, prices_key, query, settings, errors, usd_per_kwh, pool, prices)
+view = made.view
 table = view.table
 
 if table.empty:
@@ -133,14 +134,15 @@ if table.empty:
     )
     st.stop()
 
-if not view.any_eligible:
+if not made.any_eligible:
     st.warning(
         f"No row here meets the floor ({query.floor_text()}): the rows below are listed for reference and none is "
         "starred. Lower the floor, pick another concurrency, or widen the filters.",
         icon=":material/speed:",
     )
 m1, m2, m3 = st.columns(3)
-top = view.top
+top = made.top
+assert top is not None  # the table has rows
 m1.metric(
     f"Cheapest here ({cost_label})",
     vb.fmt_usd(top[cost_col]),
@@ -151,7 +153,7 @@ m1.metric(
     f"provenance: {top['provenance_label']}.",
     border=True,
 )
-d = view.top_with_data
+d = made.top_with_data
 if d is not None:
     m2.metric(
         "Cheapest with data (not estimated)",
@@ -219,7 +221,7 @@ if view.gpus_without_rows:
 for p in est_problems:
     st.caption(f"Not estimated: {p}")
 # Measured energy (its electricity at the Prices page's $/kWh) and goodput, where an uploaded file has them.
-table, extras = compare.with_measured_extras(table, float(st.session_state.get("tco_kwh", 0.08)))
+table, extras = made.table, made.extras
 
 columns = [
     "star", "gpu", "model", "mode", "precision", "block", "lengths", "concurrency", cost_col, "usd_at_c1",
@@ -230,7 +232,7 @@ columns = [
 ]  # fmt: skip
 w.table(
     # ★ (pinned) marks the cheapest option per GPU; a row tint (a pandas Styler) would cost ~0.4 s per rerun here.
-    table.assign(star=table["cheapest_on_gpu"].map({True: "★", False: ""}), lengths=lb.lengths_text(table)),
+    table,  # with the ★ and the lengths in words (cached.compare_page)
     "compare_table",
     columns,
     keep=["provenance", "profile_id", "offer_id", "cheapest_on_gpu"],  # in the data (tests, CSV), not shown
@@ -259,7 +261,7 @@ if st.toggle(
 # ---------------------------------------------------------------------------------------------
 # Download this view (with the assumptions it was computed with)
 
-download = compare.export_frame(view, cost_col)
+download = made.download
 notes = export.cost_notes()
 
 
@@ -271,7 +273,7 @@ def _view_file(
     return export.document(ext, _view, _assumptions, notes, _prices, title="Cost per million tokens: Compare view")
 
 
-used_prices = prices[prices["id"].isin(set(download["offer_id"]))]
+used_prices = made.used_prices
 with st.expander("Download this view", icon=":material/download:"):
     view_key = f"{pool_key}|{prices_key}|{query}|{settings}"
     cols = st.columns(4)
