@@ -246,6 +246,7 @@ else:
             "mixed_monthly_usd", "best_single_label", "best_single_monthly_usd", "saving_usd", "benefit",
             "peak_tok_s_user", "offpeak_tok_s_user", "best_single_offpeak_tok_s_user", "usd_per_gpu_hour",
         ],
+        shared=True,  # plan.mixed: a frame of the shared plan (cached.capacity_plan)
     )  # fmt: skip
 st.caption(
     "Mixed plans assume an autoscaled fleet (each band sized on its own mode), so they are made only on rented "

@@ -241,6 +241,7 @@ w.table(
         cost_col: st.column_config.NumberColumn(cost_label, format="$%.3f", help=settings.help),
     },
     alt="Cost per million tokens by GPU, model, mode and price offer",
+    shared=True,
 )
 st.caption("Hover a cell to read long sources and notes in full; sort by any column header.")
 

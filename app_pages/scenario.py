@@ -301,6 +301,7 @@ with tab_table:
                 ],
                 overrides={cost_col: st.column_config.NumberColumn(cost_label, format="$%.3f")},
                 alt="Best operating point per curve",
+                shared=True,
             )  # fmt: skip
 
 st.caption("Share this scenario: the page address holds every input. Download its table and charts on the Export page.")
