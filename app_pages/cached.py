@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from calculator.answers import claims, compare, estimate_errors, gpu_compare, planning, scenario
+from calculator.answers import checks, claims, compare, estimate_errors, gpu_compare, planning, scenario
 from calculator.answers import decision as decision_answers
 from calculator.answers.checks import Targets
 from calculator.data.catalog import Catalog, forward_points_frame, load_catalog
@@ -331,6 +331,45 @@ def gpu_comparison(
     return made if settings.utilisation == 1.0 else gpu_compare.at_utilisation(made, 1.0, settings.utilisation)
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def gpu_comparison_rows(
+    points_key: str,
+    prices_key: str,
+    model: str,
+    mode: str,
+    precision: str,
+    concurrency: int,
+    gpus: tuple[str, ...],
+    settings: CostSettings,
+    _points: pd.DataFrame,
+    _prices: pd.DataFrame,
+    isl: int = 1024,
+    osl: int = 1024,
+) -> tuple[gpu_compare.GpuComparison, pd.DataFrame]:
+    """gpu_comparison and its rows as the Hardware page shows them (gpu_compare.comparison_rows with the GPUs' names
+    and the stated lengths in words), kept per choice (the utilisation included) as shared objects: read-only."""
+    made = gpu_comparison(
+        points_key, prices_key, model, mode, precision, concurrency, gpus, settings, _points, _prices, isl, osl
+    )
+    show = gpu_compare.comparison_rows(made, {g.id: g.name for g in bundled_catalog().gpu_specs})
+    if "stated_isl" in show:
+        show["lengths"] = lb.lengths_text(pd.DataFrame({"isl": show["stated_isl"], "osl": show["stated_osl"]}))
+    return made, show
+
+
+@st.cache_resource(show_spinner=False)
+def trust_texts() -> list[str]:
+    """gpu_compare.trust_texts of the leave-one-out tables and the estimator's errors (all once per process)."""
+    _loo, summary, headline = loo_tables()
+    return gpu_compare.trust_texts(summary, headline, estimator_errors())
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def estimate_error_text(mode: str) -> str:
+    """checks.estimate_error_text of a mode (SGLang), from the estimator's errors (once per process)."""
+    return checks.estimate_error_text(estimator_errors(), mode)
+
+
 @st.cache_data(show_spinner="Estimating…", max_entries=64)
 def _gpu_comparison_at_full(
     points_key: str,
@@ -382,6 +421,7 @@ def clear_per_choice_caches() -> None:
     catalog, the estimator's checks and the forward surfaces (once per process). The housekeeping's idle sweep."""
     for fn in (priced, compare_pool, _compare_view_at_full, scenario_curves, _scenario_prices, _scenario_in_view,
                scenario_headline, scenario_export, frontier_figure, crossover, _gpu_comparison_at_full,
+               gpu_comparison_rows,
                _capacity_curves, capacity_plan, _decision_curves, _decision_at_full):  # fmt: skip
         fn.clear()
 
