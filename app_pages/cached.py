@@ -9,6 +9,8 @@ import dataclasses
 import hashlib
 import threading
 import weakref
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar, cast
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -22,6 +24,8 @@ from calculator.model.cost import CostSettings, price_table
 from calculator.model.estimator import error_summary, estimated_forward_ms, leave_one_out, summarise_headline
 from calculator.present import charts
 from calculator.present import labels as lb
+
+T = TypeVar("T")
 
 
 @st.cache_resource(show_spinner="Loading the bundled data…")
@@ -67,6 +71,27 @@ def forward_surfaces() -> pd.DataFrame:
             del _FORWARD[key]
         _FORWARD[id(catalog)] = (weakref.ref(catalog), frame)
     return frame
+
+
+_DERIVED: dict[tuple[int, Hashable], tuple[weakref.ref[Any], Any]] = {}
+_DERIVED_LOCK = threading.Lock()
+
+
+def derived(source: Any, tag: Hashable, make: Callable[[], T]) -> T:
+    """`make()`, kept while `source` lives and made again only for another `source` object or `tag`. For what a
+    page derives from a read-only object the caches share (or a session keeps): `tag` names the derivation and every
+    other value it depends on, so a rerun at the same choices derives nothing again (issue 21)."""
+    k = (id(source), tag)
+    with _DERIVED_LOCK:
+        hit = _DERIVED.get(k)
+    if hit is not None and hit[0]() is source:
+        return cast(T, hit[1])
+    made = make()
+    with _DERIVED_LOCK:
+        for dead in [d for d, (ref, _) in _DERIVED.items() if ref() is None]:
+            del _DERIVED[dead]
+        _DERIVED[k] = (weakref.ref(source), made)
+    return made
 
 
 # ---------------------------------------------------------------------------------------------
@@ -422,7 +447,7 @@ def clear_per_choice_caches() -> None:
     for fn in (priced, compare_pool, _compare_view_at_full, scenario_curves, _scenario_prices, _scenario_in_view,
                scenario_headline, scenario_export, frontier_figure, crossover, _gpu_comparison_at_full,
                gpu_comparison_rows,
-               _capacity_curves, capacity_plan, _decision_curves, _decision_at_full):  # fmt: skip
+               _capacity_curves, capacity_plan, _decision_curves, _decision_at_full, _decision):  # fmt: skip
         fn.clear()
 
 
@@ -457,11 +482,25 @@ def decision(
     prices: pd.DataFrame,
 ) -> decision_answers.Decision:
     """decision.decide: the verdict per GPU, and the ratio at `context_isls` on `context_gpus`. Decided at 100 %
-    utilisation (cached) and rescaled to the user's (decision.at_utilisation), so every utilisation shares one entry."""
+    utilisation (cached) and rescaled to the user's (decision.at_utilisation), so every utilisation shares one entry;
+    the answer at the user's utilisation is kept too, as a shared object (read-only; issue 21)."""
+    return _decision(points_key, prices_key, inputs, context_isls, context_gpus, points, prices)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _decision(
+    points_key: str,
+    prices_key: str,
+    inputs: decision_answers.DecisionInputs,
+    context_isls: tuple[int, ...],
+    context_gpus: tuple[str, ...],
+    _points: pd.DataFrame,
+    _prices: pd.DataFrame,
+) -> decision_answers.Decision:
     if inputs.tokens_per_month:  # a fleet for a volume is sized at the utilisation (whole instances): no rescale
-        return _decision_at_full(points_key, prices_key, inputs, context_isls, context_gpus, points, prices)
+        return _decision_at_full(points_key, prices_key, inputs, context_isls, context_gpus, _points, _prices)
     full = dataclasses.replace(inputs, util=100)
-    made = _decision_at_full(points_key, prices_key, full, context_isls, context_gpus, points, prices)
+    made = _decision_at_full(points_key, prices_key, full, context_isls, context_gpus, _points, _prices)
     return made if inputs.util == 100 else decision_answers.at_utilisation(made, inputs.util)
 
 

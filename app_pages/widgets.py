@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app_pages.cached import derived
 from app_pages.state import gpu_names, uploads, url_value_notice
 from calculator.answers.checks import Notice, Targets
 from calculator.answers.scenario import DEFAULT_BASELINE, default_models
@@ -260,8 +261,12 @@ def price_age_note(prices: pd.DataFrame) -> None:
     STALE_AFTER_DAYS (30 days)."""
     from datetime import date
 
-    dates = prices["as_of"].astype(str).tolist() if "as_of" in prices else []
-    age = price_age(dates, date.today())
+    today = date.today()
+    age = derived(  # per prices object (a session keeps its own) and day
+        prices,
+        ("price_age", today),
+        lambda: price_age(prices["as_of"].astype(str).tolist() if "as_of" in prices else [], today),
+    )
     if age.any_stale:
         st.warning(age.text(), icon=":material/schedule:")
     else:
