@@ -87,10 +87,13 @@ def derived(source: Any, tag: Hashable, make: Callable[[], T]) -> T:
     if hit is not None and hit[0]() is source:
         return cast(T, hit[1])
     made = make()
+
+    def forget(ref: weakref.ref[Any]) -> None:  # the source is gone (e.g. the idle sweep emptied its cache)
+        if _DERIVED.get(k, (None,))[0] is ref:
+            _DERIVED.pop(k, None)  # no lock: this may run inside a locked section, at any allocation
+
     with _DERIVED_LOCK:
-        for dead in [d for d, (ref, _) in _DERIVED.items() if ref() is None]:
-            del _DERIVED[dead]
-        _DERIVED[k] = (weakref.ref(source), made)
+        _DERIVED[k] = (weakref.ref(source, forget), made)
     return made
 
 

@@ -4,8 +4,6 @@ and input/output lengths (bound to the URL), provenance badges and number column
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -190,26 +188,12 @@ def export_column_config(columns: Sequence[str], frame: pd.DataFrame | None = No
     return {str(c): column_config(str(c), frame) for c in columns}
 
 
-_PREPARED: dict[tuple[int, tuple[str, ...], tuple[str, ...]], tuple[weakref.ref[pd.DataFrame], Any]] = {}
-_PREPARED_LOCK = threading.Lock()
-
-
 def _prepared(frame: pd.DataFrame, columns: Sequence[str], keep: Sequence[str], shared: bool) -> Any:
     """(order, the data as sent, column configs) of `table`; with `shared` (a read-only frame the caches share)
     kept per frame object while it lives, so a rerun that shows the same cached frame prepares nothing again."""
     if not shared:
         return _prepare(frame, columns, keep)
-    k = (id(frame), tuple(columns), tuple(keep))
-    with _PREPARED_LOCK:
-        hit = _PREPARED.get(k)
-    if hit is not None and hit[0]() is frame:
-        return hit[1]
-    made = _prepare(frame, columns, keep)
-    with _PREPARED_LOCK:
-        for dead in [d for d, (ref, _) in _PREPARED.items() if ref() is None]:
-            del _PREPARED[dead]
-        _PREPARED[k] = (weakref.ref(frame), made)
-    return made
+    return derived(frame, ("table", tuple(columns), tuple(keep)), lambda: _prepare(frame, columns, keep))
 
 
 def _prepare(frame: pd.DataFrame, columns: Sequence[str], keep: Sequence[str]) -> Any:
