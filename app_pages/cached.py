@@ -268,31 +268,32 @@ def build_scenario(
     curves = scenario_curves(points_key, curve_in, points)
     pricing = scenario.ScenarioInputs(gpu=inputs.gpu, tier=inputs.tier, provider=inputs.provider, util=100)
     offer, table = _scenario_prices(key, prices_key, pricing, price_ratio, curves, prices)  # at 100 %: rescaled
-    if inputs.util != 100:
-        table = scenario.priced_at_utilisation(table, 100, inputs.util)
+    if inputs.util != 100:  # kept per priced table and utilisation (a shared object: read-only)
+        full = table
+        util = inputs.util
+        table = derived(full, ("at_utilisation", util), lambda: scenario.priced_at_utilisation(full, 100, util))
     return key, scenario.ScenarioResult(inputs=inputs, curves=curves, offer=offer, priced=table)
 
 
 def scenario_in_view(
     key: str, prices_key: str, price_ratio: float, result: scenario.ScenarioResult, models: tuple[str, ...]
 ) -> tuple[str, scenario.ScenarioResult]:
-    """(the view's key, scenario.result_in_view of build_scenario's answer): kept per scenario, prices and models,
-    as a shared object (read-only), so that a rerun at the same choices filters nothing again (issue 21)."""
+    """(the view's key, scenario.result_in_view of build_scenario's answer): its curves kept per curves and models,
+    its priced rows per priced table (kept per choice by build_scenario) and models, so that a rerun at the same
+    choices filters nothing again (issue 21). Shared objects: read-only."""
     view_key = f"{key}|models={','.join(models)}"
-    return view_key, _scenario_in_view(view_key, prices_key, price_ratio, result.inputs, models, result)
+    if not models:
+        return view_key, result
+    curves = _curves_in_view(view_key, models, result.curves)
+    priced = derived(result.priced, ("in_view", models), lambda: scenario.in_view(result.priced, models))
+    return view_key, dataclasses.replace(result, curves=curves, priced=priced)
 
 
-@st.cache_resource(show_spinner=False, max_entries=64)
-def _scenario_in_view(
-    view_key: str,
-    prices_key: str,
-    price_ratio: float,
-    inputs: scenario.ScenarioInputs,
-    models: tuple[str, ...],
-    _result: scenario.ScenarioResult,
-) -> scenario.ScenarioResult:
-    # keyed on the curves (view_key), the prices, every input (tier, provider, utilisation) and the models
-    return scenario.result_in_view(_result, models)
+@st.cache_resource(show_spinner=False, max_entries=48)
+def _curves_in_view(
+    view_key: str, models: tuple[str, ...], _curves: scenario.ScenarioCurves
+) -> scenario.ScenarioCurves:
+    return scenario.curves_in_view(_curves, models)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -447,7 +448,7 @@ def capacity_plan(
 def clear_per_choice_caches() -> None:
     """Empty the caches of results per user choice (each utilisation, volume, filter, scenario); keep the bundled
     catalog, the estimator's checks and the forward surfaces (once per process). The housekeeping's idle sweep."""
-    for fn in (priced, compare_pool, _compare_view_at_full, scenario_curves, _scenario_prices, _scenario_in_view,
+    for fn in (priced, compare_pool, _compare_view_at_full, scenario_curves, _scenario_prices, _curves_in_view,
                scenario_headline, scenario_export, frontier_figure, crossover, _gpu_comparison_at_full,
                gpu_comparison_rows,
                _capacity_curves, capacity_plan, _decision_curves, _decision_at_full, _decision):  # fmt: skip

@@ -219,12 +219,19 @@ def result_in_view(result: ScenarioResult, models: Iterable[str]) -> ScenarioRes
     chosen = tuple(models)
     if not chosen:
         return result
-    c = result.curves
-    dense = in_view(c.dense, chosen)
-    ids = set(dense["profile_id"]) if not dense.empty else set()
-    checks = c.checks[c.checks["profile_id"].isin(ids)] if not c.checks.empty else c.checks
-    curves = dataclasses.replace(c, points=in_view(c.points, chosen), dense=dense, checks=checks)
+    curves = curves_in_view(result.curves, chosen)
     return dataclasses.replace(result, curves=curves, priced=in_view(result.priced, chosen))
+
+
+def curves_in_view(curves: ScenarioCurves, models: Iterable[str]) -> ScenarioCurves:
+    """The curves of `models` only (none: every curve): result_in_view's part that does not depend on prices."""
+    chosen = tuple(models)
+    if not chosen:
+        return curves
+    dense = in_view(curves.dense, chosen)
+    ids = set(dense["profile_id"]) if not dense.empty else set()
+    checks = curves.checks[curves.checks["profile_id"].isin(ids)] if not curves.checks.empty else curves.checks
+    return dataclasses.replace(curves, points=in_view(curves.points, chosen), dense=dense, checks=checks)
 
 
 def missing_configs(points: pd.DataFrame, model: str) -> list[tuple[str, str, str, int | None]]:
