@@ -88,9 +88,11 @@ def derived(source: Any, tag: Hashable, make: Callable[[], T]) -> T:
         return cast(T, hit[1])
     made = make()
 
+    entries = _DERIVED  # held by the callback: at interpreter exit the module's globals may be gone first
+
     def forget(ref: weakref.ref[Any]) -> None:  # the source is gone (e.g. the idle sweep emptied its cache)
-        if _DERIVED.get(k, (None,))[0] is ref:
-            _DERIVED.pop(k, None)  # no lock: this may run inside a locked section, at any allocation
+        if entries.get(k, (None,))[0] is ref:
+            entries.pop(k, None)  # no lock: this may run inside a locked section, at any allocation
 
     with _DERIVED_LOCK:
         _DERIVED[k] = (weakref.ref(source, forget), made)
