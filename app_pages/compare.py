@@ -8,6 +8,8 @@ and GPUs without data get estimated rows (badged), as in the CLI table.
 
 from __future__ import annotations
 
+import copy
+
 import pandas as pd
 import streamlit as st
 
@@ -250,9 +252,15 @@ st.caption("Hover a cell to read long sources and notes in full; sort by any col
 if st.toggle(
     "Show the chart", key="c_chart", bind="query-params", help="A bar chart of the cheapest offer per option."
 ):
-    per_option, n_options = compare.cheapest_per_option(view, cost_col)
+
+    def chart() -> tuple[pd.DataFrame, int, dict[str, object]]:
+        per_option, n_options = compare.cheapest_per_option(view, cost_col)
+        figure = charts.literal_figure(charts.cheapest_offer_figure(per_option, cost_col, cost_label))
+        return per_option, n_options, figure
+
+    per_option, n_options, figure = cached.derived(made, ("chart", cost_col, cost_label), chart)  # once per view
     st.plotly_chart(
-        charts.literal_figure(charts.cheapest_offer_figure(per_option, cost_col, cost_label)),
+        copy.deepcopy(figure),  # the kept figure stays as made, whatever drawing it does to its input
         key="compare_chart",
         config={"displaylogo": False},
     )
