@@ -280,7 +280,11 @@ with tab_table:
     if tab_table.open:
         st.markdown("**Crossover, self-speculation vs AR** (throughput per GPU)")
         w.table(
-            crossings.assign(status=crossings["status"].map(lb.crossover_status_text)),
+            cached.derived(  # kept per shared headline (cached.scenario_headline)
+                view,
+                "crossings_shown",
+                lambda: crossings.assign(status=crossings["status"].map(lb.crossover_status_text)),
+            ),
             "crossover_table",
             [
                 "gpu", "challenger_label", "baseline_label", "status", "last_win_concurrency", "first_loss_concurrency",
@@ -289,6 +293,7 @@ with tab_table:
             ],
             keep=["challenger_profile", "baseline_profile", "baseline_model"],
             alt="Crossover of self-speculation and AR curves",
+            shared=True,
         )  # fmt: skip
         if not result.priced.empty:
             st.markdown(f"**Best operating point per curve meeting {slo.describe()}**")
