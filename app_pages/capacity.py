@@ -123,7 +123,7 @@ request = planning.PlanRequest(
 )  # fmt: skip
 errors = cached.estimate_errors_by_mode()
 plan = cached.capacity_plan(points_key, prices_key, request, errors, points, prices)
-st.caption(planning.basis_text(plan))
+st.caption(cached.derived(plan, "basis_text", lambda: planning.basis_text(plan)))
 w.show_notices(plan.notices)
 if plan.problems:
     st.caption("; ".join(plan.problems))
@@ -147,7 +147,7 @@ if plans.empty:
     st.warning("No price offer for these GPUs and tiers. Widen the filters or add a price.", icon=":material/sell:")
     st.stop()
 
-best = plans.iloc[0]
+best = cached.derived(plans, "best", lambda: plans.iloc[0])
 m = st.columns(4)
 m[0].metric("Cheapest monthly bill", vb.fmt_usd(best["monthly_usd"], 0), border=True, help="Whole instances, 730 h")
 m[1].metric(
@@ -159,7 +159,7 @@ m[1].metric(
 m[2].metric("Effective $/M output tokens", vb.fmt_usd(best["usd_per_mtok_effective"]), border=True)
 m[3].metric("Average fleet utilisation", f"{best['fleet_utilisation']:.0%}", border=True)
 st.markdown(vb.escape_dollars(planning.best_plan_text(best)))
-w.show_notices(planning.plan_notices(plan, best))
+w.show_notices(cached.derived(plan, "plan_notices", lambda: planning.plan_notices(plan, best)))
 
 # Lazy tabs (only the open one runs; the chart tab loads Plotly's script): the plans table is the answer.
 tab_plans, tab_chart = st.tabs(list(links.TABS["cap_tab"]), key="cap_tab", bind="query-params")
@@ -170,7 +170,7 @@ with tab_chart:
             key="capacity_chart",
             config={"displaylogo": False},
         )
-single_point = plan.single_point_options()
+single_point = cached.derived(plan, "single_point", plan.single_point_options)
 if single_point:
     st.caption(
         f"{len(single_point)} curve(s) have a figure at one concurrency only (e.g. the vendor's batch-1 table), so "
@@ -189,8 +189,9 @@ def plans_table(plans: pd.DataFrame) -> None:
         key="cap_all_offers",
         help="Off: each curve with its cheapest offer per provider. On: every offer (instance type, region, tier).",
     )
+    rows = cached.derived(plans, ("plan_rows", every_offer), lambda: planning.plan_rows(plans, every_offer=every_offer))
     w.table(
-        planning.plan_rows(plans, every_offer=every_offer),
+        rows,
         "capacity_table",
         [
             "gpu", "curve", "provider", "instance", "tier_label", "monthly_usd", "usd_per_mtok_effective", "badge",
@@ -202,6 +203,7 @@ def plans_table(plans: pd.DataFrame) -> None:
         ],
         keep=["provenance", "profile_id", "offer_id", "tier", "gpus", "model", "mode"],
         alt="Fleet plans per curve and offer",
+        shared=True,  # kept per shared plan (cached.derived)
     )  # fmt: skip
 
 
@@ -210,8 +212,7 @@ with tab_plans:
         plans_table(plans)
 
 with st.expander("Download this plan", icon=":material/download:"):
-    plan_table = plans[[c for c in planning.PLAN_EXPORT_COLUMNS if c in plans.columns]].reset_index(drop=True)
-    used_offers = prices[prices["id"].isin(set(plan_table["offer_id"]))]
+    plan_table, used_offers = cached.derived(plan, "download", lambda: planning.plan_download(plan, prices))
     name = f"nld-capacity-isl{isl}-osl{osl}"
     for col, ext in zip(st.columns(2), ("csv", "xlsx"), strict=True):
         col.download_button(
@@ -246,6 +247,7 @@ else:
             "mixed_monthly_usd", "best_single_label", "best_single_monthly_usd", "saving_usd", "benefit",
             "peak_tok_s_user", "offpeak_tok_s_user", "best_single_offpeak_tok_s_user", "usd_per_gpu_hour",
         ],
+        shared=True,  # plan.mixed: a frame of the shared plan (cached.capacity_plan)
     )  # fmt: skip
 st.caption(
     "Mixed plans assume an autoscaled fleet (each band sized on its own mode), so they are made only on rented "
@@ -277,7 +279,11 @@ api_in = b[1].number_input(
     key="api_in",
     bind="query-params",
 )
-be = planning.api_break_even(best, demand, api_out=api_out, api_in=api_in, utilisation=util)
+be = cached.derived(
+    plan,
+    ("break_even", demand, api_out, api_in, util),
+    lambda: planning.api_break_even(best, demand, api_out=api_out, api_in=api_in, utilisation=util),
+)
 with b[2]:
     st.caption(
         vb.escape_dollars(

@@ -8,6 +8,8 @@ and GPUs without data get estimated rows (badged), as in the CLI table.
 
 from __future__ import annotations
 
+import copy
+
 import pandas as pd
 import streamlit as st
 
@@ -16,7 +18,6 @@ from app_pages import widgets as w
 from calculator.answers import compare, scenario
 from calculator.data import vocabulary as vb
 from calculator.present import charts, export
-from calculator.present import labels as lb
 
 st.title("Compare cost per million tokens")
 
@@ -122,7 +123,9 @@ if with_est:
     pool, est_problems = cached.compare_pool(points_key, prices_key, isl, osl, asked, points, prices)
     pool_key = f"{points_key}+est|{prices_key}|{isl}|{osl}|{asked}"
 errors = cached.estimate_errors_by_mode()
-view = cached.compare_view(pool_key, prices_key, query, settings, errors, pool, prices)
+usd_per_kwh = float(st.session_state.get("tco_kwh", 0.08))  # measured energy's electricity (the Prices page's)
+made = cached.compare_page(pool_key, prices_key, query, settings, errors, usd_per_kwh, pool, prices)
+view = made.view
 table = view.table
 
 if table.empty:
@@ -133,14 +136,15 @@ if table.empty:
     )
     st.stop()
 
-if not view.any_eligible:
+if not made.any_eligible:
     st.warning(
         f"No row here meets the floor ({query.floor_text()}): the rows below are listed for reference and none is "
         "starred. Lower the floor, pick another concurrency, or widen the filters.",
         icon=":material/speed:",
     )
 m1, m2, m3 = st.columns(3)
-top = view.top
+top = made.top
+assert top is not None  # the table has rows
 m1.metric(
     f"Cheapest here ({cost_label})",
     vb.fmt_usd(top[cost_col]),
@@ -151,7 +155,7 @@ m1.metric(
     f"provenance: {top['provenance_label']}.",
     border=True,
 )
-d = view.top_with_data
+d = made.top_with_data
 if d is not None:
     m2.metric(
         "Cheapest with data (not estimated)",
@@ -219,7 +223,7 @@ if view.gpus_without_rows:
 for p in est_problems:
     st.caption(f"Not estimated: {p}")
 # Measured energy (its electricity at the Prices page's $/kWh) and goodput, where an uploaded file has them.
-table, extras = compare.with_measured_extras(table, float(st.session_state.get("tco_kwh", 0.08)))
+table, extras = made.table, made.extras
 
 columns = [
     "star", "gpu", "model", "mode", "precision", "block", "lengths", "concurrency", cost_col, "usd_at_c1",
@@ -230,7 +234,7 @@ columns = [
 ]  # fmt: skip
 w.table(
     # ★ (pinned) marks the cheapest option per GPU; a row tint (a pandas Styler) would cost ~0.4 s per rerun here.
-    table.assign(star=table["cheapest_on_gpu"].map({True: "★", False: ""}), lengths=lb.lengths_text(table)),
+    table,  # with the ★ and the lengths in words (cached.compare_page)
     "compare_table",
     columns,
     keep=["provenance", "profile_id", "offer_id", "cheapest_on_gpu"],  # in the data (tests, CSV), not shown
@@ -239,6 +243,7 @@ w.table(
         cost_col: st.column_config.NumberColumn(cost_label, format="$%.3f", help=settings.help),
     },
     alt="Cost per million tokens by GPU, model, mode and price offer",
+    shared=True,
 )
 st.caption("Hover a cell to read long sources and notes in full; sort by any column header.")
 
@@ -247,9 +252,15 @@ st.caption("Hover a cell to read long sources and notes in full; sort by any col
 if st.toggle(
     "Show the chart", key="c_chart", bind="query-params", help="A bar chart of the cheapest offer per option."
 ):
-    per_option, n_options = compare.cheapest_per_option(view, cost_col)
+
+    def chart() -> tuple[pd.DataFrame, int, dict[str, object]]:
+        per_option, n_options = compare.cheapest_per_option(view, cost_col)
+        figure = charts.literal_figure(charts.cheapest_offer_figure(per_option, cost_col, cost_label))
+        return per_option, n_options, figure
+
+    per_option, n_options, figure = cached.derived(made, ("chart", cost_col, cost_label), chart)  # once per view
     st.plotly_chart(
-        charts.literal_figure(charts.cheapest_offer_figure(per_option, cost_col, cost_label)),
+        copy.deepcopy(figure),  # the kept figure stays as made, whatever drawing it does to its input
         key="compare_chart",
         config={"displaylogo": False},
     )
@@ -259,7 +270,7 @@ if st.toggle(
 # ---------------------------------------------------------------------------------------------
 # Download this view (with the assumptions it was computed with)
 
-download = compare.export_frame(view, cost_col)
+download = made.download
 notes = export.cost_notes()
 
 
@@ -271,7 +282,7 @@ def _view_file(
     return export.document(ext, _view, _assumptions, notes, _prices, title="Cost per million tokens: Compare view")
 
 
-used_prices = prices[prices["id"].isin(set(download["offer_id"]))]
+used_prices = made.used_prices
 with st.expander("Download this view", icon=":material/download:"):
     view_key = f"{pool_key}|{prices_key}|{query}|{settings}"
     cols = st.columns(4)

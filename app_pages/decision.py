@@ -60,7 +60,7 @@ with st.sidebar:
         help="best: NLD's cheapest mode meeting the targets (its AR mode included); or one mode (self_spec: "
         "self-speculation, diffusion, ar).",
     )
-    base_options = list(dc.baseline_options(points))
+    base_options = list(cached.derived(points, "baseline_options", lambda: dc.baseline_options(points)))
     state.url_value_notice("d_base", base_options, "models with an AR curve")
     base = st.selectbox(
         "Baseline (best of AR and EAGLE-3, like precision)",
@@ -167,7 +167,7 @@ for col, g in zip(cols, result.gpus, strict=True):
         st.markdown(f"**{names.get(g.gpu, g.gpu)}** · ratio **{cards.ratio_text(g)}**")
         st.markdown(vb.escape_dollars(g.verdict))
         if g.nld is not None or g.baseline is not None:
-            st.table(cards.card_table(g, volume))
+            st.table(cached.derived(g, ("card_table", volume), lambda g=g: cards.card_table(g, volume)))
         st.caption(vb.escape_dollars(g.offer + ("; " + "; ".join(g.notes) if g.notes else "")))
 w.price_age_note(prices)  # how old the prices in use are; a warning past 30 days (issue 22), below the cards
 
@@ -177,13 +177,20 @@ w.price_age_note(prices)  # how old the prices in use are; a warning past 30 day
 st.subheader("What would change the verdict")
 sweep = tuple(i for i in dc.CONTEXT_SWEEP if i != inputs.isl)
 swept = cached.decision(points_key, prices_key, inputs, (inputs.isl, *sweep), tuple(gpus), points, prices)
-changes = cards.what_changes(dc.Decision(inputs, result.gpus, swept.context), names)
-st.table(changes.set_index("GPU"))
+named = tuple(names.items())
+changes = cached.derived(
+    swept,
+    ("what_changes", named),  # result: the same inputs at the user's length only, decided with swept
+    lambda: cards.what_changes(dc.Decision(inputs, result.gpus, swept.context), names).set_index("GPU"),
+)
+st.table(changes)
 st.caption(
     "NLD ÷ baseline by prompt length on each chosen GPU. Crossover: where NLD's chosen curve stops beating the "
     "baseline's in tok/s per GPU as concurrency grows."
 )
-st.dataframe(cards.context_table(swept.context, names), hide_index=True)
+st.dataframe(
+    cached.derived(swept, ("context_table", named), lambda: cards.context_table(swept.context, names)), hide_index=True
+)
 
 # ---------------------------------------------------------------------------------------------
 # The vendor's claims, checked against the bundled data
@@ -222,7 +229,7 @@ with c1.container(border=True):
         f"**{lo:.2f}–{hi:.2f}**: about 6 only with block 32 at 1–4 concurrent requests; the blocks a busy server runs "
         "give less."
     )
-    st.table(cards.tpf_table(tpf.sweep))
+    st.table(cached.derived(tpf, "tpf_table", lambda: cards.tpf_table(tpf.sweep)))
     st.caption(f"Vendor: {vb.escape_dollars(tpf.vendor_source)}. Sweep (community): {tpf.sweep_source}")
 with c2.container(border=True):
     st.markdown(

@@ -16,7 +16,6 @@ from app_pages import widgets as w
 from calculator.answers import scenario
 from calculator.data import vocabulary as vb
 from calculator.present import charts, export, links
-from calculator.present import labels as lb
 
 st.title("Export")
 
@@ -31,8 +30,8 @@ settings = state.cost_settings()
 cost_col, cost_label = settings.cost_column, settings.cost_label
 key, result = cached.build_scenario(inputs, points_key, points, prices_key, prices, settings.price_ratio)
 models = w.model_filter(result.dense["model"] if not result.dense.empty else [], also=(inputs.baseline_model,))
-result = scenario.result_in_view(result, models)
-table = scenario.scenario_table(result)
+view_key, result = cached.scenario_in_view(key, prices_key, settings.price_ratio, result, models)
+table, preview = cached.scenario_export(view_key, prices_key, settings.price_ratio, inputs, result)
 
 st.markdown(
     f"**Scenario:** {vb.model_label(inputs.model)} and the AR baselines on **{vb.md(state.gpu_name(inputs.gpu))}**, "
@@ -131,8 +130,7 @@ h[1].download_button(
 )
 
 st.subheader("Preview")
-preview = lb.preview_frame(table.head(200))
-preview["gpu"] = preview["gpu"].map(state.gpu_name)  # on screen a GPU's name; the files keep its id
+preview = preview.assign(gpu=preview["gpu"].map(state.gpu_name))  # on screen a GPU's name; the files keep its id
 st.dataframe(
     preview,
     key="export_preview",

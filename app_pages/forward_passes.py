@@ -43,17 +43,26 @@ if frame.empty:
     )
     st.stop()
 
-surfaces = frame.drop_duplicates("surface_id")[["surface_id", "device", "gpu", "model", "precision", "weights", "date"]]
-choice = st.selectbox(
-    "Surface",
-    surfaces["surface_id"].tolist(),
-    key="fp_surface",
-    format_func=lambda sid: " · ".join(
-        str(v) for v in surfaces[surfaces["surface_id"] == sid].iloc[0][["model", "device", "precision", "date"]]
-    ),
-)
-rows = frame[frame["surface_id"] == choice]
-meta = rows.iloc[0]
+
+def surface_labels() -> dict[object, str]:
+    """Each surface's name in the picker (model · device · precision · date), in the frame's order."""
+    surfaces = frame.drop_duplicates("surface_id")
+    return {
+        sid: " · ".join(
+            str(v) for v in surfaces[surfaces["surface_id"] == sid].iloc[0][["model", "device", "precision", "date"]]
+        )
+        for sid in surfaces["surface_id"].tolist()
+    }
+
+
+def surface_rows(choice: object) -> tuple[pd.DataFrame, pd.Series]:
+    rows = frame[frame["surface_id"] == choice]
+    return rows, rows.iloc[0]
+
+
+labels = cached.derived(frame, "fp_labels", surface_labels)  # the surfaces are once per process
+choice = st.selectbox("Surface", list(labels), key="fp_surface", format_func=labels.__getitem__)
+rows, meta = cached.derived(frame, ("fp_rows", choice), lambda: surface_rows(choice))
 kind = next(fc.provenance.kind for fc in catalog.forward_costs if fc.id == choice)
 badge = {"measured": "green", "community": "violet", "uploaded": "blue"}.get(kind, "orange")
 st.markdown(
@@ -66,37 +75,42 @@ attention = st.segmented_control(
     "Attention", ["causal", "block"], default="causal", key="fp_attention",
     help="causal: AR decode and self-spec verify; block: diffusion denoise and self-spec draft (bidirectional).",
 )  # fmt: skip
-sub = rows[rows["attention"] == (attention or "causal")]
+sub = cached.derived(rows, ("fp_sub", attention), lambda: rows[rows["attention"] == (attention or "causal")])
 
 # Lazy tabs (only the open one runs; the chart tab loads Plotly's script): the table holds every figure.
 tab_table, tab_chart = st.tabs(list(links.TABS["fp_tab"]), key="fp_tab", bind="query-params")
 with tab_table:
     if tab_table.open:
-        table = sub[
-            [
-                "batch",
-                "query_tokens",
-                "context_tokens",
-                "time_ms_median",
-                "time_ms_p10",
-                "time_ms_p90",
-                "estimated_ms",
-                "achieved_tb_s",
-                "achieved_tflops",
-                "hbm_roofline_fraction",
+
+        def surface_table() -> tuple[pd.DataFrame, list[str]]:
+            table = sub[
+                [
+                    "batch",
+                    "query_tokens",
+                    "context_tokens",
+                    "time_ms_median",
+                    "time_ms_p10",
+                    "time_ms_p90",
+                    "estimated_ms",
+                    "achieved_tb_s",
+                    "achieved_tflops",
+                    "hbm_roofline_fraction",
+                ]
             ]
-        ]
-        # Missing figures as "—" (never "None"), with the reason below.
-        formats = {"time_ms_p10": "%.3f", "time_ms_p90": "%.3f", "estimated_ms": "%.3f", "achieved_tb_s": "%.3f",
-                   "achieved_tflops": "%.2f"}  # fmt: skip
-        numeric = [*formats, "hbm_roofline_fraction"]
-        table = table.assign(**{c: pd.to_numeric(table[c], errors="coerce") for c in numeric})
-        gaps = [c for c in table.columns if table[c].isna().any()]
-        shown = lb.dash_missing(table, formats)
-        if "hbm_roofline_fraction" in gaps:
-            shown["hbm_roofline_fraction"] = [
-                "—" if pd.isna(v) else f"{v:.0%}" for v in table["hbm_roofline_fraction"]
-            ]
+            # Missing figures as "—" (never "None"), with the reason below.
+            formats = {"time_ms_p10": "%.3f", "time_ms_p90": "%.3f", "estimated_ms": "%.3f", "achieved_tb_s": "%.3f",
+                       "achieved_tflops": "%.2f"}  # fmt: skip
+            numeric = [*formats, "hbm_roofline_fraction"]
+            table = table.assign(**{c: pd.to_numeric(table[c], errors="coerce") for c in numeric})
+            gaps = [c for c in table.columns if table[c].isna().any()]
+            shown = lb.dash_missing(table, formats)
+            if "hbm_roofline_fraction" in gaps:
+                shown["hbm_roofline_fraction"] = [
+                    "—" if pd.isna(v) else f"{v:.0%}" for v in table["hbm_roofline_fraction"]
+                ]
+            return shown, gaps
+
+        shown, gaps = cached.derived(sub, "fp_table", surface_table)  # once per surface and attention
         st.dataframe(
             shown,
             hide_index=True,

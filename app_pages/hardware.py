@@ -7,14 +7,12 @@ is: on points of GPUs it has data for, and on GPUs it has never seen (the figure
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from app_pages import cached, state
 from app_pages import widgets as w
 from calculator.answers import checks, gpu_compare
 from calculator.present import charts, links
-from calculator.present import labels as lb
 
 st.title("Hardware: A100 vs H100 vs H200 vs B200 vs GB200")
 
@@ -34,7 +32,7 @@ with st.container(border=True):
     isl, osl = w.length_inputs()  # the Scenario's lengths (one key each, in the session and the URL)
 
 gpus = tuple(state.known_gpus()) if all_gpus else gpu_compare.FOCUS_GPUS
-result = cached.gpu_comparison(
+result, show = cached.gpu_comparison_rows(
     points_key, prices_key, model, mode, precision, int(conc), gpus, settings, points, prices, isl, osl
 )
 if result.mode != mode:
@@ -45,7 +43,7 @@ for p in result.problems:
     st.warning(p, icon=":material/warning:")
 
 errors = cached.estimator_errors()
-error_text = checks.estimate_error_text(errors, mode)
+error_text = cached.estimate_error_text(mode)
 # Lazy tabs (only the open one runs; the chart tab loads Plotly's script): the table is the answer.
 tab_table, tab_chart = st.tabs(list(links.TABS["hw_tab"]), key="hw_tab", bind="query-params")
 with tab_chart:
@@ -62,9 +60,6 @@ with tab_chart:
             + (f", off by {error_text} on a source it has not seen (error bars: the median)" if error_text else "")
             + "."
         )
-show = gpu_compare.comparison_rows(result, state.gpu_names())
-if "stated_isl" in show:
-    show["lengths"] = lb.lengths_text(pd.DataFrame({"isl": show["stated_isl"], "osl": show["stated_osl"]}))
 
 
 with tab_table:
@@ -76,6 +71,7 @@ with tab_table:
              "provider", "tpf_assumed", "basis", "source"],
             keep=["gpu", "provenance", "profile_id", "model", "mode"],
             alt="One configuration across GPUs",
+            shared=True,  # cached.gpu_comparison_rows
             overrides={
                 cost_col: w.column_config(cost_col, show) | {"label": f"{cost_label}, cheapest on-demand"},
                 "provider": st.column_config.TextColumn("Cheapest on-demand provider"),
@@ -93,12 +89,12 @@ for line in result.skipped:
 
 st.subheader("How far to trust the estimates")
 try:
-    loo, summary, headline = cached.loo_tables()
+    loo, summary, _headline = cached.loo_tables()
 except (ValueError, LookupError) as ex:
     st.warning(f"The leave-one-out check failed: {ex}", icon=":material/warning:")
 else:
-    for text in gpu_compare.trust_texts(summary, headline, errors):
+    for text in cached.trust_texts():
         st.markdown(text)
-    w.table(summary, "loo_table", list(summary.columns))
+    w.table(summary, "loo_table", list(summary.columns), shared=True)  # once per process (cached.loo_tables)
     with st.expander("Every leave-one-out prediction", icon=":material/table:"):
-        w.table(loo, "loo_points_table", list(loo.columns))
+        w.table(loo, "loo_points_table", list(loo.columns), shared=True)

@@ -13,7 +13,7 @@ import streamlit as st
 from app_pages import cached, state
 from app_pages import widgets as w
 from calculator.answers import scenario
-from calculator.answers.checks import check_notices, lengths_warning
+from calculator.answers.checks import lengths_warning
 from calculator.data import vocabulary as vb
 from calculator.data.schema import TIERS
 from calculator.model.modes import long_context_note
@@ -95,8 +95,7 @@ inputs = state.scenario_from_state()
 key, result = cached.build_scenario(inputs, points_key, points, prices_key, prices, settings.price_ratio)
 in_scenario = result.dense["model"] if not result.dense.empty else []
 models = w.model_filter(in_scenario, also=(inputs.baseline_model,), container=st.columns([2, 3])[0])
-result = scenario.result_in_view(result, models)
-key = f"{key}|models={','.join(models)}"
+key, result = cached.scenario_in_view(key, prices_key, settings.price_ratio, result, models)
 
 # ---------------------------------------------------------------------------------------------
 # Notes on what is and is not known
@@ -130,15 +129,15 @@ if result.dense.empty:
 
 slo = targets.slo()
 checks = result.checks
-names = result.dense.drop_duplicates("profile_id").set_index("profile_id")["curve"]
-notices, differ = check_notices(checks, targets, inputs.isl, inputs.osl, names.to_dict())
-w.show_notices(notices)
+view = cached.scenario_headline(key, prices_key, settings.price_ratio, inputs, targets, cost_col, result)
+names = view.names
+w.show_notices(view.notices)
 
 # ---------------------------------------------------------------------------------------------
 # Headline: the cheapest mode meeting the targets, and the crossover
 
 # On the source points (data or estimated); crossover() interpolates monotonically between them itself.
-crossings, crosses = scenario.headline_crossovers(cached.crossover(key, result.dense), result)
+crossings, crosses = view.crossings, view.crosses
 
 h1, h2 = st.columns(2)
 with h1.container(border=True):
@@ -149,7 +148,7 @@ with h1.container(border=True):
             icon=":material/sell:",
         )
     else:
-        best = scenario.cheapest_option(result, targets, cost_col)
+        best = view.best
         if best is None:
             left_out = int((~checks["ranked"]).sum())
             st.warning(
@@ -281,7 +280,11 @@ with tab_table:
     if tab_table.open:
         st.markdown("**Crossover, self-speculation vs AR** (throughput per GPU)")
         w.table(
-            crossings.assign(status=crossings["status"].map(lb.crossover_status_text)),
+            cached.derived(  # kept per shared headline (cached.scenario_headline)
+                view,
+                "crossings_shown",
+                lambda: crossings.assign(status=crossings["status"].map(lb.crossover_status_text)),
+            ),
             "crossover_table",
             [
                 "gpu", "challenger_label", "baseline_label", "status", "last_win_concurrency", "first_loss_concurrency",
@@ -290,11 +293,12 @@ with tab_table:
             ],
             keep=["challenger_profile", "baseline_profile", "baseline_model"],
             alt="Crossover of self-speculation and AR curves",
+            shared=True,
         )  # fmt: skip
         if not result.priced.empty:
             st.markdown(f"**Best operating point per curve meeting {slo.describe()}**")
             w.table(
-                scenario.operating_points(result, targets, cost_col),
+                view.operating,
                 "operating_points_table",
                 [
                     "option", "concurrency", "point_basis", cost_col, "output_tok_s_per_gpu", "tok_s_user",
@@ -302,6 +306,7 @@ with tab_table:
                 ],
                 overrides={cost_col: st.column_config.NumberColumn(cost_label, format="$%.3f")},
                 alt="Best operating point per curve",
+                shared=True,
             )  # fmt: skip
 
 st.caption("Share this scenario: the page address holds every input. Download its table and charts on the Export page.")

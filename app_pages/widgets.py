@@ -10,6 +10,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from app_pages.cached import derived
 from app_pages.state import gpu_names, uploads, url_value_notice
 from calculator.answers.checks import Notice, Targets
 from calculator.answers.scenario import DEFAULT_BASELINE, default_models
@@ -187,18 +188,15 @@ def export_column_config(columns: Sequence[str], frame: pd.DataFrame | None = No
     return {str(c): column_config(str(c), frame) for c in columns}
 
 
-def table(
-    frame: pd.DataFrame,
-    key: str,
-    columns: Sequence[str],
-    *,
-    keep: Sequence[str] = (),
-    overrides: dict[str, Any] | None = None,
-    **kwargs: Any,
-) -> None:
-    """A table of `columns` (in that order) with their one definition each: numbers formatted, gaps as "—",
-    headers and tooltips from labels.COLUMNS; `keep` columns travel with the data but are not shown (only these
-    and `columns` are sent to the browser); `overrides` replaces a column's config where a page needs to."""
+def _prepared(frame: pd.DataFrame, columns: Sequence[str], keep: Sequence[str], shared: bool) -> Any:
+    """(order, the data as sent, column configs) of `table`; with `shared` (a read-only frame the caches share)
+    kept per frame object while it lives, so a rerun that shows the same cached frame prepares nothing again."""
+    if not shared:
+        return _prepare(frame, columns, keep)
+    return derived(frame, ("table", tuple(columns), tuple(keep)), lambda: _prepare(frame, columns, keep))
+
+
+def _prepare(frame: pd.DataFrame, columns: Sequence[str], keep: Sequence[str]) -> Any:
     order = [c for c in columns if c in frame.columns]
     if "gpu" in order:  # users read GPU names; the id travels with the data (links, tests), not shown
         if "gpu_name" not in frame.columns:
@@ -208,7 +206,37 @@ def table(
         keep = [*keep, "gpu"]
     sent = list(dict.fromkeys([*order, *(c for c in keep if c in frame.columns)]))
     shown = lb.dash_missing(frame[sent], lb.gap_formats(order))
-    config = {c: column_config(c, shown) for c in order} | (overrides or {})
+    config = {c: column_config(c, shown) for c in order}
+    return order, _as_arrow(shown), config
+
+
+def _as_arrow(shown: pd.DataFrame) -> Any:
+    """The frame as the Arrow table st.dataframe would make of it (Streamlit's own conversion, so the bytes sent are
+    the same), made once per prepared table; the frame itself where that conversion is not available."""
+    try:
+        from streamlit import dataframe_util
+
+        return dataframe_util.convert_pandas_df_to_arrow_table(shown)
+    except Exception:  # another Streamlit version: st.dataframe converts the frame itself
+        return shown
+
+
+def table(
+    frame: pd.DataFrame,
+    key: str,
+    columns: Sequence[str],
+    *,
+    keep: Sequence[str] = (),
+    overrides: dict[str, Any] | None = None,
+    shared: bool = False,
+    **kwargs: Any,
+) -> None:
+    """A table of `columns` (in that order) with their one definition each: numbers formatted, gaps as "—",
+    headers and tooltips from labels.COLUMNS; `keep` columns travel with the data but are not shown (only these
+    and `columns` are sent to the browser); `overrides` replaces a column's config where a page needs to. `shared`:
+    the frame is a read-only object from the caches (never changed in place), so its prepared form is kept."""
+    order, shown, config = _prepared(frame, columns, keep, shared)
+    config = config | (overrides or {})
     st.dataframe(shown, key=key, hide_index=True, column_order=order, column_config=config, **kwargs)
 
 
@@ -217,8 +245,12 @@ def price_age_note(prices: pd.DataFrame) -> None:
     STALE_AFTER_DAYS (30 days)."""
     from datetime import date
 
-    dates = prices["as_of"].astype(str).tolist() if "as_of" in prices else []
-    age = price_age(dates, date.today())
+    today = date.today()
+    age = derived(  # per prices object (a session keeps its own) and day
+        prices,
+        ("price_age", today),
+        lambda: price_age(prices["as_of"].astype(str).tolist() if "as_of" in prices else [], today),
+    )
     if age.any_stale:
         st.warning(age.text(), icon=":material/schedule:")
     else:

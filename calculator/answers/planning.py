@@ -495,6 +495,13 @@ def mixed_text(top: pd.Series, headline_usd: float | None = None, *, headline_au
     )
 
 
+def plan_download(plan: CapacityPlan, prices: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The plan as a download (PLAN_EXPORT_COLUMNS, every offer) and the price offers it uses."""
+    plans = plan.plans
+    table = plans[[c for c in PLAN_EXPORT_COLUMNS if c in plans.columns]].reset_index(drop=True)
+    return table, prices[prices["id"].isin(set(table["offer_id"]))]
+
+
 def plan_rows(plans: pd.DataFrame, *, every_offer: bool = False) -> pd.DataFrame:
     """The plans as a table: every offer, or each curve's cheapest offer per provider and tier (plans are sorted
     cheapest first, so the first of each group is its cheapest)."""

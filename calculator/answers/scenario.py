@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from calculator.answers.checks import (
+    Notice,
     Targets,
+    check_notices,
     eligible_for_cheapest,
     estimate_configs,
     with_counterparts,
@@ -217,12 +219,19 @@ def result_in_view(result: ScenarioResult, models: Iterable[str]) -> ScenarioRes
     chosen = tuple(models)
     if not chosen:
         return result
-    c = result.curves
-    dense = in_view(c.dense, chosen)
-    ids = set(dense["profile_id"]) if not dense.empty else set()
-    checks = c.checks[c.checks["profile_id"].isin(ids)] if not c.checks.empty else c.checks
-    curves = dataclasses.replace(c, points=in_view(c.points, chosen), dense=dense, checks=checks)
+    curves = curves_in_view(result.curves, chosen)
     return dataclasses.replace(result, curves=curves, priced=in_view(result.priced, chosen))
+
+
+def curves_in_view(curves: ScenarioCurves, models: Iterable[str]) -> ScenarioCurves:
+    """The curves of `models` only (none: every curve): result_in_view's part that does not depend on prices."""
+    chosen = tuple(models)
+    if not chosen:
+        return curves
+    dense = in_view(curves.dense, chosen)
+    ids = set(dense["profile_id"]) if not dense.empty else set()
+    checks = curves.checks[curves.checks["profile_id"].isin(ids)] if not curves.checks.empty else curves.checks
+    return dataclasses.replace(curves, points=in_view(curves.points, chosen), dense=dense, checks=checks)
 
 
 def missing_configs(points: pd.DataFrame, model: str) -> list[tuple[str, str, str, int | None]]:
@@ -433,6 +442,32 @@ def operating_points(result: ScenarioResult, targets: Targets, cost_col: str) ->
     if ops.empty:
         return ops
     return with_names(ops, result.curves.names).sort_values(["ranked", cost_col], ascending=[False, True])
+
+
+@dataclass(frozen=True)
+class ScenarioHeadline:
+    """What the Scenario page says about a scenario in view, for its targets and cost column (scenario_headline)."""
+
+    names: pd.Series  # profile_id -> the curve's display name
+    notices: list[Notice]  # what cannot be checked (checks.check_notices)
+    crossings: pd.DataFrame  # the crossover pairs shown (headline_crossovers)
+    crosses: pd.DataFrame  # those the headline reports, best first
+    best: pd.Series | None  # the cheapest option meeting the targets (cheapest_option; None: none or no price)
+    operating: pd.DataFrame  # the operating point per curve (operating_points)
+
+
+def scenario_headline(
+    result: ScenarioResult, crossings: pd.DataFrame, targets: Targets, cost_col: str
+) -> ScenarioHeadline:
+    """Everything the Scenario page derives from a scenario in view with curves (result.dense not empty) and its raw
+    crossovers (scenario_crossover), in one call, so that the app can keep it per scenario, targets and cost column."""
+    names = result.dense.drop_duplicates("profile_id").set_index("profile_id")["curve"]
+    notices, _differ = check_notices(
+        result.checks, targets, result.inputs.isl, result.inputs.osl, {str(k): str(v) for k, v in names.items()}
+    )
+    shown, crosses = headline_crossovers(crossings, result)
+    best = cheapest_option(result, targets, cost_col)
+    return ScenarioHeadline(names, notices, shown, crosses, best, operating_points(result, targets, cost_col))
 
 
 def category_note(catalog: Catalog, category: str, with_estimates: bool = True) -> str:
