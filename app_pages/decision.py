@@ -57,8 +57,9 @@ with st.sidebar:
         list(dc.NLD_MODES),
         key="d_mode",
         bind="query-params",
-        help="best: NLD's cheapest mode meeting the targets (its AR mode included); or one mode (self_spec: "
-        "self-speculation, diffusion, ar).",
+        help="best: NLD's cheapest self-speculation or diffusion option meeting the targets, at a precision the "
+        "baseline also runs (fp8 against fp8); its AR mode, the same computation as an AR model of its size, is "
+        "said in a note. Or one mode (self_spec: self-speculation, diffusion, ar).",
     )
     base_options = list(dc.baseline_options(points))
     state.url_value_notice("d_base", base_options, "models with an AR curve")

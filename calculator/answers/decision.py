@@ -33,6 +33,10 @@ CONTEXT_SWEEP: tuple[int, ...] = (1024, 4096, 16384, 32768, 65536, 131072)
 COST_COL = "usd_per_mtok_output"
 BEST_MODE = "best"
 NLD_MODES: tuple[str, ...] = (BEST_MODE, "self_spec", "diffusion", "ar")
+# What BEST_MODE picks from: NLD's own decoding modes. Its AR mode is the same computation as an AR model of its size
+# (about 1.00x any like-precision AR baseline by construction), so it is said in a note, and taken only where no
+# self-speculation or diffusion option meets the targets.
+BEST_MODES: tuple[str, ...] = ("self_spec", "diffusion")
 CROSSOVER_WORDS: dict[str, str] = {
     "challenger wins throughout": "NLD leads at every concurrency both curves cover",
     "baseline wins throughout": "the baseline leads at every concurrency both curves cover",
@@ -276,6 +280,23 @@ def _best(ops: pd.DataFrame, mask: pd.Series) -> pd.Series | None:
     return pool.sort_values([COST_COL, "concurrency"]).iloc[0]
 
 
+def _pair(
+    ops: pd.DataFrame, nld_mask: pd.Series, base_pool: pd.Series
+) -> tuple[pd.Series | None, pd.Series | None, bool]:
+    """NLD's cheapest option (of `nld_mask`) that has a baseline option at the same precision, with that baseline's
+    cheapest (like precision against like precision: an fp8 NLD is never set against a bf16-only baseline while a
+    like pair exists); else NLD's cheapest and the baseline's cheapest at any precision (like = False)."""
+    best: tuple[pd.Series, pd.Series] | None = None
+    for p in sorted(set(ops.loc[nld_mask & ops["ranked"], "precision"].astype(str))):
+        n = _best(ops, nld_mask & (ops["precision"] == p))
+        b = _best(ops, base_pool & (ops["precision"] == p))
+        if n is not None and b is not None and (best is None or float(n[COST_COL]) < float(best[0][COST_COL])):
+            best = (n, b)
+    if best is not None:
+        return best[0], best[1], True
+    return _best(ops, nld_mask), _best(ops, base_pool), False
+
+
 def decide_gpu(
     catalog: Catalog,
     points: pd.DataFrame,
@@ -305,17 +326,21 @@ def decide_gpu(
         return GpuDecision(gpu, usd_h, offer_text, None, None, False,
                            notes=[*notes, f"Nothing meets {targets.slo().describe()} on {gpu}."])  # fmt: skip
     ops = ops[eligible_for_cheapest(ops).to_numpy()]
-    nld_mask = ops["model"] == inputs.model
-    if inputs.nld_mode != BEST_MODE:
-        nld_mask &= ops["mode"] == inputs.nld_mode
-    nld_row = _best(ops, nld_mask)
+    is_nld = ops["model"] == inputs.model
     base_pool = (ops["model"] == inputs.baseline) & ops["mode"].isin(BASELINE_MODES)
-    base_row, like = None, False
-    if nld_row is not None:
-        base_row = _best(ops, base_pool & (ops["precision"] == nld_row["precision"]))
-        like = base_row is not None
-    if base_row is None:
-        base_row = _best(ops, base_pool)
+    if inputs.nld_mode == BEST_MODE:
+        nld_row, base_row, like = _pair(ops, is_nld & ops["mode"].isin(BEST_MODES), base_pool)
+        own_ar, ar_base, ar_like = _pair(ops, is_nld & (ops["mode"] == "ar"), base_pool)
+        if nld_row is None:
+            nld_row, base_row, like = own_ar, ar_base, ar_like
+            if nld_row is not None:
+                notes = [*notes, "No self-speculation or diffusion option meets the targets: NLD's AR mode is shown."]
+        elif own_ar is not None and ar_base is not None and ar_like:
+            r = float(own_ar[COST_COL]) / float(ar_base[COST_COL])
+            ar_note = f"NLD's own AR mode ({own_ar['precision']}) is {r:.2f}x the baseline: the same computation"
+            notes = [*notes, ar_note + " as an AR model of its size (NLD mode 'ar' shows it)."]
+    else:
+        nld_row, base_row, like = _pair(ops, is_nld & (ops["mode"] == inputs.nld_mode), base_pool)
     nld = None if nld_row is None else _side(nld_row, errors, offer, inputs)
     base = None if base_row is None else _side(base_row, errors, offer, inputs)
     out = GpuDecision(gpu, usd_h, offer_text, nld, base, like, notes=notes)
