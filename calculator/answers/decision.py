@@ -465,6 +465,11 @@ def short_model(model: str) -> str:
     return model_label(model).split(" (")[0].replace("Nemotron-Labs-Diffusion", "NLD")
 
 
+def nld_mode_label(mode: str) -> str:
+    """An NLD mode choice in words ("best" says what it picks from)."""
+    return "best (self-speculation or diffusion)" if mode == BEST_MODE else mode_label(mode)
+
+
 def crossover_text(d: GpuDecision) -> str:
     """Where the NLD curve stops beating the baseline's, in words."""
     if d.crossover_concurrency is not None:
