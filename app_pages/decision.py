@@ -189,7 +189,17 @@ st.caption(
     "NLD ÷ baseline by prompt length on each chosen GPU. Crossover: where NLD's chosen curve stops beating the "
     "baseline's in tok/s per GPU as concurrency grows."
 )
-st.dataframe(cards.context_table(swept.context, names), hide_index=True)
+st.dataframe(
+    cards.context_table(swept.context, names),
+    hide_index=True,
+    column_config={c: st.column_config.TextColumn(c, width="medium") for c in ("GPU", "NLD", "Baseline")},
+)
+st.caption(
+    vb.escape_dollars(
+        "$/M: each side's cost at that prompt length with its provenance; estimated rows give the range under the "
+        "estimator's held-out error, and that error."
+    )
+)
 
 # ---------------------------------------------------------------------------------------------
 # The vendor's claims, checked against the bundled data

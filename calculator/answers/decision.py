@@ -375,6 +375,21 @@ def _crossover(result: scenario.ScenarioResult, nld: pd.Series, base: pd.Series)
     return (None if c is None or pd.isna(c) else float(c)), str(r.get("status", ""))
 
 
+def _range_of(d: GpuDecision) -> dict[str, float | None]:
+    lo, hi = d.ratio_range or (None, None)
+    return {"ratio_low": lo, "ratio_high": hi}
+
+
+def _side_of(role: str, s: Side | None) -> dict[str, object]:
+    """A side's columns in the context sweep: label, $/M with the estimator's range, provenance and error."""
+    if s is None:
+        return {role: None, f"{role}_usd": None, f"{role}_usd_low": None, f"{role}_usd_high": None,
+                f"{role}_provenance": None, f"{role}_error_pct": None}  # fmt: skip
+    lo, hi = s.usd_range
+    return {role: s.label, f"{role}_usd": s.usd_per_mtok, f"{role}_usd_low": lo, f"{role}_usd_high": hi,
+            f"{role}_provenance": s.provenance, f"{role}_error_pct": s.error_pct}  # fmt: skip
+
+
 def decide(
     catalog: Catalog,
     points: pd.DataFrame,
@@ -398,15 +413,8 @@ def decide(
                 if isl == inputs.isl
                 else decide_gpu(catalog, points, prices, inputs, g, errors, isl=isl, curves=curves, crossover=False)
             )
-            rows.append(
-                {
-                    "gpu": g,
-                    "isl": isl,
-                    "ratio": d.ratio,
-                    "nld": d.nld.label if d.nld else None,
-                    "baseline": d.baseline.label if d.baseline else None,
-                }
-            )
+            rows.append({"gpu": g, "isl": isl, "ratio": d.ratio, **_range_of(d), **_side_of("nld", d.nld),
+                         **_side_of("baseline", d.baseline)})  # fmt: skip
     return Decision(inputs=inputs, gpus=gpus, context=pd.DataFrame(rows))
 
 
@@ -425,7 +433,10 @@ def at_utilisation(d: Decision, util: int) -> Decision:
         return None if s is None else dataclasses.replace(s, usd_per_mtok=s.usd_per_mtok * f)
 
     gpus = [dataclasses.replace(g, nld=side(g.nld), baseline=side(g.baseline), notes=list(g.notes)) for g in d.gpus]
-    return Decision(dataclasses.replace(d.inputs, util=util), gpus, d.context.copy())
+    context = d.context.copy()
+    for col in [c for c in context.columns if "_usd" in c]:  # the sweep's $/M scale alike; its ratios stay
+        context[col] = context[col] * f
+    return Decision(dataclasses.replace(d.inputs, util=util), gpus, context)
 
 
 def advantage_ends(context: pd.DataFrame, gpu: str, *, nld_cheaper: bool = True, above: int = 0) -> int | None:

@@ -229,3 +229,22 @@ def test_the_default_best_mode_is_nlds_own_decoding_at_like_precision(catalog):
 def test_an_explicit_nld_ar_mode_is_still_offered(catalog):
     g = run(catalog, gpus=("h100-sxm",), nld_mode="ar").gpus[0]
     assert g.nld is not None and g.nld.mode == "ar" and g.like_precision
+
+
+def test_the_length_sweep_carries_each_sides_dollars_range_and_provenance(catalog):
+    """Walkthrough: the beyond-16K table had ratios only, with no error range or provenance for estimated rows."""
+    from calculator.present.decision_cards import context_table
+
+    d = decide(catalog, catalog.points, catalog.prices, DecisionInputs(gpus=("gb200",)), ERRORS,
+               context_isls=(1024, 32768))  # fmt: skip
+    shown = context_table(d.context, {"gb200": "GB200 (per GPU, NVL72)"})
+    assert set(shown["GPU"]) == {"GB200 (per GPU, NVL72)"}
+    est = d.context[d.context["nld_provenance"] == "estimated"]
+    assert not est.empty
+    row = shown.loc[est.index[0]]
+    assert "estimated ±" in row["NLD $/M"] and "–" in row["NLD $/M"] and row["NLD $/M"].startswith("$")
+    assert "(" in row["NLD ÷ baseline"] and "x–" in row["NLD ÷ baseline"]
+    # the sweep's $/M follow the utilisation like the cards' (at_utilisation), ratios stay
+    scaled = decision.at_utilisation(d, 50)
+    assert scaled.context["nld_usd"].tolist() == pytest.approx((d.context["nld_usd"] * 2).tolist())
+    assert scaled.context["ratio"].tolist() == pytest.approx(d.context["ratio"].tolist())
