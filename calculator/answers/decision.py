@@ -484,7 +484,10 @@ def nld_mode_label(mode: str) -> str:
 def crossover_text(d: GpuDecision) -> str:
     """Where the NLD curve stops beating the baseline's, in words."""
     if d.crossover_concurrency is not None:
-        return f"NLD's lead ends at about {d.crossover_concurrency:,.0f} concurrent requests per replica"
+        n = f"{d.crossover_concurrency:,.0f} concurrent requests per replica"
+        if d.ratio is not None and d.ratio < 1:  # "lead" only where NLD leads the verdict
+            return f"NLD's lead ends at about {n}"
+        return f"NLD out-serves the baseline per GPU only below about {n} (it is dearer at the operating point)"
     return CROSSOVER_WORDS.get(d.crossover_status, "no crossover: the two sides run the same mode")
 
 

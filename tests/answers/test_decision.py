@@ -248,3 +248,9 @@ def test_the_length_sweep_carries_each_sides_dollars_range_and_provenance(catalo
     scaled = decision.at_utilisation(d, 50)
     assert scaled.context["nld_usd"].tolist() == pytest.approx((d.context["nld_usd"] * 2).tolist())
     assert scaled.context["ratio"].tolist() == pytest.approx(d.context["ratio"].tolist())
+
+
+def test_lead_is_said_only_where_nld_leads():
+    """Walkthrough: "NLD's lead ends at about 20 concurrent requests" on a card where NLD is dearer."""
+    g = decision.GpuDecision("h100-sxm", 2.0, "", None, None, True, crossover_concurrency=20.0)
+    assert "lead" not in decision.crossover_text(g) and "20" in decision.crossover_text(g)
