@@ -13,6 +13,7 @@ import streamlit as st
 
 from app_pages import cached, state
 from app_pages import widgets as w
+from calculator.answers import decision as dc
 from calculator.answers import planning
 from calculator.data import vocabulary as vb
 from calculator.data.schema import TIERS
@@ -65,13 +66,15 @@ with st.container(border=True):
     # Streamlit's number input cannot group digits: the volume as read, with separators, right under it.
     r1[0].caption(f"= {vb.fmt_int(float(volume))} output tokens per {unit} ({vb.fmt_tokens(float(volume))})")
     isl, osl = w.length_inputs()
-    targets = w.target_inputs()
+    # the Decision page's defaults (workload, targets, GPU), so the same inputs give the same $/M on both pages
+    targets = w.target_inputs(ttft_default=round(dc.DEFAULT_TTFT_MS), tps_default=round(dc.DEFAULT_TOK_S_USER))
     r3 = st.columns([2, 2, 2, 1.2])
     gpu_options = sorted(set(prices["gpu"]))
     state.url_value_notice("cap_gpu", gpu_options, "GPUs with a price", multi=True)
     sel_gpus = r3[0].multiselect(
         "GPUs",
         gpu_options,
+        default=[g for g in dc.DEFAULT_GPUS if g in gpu_options],
         key="cap_gpu",
         bind="query-params",
         placeholder="Every priced GPU",

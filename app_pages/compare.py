@@ -225,11 +225,12 @@ for p in est_problems:
 # Measured energy (its electricity at the Prices page's $/kWh) and goodput, where an uploaded file has them.
 table, extras = made.table, made.extras
 
+# The offer (provider, tier) beside the cost, on the first screen: rows of one curve differ only by their offer.
 columns = [
-    "star", "gpu", "model", "mode", "precision", "block", "lengths", "concurrency", cost_col, "usd_at_c1",
-    *(["total_is_derived"] if cost_col == "usd_per_mtok_total" else []),
+    "star", "gpu", "model", "mode", "precision", "block", "concurrency", cost_col, "provider", "tier_label",
+    "lengths", "usd_at_c1", *(["total_is_derived"] if cost_col == "usd_per_mtok_total" else []),
     "badge", "est_error", f"{cost_col}_low", f"{cost_col}_high", "data_at", "output_tok_s_per_gpu", "tok_s_user",
-    "meets_floor", "ttft_ms_p50", "queue_ms", *extras, "provider", "instance", "tier_label",
+    "meets_floor", "ttft_ms_p50", "queue_ms", *extras, "instance",
     "usd_per_gpu_hour", "price_as_of", "as_of", "source", "price_source", "provenance_notes",
 ]  # fmt: skip
 w.table(

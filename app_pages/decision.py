@@ -52,24 +52,31 @@ with st.sidebar:
     state.write_url_list("d_gpus", gpus, default_gpus)
     c1, c2 = st.columns(2)
     size = c1.selectbox("NLD size", list(scenario.NLD_SIZES), index=1, key="d_size", bind="query-params")
+    # mode and baseline show names; their links keep ids (not bound: a bound widget writes what format_func shows)
+    state.url_value_notice("d_mode", list(dc.NLD_MODES), "NLD modes")
+    state.seed_one_from_url("d_mode", dc.NLD_MODES)
     nld_mode = c2.selectbox(
         "NLD mode",
         list(dc.NLD_MODES),
+        format_func=dc.nld_mode_label,
         key="d_mode",
-        bind="query-params",
-        help="best: NLD's cheapest mode meeting the targets (its AR mode included); or one mode (self_spec: "
-        "self-speculation, diffusion, ar).",
+        help="best: NLD's cheapest self-speculation or diffusion option meeting the targets, at a precision the "
+        "baseline also runs (fp8 against fp8); its AR mode, the same computation as an AR model of its size, is "
+        "said in a note. Or one mode (self_spec: self-speculation, diffusion, ar).",
     )
+    state.write_url_one("d_mode", str(nld_mode), dc.BEST_MODE)
     base_options = list(cached.derived(points, "baseline_options", lambda: dc.baseline_options(points)))
     state.url_value_notice("d_base", base_options, "models with an AR curve")
+    state.seed_one_from_url("d_base", base_options)
     base = st.selectbox(
         "Baseline (best of AR and EAGLE-3, like precision)",
         base_options,
-        key="d_base",  # model ids, as the link writes them (a bound widget writes what format_func shows)
-        bind="query-params",
+        format_func=dc.short_model,
+        key="d_base",
         help="Any model with an AR curve, bundled or uploaded. Where it has no curve at NLD's precision on a GPU, "
         "one is estimated (badged).",
     )
+    state.write_url_one("d_base", str(base), base_options[0])
     st.session_state[w.BASELINE_KEY] = str(base)  # the other pages' model filters show NLD and this baseline
     c1, c2 = st.columns(2)
     isl = c1.number_input("Input tokens", 1, 1_000_000, d.isl, 256, key="d_isl", bind="query-params")
@@ -189,7 +196,15 @@ st.caption(
     "baseline's in tok/s per GPU as concurrency grows."
 )
 st.dataframe(
-    cached.derived(swept, ("context_table", named), lambda: cards.context_table(swept.context, names)), hide_index=True
+    cached.derived(swept, ("context_table", named), lambda: cards.context_table(swept.context, names)),
+    hide_index=True,
+    column_config={c: st.column_config.TextColumn(c, width="medium") for c in ("GPU", "NLD", "Baseline")},
+)
+st.caption(
+    vb.escape_dollars(
+        "$/M: each side's cost at that prompt length with its provenance; estimated rows give the range under the "
+        "estimator's held-out error, and that error."
+    )
 )
 
 # ---------------------------------------------------------------------------------------------

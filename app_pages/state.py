@@ -197,6 +197,25 @@ def write_url_list(key: str, values: Sequence[str], default: Sequence[str]) -> N
         st.query_params[key] = list(values)
 
 
+def seed_one_from_url(key: str, options: Sequence[str]) -> None:
+    """Before an unbound selectbox keyed `key` is drawn: on a session's first draw, take its value from the link's
+    `key` parameter where it is one of `options` (a picker showing display names whose link keeps the id)."""
+    if key in st.session_state or key not in st.query_params:
+        return
+    value = st.query_params.get(key)
+    if value in set(options):
+        st.session_state[key] = value
+
+
+def write_url_one(key: str, value: str, default: str) -> None:
+    """Keep an unbound selectbox's choice in the URL as its id (no parameter at the default)."""
+    if value == default:
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
+
+
 def _drop_url_param(key: str) -> None:
     """Remove a parameter from the URL and from the values bound widgets are seeded from on this page load.
 

@@ -73,15 +73,15 @@ def session_only_notice(what: str, kind: str) -> None:
     st.info(SESSION_ONLY.format(what=what, kind=kind), icon=":material/history:")
 
 
-def target_inputs() -> Targets:
+def target_inputs(ttft_default: int = 0, tps_default: int = 50) -> Targets:
     """Latency targets (shared by Scenario and Capacity; bound to the URL as ttft and tps; 0 = no target) and
-    the two checking toggles (strict, est_len)."""
+    the two checking toggles (strict, est_len). The defaults are the page's (Capacity starts at the Decision's)."""
     c1, c2, c3 = st.columns([1, 1, 1.6])
     ttft = c1.number_input(
         "Max time to first token (ms)",
         min_value=0,
         max_value=600_000,
-        value=0,
+        value=ttft_default,
         step=100,
         key="ttft",
         bind="query-params",
@@ -92,7 +92,7 @@ def target_inputs() -> Targets:
         "Min tokens/s per user",
         min_value=0,
         max_value=100_000,
-        value=50,
+        value=tps_default,
         step=10,
         key="tps",
         bind="query-params",

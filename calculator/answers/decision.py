@@ -33,6 +33,10 @@ CONTEXT_SWEEP: tuple[int, ...] = (1024, 4096, 16384, 32768, 65536, 131072)
 COST_COL = "usd_per_mtok_output"
 BEST_MODE = "best"
 NLD_MODES: tuple[str, ...] = (BEST_MODE, "self_spec", "diffusion", "ar")
+# What BEST_MODE picks from: NLD's own decoding modes. Its AR mode is the same computation as an AR model of its size
+# (about 1.00x any like-precision AR baseline by construction), so it is said in a note, and taken only where no
+# self-speculation or diffusion option meets the targets.
+BEST_MODES: tuple[str, ...] = ("self_spec", "diffusion")
 CROSSOVER_WORDS: dict[str, str] = {
     "challenger wins throughout": "NLD leads at every concurrency both curves cover",
     "baseline wins throughout": "the baseline leads at every concurrency both curves cover",
@@ -276,6 +280,23 @@ def _best(ops: pd.DataFrame, mask: pd.Series) -> pd.Series | None:
     return pool.sort_values([COST_COL, "concurrency"]).iloc[0]
 
 
+def _pair(
+    ops: pd.DataFrame, nld_mask: pd.Series, base_pool: pd.Series
+) -> tuple[pd.Series | None, pd.Series | None, bool]:
+    """NLD's cheapest option (of `nld_mask`) that has a baseline option at the same precision, with that baseline's
+    cheapest (like precision against like precision: an fp8 NLD is never set against a bf16-only baseline while a
+    like pair exists); else NLD's cheapest and the baseline's cheapest at any precision (like = False)."""
+    best: tuple[pd.Series, pd.Series] | None = None
+    for p in sorted(set(ops.loc[nld_mask & ops["ranked"], "precision"].astype(str))):
+        n = _best(ops, nld_mask & (ops["precision"] == p))
+        b = _best(ops, base_pool & (ops["precision"] == p))
+        if n is not None and b is not None and (best is None or float(n[COST_COL]) < float(best[0][COST_COL])):
+            best = (n, b)
+    if best is not None:
+        return best[0], best[1], True
+    return _best(ops, nld_mask), _best(ops, base_pool), False
+
+
 def decide_gpu(
     catalog: Catalog,
     points: pd.DataFrame,
@@ -305,17 +326,21 @@ def decide_gpu(
         return GpuDecision(gpu, usd_h, offer_text, None, None, False,
                            notes=[*notes, f"Nothing meets {targets.slo().describe()} on {gpu}."])  # fmt: skip
     ops = ops[eligible_for_cheapest(ops).to_numpy()]
-    nld_mask = ops["model"] == inputs.model
-    if inputs.nld_mode != BEST_MODE:
-        nld_mask &= ops["mode"] == inputs.nld_mode
-    nld_row = _best(ops, nld_mask)
+    is_nld = ops["model"] == inputs.model
     base_pool = (ops["model"] == inputs.baseline) & ops["mode"].isin(BASELINE_MODES)
-    base_row, like = None, False
-    if nld_row is not None:
-        base_row = _best(ops, base_pool & (ops["precision"] == nld_row["precision"]))
-        like = base_row is not None
-    if base_row is None:
-        base_row = _best(ops, base_pool)
+    if inputs.nld_mode == BEST_MODE:
+        nld_row, base_row, like = _pair(ops, is_nld & ops["mode"].isin(BEST_MODES), base_pool)
+        own_ar, ar_base, ar_like = _pair(ops, is_nld & (ops["mode"] == "ar"), base_pool)
+        if nld_row is None:
+            nld_row, base_row, like = own_ar, ar_base, ar_like
+            if nld_row is not None:
+                notes = [*notes, "No self-speculation or diffusion option meets the targets: NLD's AR mode is shown."]
+        elif own_ar is not None and ar_base is not None and ar_like:
+            r = float(own_ar[COST_COL]) / float(ar_base[COST_COL])
+            ar_note = f"NLD's own AR mode ({own_ar['precision']}) is {r:.2f}x the baseline: the same computation"
+            notes = [*notes, ar_note + " as an AR model of its size (NLD mode 'ar' shows it)."]
+    else:
+        nld_row, base_row, like = _pair(ops, is_nld & (ops["mode"] == inputs.nld_mode), base_pool)
     nld = None if nld_row is None else _side(nld_row, errors, offer, inputs)
     base = None if base_row is None else _side(base_row, errors, offer, inputs)
     out = GpuDecision(gpu, usd_h, offer_text, nld, base, like, notes=notes)
@@ -350,6 +375,21 @@ def _crossover(result: scenario.ScenarioResult, nld: pd.Series, base: pd.Series)
     return (None if c is None or pd.isna(c) else float(c)), str(r.get("status", ""))
 
 
+def _range_of(d: GpuDecision) -> dict[str, float | None]:
+    lo, hi = d.ratio_range or (None, None)
+    return {"ratio_low": lo, "ratio_high": hi}
+
+
+def _side_of(role: str, s: Side | None) -> dict[str, object]:
+    """A side's columns in the context sweep: label, $/M with the estimator's range, provenance and error."""
+    if s is None:
+        return {role: None, f"{role}_usd": None, f"{role}_usd_low": None, f"{role}_usd_high": None,
+                f"{role}_provenance": None, f"{role}_error_pct": None}  # fmt: skip
+    lo, hi = s.usd_range
+    return {role: s.label, f"{role}_usd": s.usd_per_mtok, f"{role}_usd_low": lo, f"{role}_usd_high": hi,
+            f"{role}_provenance": s.provenance, f"{role}_error_pct": s.error_pct}  # fmt: skip
+
+
 def decide(
     catalog: Catalog,
     points: pd.DataFrame,
@@ -373,15 +413,8 @@ def decide(
                 if isl == inputs.isl
                 else decide_gpu(catalog, points, prices, inputs, g, errors, isl=isl, curves=curves, crossover=False)
             )
-            rows.append(
-                {
-                    "gpu": g,
-                    "isl": isl,
-                    "ratio": d.ratio,
-                    "nld": d.nld.label if d.nld else None,
-                    "baseline": d.baseline.label if d.baseline else None,
-                }
-            )
+            rows.append({"gpu": g, "isl": isl, "ratio": d.ratio, **_range_of(d), **_side_of("nld", d.nld),
+                         **_side_of("baseline", d.baseline)})  # fmt: skip
     return Decision(inputs=inputs, gpus=gpus, context=pd.DataFrame(rows))
 
 
@@ -400,7 +433,10 @@ def at_utilisation(d: Decision, util: int) -> Decision:
         return None if s is None else dataclasses.replace(s, usd_per_mtok=s.usd_per_mtok * f)
 
     gpus = [dataclasses.replace(g, nld=side(g.nld), baseline=side(g.baseline), notes=list(g.notes)) for g in d.gpus]
-    return Decision(dataclasses.replace(d.inputs, util=util), gpus, d.context.copy())
+    context = d.context.copy()
+    for col in [c for c in context.columns if "_usd" in c]:  # the sweep's $/M scale alike; its ratios stay
+        context[col] = context[col] * f
+    return Decision(dataclasses.replace(d.inputs, util=util), gpus, context)
 
 
 def advantage_ends(context: pd.DataFrame, gpu: str, *, nld_cheaper: bool = True, above: int = 0) -> int | None:
@@ -440,10 +476,18 @@ def short_model(model: str) -> str:
     return model_label(model).split(" (")[0].replace("Nemotron-Labs-Diffusion", "NLD")
 
 
+def nld_mode_label(mode: str) -> str:
+    """An NLD mode choice in words ("best" says what it picks from)."""
+    return "best (self-speculation or diffusion)" if mode == BEST_MODE else mode_label(mode)
+
+
 def crossover_text(d: GpuDecision) -> str:
     """Where the NLD curve stops beating the baseline's, in words."""
     if d.crossover_concurrency is not None:
-        return f"NLD's lead ends at about {d.crossover_concurrency:,.0f} concurrent requests per replica"
+        n = f"{d.crossover_concurrency:,.0f} concurrent requests per replica"
+        if d.ratio is not None and d.ratio < 1:  # "lead" only where NLD leads the verdict
+            return f"NLD's lead ends at about {n}"
+        return f"NLD out-serves the baseline per GPU only below about {n} (it is dearer at the operating point)"
     return CROSSOVER_WORDS.get(d.crossover_status, "no crossover: the two sides run the same mode")
 
 

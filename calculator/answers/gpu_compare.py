@@ -151,8 +151,9 @@ def trust_texts(summary: pd.DataFrame, headline: pd.DataFrame, errors: pd.DataFr
         modes = "; ".join(f"{mode_label(str(m))} {v:.0f} % median" for m, v in pairs)
         out.append(
             "**On a GPU it has no data for** (most estimated rows: every GPU's points predicted by a fit that never "
-            f"saw that GPU): median absolute error **{u['median_abs_error_pct']:.0f} %**, worst "
-            f"**{u['worst_abs_error_pct']:.0f} %** over {int(u['points'])} points"
+            f"saw that GPU): median absolute error **{u['median_abs_error_pct']:.0f} %** over {int(u['points'])} "
+            f"points; the single worst point is off by **{u['worst_abs_error_pct']:.0f} %** of its measured tok/s "
+            "(over 100 %: the estimate was more than twice the measurement)"
             + (f" ({modes})" if modes else "")
             + ". Read estimated bars as a range, not a number."
         )

@@ -6,6 +6,7 @@ The DataFrames are what cost.py, frontier.py and the app work on; one row per pr
 
 from __future__ import annotations
 
+import functools
 import operator
 import os
 import stat
@@ -227,6 +228,17 @@ def load_gpu_specs(path: Path | None = None) -> list[GpuSpec]:
     _, doc = load_document(path or BUNDLED_DIR / "gpus.yaml", expect="gpus")
     assert isinstance(doc, GpuCatalog)
     return doc.gpus
+
+
+@functools.cache
+def bundled_gpu_names() -> dict[str, str]:
+    """The bundled GPUs' display names by id (gpus.yaml: "h100-sxm" -> "H100 SXM"), read once."""
+    return {g.id: g.name for g in load_gpu_specs()}
+
+
+def gpu_label(gpu: str) -> str:
+    """A GPU's display name where gpus.yaml knows it, else the id as given (an upload's own GPU)."""
+    return bundled_gpu_names().get(gpu, gpu)
 
 
 def load_offers(path: Path | None = None) -> list[PriceOffer]:

@@ -13,10 +13,11 @@ from typing import Any
 
 import pandas as pd
 
-from calculator.data.catalog import normalise_points, profiles_to_points
+from calculator.data.catalog import gpu_label, normalise_points, profiles_to_points
 from calculator.data.errors import Problem
 from calculator.data.importers import ImportResult, Overrides, import_bytes, suffix_problem
 from calculator.data.schema import Profile
+from calculator.data.vocabulary import mode_label, model_label
 
 
 @dataclass
@@ -91,6 +92,11 @@ def _span(points: pd.DataFrame, column: str, fmt: str) -> str:
     return lo if lo == hi else f"{lo}–{hi}"
 
 
+def span_text(lo: object, hi: object) -> str:
+    """A range as "lo–hi", or the one value where both ends are equal ("2", never "2–2")."""
+    return f"{lo}" if lo == hi else f"{lo}–{hi}"
+
+
 def uploads_summary(uploads: Iterable[Upload]) -> pd.DataFrame:
     """One row per upload: file, format, profiles, points, GPUs, models, modes, concurrency range, the measurement
     date(s) (the file's own where it states one, else the upload date), the upload date, the ranges of the measured
@@ -103,10 +109,10 @@ def uploads_summary(uploads: Iterable[Upload]) -> pd.DataFrame:
                 "format": u.fmt,
                 "profiles": u.n_profiles,
                 "points": len(u.points),
-                "gpus": ", ".join(sorted(set(u.points["gpu"]))),
-                "models": ", ".join(sorted(set(u.points["model"]))),
-                "modes": ", ".join(sorted(set(u.points["mode"]))),
-                "concurrency": f"{u.points['concurrency'].min()}–{u.points['concurrency'].max()}",
+                "gpus": ", ".join(sorted({gpu_label(str(g)) for g in u.points["gpu"]})),
+                "models": ", ".join(sorted({model_label(str(m)) for m in u.points["model"]})),
+                "modes": ", ".join(sorted({mode_label(str(m)) for m in u.points["mode"]})),
+                "concurrency": span_text(u.points["concurrency"].min(), u.points["concurrency"].max()),
                 "J/output token": _span(u.points, "joules_per_output_token", ".3g"),
                 "SLO attainment": _span(u.points, "slo_attainment", ".2f"),
                 "goodput req/s": _span(u.points, "goodput_req_s", ".3g"),

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from calculator.data.catalog import gpu_label
 from calculator.data.vocabulary import PRERELEASE_LABEL, PROVENANCE_LABELS, TIER_LABELS
 from calculator.model import frontier
 
@@ -62,7 +63,7 @@ def _profile_labels(first: pd.DataFrame) -> pd.DataFrame:
     curve = np.where(pre, curve + " (pre-release)", curve)
     out["curve"] = curve
     out["prerelease"] = pre
-    out["option"] = text(first["gpu"]) + " · " + curve
+    out["option"] = text(first["gpu"].astype(str).map(gpu_label)) + " · " + curve  # the GPU by its name
     prov = first["provenance"].astype(object)
     label = prov.map(PROVENANCE_LABELS).fillna(prov).astype(str)
     out["provenance_label"] = label
@@ -73,7 +74,7 @@ def _profile_labels(first: pd.DataFrame) -> pd.DataFrame:
 
 def curve_names(points: pd.DataFrame) -> pd.DataFrame:
     """The names of a pool's curves, one row per profile (indexed by profile_id): curve label, option label
-    (gpu · curve), provenance in words, badge list (provenance, plus "pre-release checkpoint" where it applies),
+    (GPU name · curve), provenance in words, badges (provenance, plus "pre-release checkpoint" where it applies),
     `prerelease` and `block` (text). Two curves of one name in the pool are told apart (by engine, file or id), so
     name the whole pool once and map the names onto every frame drawn from it (with_names)."""
     if points.empty:

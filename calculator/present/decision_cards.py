@@ -4,6 +4,7 @@ formatted once, with the provenance of each side and the estimator's error as a 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 import pandas as pd
 
@@ -105,21 +106,52 @@ def what_changes(d: Decision, names: Mapping[str, str] | None = None) -> pd.Data
     return pd.DataFrame(rows)
 
 
+CONTEXT_COLUMNS: tuple[str, ...] = ("GPU", "Input tokens", "NLD ÷ baseline", "NLD", "NLD $/M", "Baseline",
+                                    "Baseline $/M")  # fmt: skip
+
+
+def _usd_text(usd: Any, lo: Any, hi: Any, provenance: Any, err: Any) -> str:
+    """A side's $/M in the sweep: "$0.365 ($0.261–$0.609, estimated ±40 %)", or "$0.200 (data, vendor-reported)"."""
+    if usd is None or pd.isna(usd):
+        return "—"
+    prov = PROVENANCE_LABELS.get(str(provenance), str(provenance))
+    if err is None or pd.isna(err) or lo == hi:
+        return f"{fmt_usd(float(usd))} ({prov})"
+    return f"{fmt_usd(float(usd))} ({fmt_usd(float(lo))}–{fmt_usd(float(hi))}, {prov} ±{float(err):.0f} %)"
+
+
 def context_table(context: pd.DataFrame, names: Mapping[str, str] | None = None) -> pd.DataFrame:
     """The context sweep for display: the GPU by its display name (`names`), prompt length with separators, the ratio
-    as "0.64x" or why there is none."""
+    as "0.64x" with its range under the estimator's error (or why there is none), and each side's option and $/M with
+    its provenance (estimated rows: the $ range and the error behind it)."""
     names = names or {}
     if context.empty:
-        return pd.DataFrame(columns=["GPU", "Input tokens", "NLD ÷ baseline", "NLD", "Baseline"])
+        return pd.DataFrame(columns=list(CONTEXT_COLUMNS))
     context = context.sort_values(["gpu", "isl"])
-    ratio = context["ratio"].map(lambda r: "nothing meets the targets" if pd.isna(r) else f"{r:.2f}x")
+
+    def ratio(r: pd.Series) -> str:
+        if pd.isna(r["ratio"]):
+            return "nothing meets the targets"
+        lo, hi = r.get("ratio_low"), r.get("ratio_high")
+        if lo is None or hi is None or pd.isna(lo) or pd.isna(hi) or abs(hi - lo) < 1e-9:
+            return f"{r['ratio']:.2f}x"
+        return f"{r['ratio']:.2f}x ({lo:.2f}x–{hi:.2f}x)"
+
+    def usd(role: str) -> pd.Series:
+        if f"{role}_usd" not in context:
+            return pd.Series("—", index=context.index)
+        cols = [context[f"{role}_{c}"] for c in ("usd", "usd_low", "usd_high", "provenance", "error_pct")]
+        return pd.Series([_usd_text(*v) for v in zip(*cols, strict=True)], index=context.index)
+
     return pd.DataFrame(
         {
             "GPU": context["gpu"].map(lambda g: names.get(g, g)),
             "Input tokens": context["isl"].map(lambda n: f"{int(n):,}"),
-            "NLD ÷ baseline": ratio,
+            "NLD ÷ baseline": context.apply(ratio, axis=1),
             "NLD": context["nld"].fillna("—"),
+            "NLD $/M": usd("nld"),
             "Baseline": context["baseline"].fillna("—"),
+            "Baseline $/M": usd("baseline"),
         }
     )
 

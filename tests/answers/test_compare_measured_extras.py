@@ -5,6 +5,7 @@ export (tests/fixtures/inferencex_api/, SOURCES.md there)."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pandas as pd
@@ -38,3 +39,14 @@ def test_the_measurements_summary_lists_an_uploads_measured_energy() -> None:
     row = uploads_summary([upload]).iloc[0]
     assert row["J/output token"] == "2.62–4.29"  # 2.620838 (conc 128) to 4.28517 (the disaggregated row)
     assert row["SLO attainment"] == "" and row["goodput req/s"] == ""
+
+
+def test_the_measurements_summary_names_gpus_models_and_modes_and_a_single_concurrency_once() -> None:
+    """Walkthrough: "In this session" listed ids (h100-sxm, self_spec) and a range "2–2" for one concurrency."""
+    result = import_path(POWERX, Overrides(mode="ar"))
+    upload = make_upload("u1", result.name, result.format, result.profiles)
+    assert upload is not None
+    one = dataclasses.replace(upload, points=upload.points.assign(concurrency=2, gpu="h100-sxm"))
+    row = uploads_summary([one]).iloc[0]
+    assert row["gpus"] == "H100 SXM" and row["modes"] == "AR" and row["concurrency"] == "2"
+    assert "–" in uploads_summary([upload]).iloc[0]["concurrency"]

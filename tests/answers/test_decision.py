@@ -208,3 +208,49 @@ def full_side(d, gpu, side):  # type: ignore[no-untyped-def]
     g = next(g for g in d.gpus if g.gpu == gpu)
     s = g.nld if side is None or side.model == g.nld.model else g.baseline
     return s.usd_per_mtok
+
+
+def test_the_default_best_mode_is_nlds_own_decoding_at_like_precision(catalog):
+    """New-user walkthrough: the default ("best") showed NLD's AR mode at 1.00x, the same computation as the baseline,
+    hiding self-speculation. It now sets NLD's cheapest self-speculation or diffusion option against the baseline at
+    the same precision (fp8 against fp8), says mode, precision and block, and keeps NLD's AR ratio in a note."""
+    d = run(catalog, gpus=("h100-sxm", "gb200"))
+    for g in d.gpus:
+        assert g.nld is not None and g.baseline is not None, g.notes
+        assert g.nld.mode in decision.BEST_MODES and g.nld.block_size
+        assert g.like_precision and g.baseline.precision == g.nld.precision
+        assert g.nld.precision in g.verdict and f"b{g.nld.block_size}" in g.verdict
+        assert any("own AR mode" in n for n in g.notes), g.notes
+    h100 = d.gpus[0]
+    # the baseline's fp8 (estimated) is cheaper than its bf16 on H100: an fp8 NLD is set against it, not against bf16
+    assert h100.nld.precision == "fp8" and h100.baseline.precision == "fp8"
+
+
+def test_an_explicit_nld_ar_mode_is_still_offered(catalog):
+    g = run(catalog, gpus=("h100-sxm",), nld_mode="ar").gpus[0]
+    assert g.nld is not None and g.nld.mode == "ar" and g.like_precision
+
+
+def test_the_length_sweep_carries_each_sides_dollars_range_and_provenance(catalog):
+    """Walkthrough: the beyond-16K table had ratios only, with no error range or provenance for estimated rows."""
+    from calculator.present.decision_cards import context_table
+
+    d = decide(catalog, catalog.points, catalog.prices, DecisionInputs(gpus=("gb200",)), ERRORS,
+               context_isls=(1024, 32768))  # fmt: skip
+    shown = context_table(d.context, {"gb200": "GB200 (per GPU, NVL72)"})
+    assert set(shown["GPU"]) == {"GB200 (per GPU, NVL72)"}
+    est = d.context[d.context["nld_provenance"] == "estimated"]
+    assert not est.empty
+    row = shown.loc[est.index[0]]
+    assert "estimated ±" in row["NLD $/M"] and "–" in row["NLD $/M"] and row["NLD $/M"].startswith("$")
+    assert "(" in row["NLD ÷ baseline"] and "x–" in row["NLD ÷ baseline"]
+    # the sweep's $/M follow the utilisation like the cards' (at_utilisation), ratios stay
+    scaled = decision.at_utilisation(d, 50)
+    assert scaled.context["nld_usd"].tolist() == pytest.approx((d.context["nld_usd"] * 2).tolist())
+    assert scaled.context["ratio"].tolist() == pytest.approx(d.context["ratio"].tolist())
+
+
+def test_lead_is_said_only_where_nld_leads():
+    """Walkthrough: "NLD's lead ends at about 20 concurrent requests" on a card where NLD is dearer."""
+    g = decision.GpuDecision("h100-sxm", 2.0, "", None, None, True, crossover_concurrency=20.0)
+    assert "lead" not in decision.crossover_text(g) and "20" in decision.crossover_text(g)

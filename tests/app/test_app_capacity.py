@@ -93,8 +93,9 @@ def test_mixed_plan_shown_where_it_helps() -> None:
 
 
 def test_long_input_and_ttft_do_not_reuse_the_short_input_bill() -> None:
-    base = metrics(open_page())["Cheapest monthly bill"]
-    at = open_page(isl="32000", ttft="500")
+    gpus = ["b200", "h100-sxm"]  # B200's data curves report no TTFT (the page's default is H100 SXM alone)
+    base = metrics(open_page(ttft="0", cap_gpu=gpus))["Cheapest monthly bill"]
+    at = open_page(isl="32000", ttft="500", cap_gpu=gpus)
     assert not at.exception
     warnings = " ".join(w.value for w in at.warning)
     assert "TTFT target cannot be checked" in warnings and "your ISL 32,000" in warnings
@@ -104,7 +105,7 @@ def test_long_input_and_ttft_do_not_reuse_the_short_input_bill() -> None:
     assert bill != base  # either no plan meets 500 ms at 32K input, or a different (estimated) one
     # With a looser target the plan runs on estimates, or on the independent ~28.6K-token measurements (AccelMark
     # Suite D, with their TTFT), at 32K input: dearer than the 1K bill.
-    loose = open_page(isl="32000", ttft="2000", tps="20")
+    loose = open_page(isl="32000", ttft="2000", tps="20", cap_gpu=gpus)
     assert not loose.exception
     plans = next(d.value for d in loose.dataframe if "monthly_usd" in d.value.columns)
     assert set(plans["provenance"]) <= {"estimated", "community"}
@@ -172,6 +173,7 @@ def test_a_curve_past_ten_million_gpus_is_said_on_the_page_and_no_negative_fleet
     assert len(at.session_state["uploads"]) == 1, [e.value for e in at.error]
     at.query_params["vol"] = "1e15"  # per day: 23 G tok/s at peak, 386 M replicas of 60 tok/s
     at.query_params["cap_gpu"] = "b200"
+    at.query_params["ttft"] = "0"  # the upload reports no TTFT: with the default 2,000 ms target it would fail it
     at.switch_page("app_pages/capacity.py")
     at.run()
     assert not at.exception
@@ -180,3 +182,41 @@ def test_a_curve_past_ten_million_gpus_is_said_on_the_page_and_no_negative_fleet
     for d in at.dataframe:
         if "replicas" in d.value.columns:
             assert (d.value["replicas"] >= 1).all() and "mine-7b" not in set(d.value["model"])
+
+
+def test_the_default_plan_prices_the_decision_pages_default_choice_at_the_same_dollars_per_million() -> None:
+    """Capacity opens on the Decision page's defaults (workload, targets, GPU), so the operating point it plans on
+    for the Decision's default choice costs what the Decision's card says: price x GPUs per replica / (replica tok/s
+    x 3600) x 1e6 at the cheapest offer (utilisation 100 % on both). The plan's *effective* $/M is higher by design:
+    the fleet is sized for the peak in whole instances."""
+    from calculator.answers.decision import DecisionInputs
+    from calculator.data.vocabulary import fmt_usd
+
+    at = open_page()
+    assert not at.exception
+    d = DecisionInputs()
+    assert at.multiselect(key="cap_gpu").value == list(d.gpus)
+    assert (at.number_input(key="ttft").value, at.number_input(key="tps").value) == (d.ttft, d.tps)
+    assert (at.number_input(key="isl").value, at.number_input(key="osl").value) == (d.isl, d.osl)
+    plans = next(t.value for t in at.dataframe if "monthly_usd" in t.value.columns)
+
+    decision = AppTest.from_file(APP, default_timeout=180).run()  # the landing page, at its defaults
+    assert not decision.exception
+    card = decision.table[0].value
+    checked = 0
+    for side, model, mode in (("NLD", d.model, "self_spec"), ("Baseline", d.baseline, "ar")):
+        option = str(card.loc["Option", side])  # e.g. "NLD-8B self-speculation fp8 b32", "Qwen3-8B AR fp8"
+        precision = next(p for p in ("fp8", "bf16", "fp4", "int4") if f" {p}" in f" {option} ")
+        rows = plans[
+            (plans["model"] == model)
+            & (plans["mode"] == mode)
+            & plans["curve"].str.contains(f" {precision}", regex=False)
+            & (plans["concurrency"] == int(str(card.loc["Concurrency", side]).replace(",", "")))
+        ]
+        assert not rows.empty, f"Capacity's default plans have no {option} point"
+        point_usd = (
+            rows["usd_per_gpu_hour"] * rows["gpus_per_replica"] / (rows["replica_output_tok_s"] * 3600) * 1e6
+        ).min()
+        assert fmt_usd(point_usd) == card.loc["$/M output tokens", side], (side, option)
+        checked += 1
+    assert checked == 2

@@ -175,3 +175,13 @@ def test_the_community_provenance_filter_keeps_only_independent_rows() -> None:
     assert len(t) > 0
     assert {b[0] for b in t["badge"]} == {"community"}
     assert {"a100-80gb", "h100-sxm"} <= set(t["gpu"])  # AccelMark's GPUs, priced
+
+
+def test_the_offer_is_in_the_first_visible_columns() -> None:
+    """Walkthrough: rows of one curve that differ only by provider looked identical, the provider column being
+    off-screen. Provider and tier now sit beside the cost, among the first columns shown."""
+    at = open_page()
+    grid = next(d for d in at.dataframe if "star" in d.value.columns)
+    order = list(grid.proto.column_order)
+    assert "provider" in order[:10] and "tier_label" in order[:10], order
+    assert order.index("provider") == order.index("usd_per_mtok_output") + 1

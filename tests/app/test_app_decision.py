@@ -117,8 +117,26 @@ def test_gpus_by_name_every_gpu_swept_and_the_volume_sized_for_its_peak() -> Non
 def test_any_ar_model_is_a_baseline_choice() -> None:
     at = AppTest.from_file(APP, default_timeout=300).run()
     base = at.selectbox(key="d_base")
-    assert base.value == "qwen3-8b" and {"llama-3-8b", "llama-3.1-8b"} <= set(base.options)
+    assert base.value == "qwen3-8b" and {"Llama-3-8B-Instruct", "Llama-3.1-8B-Instruct"} <= set(base.options)  # by name
     base.set_value("llama-3-8b").run()
     assert not at.exception, at.exception
     card = next(t.value for t in at.table if "Option" in t.value.index)
     assert "Llama-3-8B" in card.loc["Option", "Baseline"] or "llama" in card.loc["Option", "Baseline"].lower()
+
+
+def test_mode_and_baseline_pickers_show_names_while_the_link_keeps_ids() -> None:
+    """Walkthrough: the sidebar offered ids (qwen3-8b, self_spec). The pickers show names; the link keeps the ids,
+    and a link's id still selects its option."""
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["d_mode"] = "diffusion"
+    at.run()
+    assert not at.exception, at.exception
+    mode, base = at.selectbox(key="d_mode"), at.selectbox(key="d_base")
+    assert mode.value == "diffusion" and "self-speculation" in mode.options and "self_spec" not in mode.options
+    assert "Qwen3-8B" in base.options and "qwen3-8b" not in base.options
+    base.set_value("llama-3.1-8b").run()
+    assert not at.exception, at.exception
+    assert at.query_params["d_base"] in ("llama-3.1-8b", ["llama-3.1-8b"])
+    assert at.query_params["d_mode"] in ("diffusion", ["diffusion"])
+    at.selectbox(key="d_mode").set_value("best").run()
+    assert "d_mode" not in at.query_params  # the default writes no parameter

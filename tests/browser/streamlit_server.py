@@ -186,12 +186,20 @@ def dataframe_csv(page: Any, frame: Any, alt: str | None = None) -> str:
 
     Needs NO_SAVE_PICKER as an init script of the page's context.
     """
-    frame.scroll_into_view_if_needed()
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    # Centred, not merely in view: at the top edge the toolbar sits under Streamlit's sticky header, which then
+    # takes the click (seen as a flaky timeout on Capacity's fleet table, on main as well).
+    frame.evaluate("el => el.scrollIntoView({block: 'center'})")
     frame.hover()
     name = r"^Download as CSV" + (f": {re.escape(alt)}" if alt else "")
     button = page.get_by_role("button", name=re.compile(name)).first
-    with page.expect_download() as info:
-        button.click()
+    try:
+        with page.expect_download(timeout=15_000) as info:
+            button.click(timeout=10_000)
+    except PlaywrightTimeout:  # still covered (the grid re-laid out under the pointer): click the button itself
+        with page.expect_download() as info:
+            button.dispatch_event("click")
     return with_gpu_ids(Path(info.value.path()).read_text(encoding="utf-8-sig"))
 
 

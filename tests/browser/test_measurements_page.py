@@ -42,7 +42,7 @@ def test_uploaded_profile_is_listed_and_priced_on_compare(page: Page, artifacts:
     )
     row = listed[listed["file"] == UPLOAD.name]
     assert len(row) == 1, listed
-    assert row["gpus"].item() == "h100-sxm" and int(row["points"].item()) == 3
+    assert row["gpus"].item() == "H100 SXM" and int(row["points"].item()) == 3  # by name, not id
 
     # Same session, another page: the uploaded point is priced next to the bundled data.
     nav_to(page, "Compare", ready='[data-testid="stDataFrame"]')

@@ -50,7 +50,7 @@ def choose(page: Page, label: str, option: str) -> None:
 
 
 def session_gpus(page: Page) -> set[str]:
-    """The GPUs of this session's uploads, from the "In this session" table."""
+    """The GPUs of this session's uploads, from the "In this session" table (it names GPUs by display name)."""
     listed = pd.read_csv(io.StringIO(dataframe_csv(page, page.locator(TABLE).filter(visible=True).last)))
     return set(listed["gpus"])
 
@@ -71,11 +71,11 @@ def test_the_same_file_with_another_gpu_in_another_session_keeps_each_sessions_g
 ) -> None:
     first = open_session(browser, base_url, browser_context_args)
     upload_with_gpu(first, "H100 SXM")
-    assert session_gpus(first) == {"h100-sxm"}
+    assert session_gpus(first) == {"H100 SXM"}
 
     second = open_session(browser, base_url, browser_context_args)
     upload_with_gpu(second, "B200 (HGX)")
-    assert session_gpus(second) == {"b200"}  # was h100-sxm: the first session's cached import
+    assert session_gpus(second) == {"B200 (HGX)"}  # was H100 SXM: the first session's cached import
 
     assert uploaded_rows_gpus(second) == {"b200"}
     assert uploaded_rows_gpus(first) == {"h100-sxm"}  # the second upload changed nothing here

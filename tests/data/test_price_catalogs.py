@@ -133,6 +133,14 @@ def test_age_is_days_since_as_of_and_stale_past_thirty_days() -> None:
     assert bundled.total == len(load_offers()) and bundled.any_stale  # the November 2026 table is flagged
 
 
+def test_the_age_sentence_writes_full_dates_and_says_which_are_known_only_to_the_year() -> None:
+    """Walkthrough: "Prices as of 2026 to 2026-11-09" read as a bare year."""
+    text = price_age(["2026", "2026-11-09", "2026"], TODAY).text()
+    assert text.startswith("Prices as of 2026-01-01 to 2026-11-09")
+    assert "2 of 3 offers are dated only to the year (2026): each is taken as its first day" in text
+    assert "dated only" not in price_age(["2026-11-20", "2026-12-01"], TODAY).text()
+
+
 def test_cli_import_writes_a_prices_file_that_plan_prices_whole_instances_from(capsys, tmp_path) -> None:
     out = tmp_path / "prices.yaml"
     files = [str(SKY / f"{c}_vms.csv") for c in ("lambda", "nebius", "runpod")]

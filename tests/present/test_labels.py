@@ -60,7 +60,8 @@ def test_labels_are_per_profile_and_mark_estimates_and_prerelease_rows():
         }
     )
     out = add_labels(df)
-    assert out["option"].tolist()[0] == "b200 · nld-8b self_spec fp8 b32 (pre-release)"
+    # the GPU by its display name (walkthrough: "Cheapest: mi300x · …" showed the id)
+    assert out["option"].tolist()[0] == "B200 (HGX) · nld-8b self_spec fp8 b32 (pre-release)"
     assert out["badge"].tolist()[0] == ["vendor internal", "pre-release checkpoint"]
     assert out["curve"].tolist()[2] == "qwen3-8b ar bf16 (estimated)"
 
@@ -80,3 +81,14 @@ def test_the_estimate_error_text_says_which_gpus_were_not_held_out():
     assert estimate_error_text(errors, "self_spec") == (
         "±43 % median, p90 54 % (worst 57 %; B200 not held out: its sweeps calibrate every self_spec estimate)"
     )
+
+
+def test_an_option_names_its_gpu_by_display_name_and_keeps_an_unknown_id():
+    df = pd.DataFrame(
+        {"profile_id": ["p1", "p2"], "gpu": ["mi300x", "my-own-gpu"], "model": ["qwen3-8b", "qwen3-8b"],
+         "mode": ["ar", "ar"], "precision": ["bf16", "bf16"], "block_size": [None, None],
+         "provenance": ["community", "uploaded"], "provenance_notes": ["", ""], "engine": ["vLLM", "vLLM"]}
+    )  # fmt: skip
+    options = add_labels(df)["option"].tolist()
+    assert options[0].startswith("AMD MI300X · ") and "mi300x" not in options[0]
+    assert options[1].startswith("my-own-gpu · ")

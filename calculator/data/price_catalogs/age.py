@@ -44,6 +44,8 @@ class PriceAge:
     oldest_days: int
     stale: int
     stale_after_days: int = STALE_AFTER_DAYS
+    coarse: tuple[str, ...] = ()  # the dates known only to the year or month ("2026", "2026-11"), distinct
+    n_coarse: int = 0  # offers with such a date
 
     @property
     def any_stale(self) -> bool:
@@ -53,14 +55,27 @@ class PriceAge:
         """One sentence for a page or the command line."""
         if not self.total:
             return "No prices in use."
-        span = self.oldest if self.oldest == self.newest else f"{self.oldest} to {self.newest}"
+        oldest, newest = _full(self.oldest), _full(self.newest)
+        span = oldest if oldest == newest else f"{oldest} to {newest}"
         out = f"Prices as of {span} (the oldest {self.oldest_days} days old)."
+        if self.n_coarse:
+            unit = "year" if all(len(c.split("-")) == 1 for c in self.coarse) else "year or month"
+            out += (
+                f" {self.n_coarse} of {self.total} offers are dated only to the {unit} ({', '.join(self.coarse)}): "
+                "each is taken as its first day, the oldest it can be."
+            )
         if self.stale:
             out += (
                 f" {self.stale} of {self.total} offers are older than {self.stale_after_days} days: GPU rental prices "
                 "move weekly; refresh them (Prices page: import a catalog; `python -m calculator prices refresh`)."
             )
         return out
+
+
+def _full(as_of: str) -> str:
+    """An as_of text as a full date (YYYY-MM-DD; a coarse one at its first day); the text itself if not a date."""
+    d = as_of_date(as_of)
+    return as_of if d is None else d.isoformat()
 
 
 def price_age(as_ofs: Iterable[str], today: date, stale_after_days: int = STALE_AFTER_DAYS) -> PriceAge:
@@ -77,4 +92,6 @@ def price_age(as_ofs: Iterable[str], today: date, stale_after_days: int = STALE_
         oldest_days=max(ages),
         stale=sum(a > stale_after_days for a in ages),
         stale_after_days=stale_after_days,
+        coarse=tuple(sorted({a.strip() for _, a in dated if len(a.strip().split("-")) < 3})),
+        n_coarse=sum(len(a.strip().split("-")) < 3 for _, a in dated),
     )
