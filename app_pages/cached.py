@@ -447,11 +447,16 @@ def capacity_plan(
     return planning.plan_fleets(curves, _prices, request, errors, estimator_errors())
 
 
+ONCE_PER_PROCESS = ("bundled_catalog", "estimator_errors", "estimate_errors_by_mode", "loo_tables", "trust_texts",
+                    "estimate_error_text", "estimator_error_pct", "vendor_claims")  # fmt: skip
+"""The caches kept by the idle sweep: the bundled data and what is computed from it once per process."""
+
+
 def clear_per_choice_caches() -> None:
     """Empty the caches of results per user choice (each utilisation, volume, filter, scenario); keep the bundled
     catalog, the estimator's checks and the forward surfaces (once per process). The housekeeping's idle sweep."""
-    for fn in (priced, compare_pool, _compare_view_at_full, scenario_curves, _scenario_prices, _curves_in_view,
-               scenario_headline, scenario_export, frontier_figure, crossover, _gpu_comparison_at_full,
+    for fn in (priced, compare_pool, _compare_page, _compare_view_at_full, scenario_curves, _scenario_prices,
+               _curves_in_view, scenario_headline, scenario_export, frontier_figure, crossover, _gpu_comparison_at_full,
                gpu_comparison_rows,
                _capacity_curves, capacity_plan, _decision_curves, _decision_at_full, _decision):  # fmt: skip
         fn.clear()

@@ -212,3 +212,19 @@ def test_the_deploy_doc_sets_the_allocators_the_load_bench_measured() -> None:
     doc = (ROOT / "docs" / "deploy.md").read_text()
     for name, value in {**bench_load.DEPLOY_ALLOCATORS, "MALLOC_ARENA_MAX": "2"}.items():
         assert f"Environment={name}={value}" in doc and f"-e {name}={value}" in doc, name
+
+
+def test_the_idle_sweep_empties_every_cache_of_per_choice_results():
+    """Every cached function of app_pages/cached.py is either emptied by the idle sweep (clear_per_choice_caches) or
+    named as computed once per process (ONCE_PER_PROCESS): a new per-choice cache left out of the sweep keeps its
+    entries after a busy spell (session 5's Compare page cache did: RSS 1.39x warm 300 s after the load)."""
+    import inspect
+    import re
+
+    from app_pages import cached
+
+    funcs = {n: v for n, v in vars(cached).items() if type(v).__name__.endswith("CachedFunc")}
+    swept = set(re.split(r"[^A-Za-z0-9_]+", inspect.getsource(cached.clear_per_choice_caches)))
+    missing = sorted(n for n in funcs if n not in swept and n not in cached.ONCE_PER_PROCESS)
+    assert not missing, f"cached functions neither swept when idle nor once per process: {missing}"
+    assert "_compare_page" in swept
