@@ -66,8 +66,10 @@ with st.container(border=True):
     # Streamlit's number input cannot group digits: the volume as read, with separators, right under it.
     r1[0].caption(f"= {vb.fmt_int(float(volume))} output tokens per {unit} ({vb.fmt_tokens(float(volume))})")
     isl, osl = w.length_inputs()
-    # the Decision page's defaults (workload, targets, GPU), so the same inputs give the same $/M on both pages
-    targets = w.target_inputs(ttft_default=round(dc.DEFAULT_TTFT_MS), tps_default=round(dc.DEFAULT_TOK_S_USER))
+    # the Decision page's defaults (workload, GPU, tok/s per user), so the same inputs give the same $/M on both pages;
+    # the TTFT target is the one Scenario shares (same key and link parameter, so one default: 0 = none): two
+    # defaults for one shared key made Capacity's first draw and its rerun disagree after a visit to Scenario
+    targets = w.target_inputs(tps_default=round(dc.DEFAULT_TOK_S_USER))
     r3 = st.columns([2, 2, 2, 1.2])
     gpu_options = sorted(set(prices["gpu"]))
     state.url_value_notice("cap_gpu", gpu_options, "GPUs with a price", multi=True)

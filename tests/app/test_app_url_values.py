@@ -36,7 +36,7 @@ def notices(at: AppTest) -> str:
         ("app_pages/scenario.py", "cat", "poetry", "selectbox", "as measured (mixed)"),
         ("app_pages/scenario.py", "size", "70B", "segmented_control", "8B"),
         ("app_pages/capacity.py", "vol", "5", "number_input", 1e9),
-        ("app_pages/capacity.py", "ttft", "-inf", "number_input", 2000),  # the Decision's default
+        ("app_pages/capacity.py", "ttft", "-inf", "number_input", 0),  # the default Scenario shares
         ("app_pages/capacity.py", "peak", "nan", "number_input", 2.0),
     ],
 )
