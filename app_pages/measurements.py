@@ -269,6 +269,13 @@ if not ups:
 else:
     summary = up.uploads_summary(ups.values())
     st.dataframe(summary.drop(columns=["uid"]), key="uploads_table", hide_index=True)
+    unpriced = sorted(set(state.session_uploaded_points()["gpu"]) - set(state.all_prices()[1]["gpu"]))
+    if unpriced:  # Compare, Scenario and Capacity price a point only on a GPU with an offer
+        st.warning(
+            f"No price offer for {', '.join(vb.md(state.gpu_name(g)) for g in unpriced)}: those uploaded points are "
+            "kept but cannot be priced on Compare, Scenario or Capacity until you add a quote on the Prices page.",
+            icon=":material/sell:",
+        )
     st.caption(
         "*measured*: the date inside the result file where it states one (else the upload date, said in each "
         "profile's notes); *uploaded*: when you added it here."

@@ -227,3 +227,15 @@ def test_a_file_with_a_suffix_we_do_not_read_is_said_not_read_and_the_page_keeps
     errors = " ".join(e.value for e in at.error)
     assert "notes.txt" in errors and "not read" in errors
     assert len(at.session_state["uploads"]) == 1
+
+
+def test_an_upload_on_a_gpu_without_a_price_offer_is_said_here_not_dropped_silently() -> None:
+    """Compare prices a point only where its GPU has an offer: an upload on an unpriced GPU (GH200 in the bundled
+    prices) is kept, and the Measurements page says it cannot be priced until a quote is added (the new-user walkthrough
+    of session 5 saw it vanish from Compare with no word here)."""
+    at = upload(open_measurements(), ("own.yaml", OWN_PROFILE.replace(b"gpu: h100-sxm", b"gpu: gh200")))
+    assert not at.exception and len(at.session_state["uploads"]) == 1
+    said = " ".join(w.value for w in at.warning)
+    assert "No price offer for" in said and "GH200" in said and "Prices page" in said
+    priced = upload(open_measurements(), ("own.yaml", OWN_PROFILE))
+    assert not any("No price offer" in w.value for w in priced.warning)
