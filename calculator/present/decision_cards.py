@@ -97,13 +97,24 @@ def what_changes(d: Decision, names: Mapping[str, str] | None = None) -> pd.Data
         elif end is None:
             ctx = f"NLD stays {'cheaper' if cheaper else 'dearer'} at every longer prompt swept that meets the targets"
         elif cheaper:
-            ctx = f"from {end:,} prompt tokens the baseline is as cheap or cheaper"
+            ctx = f"from {end:,} prompt tokens the baseline is as cheap or cheaper" + _either_way(d.context, g.gpu, end)
         else:
-            ctx = f"from {end:,} prompt tokens NLD is cheaper"
+            ctx = f"from {end:,} prompt tokens NLD is cheaper" + _either_way(d.context, g.gpu, end)
         rows.append(
             {"GPU": names.get(g.gpu, g.gpu), "Concurrency": crossover_text(g), "Context length": ctx, "Price": price}
         )
     return pd.DataFrame(rows)
+
+
+def _either_way(context: pd.DataFrame, gpu: str, isl: int) -> str:
+    """Where the ratio's range under the estimator's error at the flip's length spans 1: said (the flip is not sure)."""
+    row = context[(context["gpu"] == gpu) & (context["isl"] == isl)]
+    if row.empty or "ratio_low" not in row or "ratio_high" not in row:
+        return ""
+    lo, hi = row["ratio_low"].iloc[0], row["ratio_high"].iloc[0]
+    if lo is None or hi is None or pd.isna(lo) or pd.isna(hi) or not float(lo) < 1.0 < float(hi):
+        return ""
+    return f" (there {float(row['ratio'].iloc[0]):.2f}x, {float(lo):.2f}x–{float(hi):.2f}x: it could go either way)"
 
 
 CONTEXT_COLUMNS: tuple[str, ...] = ("GPU", "Input tokens", "NLD ÷ baseline", "NLD", "NLD $/M", "Baseline",

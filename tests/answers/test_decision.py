@@ -254,3 +254,21 @@ def test_lead_is_said_only_where_nld_leads():
     """Walkthrough: "NLD's lead ends at about 20 concurrent requests" on a card where NLD is dearer."""
     g = decision.GpuDecision("h100-sxm", 2.0, "", None, None, True, crossover_concurrency=20.0)
     assert "lead" not in decision.crossover_text(g) and "20" in decision.crossover_text(g)
+
+
+def test_where_the_context_flip_is_within_the_estimators_error_the_card_says_it_could_go_either_way(catalog):
+    """'What would change the verdict' names the prompt length where NLD and the baseline swap places; where the ratio
+    there is within both sides' error of 1 (its range spans 1), it says the flip could go either way instead of
+    stating it flat (new-user walkthrough: "from 4,096 prompt tokens NLD is cheaper" on a 0.71-1.36x row)."""
+    from calculator.present.decision_cards import what_changes
+
+    inputs = DecisionInputs(gpus=("h100-sxm",))
+    d = decide(catalog, catalog.points, catalog.prices, inputs, ERRORS, context_isls=(1024, 2048, 4096, 8192, 16384))
+    text = str(what_changes(d).loc[0, "Context length"])
+    flip = d.context[(d.context["isl"] > inputs.isl)]
+    spans = flip[(flip["ratio_low"] < 1) & (flip["ratio_high"] > 1)]
+    assert text.startswith("from ")  # NLD is dearer at 1K on H100 and cheaper from some longer prompt
+    at = int(text.split("from ")[1].split(" prompt")[0].replace(",", ""))
+    row = flip[flip["isl"] == at].iloc[0]
+    assert ("could go either way" in text) == bool(row["ratio_low"] < 1 < row["ratio_high"])
+    assert not spans.empty  # the bundled H100 sweep has such a row (errors of ±10-40 %), so the case is exercised
